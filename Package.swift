@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+// lgreg: a registry and model zoo for SWS learngenes. One target per concern; see README.md.
+import PackageDescription
+
+let package = Package(
+    name: "lgreg",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "lgreg", targets: ["LgregCLI"]),
+        .library(name: "Lgreg", targets: [
+            "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports",
+        ]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C libraries, each through a module map and a shim header.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
+        .target(name: "LgregArchitecture"),
+        // safetensors reader (memory-mapped, validated) and writer.
+        .target(name: "SafeTensors"),
+        // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
+        .target(name: "LgregArchive", dependencies: ["LgregArchitecture", "SafeTensors", "CArchive"]),
+        // Content-addressed OCI image-layout store with its SQLite index.
+        .target(name: "LgregStore", dependencies: [
+            "LgregArchive", "LgregArchitecture", "SafeTensors",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
+        .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
+        // ViT forward pass on OpenBLAS, data sets, evaluation.
+        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS"]),
+        // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
+        // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
+        .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
+        // The `lgreg` command.
+        .executableTarget(name: "LgregCLI", dependencies: [
+            "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
+            "LgregRuntime", "LgregTraining", "LgregReports",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/LgregCLI"),
+
+        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
+        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
+        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+    ]
+)

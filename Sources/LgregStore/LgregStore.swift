@@ -1,0 +1,2 @@
+/// Namespace of the `LgregStore` module; its types arrive with the issue that builds it.
+public enum LgregStore {}

@@ -1,0 +1,238 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// One tensor's entry in a safetensors header.
+public struct TensorInfo: Equatable, Sendable {
+    /// The tensor's key.
+    public let name: String
+    /// Its element type.
+    public let dtype: DType
+    /// Its shape; `[]` is a scalar.
+    public let shape: [Int]
+    /// Byte range within the data section (after the header).
+    public let dataRange: Range<Int>
+
+    /// Elements in the tensor (the product of `shape`).
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// A validated, memory-mapped safetensors file.
+///
+/// Opening checks, in order: file size, header length bound (100,000,000 bytes, the reference limit),
+/// header within the file, UTF-8, JSON with no duplicate keys, each entry's dtype, shape and offsets with
+/// overflow-checked arithmetic, offsets contiguous from 0, and data covering the rest of the file exactly.
+/// An instance that exists is valid; tensor bytes are views into the mapping and live as long as it does.
+///
+/// ```swift
+/// let file = try SafeTensorsFile(path: "model.safetensors")
+/// let qkv = try file.floats("blocks.0.attn.qkv.weight")
+/// ```
+public final class SafeTensorsFile: @unchecked Sendable {
+    /// The reference implementation's bound on the header length.
+    public static let headerLimit = 100_000_000
+
+    /// The path the file was opened from (or the label it was given).
+    public let path: String
+    /// Tensors in data order.
+    public let tensors: [TensorInfo]
+    /// The string-to-string `__metadata__`, empty when absent.
+    public let metadata: [String: String]
+
+    private let base: UnsafeRawPointer
+    private let length: Int
+    private let dataStart: Int
+    private let release: () -> Void
+    private let byName: [String: Int]
+
+    /// Maps and validates the file at `path`.
+    /// - Throws: `SafeTensorsError` naming the file and what is wrong.
+    public convenience init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw SafeTensorsError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw SafeTensorsError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
+        let size = Int(status.st_size)
+        guard size > 0 else { throw SafeTensorsError.fileTooSmall(path: path, size: 0) }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw SafeTensorsError.io(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
+        }
+        try self.init(base: UnsafeRawPointer(mapped), length: size, label: path) { munmap(mapped, size) }
+    }
+
+    /// Validates bytes already in memory (an archive entry, a download); `label` names them in errors.
+    public convenience init(data: Data, label: String) throws {
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 64)
+        data.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: data.count)
+        do {
+            try self.init(base: UnsafeRawPointer(copy), length: data.count, label: label) { copy.deallocate() }
+        }
+    }
+
+    private init(base: UnsafeRawPointer, length: Int, label: String, release: @escaping () -> Void) throws {
+        var ok = false
+        defer { if !ok { release() } }
+        let parsed = try Self.validate(UnsafeRawBufferPointer(start: base, count: length), path: label)
+        self.path = label
+        self.base = base
+        self.length = length
+        self.release = release
+        self.tensors = parsed.tensors
+        self.metadata = parsed.metadata
+        self.dataStart = parsed.dataStart
+        self.byName = Dictionary(uniqueKeysWithValues: parsed.tensors.enumerated().map { ($1.name, $0) })
+        ok = true
+    }
+
+    deinit { release() }
+
+    /// The entry for `name`.
+    public func info(_ name: String) throws -> TensorInfo {
+        guard let index = byName[name] else { throw SafeTensorsError.missingTensor(path: path, name: name) }
+        return tensors[index]
+    }
+
+    /// Whether a tensor of this name exists.
+    public func contains(_ name: String) -> Bool { byName[name] != nil }
+
+    /// The raw little-endian bytes of `name`, valid while this object lives.
+    public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
+        let entry = try info(name)
+        return UnsafeRawBufferPointer(start: base + dataStart + entry.dataRange.lowerBound, count: entry.dataRange.count)
+    }
+
+    /// The whole file's bytes, valid while this object lives.
+    public var fileBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }
+
+    /// The values of a floating-point tensor widened to `Float` (F16 and BF16 are converted exactly).
+    public func floats(_ name: String) throws -> [Float] {
+        let entry = try info(name)
+        let raw = try bytes(name)
+        switch entry.dtype {
+        case .f32: return DTypeConversion.floats(fromF32: raw)
+        case .f16: return DTypeConversion.floats(fromF16: raw)
+        case .bf16: return DTypeConversion.floats(fromBF16: raw)
+        case .i64, .u8: throw SafeTensorsError.wrongDType(path: path, tensor: name, expected: "a floating-point type", actual: entry.dtype)
+        }
+    }
+
+    /// The values of an I64 tensor.
+    public func int64s(_ name: String) throws -> [Int64] {
+        let entry = try info(name)
+        guard entry.dtype == .i64 else { throw SafeTensorsError.wrongDType(path: path, tensor: name, expected: "I64", actual: entry.dtype) }
+        let raw = try bytes(name)
+        return (0..<entry.elementCount).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+    }
+
+    // MARK: Validation, cheapest first
+
+    struct Parsed {
+        var tensors: [TensorInfo]
+        var metadata: [String: String]
+        var dataStart: Int
+    }
+
+    static func validate(_ file: UnsafeRawBufferPointer, path: String) throws -> Parsed {
+        guard file.count >= 8 else { throw SafeTensorsError.fileTooSmall(path: path, size: file.count) }
+        let headerSize = UInt64(littleEndian: file.loadUnaligned(as: UInt64.self))
+        guard headerSize <= UInt64(headerLimit) else {
+            throw SafeTensorsError.headerTooLarge(path: path, size: headerSize, limit: headerLimit)
+        }
+        guard headerSize <= UInt64(file.count - 8) else {
+            throw SafeTensorsError.headerOutOfBounds(path: path, headerSize: headerSize, fileSize: file.count)
+        }
+        let header = UnsafeRawBufferPointer(rebasing: file[8..<(8 + Int(headerSize))])
+        guard String(validating: header, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8(path: path) }
+        let json: StrictJSON
+        do { json = try StrictJSON.parse(header) } catch let failure as StrictJSON.Failure {
+            switch failure {
+            case let .syntax(offset, reason): throw SafeTensorsError.invalidHeaderJSON(path: path, offset: offset, reason: reason)
+            case let .duplicateKey(key): throw SafeTensorsError.duplicateKey(path: path, key: key)
+            }
+        }
+        guard case let .object(members) = json else {
+            throw SafeTensorsError.invalidHeaderJSON(path: path, offset: 0, reason: "the header must be a JSON object")
+        }
+        var metadata: [String: String] = [:]
+        var entries: [TensorInfo] = []
+        for (name, value) in members {
+            if name == "__metadata__" {
+                metadata = try parseMetadata(value, path: path)
+            } else {
+                entries.append(try parseEntry(name: name, value: value, path: path))
+            }
+        }
+        entries.sort { ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound) }
+        let dataBytes = file.count - 8 - Int(headerSize)
+        var next = 0
+        for entry in entries {
+            guard entry.dataRange.lowerBound == next else {
+                throw SafeTensorsError.offsetsNotContiguous(path: path, tensor: entry.name, expectedBegin: next, actualBegin: entry.dataRange.lowerBound)
+            }
+            next = entry.dataRange.upperBound
+        }
+        guard next == dataBytes else { throw SafeTensorsError.dataNotCovered(path: path, dataBytes: dataBytes, coveredBytes: next) }
+        return Parsed(tensors: entries, metadata: metadata, dataStart: 8 + Int(headerSize))
+    }
+
+    private static func parseMetadata(_ value: StrictJSON, path: String) throws -> [String: String] {
+        guard case let .object(members) = value else {
+            throw SafeTensorsError.invalidMetadata(path: path, key: nil, reason: "must be an object of strings")
+        }
+        var metadata: [String: String] = [:]
+        for (key, item) in members {
+            guard case let .string(text) = item else {
+                throw SafeTensorsError.invalidMetadata(path: path, key: key, reason: "must be a string")
+            }
+            metadata[key] = text
+        }
+        return metadata
+    }
+
+    private static func parseEntry(name: String, value: StrictJSON, path: String) throws -> TensorInfo {
+        func bad(_ field: String, _ reason: String) -> SafeTensorsError {
+            .invalidTensorEntry(path: path, tensor: name, field: field, reason: reason)
+        }
+        guard case let .object(fields) = value else { throw bad("(entry)", "must be an object with dtype, shape and data_offsets") }
+        func field(_ key: String) throws -> StrictJSON {
+            guard let found = fields.first(where: { $0.key == key }) else { throw bad(key, "is missing") }
+            return found.value
+        }
+        if let extra = fields.first(where: { !["dtype", "shape", "data_offsets"].contains($0.key) }) {
+            throw bad(extra.key, "is not a field of a tensor entry")
+        }
+        guard case let .string(dtypeName) = try field("dtype") else { throw bad("dtype", "must be a string") }
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw SafeTensorsError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
+        }
+        func naturals(_ key: String) throws -> [Int] {
+            guard case let .array(items) = try field(key) else { throw bad(key, "must be an array of non-negative integers") }
+            return try items.map { item in
+                guard case let .number(text) = item, let n = Int(text), n >= 0 else {
+                    throw bad(key, "must be an array of non-negative integers")
+                }
+                return n
+            }
+        }
+        let shape = try naturals("shape")
+        let offsets = try naturals("data_offsets")
+        guard offsets.count == 2 else { throw bad("data_offsets", "must hold exactly [begin, end]") }
+        guard offsets[0] <= offsets[1] else { throw bad("data_offsets", "begin \(offsets[0]) is past end \(offsets[1])") }
+        var elements = 1
+        for dim in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
+            if overflow { throw SafeTensorsError.sizeOverflow(path: path, tensor: name) }
+            elements = product
+        }
+        let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+        if overflow { throw SafeTensorsError.sizeOverflow(path: path, tensor: name) }
+        guard byteCount == offsets[1] - offsets[0] else {
+            throw SafeTensorsError.sizeMismatch(path: path, tensor: name, expectedBytes: byteCount, actualBytes: offsets[1] - offsets[0])
+        }
+        return TensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<offsets[1])
+    }
+}

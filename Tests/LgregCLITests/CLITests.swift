@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// Runs the built `lgreg` binary and returns its exit code, standard output and standard error.
+func runLgreg(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    let binary = Bundle.main.bundleURL.appendingPathComponent("lgreg")
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite struct CLITests {
+    @Test func archShowPrintsTable1() throws {
+        let result = try runLgreg(["arch", "show", "deit-base", "--depths", "6-15", "--csv"])
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
+        #expect(lines.count == 11)
+        #expect(lines[1] == "6,44038888,8803795968")
+        let text = try runLgreg(["arch", "show", "deit-base", "--depths", "12"])
+        #expect(text.out.contains("86.6"))
+        #expect(text.out.contains("17.5"))
+    }
+
+    @Test func archShowWith100ClassesPrintsTable2() throws {
+        let result = try runLgreg(["arch", "show", "deit-base", "--depths", "6-15", "--classes", "100", "--markdown"])
+        #expect(result.status == 0)
+        for cell in ["43.4", "50.4", "57.5", "64.6", "71.7", "78.8", "85.9", "93.0", "100.1", "107.1"] {
+            #expect(result.out.contains("| \(cell) |"), "Table 2 cell \(cell)")
+        }
+    }
+
+    @Test func savingsReport() throws {
+        let result = try runLgreg(["report", "savings", "deit-base", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json"])
+        #expect(result.status == 0, "\(result.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
+        #expect(json["totalParametersPrinted"] as? Double == 759.3)
+        #expect(json["learngeneParameters"] as? Int == 36_951_016)
+        #expect(json["storageRatio"] as? Double == 20.5)
+    }
+
+    @Test func badInputExitsWithAUsageError() throws {
+        let unknown = try runLgreg(["arch", "show", "deit-huge"])
+        #expect(unknown.status == 64)
+        #expect(unknown.err.contains("'deit-huge' is neither a preset"))
+        let depths = try runLgreg(["arch", "show", "deit-base", "--depths", "9-6"])
+        #expect(depths.status == 64)
+        #expect(depths.err.contains("depth range '9-6'"))
+        let schedule = try runLgreg(["report", "savings", "deit-base", "--schedule", "3,0,4"])
+        #expect(schedule.status == 64)
+        #expect(schedule.err.contains("stage 1 has 0 layers"))
+    }
+
+    @Test func versionAndHelp() throws {
+        #expect(try runLgreg(["--version"]).out == "0.1.0\n")
+        let help = try runLgreg(["--help"])
+        #expect(help.out.contains("arch"))
+        #expect(help.out.contains("report"))
+    }
+}
+
+/// Every JSON document the CLI writes validates against its schema in `Schemas/` (checked by Python's
+/// `jsonschema`, an outside validator).
+@Suite struct SchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func validate(_ document: String, against schema: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("scripts/validate-schema.py").path,
+                             root.appendingPathComponent("Schemas/\(schema)").path, "-"]
+        let input = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data(document.utf8))
+        try input.fileHandleForWriting.close()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, message)
+    }
+
+    @Test func architectureExportMatchesItsSchema() throws {
+        let export = try runLgreg(["arch", "export", "fmnist-small", "--schedule", "3,3,4,3,3"])
+        #expect(export.status == 0, "\(export.err)")
+        let (status, message) = try Self.validate(export.out, against: "architecture.schema.json")
+        #expect(status == 0, "\(message)")
+        // And the validator does reject a broken document.
+        let broken = export.out.replacingOccurrences(of: "\"avg-norm-first\"", with: "\"max\"")
+        #expect(try Self.validate(broken, against: "architecture.schema.json").0 == 1)
+    }
+
+    @Test func savingsReportMatchesItsSchema() throws {
+        let report = try runLgreg(["report", "savings", "deit-small", "--depths", "6-15", "--json"])
+        let (status, message) = try Self.validate(report.out, against: "savings-report.schema.json")
+        #expect(status == 0, "\(message)")
+    }
+
+    @Test func exportedArchitectureIsAcceptedBack() throws {
+        let export = try runLgreg(["arch", "export", "deit-base"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("arch-\(UUID()).json")
+        try Data(export.out.utf8).write(to: path)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let shown = try runLgreg(["arch", "show", path.path, "--depths", "12", "--csv"])
+        #expect(shown.out.split(separator: "\n").last == "12,86566120,17490465792")
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what lgreg needs on a Debian machine (run as root): the C libraries it links, the data set it
+# evaluates on, the registry its remote tests talk to, and the Python reference packages the tests use.
+# Installs only what is missing, so a second run takes a second.
+set -euo pipefail
+
+apt_packages=(pkg-config libopenblas-dev libarchive-dev libsqlite3-dev zstd dataset-fashion-mnist docker-registry)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Python reference implementations used as outside checks by the tests (from PyPI).
+if ! python3 -c "import safetensors, numpy, jsonschema" 2>/dev/null; then
+    echo "setup: installing Python test helpers" >&2
+    python3 -m pip install -q -r scripts/requirements-test.txt
+fi
+
+if ! command -v swift >/dev/null; then
+    echo "setup: Swift 6.1 or newer must be on PATH (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi
