@@ -86,3 +86,30 @@ import Testing
         #expect(desB.flops(depth: 6) == 6 * 1_447_778_304 + 115_605_504 + 752_640 + 768_000)
     }
 }
+
+@Suite struct TensorLayoutTests {
+    @Test func tensorSpecsAddUpToTheAccounting() throws {
+        for name in ViTArchitecture.presets.map(\.name) {
+            for arch in [try ViTArchitecture.preset(name), try ViTArchitecture.preset(name).withTimmClassToken()] {
+                for depth in [1, 5, 12] {
+                    #expect(arch.tensorSpecs(depth: depth).map(\.elementCount).reduce(0, +) == arch.parameterCount(depth: depth))
+                }
+            }
+        }
+    }
+
+    @Test func timmNamesAndShapes() throws {
+        let base = try ViTArchitecture.preset("deit-base")
+        let specs = Dictionary(uniqueKeysWithValues: base.tensorSpecs(depth: 12).map { ($0.name, $0.shape) })
+        #expect(specs["patch_embed.proj.weight"] == [768, 3, 16, 16])
+        #expect(specs["pos_embed"] == [1, 196, 768])
+        #expect(specs["blocks.11.attn.qkv.weight"] == [2304, 768])
+        #expect(specs["blocks.0.mlp.fc2.weight"] == [768, 3072])
+        #expect(specs["cls_token"] == nil)
+        var avg = base
+        avg.pooling = .avg
+        #expect(avg.timmName("norm.weight") == "fc_norm.weight")
+        #expect(base.timmName("norm.weight") == "norm.weight")
+        #expect(avg.timmName("blocks.0.norm1.weight") == "blocks.0.norm1.weight")
+    }
+}
