@@ -55,5 +55,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
     ]
 )

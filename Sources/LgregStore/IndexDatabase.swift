@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS verifications (
     ok INTEGER NOT NULL,
     detail TEXT
 );
+
 """#)]
 
     let pool: DatabasePool
