@@ -64,9 +64,7 @@ public final class TarReader {
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_gzip(archive)
         guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
-            let reason = errorString
-            archive_read_free(archive)
-            throw ArchiveError.unreadable(path: path, reason: reason)
+            throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
         }
     }
 
@@ -122,9 +120,7 @@ public final class TarWriter {
         archive_write_add_filter_zstd(archive)
         archive_write_set_bytes_in_last_block(archive, 1)
         guard archive_write_open_filename(archive, temporary.path) == ARCHIVE_OK else {
-            let reason = errorString
-            archive_write_free(archive)
-            throw ArchiveError.io(path: url.path, reason: "cannot create: \(reason)")
+            throw ArchiveError.io(path: url.path, reason: "cannot create: \(errorString)")  // deinit frees the writer
         }
     }
 
