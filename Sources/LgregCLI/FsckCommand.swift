@@ -22,7 +22,7 @@ struct FsckCommand: ParsableCommand {
         try StoreExit.run {
             let report = try store.open().check(rebuildIndex: rebuildIndex)
             if json {
-                try printJSON(report)
+                try printReport("fsck", report)
             } else {
                 for problem in report.problems {
                     print("damaged: \(problem.subject): \(problem.reason)" + (problem.quarantinedTo.map { " (moved to \($0))" } ?? ""))

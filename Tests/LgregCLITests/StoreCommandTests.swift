@@ -23,7 +23,10 @@ import Testing
     func references() throws -> [String] {
         let list = try runLgreg(["list", "--store", store, "--json"])
         #expect(list.status == 0, "\(list.err)")
-        return (try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [[String: Any]]).map { $0["reference"] as! String }
+        let (status, message) = try SchemaTests.validate(list.out, against: "store-output.schema.json")
+        #expect(status == 0, "\(message)")
+        let json = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [String: Any]
+        return (json["list"] as! [[String: Any]]).map { $0["reference"] as! String }
     }
 
     /// Starts the binary without waiting for it.
@@ -49,7 +52,8 @@ import Testing
         let digest = published.out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest.hasPrefix("sha256:") && digest.count == 71)
         let shown = try runLgreg(["show", String(digest.dropFirst(7).prefix(8)), "--store", store, "--json"])
-        let json = try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any]
+        #expect(try SchemaTests.validate(shown.out, against: "store-output.schema.json").0 == 0)
+        let json = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
         #expect(json["digest"] as? String == digest)
         let manifest = json["manifest"] as! [String: Any]
         #expect((manifest["parameters"] as! [String: Int])["stored"] == 36_951_016)
@@ -115,7 +119,9 @@ import Testing
         let path = try initArchive("victim")
         #expect(try runLgreg(["publish", path, "--store", store]).status == 0)
         let shown = try runLgreg(["show", "victim", "--store", store, "--json"])
-        let blobs = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["blobs"] as! [[String: Any]]
+        let show = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
+        let blobs = show["blobs"] as! [[String: Any]]
+        let manifestHex = (show["digest"] as! String).dropFirst(7)
         let hex = String((blobs[2]["digest"] as! String).dropFirst(7))
         let blob = dir.appendingPathComponent("store/blobs/sha256/\(hex)")
         var bytes = try Data(contentsOf: blob)
@@ -125,7 +131,11 @@ import Testing
         #expect(fsck.status == 1)
         #expect(fsck.out.contains("damaged: \(blob.path): content hashes to sha256:"))
         #expect(fsck.out.contains("moved to"))
-        #expect(try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"]).status == 1, "the tag still lacks its blob")
+        let rebuilt = try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"])
+        #expect(rebuilt.status == 1, "the tag still lacks its blob")
+        #expect(try SchemaTests.validate(rebuilt.out, against: "store-output.schema.json").0 == 0)
+        let report = (try JSONSerialization.jsonObject(with: Data(rebuilt.out.utf8)) as! [String: Any])["fsck"] as! [String: Any]
+        #expect((report["problems"] as! [[String: Any]]).map { $0["subject"] as! String } == ["tag victim:0.1.0 (\(manifestHex.prefix(12)))"])
     }
 
     @Test func exitCodesAndMessages() throws {
@@ -156,7 +166,8 @@ import Testing
         let removed = try runLgreg(["rm", "tagged", "--store", store])
         #expect(removed.out == "removed tagged:0.1.0\nremoved tagged:stable\n")
         let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--store", store, "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any]
+        #expect(try SchemaTests.validate(dry.out, against: "store-output.schema.json").0 == 0)
+        let report = (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
         // Everything the archive brought: shared + 3 layers + config + manifest, their sizes summed by `du`.
         #expect((report["blobs"] as! [String]).count == 6)
         let sizes = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store/blobs/sha256").path).map {
@@ -171,7 +182,11 @@ import Testing
         let path = try initArchive("schema", schedule: "1,1")
         let inspected = try runLgreg(["inspect", path, "--json"])
         #expect(inspected.status == 0, "\(inspected.err)")
-        let manifest = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["manifest"]!
+        #expect(try SchemaTests.validate(inspected.out, against: "store-output.schema.json").0 == 0)
+        let inspection = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["inspect"] as! [String: Any]
+        // 7 shared tensors (patch weight and bias, pos_embed, norm weight and bias, head weight and bias) and 12 per block.
+        #expect((inspection["tensors"] as! [[String: Any]]).count == 7 + 2 * 12)
+        let manifest = inspection["manifest"]!
         let text = String(decoding: try JSONSerialization.data(withJSONObject: manifest), as: UTF8.self)
         let (status, message) = try SchemaTests.validate(text, against: "learngene-manifest.schema.json")
         #expect(status == 0, "\(message)")
