@@ -71,8 +71,7 @@ public final class LearngeneStore: @unchecked Sendable {
 
     /// Rebuilds the database's derived tables if `index.json` changed since they were built.
     func syncDatabase(force: Bool) throws {
-        let (index, digest) = try readIndex()
-        try database.sync(indexDigest: digest, index: index, force: force) { try? self.facts($0) }
+        try database.sync(force: force, load: readIndex) { try? self.facts($0) }
     }
 
     func facts(_ digest: Digest) throws -> IndexDatabase.ManifestFacts {
