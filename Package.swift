@@ -27,7 +27,9 @@ let package = Package(
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors"),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
-        .target(name: "LgregArchive", dependencies: ["LgregArchitecture", "SafeTensors", "CArchive"]),
+        .target(name: "LgregArchive", dependencies: [
+            "LgregArchitecture", "SafeTensors", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Content-addressed OCI image-layout store with its SQLite index.
         .target(name: "LgregStore", dependencies: [
             "LgregArchive", "LgregArchitecture", "SafeTensors",
