@@ -18,7 +18,7 @@ public enum RandomLearngene {
 
     /// The values of one tensor: zeros, ones, or a normal with σ = 0.02 truncated to ±2σ (a draw outside is
     /// redrawn, which is the distribution `torch.nn.init.trunc_normal_(std=0.02, a=-0.04, b=0.04)` samples).
-    static func values(_ spec: TensorSpec, _ rng: inout SplitMix64) -> [Float] {
+    public static func values(_ spec: TensorSpec, _ rng: inout SplitMix64) -> [Float] {
         switch spec.initializer {
         case .zeros: return [Float](repeating: 0, count: spec.elementCount)
         case .ones: return [Float](repeating: 1, count: spec.elementCount)
