@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import SafeTensors
 
 /// Where a materialized Des-Net came from: enough to rebuild it from the same learngene.
@@ -29,8 +30,9 @@ public struct DesNetTensor: @unchecked Sendable {
         case copy(SafeTensorsFile, tensor: String)
         /// TLEG's θ_A + factor·θ_B, element by element, from the same tensor of two files.
         case interpolated(a: SafeTensorsFile, b: SafeTensorsFile, tensor: String, factor: Float)
-        /// Fresh values per `initializer`, drawn from `SplitMix64(seed:)`.
-        case fresh(TensorSpec.Initializer, seed: UInt64)
+        /// Fresh values per the spec's initializer (`RandomLearngene.values`, timm's defaults), drawn from
+        /// `SplitMix64(seed:)`.
+        case fresh(TensorSpec, seed: UInt64)
     }
 
     /// lgreg name (`blocks.3.attn.qkv.weight`, `norm.weight`).
@@ -62,15 +64,9 @@ public struct DesNetTensor: @unchecked Sendable {
             // θ_l = θ_A + (l/L)·θ_B
             let thetaA = try a.floats(tensor), thetaB = try b.floats(tensor)
             return zip(thetaA, thetaB).map { $0 + factor * $1 }
-        case let .fresh(initializer, seed):
-            let count = shape.reduce(1, *)
-            switch initializer {
-            case .zeros: return Array(repeating: 0, count: count)
-            case .ones: return Array(repeating: 1, count: count)
-            case .truncatedNormal002:
-                var generator = SplitMix64(seed: seed)
-                return (0..<count).map { _ in Float(0.02 * generator.truncatedNormal()) }
-            }
+        case let .fresh(spec, seed):
+            var generator = SplitMix64(seed: seed)
+            return RandomLearngene.values(spec, &generator)
         }
     }
 }

@@ -46,7 +46,7 @@ public enum Materializer {
         // Fresh tensors take the learngene's floating-point type.
         let dtype = try check(shared, tensor: patchWeight.name, shape: patchWeight.shape).dtype
         func fresh(_ spec: TensorSpec) -> DesNetTensor {
-            DesNetTensor(name: spec.name, shape: spec.shape, dtype: dtype, content: .fresh(spec.initializer, seed: seed ^ fnv1a64(spec.name)))
+            DesNetTensor(name: spec.name, shape: spec.shape, dtype: dtype, content: .fresh(spec, seed: seed ^ fnv1a64(spec.name)))
         }
         func copied(_ spec: TensorSpec, from file: SafeTensorsFile, tensor: String, expected: TensorSpec) throws -> DesNetTensor {
             let info = try check(file, tensor: tensor, shape: expected.shape)

@@ -99,12 +99,17 @@ import Testing
         }
     }
 
-    @Test func splitMix64KnownAnswers() {
-        // The reference outputs of SplitMix64 from seed 0 (Vigna's splitmix64.c).
-        var generator = SplitMix64(seed: 0)
-        #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
-        #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
-        #expect(generator.next() == 0x06C4_5D18_8009_454F)
+    /// Random-assigned maps for M = 5, L = 11 as an independent Python reimplementation of the documented
+    /// draw (SplitMix64, rejection below 2⁶⁴ mod 5, six extra copies) computes them.
+    @Test func randomAssignedKnownAnswers() throws {
+        let expected: [UInt64: [Int]] = [
+            0: [0, 0, 0, 0, 1, 2, 2, 3, 4, 4, 4],
+            1: [0, 0, 0, 0, 1, 1, 2, 3, 3, 4, 4],
+            42: [0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4],
+        ]
+        for (seed, sources) in expected {
+            #expect(try LayerMap.randomAssigned(sourceLayers: 5, depth: 11, seed: seed).sources == sources, "seed \(seed)")
+        }
     }
 
     @Test func depthsBelowStageCount() throws {
