@@ -1,16 +1,10 @@
 import LgregArchitecture
+import LgregArchive
 import SafeTensors
 
-/// What a learngene's layers are, which decides the strategies that can expand it.
-public enum LearngeneKind: String, Codable, CaseIterable, Sendable {
-    /// An SWS learngene: one layer per stage of the Aux-Net (`schedule` says how many virtual layers each
-    /// stage served).
-    case sws
-    /// A TLEG learngene: layer 0 is θ_A and layer 1 is θ_B; block l of a depth-L model is θ_A + (l/L)·θ_B.
-    case tleg
-    /// A plain trained model, one layer per block (teachers, Simple-LG, IMwLM and Vanilla-LG sources).
-    case plain
-}
+/// What a learngene's layers are (SWS stages, TLEG θ_A and θ_B, or a plain model's blocks), which decides the
+/// strategies that can expand it: the archive manifest's own `kind`.
+public typealias LearngeneKind = LearngeneManifest.Kind
 
 /// Where the resolver reads a learngene from: a stored learngene, an unpacked folder, or tensors built in
 /// memory by a test. Everything the resolver does is written against this protocol.
@@ -28,7 +22,7 @@ public protocol LearngeneSource {
     /// The Aux-Net's stage schedule for an SWS learngene (its stage count equals `layerCount`); nil otherwise.
     var schedule: StageSchedule? { get }
     /// The learngene's content digest (`sha256:…`) recorded as lineage, when it has one.
-    var digest: String? { get }
+    var learngeneDigest: String? { get }
     /// The shared tensors.
     func sharedTensors() throws -> SafeTensorsFile
     /// Layer `index` (0..<layerCount) under block-relative names.
@@ -41,12 +35,12 @@ extension LearngeneSource {
     func validateShape() throws {
         switch kind {
         case .sws:
-            guard let schedule else { throw ResolverError.invalidFile(path: digest ?? "learngene", field: "schedule", reason: "an SWS learngene needs its stage schedule") }
+            guard let schedule else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "schedule", reason: "an SWS learngene needs its stage schedule") }
             guard schedule.stageCount == layerCount else { throw ResolverError.scheduleMismatch(schedule: schedule, layers: layerCount) }
         case .tleg:
-            guard layerCount == 2 else { throw ResolverError.invalidFile(path: digest ?? "learngene", field: "layers", reason: "a TLEG learngene stores θ_A and θ_B (2 layers), found \(layerCount)") }
+            guard layerCount == 2 else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "layers", reason: "a TLEG learngene stores θ_A and θ_B (2 layers), found \(layerCount)") }
         case .plain:
-            guard layerCount >= 1 else { throw ResolverError.invalidFile(path: digest ?? "learngene", field: "layers", reason: "a plain model needs at least 1 layer") }
+            guard layerCount >= 1 else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "layers", reason: "a plain model needs at least 1 layer") }
         }
     }
 }

@@ -97,7 +97,7 @@ public enum Materializer {
         }
 
         let lineage = Lineage(
-            learngeneDigest: source.digest, learngeneKind: source.kind, strategy: strategy.name,
+            learngeneDigest: source.learngeneDigest, learngeneKind: source.kind, strategy: strategy.name,
             order: strategy.orderDescription,
             seed: strategy.usesSeed || !copyHead ? seed : nil,
             layerMap: blocks.map(\.sourceLayer), head: copyHead ? "keep" : "new")

@@ -57,7 +57,7 @@ import Testing
         #expect(net.lineage.strategy == "cyclic")
         #expect(net.lineage.order == "front-mid-last")
         #expect(net.lineage.seed == nil)
-        #expect(net.lineage.learngeneDigest == source.digest)
+        #expect(net.lineage.learngeneDigest == source.learngeneDigest)
         for (i, m) in expected.enumerated() {
             for spec in arch.blockTensorSpecs {
                 #expect(try net.bytes("blocks.\(i).\(spec.name)") == source.layers[m].copy(spec.name))

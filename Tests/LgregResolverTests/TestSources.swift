@@ -9,7 +9,7 @@ struct MemorySource: LearngeneSource {
     var architecture: ViTArchitecture
     var kind: LearngeneKind
     var schedule: StageSchedule?
-    var digest: String? = "sha256:" + String(repeating: "ab", count: 32)
+    var learngeneDigest: String? = "sha256:" + String(repeating: "ab", count: 32)
     var shared: SafeTensorsFile
     var layers: [SafeTensorsFile]
 
