@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LgregArchitecture
 import LgregArchive
 import LgregResolver
 import LgregStore
@@ -99,5 +100,22 @@ func runResolver(_ body: () throws -> Void) throws {
             default: StoreExit.fail(error.description, 64)
             }
         }
+    }
+}
+
+extension LearngeneArgument {
+    /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
+    /// archive), or nil when `name` is a preset or an architecture file.
+    /// - Throws: `ValidationError` for a learngene that is not SWS (the savings report compares stages).
+    static func swsShape(_ name: String, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule)? {
+        if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
+        if FileManager.default.fileExists(atPath: name), !name.hasSuffix(".lgz") { return nil }
+        var argument = try LearngeneArgument.parse([name])
+        argument.store = store
+        let manifest = try argument.source().source.manifest
+        guard manifest.kind == .sws else {
+            throw ValidationError("'\(name)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
+        }
+        return (manifest.architecture, manifest.schedule)
     }
 }
