@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "SafeTensors"],
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
     ]
 )
