@@ -23,8 +23,10 @@ struct LearngeneArgument: ParsableArguments {
     var reference: String
     @OptionGroup var store: StoreOptions
 
-    /// Whether the argument is an archive file rather than a store reference.
-    var isArchive: Bool { reference.hasSuffix(".lgz") || FileManager.default.fileExists(atPath: reference) }
+    /// Whether the argument is an archive path rather than a store reference: it ends in `.lgz` or holds a `/`,
+    /// which no learngene name, tag or digest does (so a folder that happens to share a learngene's name in
+    /// the working directory does not shadow it).
+    var isArchive: Bool { reference.hasSuffix(".lgz") || reference.contains("/") }
 
     /// The learngene as a resolver source, read from the archive or the store.
     func source() throws -> (source: ManifestSource, stored: StoredLearngene?, store: LearngeneStore?) {
@@ -105,11 +107,12 @@ func runResolver(_ body: () throws -> Void) throws {
 
 extension LearngeneArgument {
     /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
-    /// archive), or nil when `name` is a preset or an architecture file.
+    /// archive), or nil when `name` is a preset or an architecture file (any existing file not ending in `.lgz`).
     /// - Throws: `ValidationError` for a learngene that is not SWS (the savings report compares stages).
     static func swsShape(_ name: String, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule)? {
         if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
-        if FileManager.default.fileExists(atPath: name), !name.hasSuffix(".lgz") { return nil }
+        var isDirectory: ObjCBool = false
+        if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
         var argument = try LearngeneArgument.parse([name])
         argument.store = store
         let manifest = try argument.source().source.manifest

@@ -23,9 +23,9 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
 
 /// One tensor of a planned Des-Net, in lgreg's naming, with where its values come from. Nothing is read or
 /// computed until `withBytes` is called, so a 400 MB model can be streamed to disk tensor by tensor.
-public struct DesNetTensor: @unchecked Sendable {
+public struct DesNetTensor: Sendable {
     /// Where the values come from.
-    public enum Content {
+    public enum Content: Sendable {
         /// The bytes of `tensor` in `file`, unchanged.
         case copy(SafeTensorsFile, tensor: String)
         /// TLEG's θ_A + factor·θ_B, element by element, from the same tensor of two files.
@@ -73,7 +73,7 @@ public struct DesNetTensor: @unchecked Sendable {
 
 /// A Des-Net ready to be written: its architecture and depth, its tensors in timm's `state_dict()` order
 /// (lgreg names), and its lineage.
-public struct DesNet: @unchecked Sendable {
+public struct DesNet: Sendable {
     /// The Des-Net's architecture (its `classes` are the head's; its `pooling` is the order the export states).
     public let architecture: ViTArchitecture
     /// Number of blocks.

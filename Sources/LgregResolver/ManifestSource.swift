@@ -5,12 +5,12 @@ import SafeTensors
 
 /// A learngene described by its archive manifest: one in the store (its blobs mapped in place) or one read
 /// from a `.lgz` archive. Both have passed the archive checks (files, digests, tensor names and shapes).
-public struct ManifestSource: LearngeneSource, @unchecked Sendable {
+public struct ManifestSource: LearngeneSource, Sendable {
     /// The learngene's manifest.
     public let manifest: LearngeneManifest
     public let learngeneDigest: String?
-    private let openShared: () throws -> SafeTensorsFile
-    private let openLayer: (Int) throws -> SafeTensorsFile
+    private let openShared: @Sendable () throws -> SafeTensorsFile
+    private let openLayer: @Sendable (Int) throws -> SafeTensorsFile
 
     /// A stored learngene; its lineage digest is its OCI manifest's.
     public init(_ stored: StoredLearngene) {
