@@ -51,10 +51,15 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
+        // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
+        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
+
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"],
+                    exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
     ]
