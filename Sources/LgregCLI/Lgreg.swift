@@ -13,6 +13,6 @@ struct Lgreg: ParsableCommand {
         from them, and reports what that saves against pre-training and fine-tuning every size.
         """,
         version: version,
-        subcommands: [ArchCommand.self, ReportCommand.self]
+        subcommands: [ArchCommand.self, ReportCommand.self, EvalCommand.self]
     )
 }
