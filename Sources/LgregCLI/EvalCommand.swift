@@ -86,7 +86,7 @@ struct EvalCommand: ParsableCommand {
         let result = try Evaluation.run(ViTRunner(model: network, maxBatch: batchSize), on: dataSet, limit: limit,
                                         progress: Progress.reporter("eval \(dataSet.source)"))
         let row = EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
-        print(EvalRow.table([row], data: dataSet.source).rendered(output.format), terminator: "")
+        print(EvalRow.render([row], model: model, data: dataSet.source, format: output.format), terminator: "")
     }
 }
 
@@ -98,20 +98,25 @@ struct EvalRow {
     var layerMap: [Int]
     var result: EvaluationResult
 
-    /// The table every evaluation prints (`Schemas/eval-report.schema.json` for its JSON).
-    static func table(_ rows: [EvalRow], data: String) -> ReportTable {
-        ReportTable(
-            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("data", "Data"),
-                      .init("images", "Images"), .init("correct", "Correct"), .init("top1", "Top-1 %"),
-                      .init("meanLoss", "Loss"), .init("imagesPerSecond", "Images/s")],
+    /// The rows as a table, or for JSON as an `eval-report.schema.json` document (version 1).
+    static func render(_ rows: [EvalRow], model: String, data: String, format: ReportTable.Format) -> String {
+        let table = ReportTable(
+            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("images", "Images"),
+                      .init("correct", "Correct"), .init("top1", "Top-1 %"), .init("meanLoss", "Loss"),
+                      .init("imagesPerSecond", "Images/s")],
             rows: rows.map { row in
                 [.int(row.depth, shown: String(row.depth)), .text(row.layerMap.map(String.init).joined(separator: ",")),
-                 .text(data), .int(row.result.images, shown: String(row.result.images)),
+                 .int(row.result.images, shown: String(row.result.images)),
                  .int(row.result.correct, shown: String(row.result.correct)),
                  .double(row.result.top1, shown: String(format: "%.2f", row.result.top1)),
                  .double(row.result.meanLoss, shown: String(format: "%.4f", row.result.meanLoss)),
                  .double(row.result.imagesPerSecond, shown: String(format: "%.0f", row.result.imagesPerSecond))]
-            })
+            },
+            footer: ["model: \(model)", "data: \(data)"])
+        guard format == .json else { return table.rendered(format) }
+        let document: [String: Any] = ["schemaVersion": 1, "model": model, "data": data, "rows": table.jsonObjects()]
+        let bytes = try! JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 }
 
