@@ -28,14 +28,20 @@ python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 by = {(r["side"], r["model"], r["batch"]): r for r in rows}
-print(f"{'model':<13}{'batch':>6}{'lgreg img/s':>13}{'timm img/s':>12}{'ratio':>8}{'lgreg GFLOP/s':>15}{'timm GFLOP/s':>14}{'lgreg RSS MiB':>15}{'timm RSS MiB':>14}")
+nan = float("nan")
+def get(r, key): return r[key] if r else nan
+print(f"{'model':<13}{'batch':>6}{'lgreg img/s':>12}{'timm img/s':>11}{'ratio':>7}{'lgreg img/CPU-s':>16}{'timm img/CPU-s':>15}{'ratio':>7}"
+      f"{'lgreg GFLOP/s':>14}{'timm GFLOP/s':>13}{'lgreg RSS MiB':>14}{'timm RSS MiB':>13}")
 for (side, model, batch), r in sorted(by.items()):
     if side != "lgreg":
         continue
     t = by.get(("timm", model, batch))
-    ratio = f"{r['imagesPerSecond'] / t['imagesPerSecond']:.2f}x" if t else "n/a"
-    print(f"{model:<13}{batch:>6}{r['imagesPerSecond']:>13.1f}{(t['imagesPerSecond'] if t else float('nan')):>12.1f}{ratio:>8}"
-          f"{r['gflopsPerSecond']:>15.1f}{(t['gflopsPerSecond'] if t else float('nan')):>14.1f}"
-          f"{r['peakRSSMiB']:>15.0f}{(t['peakRSSMiB'] if t else float('nan')):>14.0f}")
-print(f"threads: {rows[0]['threads']} (OpenBLAS and torch alike); GFLOP/s = 2 x fvcore multiply-accumulates per image x images/s")
+    wall = r["bestImagesPerSecond"] / t["bestImagesPerSecond"] if t else nan
+    cpu = r["imagesPerCPUSecond"] / t["imagesPerCPUSecond"] if t else nan
+    print(f"{model:<13}{batch:>6}{r['bestImagesPerSecond']:>12.1f}{get(t, 'bestImagesPerSecond'):>11.1f}{wall:>6.2f}x"
+          f"{r['imagesPerCPUSecond']:>16.1f}{get(t, 'imagesPerCPUSecond'):>15.1f}{cpu:>6.2f}x"
+          f"{r['gflopsPerSecond']:>14.1f}{get(t, 'gflopsPerSecond'):>13.1f}{r['peakRSSMiB']:>14.0f}{get(t, 'peakRSSMiB'):>13.0f}")
+print(f"threads: {rows[0]['threads']} (OpenBLAS and torch alike). img/s: the fastest forward pass; img/CPU-s: images per "
+      "CPU-second over all passes (all threads), steadier on a busy machine. GFLOP/s = 2 x fvcore multiply-accumulates "
+      "per image at the fastest pass's rate.")
 PY
