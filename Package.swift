@@ -35,7 +35,9 @@ let package = Package(
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors"),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
-        .target(name: "LgregArchive", dependencies: ["LgregArchitecture", "SafeTensors", "CArchive"]),
+        .target(name: "LgregArchive", dependencies: [
+            "LgregArchitecture", "SafeTensors", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Content-addressed OCI image-layout store with its SQLite index.
         .target(name: "LgregStore", dependencies: [
             "LgregArchive", "LgregArchitecture", "SafeTensors",
@@ -61,12 +63,16 @@ let package = Package(
         // Forward-pass throughput of the runtime; Benchmarks/runtime.sh runs it beside timm.
         .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-runtime"),
+        // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
+        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
 
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"],
+                    exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
     ]
 )

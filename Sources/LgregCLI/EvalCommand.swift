@@ -90,7 +90,6 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-extension Pooling: ExpressibleByArgument {}
 
 /// One evaluated depth, as `eval` and `verify` print it.
 struct EvalRow {
