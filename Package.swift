@@ -74,5 +74,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
     ]
 )

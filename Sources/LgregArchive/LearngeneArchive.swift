@@ -155,12 +155,13 @@ public enum LearngeneArchive {
         if let directory {
             let target = directory.appendingPathComponent("\(slot).part")
             let writer = try DurableFileWriter(url: target)
+            let concurrent = ConcurrentHasher()
             try tar.readData { chunk in
-                hasher.update(bufferPointer: chunk)
+                concurrent.update(chunk)
                 try writer.write(chunk)
             }
             try writer.finish()
-            actual = Digest(hasher.finalize())
+            actual = concurrent.finalize()
             guard actual == record.digest else {
                 throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
             }

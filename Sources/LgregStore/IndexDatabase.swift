@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS verifications (
     ok INTEGER NOT NULL,
     detail TEXT
 );
+
 """#)]
 
     let pool: DatabasePool
@@ -119,10 +120,12 @@ CREATE TABLE IF NOT EXISTS verifications (
         var learngene: LearngeneManifest?
     }
 
-    /// Replaces the derived tables with the facts of `index` unless they were built from `indexDigest`
-    /// already (`force` rebuilds anyway).
-    func sync(indexDigest: Digest, index: ImageIndex, force: Bool, facts: (Digest) -> ManifestFacts?) throws {
+    /// Replaces the derived tables with the facts of the index `load` reads unless they were built from that
+    /// index already (`force` rebuilds anyway). `load` runs inside the write transaction, so of two processes
+    /// syncing at once the later one always sees the later `index.json`.
+    func sync(force: Bool, load: () throws -> (ImageIndex, Digest), facts: (Digest) -> ManifestFacts?) throws {
         try write { db in
+            let (index, indexDigest) = try load()
             if !force, try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'index_digest'") == indexDigest.description {
                 return
             }

@@ -43,6 +43,9 @@ public final class LearngeneStore: @unchecked Sendable {
         try syncDatabase(force: false)
     }
 
+    /// The SQL of the index database's schema (`Schemas/index.sql`).
+    public static var indexSchemaSQL: String { IndexDatabase.migrations.map(\.sql).joined() }
+
     /// `$LGREG_HOME`, else `$XDG_DATA_HOME/lgreg`, else `~/.local/share/lgreg`.
     public static func defaultRoot() -> URL { StoreLayout.defaultRoot() }
 
@@ -68,8 +71,7 @@ public final class LearngeneStore: @unchecked Sendable {
 
     /// Rebuilds the database's derived tables if `index.json` changed since they were built.
     func syncDatabase(force: Bool) throws {
-        let (index, digest) = try readIndex()
-        try database.sync(indexDigest: digest, index: index, force: force) { try? self.facts($0) }
+        try database.sync(force: force, load: readIndex) { try? self.facts($0) }
     }
 
     func facts(_ digest: Digest) throws -> IndexDatabase.ManifestFacts {
@@ -128,12 +130,18 @@ public final class LearngeneStore: @unchecked Sendable {
         CrashPoint.blobs.reached()
         let config = try layout.writeBlob(checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig)
         CrashPoint.config.reached()
-        let image = ImageManifest(artifactType: OCIMediaType.learngene, config: config, layers: layers, annotations: [
-            OCIAnnotation.created: Self.now(), OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
-            OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
-            OCIAnnotation.kind: manifest.kind.rawValue,
-        ])
-        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest)
+        let descriptor: Descriptor
+        if let same = try taggedManifest(withConfig: configDigest) {
+            descriptor = same
+            utimes(layout.blob(same.digest).path, nil)
+        } else {
+            let image = ImageManifest(artifactType: OCIMediaType.learngene, config: config, layers: layers, annotations: [
+                OCIAnnotation.created: Self.now(), OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
+                OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
+                OCIAnnotation.kind: manifest.kind.rawValue,
+            ])
+            descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest)
+        }
         CrashPoint.manifest.reached()
         let digest = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, reference: reference, replacing: false,
                                      sameContent: { try self.imageManifest($0).config.digest == configDigest })
@@ -148,6 +156,14 @@ public final class LearngeneStore: @unchecked Sendable {
     private func existingPublication(reference: String, configDigest: Digest) throws -> Digest? {
         guard let found = try readIndex().0.tagged(reference) else { return nil }
         return (try? imageManifest(found.digest))?.config.digest == configDigest ? found.digest : nil
+    }
+
+    /// A tagged learngene manifest whose config is `configDigest`, so that the same content published under
+    /// another tag gets the same manifest.
+    private func taggedManifest(withConfig configDigest: Digest) throws -> Descriptor? {
+        try readIndex().0.manifests.first { descriptor in
+            descriptor.artifactType == OCIMediaType.learngene && (try? imageManifest(descriptor.digest))?.config.digest == configDigest
+        }
     }
 
     /// Adds `reference` → `descriptor` to `index.json`. An existing tag is replaced when `replacing`, kept when
