@@ -47,7 +47,7 @@ let package = Package(
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
         .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
-        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
+        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "LgregArchive", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
         .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
@@ -61,7 +61,7 @@ let package = Package(
         ], path: "Sources/LgregCLI"),
 
         // Forward-pass throughput of the runtime; Benchmarks/runtime.sh runs it beside timm.
-        .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregRuntime", "LgregArchitecture"],
+        .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive"],
                           path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
         .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
-        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"],
+        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),

@@ -9,6 +9,7 @@
 // Benchmarks/runtime.sh runs it beside Benchmarks/runtime_timm.py and prints the ratio.
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregRuntime
 
 struct Options {
@@ -34,19 +35,13 @@ struct Options {
     }
 }
 
-/// A model of `depth` blocks with weights drawn uniformly from ±0.02·√3 (std 0.02) and unit LayerNorm scales.
+/// A model of `depth` blocks initialized as timm does (`RandomLearngene.values`: trunc-normal 0.02 weights,
+/// zero biases, unit LayerNorm scales).
 func randomModel(_ architecture: ViTArchitecture, depth: Int) throws -> ViTModel {
     let parameters = ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: depth))
     var generator = SplitMix64(seed: 7)
     for spec in parameters.layout.specs {
-        let pointer = parameters.pointer(spec.name)
-        for i in 0..<spec.elementCount {
-            switch spec.initializer {
-            case .ones: pointer[i] = 1
-            case .zeros: pointer[i] = 0
-            case .truncatedNormal002: pointer[i] = Float.random(in: -0.0346...0.0346, using: &generator)
-            }
-        }
+        parameters.pointer(spec.name).update(from: RandomLearngene.values(spec, &generator), count: spec.elementCount)
     }
     return try ViTModel(parameters: parameters)
 }

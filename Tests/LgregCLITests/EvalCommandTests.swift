@@ -47,7 +47,7 @@ import Testing
         #expect(data.status == 1 && data.err.contains("data 'mnist:test'"))
         let missing = try runLgreg(["eval", model, "--arch", arch.path, "--data-dir", "/nonexistent"])
         #expect(missing.status == 1 && missing.err.contains("/nonexistent/t10k-images-idx3-ubyte.gz: no such file"))
-        let map = try runLgreg(["eval", model, "--arch", arch.path, "--layer-map", "0,2"])
+        let map = try runLgreg(["eval", model, "--arch", arch.path, "--layers-source", "0,2"])
         #expect(map.status == 1 && map.err.contains("layer map 0,2"))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LgregArchive
 import Testing
 @testable import LgregRuntime
 
