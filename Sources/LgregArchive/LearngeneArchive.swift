@@ -154,14 +154,9 @@ public enum LearngeneArchive {
         let actual: Digest
         if let directory {
             let target = directory.appendingPathComponent("\(slot).part")
-            let writer = try DurableFileWriter(url: target)
-            let concurrent = ConcurrentHasher()
-            try tar.readData { chunk in
-                concurrent.update(chunk)
-                try writer.write(chunk)
-            }
-            try writer.finish()
-            actual = concurrent.finalize()
+            let writer = HashingWriter(file: try DurableFileWriter(url: target))
+            try tar.readData { writer.append($0) }
+            actual = try writer.finish()
             guard actual == record.digest else {
                 throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
             }

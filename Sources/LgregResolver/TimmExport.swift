@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import SafeTensors
 
 /// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`):
@@ -157,20 +158,20 @@ public enum TimmExport {
         try writeAtomically(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
     }
 
-    /// Writes `data` through a temporary file renamed into place.
+    /// Writes `data` through a temporary file, fsynced and renamed into place.
     private static func writeAtomically(_ data: Data, to url: URL) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw ResolverError.io(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch let error as ResolverError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+            let writer = try DurableFileWriter(url: temporary)
+            try data.withUnsafeBytes { try writer.write($0) }
+            try writer.finish()
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ResolverError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw ResolverError.io(path: url.path, reason: "cannot write: \(error)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw ResolverError.io(path: url.path, reason: "cannot rename into place: \(reason)")
         }
     }
 }
