@@ -19,7 +19,7 @@ final class HashingWriter: @unchecked Sendable {
     private let buffers: [UnsafeMutableRawBufferPointer]
     private var next = 0
 
-    /// Writes to `file`, which the writer finishes (fsync, close) in `finish()`.
+    /// Writes to `file`, which `finish()` closes without an fsync (the caller schedules one).
     init(file: DurableFileWriter) {
         self.file = file
         buffers = (0..<Self.poolSize).map { _ in .allocate(byteCount: Self.chunkSize, alignment: 64) }
@@ -52,12 +52,13 @@ final class HashingWriter: @unchecked Sendable {
         }
     }
 
-    /// Waits for every queued chunk, fsyncs and closes the file, and returns the digest of what was written.
-    /// - Throws: the first write error, or the fsync's.
+    /// Waits for every queued chunk, closes the file (not fsynced: see `BackgroundSync`) and returns the digest
+    /// of what was written.
+    /// - Throws: the first write error.
     func finish() throws -> Digest {
         let (digest, failure) = queue.sync { (Digest(hasher.finalize()), self.failure) }
         if let failure { throw failure }
-        try file.finish()
+        try file.finish(sync: false)
         return digest
     }
 }

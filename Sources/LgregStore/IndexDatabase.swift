@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS verifications (
     init(url: URL) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        // A cache rebuilt from the layout needs no fsync per commit: WAL with synchronous=NORMAL stays
+        // consistent through a crash and may only lose the last commits, which the next open rebuilds.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
             var migrator = DatabaseMigrator()
