@@ -120,7 +120,7 @@ struct EvalCommand: ParsableCommand {
 
     private func evaluate(_ network: ViTModel, on dataSet: ImageDataSet) throws -> EvalRow {
         let result = try Evaluation.run(ViTRunner(model: network, maxBatch: batchSize), on: dataSet, limit: limit,
-                                        progress: Progress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
+                                        progress: TerminalProgress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
         return EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
     }
 }
@@ -154,7 +154,7 @@ struct EvalRow {
 }
 
 /// Progress on standard error, only when it is a terminal (quiet in pipes and CI logs).
-enum Progress {
+enum TerminalProgress {
     /// A callback that redraws "label: done/total" on stderr, or nil when stderr is not a TTY.
     static func reporter(_ label: String) -> ((Int, Int) -> Void)? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
