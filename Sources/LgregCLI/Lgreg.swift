@@ -17,7 +17,7 @@ struct Lgreg: ParsableCommand {
             ArchCommand.self, ReportCommand.self,
             InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
-            PlanCommand.self, MaterializeCommand.self,
+            PlanCommand.self, MaterializeCommand.self, EvalCommand.self, VerifyCommand.self,
         ]
     )
 }

@@ -116,4 +116,13 @@ extension LearngeneStore {
         }
         return report
     }
+
+    /// Records a verdict on a learngene reached from outside fsck (`lgreg verify`) in the `verifications` table.
+    public func recordVerification(_ digest: Digest, ok: Bool, detail: String) throws {
+        let checked = Self.now()
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO verifications (digest, checked, ok, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [digest.description, checked, ok, detail])
+        }
+    }
 }
