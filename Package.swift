@@ -39,7 +39,7 @@ let package = Package(
         // ViT forward pass on OpenBLAS, data sets, evaluation.
         .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS"]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "CBLAS"]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
         // The `lgreg` command.
@@ -53,5 +53,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "SafeTensors"],
+                    exclude: ["Fixtures", "Python"]),
     ]
 )
