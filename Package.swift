@@ -39,7 +39,7 @@ let package = Package(
         // ViT forward pass on OpenBLAS, data sets, evaluation.
         .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS"]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "CBLAS"]),
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
         // The `lgreg` command.

@@ -86,3 +86,43 @@ private func logSoftmax(_ z: UnsafePointer<Float>, into probs: UnsafeMutablePoin
     }
     return out
 }
+
+/// The training objective of the paper's Eq. 4: `(1 − α)·CE(s, y) + α·τ²·KL(softmax(t/τ) ‖ softmax(s/τ))/(B·C)`;
+/// with α = 0 (or no teacher) plain cross-entropy.
+public struct DistillationObjective: Codable, Equatable, Sendable {
+    /// α, the weight of the distillation term.
+    public var alpha: Float
+    /// τ, the distillation temperature.
+    public var temperature: Float
+    /// Label smoothing ε of the cross-entropy term.
+    public var labelSmoothing: Float
+
+    public init(alpha: Float, temperature: Float, labelSmoothing: Float) {
+        self.alpha = alpha
+        self.temperature = temperature
+        self.labelSmoothing = labelSmoothing
+    }
+
+    /// Returns the loss and writes its gradient with respect to the logits into `dlogits` ([batch, classes],
+    /// overwritten). `teacher` is required when α > 0.
+    public func lossAndGradient(logits: UnsafePointer<Float>, labels: [Int], teacher: UnsafePointer<Float>?,
+                                dlogits: UnsafeMutablePointer<Float>, classes: Int) -> Float {
+        let batch = labels.count
+        dlogits.update(repeating: 0, count: batch * classes)
+        var probs = [Float](repeating: 0, count: batch * classes)
+        var loss: Float = 0
+        if alpha < 1 {
+            let ce = CrossEntropy(smoothing: labelSmoothing)
+            loss += (1 - alpha) * ce.forward(logits: logits, labels: labels, probs: &probs, classes: classes)
+            ce.backward(dlogits: dlogits, probs: probs, labels: labels, classes: classes, weight: 1 - alpha)
+        }
+        if alpha > 0 {
+            precondition(teacher != nil, "DistillationObjective: α = \(alpha) needs teacher logits")
+            let kd = SoftDistillation(temperature: temperature)
+            var teacherProbs = [Float](repeating: 0, count: batch * classes)
+            loss += alpha * kd.forward(student: logits, teacher: teacher!, studentProbs: &probs, teacherProbs: &teacherProbs, batch: batch, classes: classes)
+            kd.backward(dstudent: dlogits, studentProbs: probs, teacherProbs: teacherProbs, batch: batch, classes: classes, weight: alpha)
+        }
+        return loss
+    }
+}

@@ -16,28 +16,19 @@ public struct AdamW: Codable, Equatable, Sendable {
 
     public init(weightDecay: Float) { self.weightDecay = weightDecay }
 
-    /// One update of `params` from `grads`; `decayMask[i]` is 1 for decayed elements, 0 for the rest.
-    public func step(params: inout [Float], grads: [Float], m: inout [Float], v: inout [Float], decayMask: [Float],
+    /// One update of `params` from `grads` at step `t` (1-based); `decayMask[i]` is 1 for decayed elements, 0 for
+    /// the rest. All buffers share one layout.
+    public func step(params: FloatBuffer, grads: FloatBuffer, m: FloatBuffer, v: FloatBuffer, decayMask: FloatBuffer,
                      learningRate lr: Float, step t: Int) {
-        precondition(params.count == grads.count && m.count == params.count && v.count == params.count && decayMask.count == params.count)
+        precondition(grads.count == params.count && m.count == params.count && v.count == params.count && decayMask.count == params.count)
         let bias1 = 1 - powf(beta1, Float(t)), bias2Root = (1 - powf(beta2, Float(t))).squareRoot()
         let stepSize = lr / bias1, decay = lr * weightDecay
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        params.withUnsafeMutableBufferPointer { p in
-            m.withUnsafeMutableBufferPointer { m in
-                v.withUnsafeMutableBufferPointer { v in
-                    grads.withUnsafeBufferPointer { g in
-                        decayMask.withUnsafeBufferPointer { mask in
-                            for i in 0..<p.count {
-                                p[i] -= decay * mask[i] * p[i]
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                p[i] -= stepSize * m[i] / (v[i].squareRoot() / bias2Root + eps)
-                            }
-                        }
-                    }
-                }
-            }
+        let p = params.pointer, g = grads.pointer, m = m.pointer, v = v.pointer, mask = decayMask.pointer
+        for i in 0..<params.count {
+            p[i] -= decay * mask[i] * p[i]
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            p[i] -= stepSize * m[i] / (v[i].squareRoot() / bias2Root + epsilon)
         }
     }
 }
@@ -71,13 +62,13 @@ public struct LearningRateSchedule: Codable, Equatable, Sendable {
 /// Clips gradients by their global L2 norm, as `torch.nn.utils.clip_grad_norm_` does: when
 /// `‖g‖₂ > maxNorm`, every element is multiplied by `maxNorm / (‖g‖₂ + 1e-6)`. Returns the norm before clipping.
 @discardableResult
-public func clipGradientNorm(_ grads: inout [Float], maxNorm: Float) -> Float {
+public func clipGradientNorm(_ grads: FloatBuffer, maxNorm: Float) -> Float {
     var sum: Double = 0
-    for g in grads { sum += Double(g) * Double(g) }
+    for i in 0..<grads.count { sum += Double(grads[i]) * Double(grads[i]) }
     let norm = Float(sum.squareRoot())
     if norm > maxNorm {
         let scale = maxNorm / (norm + 1e-6)
-        for i in grads.indices { grads[i] *= scale }
+        for i in 0..<grads.count { grads[i] *= scale }
     }
     return norm
 }

@@ -1,4 +1,4 @@
-import CBLAS
+import LgregRuntime
 
 /// Backward of multi-head self-attention on timm's packed qkv.
 ///
@@ -15,8 +15,7 @@ public func attentionBackward(
     probs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     batch: Int, tokens: Int, width: Int, heads: Int
 ) {
-    let t = Int32(tokens), hd = width / heads, hd32 = Int32(hd)
-    let ld3 = Int32(3 * width), ld = Int32(width)
+    let hd = width / heads, ld3 = 3 * width
     let scale = 1 / Float(hd).squareRoot()
     for b in 0..<batch {
         let qkvB = qkv + b * tokens * 3 * width, dqkvB = dqkv + b * tokens * 3 * width
@@ -27,9 +26,9 @@ public func attentionBackward(
             let dq = dqkvB + h * hd, dk = dqkvB + width + h * hd, dv = dqkvB + 2 * width + h * hd
             let dO = doutB + h * hd
             // dv += probsᵀ · dout_h   [T, hd]
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, hd32, t, 1, p, t, dO, ld, 1, dv, ld3)
+            sgemm(transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: p, lda: tokens, b: dO, ldb: width, beta: 1, c: dv, ldc: ld3)
             // dprobs = dout_h · vᵀ    [T, T]
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, t, hd32, 1, dO, ld, v, ld3, 0, scratch, t)
+            sgemm(transA: false, transB: true, m: tokens, n: tokens, k: hd, alpha: 1, a: dO, lda: width, b: v, ldb: ld3, beta: 0, c: scratch, ldc: tokens)
             // softmax backward, in place: dpre = probs ⊙ (dprobs − Σ_j dprobs_j · probs_j), times the scale.
             for i in 0..<tokens {
                 let row = scratch + i * tokens, pr = p + i * tokens
@@ -38,8 +37,8 @@ public func attentionBackward(
                 for j in 0..<tokens { row[j] = pr[j] * (row[j] - dot) * scale }
             }
             // dq += dpre · k, dk += dpreᵀ · q
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, hd32, t, 1, scratch, t, k, ld3, 1, dq, ld3)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, t, hd32, t, 1, scratch, t, q, ld3, 1, dk, ld3)
+            sgemm(transA: false, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: k, ldb: ld3, beta: 1, c: dq, ldc: ld3)
+            sgemm(transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: q, ldb: ld3, beta: 1, c: dk, ldc: ld3)
         }
     }
 }

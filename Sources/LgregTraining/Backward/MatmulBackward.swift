@@ -1,4 +1,4 @@
-import CBLAS
+import LgregRuntime
 
 /// Backward of the linear layer.
 ///
@@ -14,11 +14,12 @@ public func matmulBackward(
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inFeatures: Int, outFeatures: Int
 ) {
-    let n = Int32(rows), c = Int32(inFeatures), o = Int32(outFeatures)
     if let dinp {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, c, o, 1, dout, o, weight, c, 1, dinp, c)
+        sgemm(transA: false, transB: false, m: rows, n: inFeatures, k: outFeatures, alpha: 1,
+              a: dout, lda: outFeatures, b: weight, ldb: inFeatures, beta: 1, c: dinp, ldc: inFeatures)
     }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o, c, n, 1, dout, o, inp, c, 1, dweight, c)
+    sgemm(transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows, alpha: 1,
+          a: dout, lda: outFeatures, b: inp, ldb: inFeatures, beta: 1, c: dweight, ldc: inFeatures)
     if let dbias {
         for row in 0..<rows {
             let d = dout + row * outFeatures
