@@ -53,6 +53,8 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"],
+                    exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "SafeTensors"],
                     exclude: ["Fixtures", "Python"]),
     ]
