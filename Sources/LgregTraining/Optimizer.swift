@@ -18,13 +18,13 @@ public struct AdamW: Codable, Equatable, Sendable {
 
     /// One update of `params` from `grads` at step `t` (1-based); `decayMask[i]` is 1 for decayed elements, 0 for
     /// the rest. All buffers share one layout.
-    public func step(params: FloatBuffer, grads: FloatBuffer, m: FloatBuffer, v: FloatBuffer, decayMask: FloatBuffer,
+    public func step(params: UnsafeMutablePointer<Float>, grads: FloatBuffer, m: FloatBuffer, v: FloatBuffer, decayMask: FloatBuffer,
                      learningRate lr: Float, step t: Int) {
-        precondition(grads.count == params.count && m.count == params.count && v.count == params.count && decayMask.count == params.count)
+        precondition(m.count == grads.count && v.count == grads.count && decayMask.count == grads.count)
         let bias1 = 1 - powf(beta1, Float(t)), bias2Root = (1 - powf(beta2, Float(t))).squareRoot()
         let stepSize = lr / bias1, decay = lr * weightDecay
-        let p = params.pointer, g = grads.pointer, m = m.pointer, v = v.pointer, mask = decayMask.pointer
-        for i in 0..<params.count {
+        let p = params, g = grads.pointer, m = m.pointer, v = v.pointer, mask = decayMask.pointer
+        for i in 0..<grads.count {
             p[i] -= decay * mask[i] * p[i]
             m[i] = beta1 * m[i] + (1 - beta1) * g[i]
             v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]

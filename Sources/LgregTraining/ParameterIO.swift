@@ -1,25 +1,19 @@
 import Foundation
 import LgregArchitecture
+import LgregRuntime
 import SafeTensors
 
 extension TrainingModel {
-    /// Copies every tensor of the layout from `file`, which names them as lgreg does (timm's `fc_norm.*` is
-    /// accepted for `norm.*`); the head may be skipped to start a new task with the fresh head already in place.
-    /// - Throws: `TrainingError.missingTensor` or `.shapeMismatch` naming the file and tensor.
-    public func loadParameters(from file: SafeTensorsFile, skipHead: Bool = false) throws {
-        for spec in layout.tensors {
-            if skipHead && spec.name.hasPrefix("head.") { continue }
-            let name = !file.contains(spec.name) && spec.name.hasPrefix("norm.") ? "fc_" + spec.name : spec.name
-            guard file.contains(name) else {
-                throw TrainingError.missingTensor(file: file.path, name: spec.name)
-            }
-            let info = try file.info(name)
-            guard info.shape == spec.shape else {
-                throw TrainingError.shapeMismatch(file: file.path, name: name, expected: spec.shape, actual: info.shape)
-            }
-            let values = try file.floats(name)
-            parameter(spec.name).update(from: values, count: values.count)
+    /// Copies every tensor from `file` (lgreg or timm naming, read by the runtime's loader), which must hold
+    /// exactly this model's stored layers.
+    /// - Throws: the runtime's loading errors, or `TrainingError.shapeMismatch` when the file holds another
+    ///   number of blocks.
+    public func loadParameters(from file: SafeTensorsFile) throws {
+        let loaded = try ViTParameters(file: file, architecture: layout.architecture)
+        guard loaded.layout == layout else {
+            throw TrainingError.shapeMismatch(file: file.path, name: "blocks", expected: [layout.blockCount], actual: [loaded.layout.blockCount])
         }
+        parameters.storage.update(from: loaded.storage, count: layout.count)
     }
 
     /// Fills the parameters as timm initializes a fresh ViT: truncated normal (std 0.02, cut at ±2 std) for
@@ -27,7 +21,7 @@ extension TrainingModel {
     /// (`blocks.1`) starts with zero LayerNorm weights so that every layer's LayerNorm starts as θ_A's.
     public func initializeParameters(seed: UInt64) {
         var rng = SeededGenerator(seed: seed, stream: SeededGenerator.Stream.initialization.rawValue, index: 0)
-        for spec in layout.tensors {
+        for spec in layout.specs {
             let p = parameter(spec.name)
             switch spec.initializer {
             case .zeros: p.update(repeating: 0, count: spec.elementCount)
@@ -40,7 +34,7 @@ extension TrainingModel {
 
     /// The parameters as named tensors (lgreg names, a learngene's stored layers as `blocks.0 … blocks.{M−1}`).
     public func namedParameters() -> [(spec: TensorSpec, values: [Float])] {
-        layout.tensors.map { spec in (spec, Array(UnsafeBufferPointer(start: parameter(spec.name), count: spec.elementCount))) }
+        layout.specs.map { spec in (spec, Array(UnsafeBufferPointer(start: parameter(spec.name), count: spec.elementCount))) }
     }
 }
 

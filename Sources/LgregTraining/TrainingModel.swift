@@ -13,18 +13,17 @@ public final class TrainingModel {
     public let schedule: StageSchedule
     /// The largest batch `forward` accepts.
     public let batchCapacity: Int
-    /// Parameters, laid out by `layout`.
-    public let parameters: FloatBuffer
+    /// Parameters, laid out by `layout` (the runtime's flat parameter buffer).
+    public let parameters: ViTParameters
     /// Gradients of the last backward pass, same layout.
     public let gradients: FloatBuffer
 
     private var arch: ViTArchitecture { layout.architecture }
     private let depth: Int
     private let stageOfLayer: [Int]
-    private let blockOffsets: BlockOffsets
-    // TLEG: θ_A + (l/L)·θ_B materialized per virtual layer, and one block of scratch gradient.
-    private let tlegWeights: FloatBuffer?
-    private let tlegGradient: FloatBuffer?
+    // TLEG: θ_A + (l/L)·θ_B materialized as an L-block model, and a one-block model's gradient scratch.
+    private let tlegWeights: ViTParameters?
+    private let tlegGradient: ViTParameters?
     private let acts: Activations
     private let grads: GradientScratch
     /// Drop-path multipliers of the last training forward: [L][2][batch] (0 or 1/(1 − rate)).
@@ -39,20 +38,19 @@ public final class TrainingModel {
         self.batchCapacity = batchCapacity
         depth = schedule.depth
         stageOfLayer = schedule.stageOfLayer
-        layout = ParameterLayout(architecture: architecture, storedLayers: mode == .tleg ? 2 : schedule.stageCount)
-        parameters = FloatBuffer(count: layout.count)
+        layout = ParameterLayout(architecture: architecture, blockCount: mode == .tleg ? 2 : schedule.stageCount)
+        parameters = ViTParameters(layout: layout)
         gradients = FloatBuffer(count: layout.count)
-        blockOffsets = BlockOffsets(layout)
-        tlegWeights = mode == .tleg ? FloatBuffer(count: depth * layout.blockSize) : nil
-        tlegGradient = mode == .tleg ? FloatBuffer(count: layout.blockSize) : nil
+        tlegWeights = mode == .tleg ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: schedule.depth)) : nil
+        tlegGradient = mode == .tleg ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: 1)) : nil
         acts = Activations(architecture, depth: schedule.depth, batch: batchCapacity)
         grads = GradientScratch(architecture, batch: batchCapacity)
     }
 
     /// Pointer to a named tensor's parameters.
-    public func parameter(_ name: String) -> UnsafeMutablePointer<Float> { parameters.pointer + layout.offsets[name]! }
+    public func parameter(_ name: String) -> UnsafeMutablePointer<Float> { parameters.pointer(name) }
     /// Pointer to a named tensor's gradient.
-    public func gradient(_ name: String) -> UnsafeMutablePointer<Float> { gradients.pointer + layout.offsets[name]! }
+    public func gradient(_ name: String) -> UnsafeMutablePointer<Float> { gradients.pointer + layout.offset(name) }
 
     /// The explicit zero-grad.
     public func zeroGradients() { gradients.zero() }
@@ -84,7 +82,7 @@ public final class TrainingModel {
                           posEmbed: parameter("pos_embed"), batch: batch, patches: n, width: d)
 
         for l in 0..<depth {
-            let w = blockOffsets.pointers(blockBase(layer: l)), a = acts.layers[l]
+            let w = blockWeights(layer: l), a = acts.layers[l]
             let x = acts.residual[l].pointer, out = acts.residual[l + 1].pointer
             // x_mid = x + drop(proj(attn(qkv(norm1(x)))))
             layerNormForward(a.ln1.pointer, mean: a.ln1Mean.pointer, rstd: a.ln1Rstd.pointer, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d, eps: eps)
@@ -154,15 +152,14 @@ public final class TrainingModel {
         }
 
         for l in stride(from: depth - 1, through: 0, by: -1) {
-            let base = blockBase(layer: l), w = blockOffsets.pointers(base)
-            let gradBase: UnsafeMutablePointer<Float>
+            let w = blockWeights(layer: l), a = acts.layers[l]
+            let g: BlockParameters
             if let tlegGradient {
-                tlegGradient.zero()
-                gradBase = tlegGradient.pointer
+                tlegGradient.storage.update(repeating: 0, count: tlegGradient.layout.count)
+                g = tlegGradient.block(0)
             } else {
-                gradBase = gradients.pointer + layout.firstBlockOffset + stageOfLayer[l] * layout.blockSize
+                g = layout.block(stageOfLayer[l], in: gradients.pointer)
             }
-            let g = blockOffsets.pointers(gradBase), a = acts.layers[l]
             // out = x_mid + drop(fc2(gelu(fc1(norm2(x_mid))))): dres flows to x_mid unchanged and, masked, into the branch.
             maskedBranchGradient(layer: l, branch: 1, batch: batch)
             grads.hidden.zero()
@@ -191,10 +188,11 @@ public final class TrainingModel {
             if let tlegGradient {
                 // θ_l = θ_A + (l/L)·θ_B  ⇒  dθ_A += dθ_l, dθ_B += (l/L)·dθ_l.
                 let fraction = tlegFraction(layer: l)
-                let dA = gradients.pointer + layout.firstBlockOffset, dB = dA + layout.blockSize
+                let dA = gradients.pointer + layout.blockStart(0), dB = gradients.pointer + layout.blockStart(1)
+                let dTheta = tlegGradient.storage + tlegGradient.layout.blockStart(0)
                 for i in 0..<layout.blockSize {
-                    dA[i] += tlegGradient[i]
-                    dB[i] += fraction * tlegGradient[i]
+                    dA[i] += dTheta[i]
+                    dB[i] += fraction * dTheta[i]
                 }
             }
         }
@@ -208,18 +206,18 @@ public final class TrainingModel {
 
     // MARK: Weight sharing and drop-path
 
-    /// Start of the weights virtual layer l uses: its stage's stored block, or TLEG's materialized θ_l.
-    private func blockBase(layer l: Int) -> UnsafeMutablePointer<Float> {
-        if let tlegWeights { return tlegWeights.pointer + l * layout.blockSize }
-        return parameters.pointer + layout.firstBlockOffset + stageOfLayer[l] * layout.blockSize
+    /// The weights virtual layer l uses: its stage's stored block, or TLEG's materialized θ_l.
+    private func blockWeights(layer l: Int) -> BlockParameters {
+        if let tlegWeights { return tlegWeights.block(l) }
+        return parameters.block(stageOfLayer[l])
     }
 
     /// θ_l = θ_A + (l/L)·θ_B for every virtual layer (TLEG only).
     private func materializeTLEG() {
         guard let tlegWeights else { return }
-        let a = parameters.pointer + layout.firstBlockOffset, b = a + layout.blockSize
+        let a = parameters.storage + layout.blockStart(0), b = parameters.storage + layout.blockStart(1)
         for l in 0..<depth {
-            let fraction = tlegFraction(layer: l), out = tlegWeights.pointer + l * layout.blockSize
+            let fraction = tlegFraction(layer: l), out = tlegWeights.storage + tlegWeights.layout.blockStart(l)
             for i in 0..<layout.blockSize { out[i] = a[i] + fraction * b[i] }
         }
     }
@@ -255,42 +253,6 @@ public final class TrainingModel {
             for i in 0..<span { row[i] *= m }
         }
     }
-}
-
-/// Offsets of a block's tensors relative to the block's start, resolved once.
-private struct BlockOffsets {
-    let norm1Weight, norm1Bias, qkvWeight, projWeight, projBias, norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias: Int
-    let qkvBias: Int?
-
-    init(_ layout: ParameterLayout) {
-        norm1Weight = layout.blockRelativeOffset("norm1.weight")
-        norm1Bias = layout.blockRelativeOffset("norm1.bias")
-        qkvWeight = layout.blockRelativeOffset("attn.qkv.weight")
-        qkvBias = layout.architecture.qkvBias ? layout.blockRelativeOffset("attn.qkv.bias") : nil
-        projWeight = layout.blockRelativeOffset("attn.proj.weight")
-        projBias = layout.blockRelativeOffset("attn.proj.bias")
-        norm2Weight = layout.blockRelativeOffset("norm2.weight")
-        norm2Bias = layout.blockRelativeOffset("norm2.bias")
-        fc1Weight = layout.blockRelativeOffset("mlp.fc1.weight")
-        fc1Bias = layout.blockRelativeOffset("mlp.fc1.bias")
-        fc2Weight = layout.blockRelativeOffset("mlp.fc2.weight")
-        fc2Bias = layout.blockRelativeOffset("mlp.fc2.bias")
-    }
-
-    /// Pointers to one block's tensors (parameters or gradients) starting at `base`.
-    func pointers(_ base: UnsafeMutablePointer<Float>) -> BlockPointers {
-        BlockPointers(norm1Weight: base + norm1Weight, norm1Bias: base + norm1Bias, qkvWeight: base + qkvWeight,
-                      qkvBias: qkvBias.map { base + $0 }, projWeight: base + projWeight, projBias: base + projBias,
-                      norm2Weight: base + norm2Weight, norm2Bias: base + norm2Bias, fc1Weight: base + fc1Weight,
-                      fc1Bias: base + fc1Bias, fc2Weight: base + fc2Weight, fc2Bias: base + fc2Bias)
-    }
-}
-
-/// One block's tensors, as pointers.
-private struct BlockPointers {
-    let norm1Weight, norm1Bias, qkvWeight: UnsafeMutablePointer<Float>
-    let qkvBias: UnsafeMutablePointer<Float>?
-    let projWeight, projBias, norm2Weight, norm2Bias, fc1Weight, fc1Bias, fc2Weight, fc2Bias: UnsafeMutablePointer<Float>
 }
 
 /// Activations kept by the forward pass for the backward pass (shapes for the batch capacity B, T tokens).
