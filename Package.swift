@@ -27,7 +27,9 @@ let package = Package(
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors"),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
-        .target(name: "LgregArchive", dependencies: ["LgregArchitecture", "SafeTensors", "CArchive"]),
+        .target(name: "LgregArchive", dependencies: [
+            "LgregArchitecture", "SafeTensors", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Content-addressed OCI image-layout store with its SQLite index.
         .target(name: "LgregStore", dependencies: [
             "LgregArchive", "LgregArchitecture", "SafeTensors",
@@ -39,7 +41,7 @@ let package = Package(
         // ViT forward pass on OpenBLAS, data sets, evaluation.
         .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS"]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
         // The `lgreg` command.
@@ -53,6 +55,8 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI"]),
+        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "SafeTensors"],

@@ -13,6 +13,10 @@ struct Lgreg: ParsableCommand {
         from them, and reports what that saves against pre-training and fine-tuning every size.
         """,
         version: version,
-        subcommands: [ArchCommand.self, ReportCommand.self]
+        subcommands: [
+            ArchCommand.self, ReportCommand.self,
+            InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
+            TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
+        ]
     )
 }

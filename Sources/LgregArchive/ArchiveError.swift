@@ -1,0 +1,67 @@
+import SafeTensors
+
+/// Everything that can be wrong with a `.lgz` learngene archive or its manifest, one case per failure.
+///
+/// Every case names the archive (`path`) and, where one is to blame, the entry inside it, so a message reads
+/// `aux-b.lgz: entry 'layers/2.safetensors': tensor 'mlp.fc1.weight' has shape [3072, 768], the architecture
+/// needs [3072, 384]`.
+public enum ArchiveError: Error, Equatable, CustomStringConvertible {
+    /// libarchive could not open or decode the archive (not a tar, unknown compression, truncated).
+    case unreadable(path: String, reason: String)
+    /// An entry's path is absolute, contains `..`, or is otherwise not a plain relative path.
+    case unsafePath(path: String, entry: String)
+    /// An entry is a symbolic link.
+    case symlink(path: String, entry: String, target: String)
+    /// An entry is a hard link to another entry.
+    case hardLink(path: String, entry: String, target: String)
+    /// An entry is a device, FIFO, socket or another type that is neither a file nor a directory.
+    case specialFile(path: String, entry: String, type: String)
+    /// An entry's name appears twice.
+    case duplicateEntry(path: String, entry: String)
+    /// An entry the manifest does not list.
+    case unexpectedEntry(path: String, entry: String)
+    /// The first entry is not `manifest.json`, or the archive has none.
+    case missingManifest(path: String, firstEntry: String?)
+    /// The manifest violates its schema or an invariant; `field` is its JSON path when one is to blame.
+    case invalidManifest(path: String, field: String?, reason: String)
+    /// An entry's size in the tar header differs from the size the manifest declares.
+    case sizeMismatch(path: String, entry: String, declared: Int, actual: Int)
+    /// The entry or the archive as a whole expands past a limit (a decompression bomb).
+    case limitExceeded(path: String, entry: String, limit: Int, what: String)
+    /// An entry's SHA-256 differs from the digest the manifest declares.
+    case digestMismatch(path: String, entry: String, declared: String, actual: String)
+    /// A file the manifest lists is absent from the archive.
+    case missingEntry(path: String, entry: String)
+    /// An entry is not a valid safetensors file.
+    case invalidSafeTensors(path: String, entry: String, reason: String)
+    /// An entry's tensors differ from what the architecture needs (names, shapes or dtype).
+    case tensorMismatch(path: String, entry: String, tensor: String, reason: String)
+    /// Reading or writing a file failed.
+    case io(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): return "\(path): not a readable .lgz archive: \(reason)"
+        case let .unsafePath(path, entry): return "\(path): entry '\(entry)': unsafe path (absolute, '..', or empty component)"
+        case let .symlink(path, entry, target): return "\(path): entry '\(entry)': symbolic link to '\(target)' refused"
+        case let .hardLink(path, entry, target): return "\(path): entry '\(entry)': hard link to '\(target)' refused"
+        case let .specialFile(path, entry, type): return "\(path): entry '\(entry)': \(type) refused; only regular files are allowed"
+        case let .duplicateEntry(path, entry): return "\(path): entry '\(entry)': appears twice"
+        case let .unexpectedEntry(path, entry): return "\(path): entry '\(entry)': not listed in manifest.json"
+        case let .missingManifest(path, first):
+            return "\(path): manifest.json must be the first entry" + (first.map { "; the first entry is '\($0)'" } ?? "; the archive is empty")
+        case let .invalidManifest(path, field, reason):
+            return "\(path): entry 'manifest.json': " + (field.map { "field '\($0)' " } ?? "") + reason
+        case let .sizeMismatch(path, entry, declared, actual):
+            return "\(path): entry '\(entry)': \(actual) bytes, but manifest.json declares \(declared)"
+        case let .limitExceeded(path, entry, limit, what):
+            return "\(path): entry '\(entry)': \(what) expands past the limit of \(limit) bytes (decompression bomb?)"
+        case let .digestMismatch(path, entry, declared, actual):
+            return "\(path): entry '\(entry)': digest \(actual), but manifest.json declares \(declared)"
+        case let .missingEntry(path, entry): return "\(path): entry '\(entry)': listed in manifest.json but absent"
+        case let .invalidSafeTensors(path, entry, reason): return "\(path): entry '\(entry)': invalid safetensors: \(reason)"
+        case let .tensorMismatch(path, entry, tensor, reason): return "\(path): entry '\(entry)': tensor '\(tensor)' \(reason)"
+        case let .io(path, reason): return "\(path): \(reason)"
+        }
+    }
+}

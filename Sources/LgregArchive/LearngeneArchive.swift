@@ -1,0 +1,330 @@
+import Crypto
+import Foundation
+import LgregArchitecture
+import SafeTensors
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bounds a reader puts on an archive before it reads a byte of an entry's data.
+public struct ArchiveLimits: Sendable {
+    /// Largest `manifest.json` accepted.
+    public var manifestBytes: Int
+    /// Room a safetensors header may take beyond its tensors' data.
+    public var headerAllowance: Int
+    /// Largest total of entry data accepted, whatever the manifest declares.
+    public var totalBytes: Int
+
+    /// 1 MiB manifests, 1 MiB headers, 1 TiB in all.
+    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, totalBytes: Int = 1 << 40) {
+        self.manifestBytes = manifestBytes
+        self.headerAllowance = headerAllowance
+        self.totalBytes = totalBytes
+    }
+}
+
+/// One checked file of an archive: its manifest record and its tensors, opened.
+public struct ExtractedFile: @unchecked Sendable {
+    /// The file's record in the manifest (digest and size verified).
+    public var record: LearngeneManifest.FileRecord
+    /// Where the bytes were written (`nil` when read into memory).
+    public var url: URL?
+    /// The validated tensors, mapped from `url` or held in memory.
+    public var tensors: SafeTensorsFile
+}
+
+/// A learngene archive whose every entry has been checked: paths, types, sizes, digests, safetensors
+/// validity, tensor names and shapes against the architecture, and the parameter budget.
+public struct ExtractedLearngene: @unchecked Sendable {
+    /// The decoded manifest.
+    public var manifest: LearngeneManifest
+    /// `manifest.json` exactly as stored in the archive.
+    public var manifestBytes: Data
+    /// `shared.safetensors`.
+    public var shared: ExtractedFile
+    /// `layers/{m}.safetensors`, m = 0…M-1.
+    public var layers: [ExtractedFile]
+
+    /// Shared file first, then the layers.
+    public var files: [ExtractedFile] { [shared] + layers }
+}
+
+/// Reading, checking, packing and writing `.lgz` learngene archives.
+///
+/// ```swift
+/// let checked = try LearngeneArchive.read(URL(fileURLWithPath: "aux-b.lgz"))   // in memory
+/// try LearngeneArchive.read(url, into: stagingDirectory)                        // streamed to files
+/// ```
+public enum LearngeneArchive {
+    /// Reads and checks every entry of the archive at `url`, in the cheapest order: entry path and type,
+    /// duplicates, `manifest.json` first and valid, each entry listed with the size the manifest declares and
+    /// within the limits (before any data is read), then its SHA-256 while streaming, then its safetensors
+    /// header and tensors against the architecture.
+    ///
+    /// - Parameters:
+    ///   - directory: where to stream each file (as `0.part`, `1.part`, …, fsynced), or nil to read into memory.
+    ///   - label: names the archive in errors (defaults to `url.path`).
+    /// - Throws: `ArchiveError` naming the entry and the reason. Files written to `directory` before a
+    ///   failure are left there for the caller to remove.
+    public static func read(_ url: URL, into directory: URL? = nil, limits: ArchiveLimits = ArchiveLimits(),
+                            label: String? = nil) throws -> ExtractedLearngene {
+        let path = label ?? url.path
+        let tar = try TarReader(path: url.path)
+        var seen = Set<String>()
+        var manifest: LearngeneManifest?
+        var manifestBytes = Data()
+        var extracted: [String: ExtractedFile] = [:]
+        var total = 0
+        while let header = try tar.next() {
+            let name = try checkEntryHeader(header, path: path)
+            guard seen.insert(name).inserted else { throw ArchiveError.duplicateEntry(path: path, entry: name) }
+            if header.fileType == TarFileType.directory {
+                guard name == "layers" else { throw ArchiveError.unexpectedEntry(path: path, entry: header.path) }
+                continue
+            }
+            guard let current = manifest else {
+                guard name == LearngeneManifest.entryName else { throw ArchiveError.missingManifest(path: path, firstEntry: name) }
+                guard header.size <= limits.manifestBytes else {
+                    throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
+                }
+                manifestBytes.reserveCapacity(header.size)
+                try tar.readData { manifestBytes.append(contentsOf: $0) }
+                manifest = try LearngeneManifest.decode(manifestBytes, path: path)
+                continue
+            }
+            guard let slot = current.files.firstIndex(where: { $0.file == name }) else {
+                throw ArchiveError.unexpectedEntry(path: path, entry: name)
+            }
+            let record = current.files[slot]
+            let entryLimit = expectedTensorBytes(current, slot: slot) + limits.headerAllowance
+            guard header.size <= entryLimit else {
+                throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
+            }
+            guard header.size == record.size else {
+                throw ArchiveError.sizeMismatch(path: path, entry: name, declared: record.size, actual: header.size)
+            }
+            total += header.size
+            guard total <= limits.totalBytes else {
+                throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.totalBytes, what: "the archive")
+            }
+            let file = try extract(tar, record: record, slot: slot, directory: directory, path: path)
+            try checkTensors(file.tensors, manifest: current, slot: slot, path: path)
+            extracted[name] = file
+        }
+        guard let manifest else { throw ArchiveError.missingManifest(path: path, firstEntry: nil) }
+        for record in manifest.files where extracted[record.file] == nil {
+            throw ArchiveError.missingEntry(path: path, entry: record.file)
+        }
+        return ExtractedLearngene(manifest: manifest, manifestBytes: manifestBytes,
+                                  shared: extracted[LearngeneManifest.sharedFile]!,
+                                  layers: manifest.layers.map { extracted[$0.file]! })
+    }
+
+    /// The entry's normalized name, after refusing unsafe paths, links and special files.
+    static func checkEntryHeader(_ header: TarEntryHeader, path: String) throws -> String {
+        var name = header.path
+        if header.fileType == TarFileType.directory, name.hasSuffix("/") { name.removeLast() }
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        if name.hasPrefix("/") || components.contains(where: { $0.isEmpty || $0 == ".." || $0 == "." }) {
+            throw ArchiveError.unsafePath(path: path, entry: header.path)
+        }
+        if let target = header.hardLinkTarget { throw ArchiveError.hardLink(path: path, entry: name, target: target) }
+        if header.fileType == TarFileType.symlink {
+            throw ArchiveError.symlink(path: path, entry: name, target: header.symlinkTarget ?? "")
+        }
+        guard header.fileType == TarFileType.regular || header.fileType == TarFileType.directory else {
+            throw ArchiveError.specialFile(path: path, entry: name, type: header.typeName)
+        }
+        return name
+    }
+
+    /// Bytes of tensor data the file in `slot` (0 shared, m + 1 layer m) must hold.
+    static func expectedTensorBytes(_ manifest: LearngeneManifest, slot: Int) -> Int {
+        let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
+        return specs.reduce(0) { $0 + $1.elementCount } * manifest.dtype.byteSize
+    }
+
+    /// Streams the current entry to a file or memory while hashing it, then checks digest and safetensors.
+    private static func extract(_ tar: TarReader, record: LearngeneManifest.FileRecord, slot: Int, directory: URL?,
+                                path: String) throws -> ExtractedFile {
+        var hasher = SHA256()
+        var url: URL?
+        let tensors: SafeTensorsFile
+        let label = "\(path): entry '\(record.file)'"
+        let actual: Digest
+        if let directory {
+            let target = directory.appendingPathComponent("\(slot).part")
+            let writer = try DurableFileWriter(url: target)
+            try tar.readData { chunk in
+                hasher.update(bufferPointer: chunk)
+                try writer.write(chunk)
+            }
+            try writer.finish()
+            actual = Digest(hasher.finalize())
+            guard actual == record.digest else {
+                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
+            }
+            url = target
+            do { tensors = try SafeTensorsFile(path: target.path) } catch let error as SafeTensorsError {
+                throw ArchiveError.invalidSafeTensors(path: path, entry: record.file, reason: strip(error.description, prefix: target.path))
+            }
+        } else {
+            var data = Data(capacity: record.size)
+            try tar.readData { chunk in
+                hasher.update(bufferPointer: chunk)
+                data.append(contentsOf: chunk)
+            }
+            actual = Digest(hasher.finalize())
+            guard actual == record.digest else {
+                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
+            }
+            do { tensors = try SafeTensorsFile(data: data, label: label) } catch let error as SafeTensorsError {
+                throw ArchiveError.invalidSafeTensors(path: path, entry: record.file, reason: strip(error.description, prefix: label))
+            }
+        }
+        return ExtractedFile(record: record, url: url, tensors: tensors)
+    }
+
+    private static func strip(_ message: String, prefix: String) -> String {
+        message.hasPrefix(prefix + ": ") ? String(message.dropFirst(prefix.count + 2)) : message
+    }
+
+    /// Checks a file's tensors against the architecture and the manifest: the same names in the order the
+    /// manifest lists, each with the architecture's shape and the manifest's dtype.
+    /// - Parameter slot: 0 for the shared file, m + 1 for layer m.
+    public static func checkTensors(_ file: SafeTensorsFile, manifest: LearngeneManifest, slot: Int, path: String) throws {
+        let record = manifest.files[slot]
+        let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        for info in file.tensors {
+            guard let spec = byName[info.name] else {
+                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
+                                                  reason: slot == 0 ? "is not a shared tensor of this architecture" : "is not a tensor of this architecture's blocks")
+            }
+            guard info.shape == spec.shape else {
+                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
+                                                  reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
+            }
+            guard info.dtype == manifest.dtype else {
+                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
+                                                  reason: "has dtype \(info.dtype.rawValue), the manifest declares \(manifest.dtype.rawValue)")
+            }
+        }
+        if let missing = specs.first(where: { !file.contains($0.name) }) {
+            throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: missing.name, reason: "is missing; the architecture needs shape \(missing.shape)")
+        }
+        let names = file.tensors.map(\.name)
+        guard names == record.tensors else {
+            let field = slot == 0 ? "shared.tensors" : "layers[\(slot - 1)].tensors"
+            throw ArchiveError.invalidManifest(path: path, field: field, reason: "lists \(record.tensors), but the file holds \(names)")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes an archive: `manifest.json` first, then the shared file and each layer file, from `source`,
+    /// which hands over a file's bytes by its archive path.
+    public static func write(manifestBytes: Data, manifest: LearngeneManifest, to url: URL,
+                             source: (LearngeneManifest.FileRecord) throws -> Data) throws {
+        let tar = try TarWriter(url: url)
+        try tar.addFile(LearngeneManifest.entryName, data: manifestBytes)
+        for record in manifest.files { try tar.addFile(record.file, data: try source(record)) }
+        try tar.finish()
+    }
+
+    /// Builds an archive from a model file with full tensor names (`patch_embed.proj.weight`, `blocks.{m}.…`)
+    /// and a manifest template: splits it into the shared file and one file per layer with block-relative
+    /// names, fills in files, digests, sizes and the parameter budget, checks the result and writes it.
+    /// - Returns: the complete manifest written.
+    @discardableResult
+    public static func pack(template: LearngeneManifest, model: SafeTensorsFile, to url: URL) throws -> LearngeneManifest {
+        let path = model.path
+        try template.validateDescription(path: path)
+        let arch = template.architecture
+        var used = Set<String>()
+        func build(_ specs: [TensorSpec], prefix: String) throws -> Data {
+            var writer = SafeTensorsWriter()
+            for spec in specs {
+                let full = prefix + spec.name
+                guard model.contains(full) else {
+                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "is missing; the architecture needs shape \(spec.shape)")
+                }
+                let info = try model.info(full)
+                guard info.shape == spec.shape else {
+                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
+                }
+                guard info.dtype == template.dtype else {
+                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has dtype \(info.dtype.rawValue), the manifest declares \(template.dtype.rawValue)")
+                }
+                try writer.add(spec.name, dtype: info.dtype, shape: info.shape, bytes: Array(try model.bytes(full)))
+                used.insert(full)
+            }
+            return try writer.serialized()
+        }
+        var files: [String: Data] = [:]
+        var manifest = template
+        let sharedData = try build(arch.sharedTensorSpecs, prefix: "")
+        manifest.shared = record(LearngeneManifest.sharedFile, sharedData, arch.sharedTensorSpecs)
+        files[LearngeneManifest.sharedFile] = sharedData
+        manifest.layers = []
+        for m in 0..<template.expectedLayerCount {
+            let data = try build(arch.blockTensorSpecs, prefix: "blocks.\(m).")
+            let file = LearngeneManifest.layerFile(m)
+            files[file] = data
+            manifest.layers.append(.init(index: m, role: template.role(ofLayer: m), file: record(file, data, arch.blockTensorSpecs)))
+        }
+        if let extra = model.tensors.first(where: { !used.contains($0.name) }) {
+            throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: extra.name,
+                                              reason: "is not part of a \(template.kind.rawValue) learngene with \(template.expectedLayerCount) layers")
+        }
+        manifest.parameters = .init(stored: manifest.expectedStoredParameters)
+        try manifest.validate(path: url.path)
+        try write(manifestBytes: try manifest.encoded(), manifest: manifest, to: url) { files[$0.file]! }
+        return manifest
+    }
+
+    static func record(_ file: String, _ data: Data, _ specs: [TensorSpec]) -> LearngeneManifest.FileRecord {
+        .init(file: file, digest: .of(data), size: data.count, tensors: specs.map(\.name))
+    }
+}
+
+/// A file written by appending chunks, fsynced and closed by `finish()`; created exclusively (never
+/// overwrites), removed if dropped unfinished.
+public final class DurableFileWriter {
+    /// Where the bytes go.
+    public let url: URL
+    private var fd: Int32
+    private var done = false
+
+    /// Creates `url`, which must not exist.
+    public init(url: URL) throws {
+        self.url = url
+        fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ArchiveError.io(path: url.path, reason: "cannot create: \(String(cString: strerror(errno)))") }
+    }
+
+    deinit {
+        if !done {
+            close(fd)
+            unlink(url.path)
+        }
+    }
+
+    /// Appends `chunk`.
+    public func write(_ chunk: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < chunk.count {
+            let n = Glibc.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw ArchiveError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))") }
+            offset += n
+        }
+    }
+
+    /// fsyncs and closes the file.
+    public func finish() throws {
+        guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
+        close(fd)
+        done = true
+    }
+}

@@ -1,0 +1,191 @@
+import CArchive
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file-type bits of a tar entry's mode (POSIX `S_IF*`).
+public enum TarFileType {
+    public static let regular: UInt32 = 0o100000
+    public static let directory: UInt32 = 0o040000
+    public static let symlink: UInt32 = 0o120000
+    public static let characterDevice: UInt32 = 0o020000
+    public static let blockDevice: UInt32 = 0o060000
+    public static let fifo: UInt32 = 0o010000
+    public static let socket: UInt32 = 0o140000
+}
+
+/// One tar entry's header, as libarchive decoded it.
+public struct TarEntryHeader: Sendable {
+    /// Path inside the archive.
+    public var path: String
+    /// File type bits (`TarFileType`).
+    public var fileType: UInt32
+    /// Data bytes the header declares.
+    public var size: Int
+    /// Target of a symbolic link, if the entry is one.
+    public var symlinkTarget: String?
+    /// Target of a hard link, if the entry is one.
+    public var hardLinkTarget: String?
+
+    /// Readable name of a non-file type, for messages.
+    public var typeName: String {
+        switch fileType {
+        case TarFileType.regular: return "regular file"
+        case TarFileType.directory: return "directory"
+        case TarFileType.symlink: return "symbolic link"
+        case TarFileType.characterDevice: return "character device"
+        case TarFileType.blockDevice: return "block device"
+        case TarFileType.fifo: return "FIFO"
+        case TarFileType.socket: return "socket"
+        default: return "entry of type 0o\(String(fileType, radix: 8))"
+        }
+    }
+}
+
+/// Reads a tar archive (plain, gzip or zstd) entry by entry through libarchive.
+///
+/// ```swift
+/// let tar = try TarReader(path: "aux-b.lgz")
+/// while let header = try tar.next() { try tar.readData { chunk in … } }
+/// ```
+public final class TarReader {
+    private let archive: OpaquePointer
+    private let path: String
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+
+    /// Opens `path`; the compression is detected from the bytes.
+    /// - Throws: `ArchiveError.unreadable` when the file cannot be opened.
+    public init(path: String) throws {
+        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: path, reason: "libarchive could not allocate a reader") }
+        self.archive = archive
+        self.path = path
+        archive_read_support_format_tar(archive)
+        archive_read_support_filter_zstd(archive)
+        archive_read_support_filter_gzip(archive)
+        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
+            throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
+        }
+    }
+
+    deinit { archive_read_free(archive) }
+
+    private var errorString: String {
+        archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    /// The next entry's header, or nil at the end of the archive.
+    public func next() throws -> TarEntryHeader? {
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(archive, &entry)
+        if status == ARCHIVE_EOF { return nil }
+        guard status >= ARCHIVE_WARN, let entry else { throw ArchiveError.unreadable(path: path, reason: errorString) }
+        let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        return TarEntryHeader(
+            path: name, fileType: UInt32(archive_entry_filetype(entry)), size: Int(archive_entry_size(entry)),
+            symlinkTarget: archive_entry_symlink(entry).map { String(cString: $0) },
+            hardLinkTarget: archive_entry_hardlink(entry).map { String(cString: $0) })
+    }
+
+    /// Streams the current entry's data to `body` in chunks of up to 1 MiB; returns the bytes read.
+    @discardableResult
+    public func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
+            if count == 0 { return total }
+            guard count > 0 else { throw ArchiveError.unreadable(path: path, reason: errorString) }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            total += count
+        }
+    }
+}
+
+/// Writes a pax tar archive compressed with zstd, through a temporary file renamed into place on `finish()`.
+///
+/// Entries carry mode 0644, owner 0 and time 0, so the same files give the same archive bytes.
+public final class TarWriter {
+    private let archive: OpaquePointer
+    private let destination: URL
+    private let temporary: URL
+    private var finished = false
+
+    /// Starts writing to a temporary file beside `url`.
+    public init(url: URL) throws {
+        guard let archive = archive_write_new() else { throw ArchiveError.io(path: url.path, reason: "libarchive could not allocate a writer") }
+        self.archive = archive
+        self.destination = url
+        self.temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        archive_write_set_format_pax_restricted(archive)
+        archive_write_add_filter_zstd(archive)
+        archive_write_set_bytes_in_last_block(archive, 1)
+        guard archive_write_open_filename(archive, temporary.path) == ARCHIVE_OK else {
+            throw ArchiveError.io(path: url.path, reason: "cannot create: \(errorString)")  // deinit frees the writer
+        }
+    }
+
+    deinit {
+        if !finished {
+            archive_write_free(archive)
+            unlink(temporary.path)
+        }
+    }
+
+    private var errorString: String {
+        archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    /// Adds a regular file whose `size` bytes `produce` hands over in chunks.
+    public func addFile(_ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        let entry = archive_entry_new()
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname(entry, name)
+        archive_entry_set_size(entry, Int64(size))
+        archive_entry_set_filetype(entry, TarFileType.regular)
+        archive_entry_set_perm(entry, 0o644)
+        archive_entry_set_mtime(entry, 0, 0)
+        guard archive_write_header(archive, entry) == ARCHIVE_OK else {
+            throw ArchiveError.io(path: destination.path, reason: "cannot write entry '\(name)': \(errorString)")
+        }
+        var written = 0
+        try produce { chunk in
+            var offset = 0
+            while offset < chunk.count {
+                let n = archive_write_data(archive, chunk.baseAddress! + offset, chunk.count - offset)
+                guard n > 0 else { throw ArchiveError.io(path: self.destination.path, reason: "cannot write entry '\(name)': \(self.errorString)") }
+                offset += n
+            }
+            written += chunk.count
+        }
+        guard written == size else {
+            throw ArchiveError.io(path: destination.path, reason: "entry '\(name)' was given \(written) bytes, not the \(size) announced")
+        }
+    }
+
+    /// Adds a regular file holding `data`.
+    public func addFile(_ name: String, data: Data) throws {
+        try addFile(name, size: data.count) { write in try data.withUnsafeBytes { try write($0) } }
+    }
+
+    /// Adds a regular file with the bytes of the file at `url`, read through a memory map.
+    public func addFile(_ name: String, contentsOf url: URL) throws {
+        let data = try Data(contentsOf: url, options: .alwaysMapped)
+        try addFile(name, data: data)
+    }
+
+    /// Closes the archive, fsyncs it and renames it into place.
+    public func finish() throws {
+        guard archive_write_close(archive) == ARCHIVE_OK else {
+            throw ArchiveError.io(path: destination.path, reason: "cannot finish the archive: \(errorString)")
+        }
+        archive_write_free(archive)
+        finished = true
+        let fd = open(temporary.path, O_RDONLY)
+        if fd >= 0 { fsync(fd); close(fd) }
+        guard rename(temporary.path, destination.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw ArchiveError.io(path: destination.path, reason: "cannot rename into place: \(reason)")
+        }
+    }
+}

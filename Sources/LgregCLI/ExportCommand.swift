@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import LgregStore
+
+/// `lgreg export aux-b:0.1.0 -o aux-b.lgz`
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a stored learngene as a .lgz archive (manifest and tensor bytes identical to those published).",
+        discussion: StoreExit.help)
+
+    @Argument(help: "name, name:version or a digest prefix.")
+    var reference: String
+    @Option(name: .shortAndLong, help: "Archive to write.")
+    var output: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try StoreExit.run {
+            let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
+            print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
+        }
+    }
+}

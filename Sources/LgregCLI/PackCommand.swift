@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import LgregArchive
+import SafeTensors
+
+/// `lgreg pack MODEL.safetensors --manifest template.json -o OUT.lgz`
+struct PackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Build a learngene archive from a model file and a manifest template.",
+        discussion: """
+        MODEL holds the learngene's tensors under full names: the shared tensors (patch_embed.proj.*, pos_embed, \
+        cls_token, norm.*, head.*) and blocks.0 … blocks.{M-1}, one block per learngene layer (for tleg, blocks.0 is \
+        θ_A and blocks.1 θ_B). The template is a manifest (Schemas/learngene-manifest.schema.json) without \
+        shared, layers and parameters; pack fills those in and checks every shape against the architecture.
+        \(StoreExit.help)
+        """)
+
+    @Argument(help: "safetensors file with the learngene's tensors under full names.")
+    var model: String
+    @Option(help: "Manifest template (JSON).")
+    var manifest: String
+    @Option(name: .shortAndLong, help: "Archive to write.")
+    var output: String
+
+    func run() throws {
+        try StoreExit.run {
+            guard let data = FileManager.default.contents(atPath: manifest) else {
+                StoreExit.fail("\(manifest): cannot be read", 64)
+            }
+            let template = try LearngeneManifest.decodeTemplate(data, path: manifest)
+            let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
+            print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import LgregArchive
+import LgregStore
+
+/// `lgreg publish aux-b.lgz [--tag aux-b:1.0]`
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Check an archive and add it to the store; prints the manifest digest.",
+        discussion: """
+        Every entry is checked while it streams into the store; a refused archive leaves the store unchanged. \
+        A layer already stored (by any learngene) is kept once. Publishing content the tag already holds is a no-op.
+        \(StoreExit.help)
+        """)
+
+    @Argument(help: "The .lgz archive.")
+    var archive: String
+    @Option(help: "Tag to publish under, name:version (default: the manifest's name and version).")
+    var tag: String?
+    @OptionGroup var store: StoreOptions
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try StoreExit.run {
+            let result = try store.open().publish(archive: URL(fileURLWithPath: archive), tag: tag)
+            if json {
+                try printJSON(result)
+            } else {
+                print(result.digest)
+                if isatty(STDERR_FILENO) != 0 {
+                    FileHandle.standardError.write(Data("\(result.reference): \(result.newBlobs) new, \(result.reusedBlobs) reused blobs\(result.alreadyPublished ? " (already published)" : "")\n".utf8))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import LgregArchive
+import LgregReports
+import LgregStore
+
+/// `lgreg show aux-b:0.1.0`
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show a stored learngene: manifest, blobs and materializations.",
+        discussion: "REF is name, name:version or a digest prefix. \(StoreExit.help)")
+
+    @Argument(help: "name, name:version or a digest prefix.")
+    var reference: String
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    /// What `--json` prints.
+    struct Shown: Encodable {
+        var digest: String
+        var tags: [String]
+        var manifest: LearngeneManifest
+        var blobs: [Descriptor]
+        var materializations: [Materialization]
+    }
+
+    func run() throws {
+        try StoreExit.run {
+            let opened = try store.open()
+            let stored = try opened.resolve(reference)
+            let derived = try opened.materializations(of: stored.digest)
+            if output.format == .json {
+                return try printJSON(Shown(digest: stored.digest.description, tags: stored.tags, manifest: stored.manifest,
+                                           blobs: stored.imageManifest.layers, materializations: derived))
+            }
+            let m = stored.manifest
+            if output.format == .text {
+                print("""
+                    \(stored.digest)
+                    tags:        \(stored.tags.joined(separator: ", "))
+                    name:        \(m.name) \(m.version) (\(m.kind.rawValue), \(m.license))
+                    description: \(m.description)
+                    schedule:    \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
+                    parameters:  \(m.parameters!.stored) (\(String(format: "%.1f", Double(m.parameters!.stored) / 1e6)) M), \(m.dtype.rawValue)
+                    provenance:  \(m.provenance.trained ? "trained" : "untrained"), \(m.provenance.toolVersion)\(m.provenance.dataset.map { ", data \($0)" } ?? "")\(m.provenance.seed.map { ", seed \($0)" } ?? "")
+                    materialized: \(derived.count) Des-Net(s)\(derived.isEmpty ? "" : ": " + derived.map { "depth \($0.depth) \($0.strategy)" }.joined(separator: ", "))
+
+                    """)
+            }
+            let table = ReportTable(
+                columns: [.init("file", "File"), .init("role", "Role"), .init("digest", "Digest"), .init("bytes", "Size")],
+                rows: stored.imageManifest.layers.map { d in
+                    [.text(d.annotations?[OCIAnnotation.title] ?? ""), .text(d.annotations?[OCIAnnotation.role] ?? ""), .text(d.digest.short),
+                     .int(d.size, shown: formatBytes(d.size))]
+                })
+            print(table.rendered(output.format), terminator: "")
+        }
+    }
+}

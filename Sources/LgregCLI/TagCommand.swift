@@ -1,0 +1,20 @@
+import ArgumentParser
+import LgregStore
+
+/// `lgreg tag aux-b:0.1.0 aux-b:stable`
+struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag",
+        abstract: "Give a stored learngene another name:version tag.",
+        discussion: StoreExit.help)
+
+    @Argument(help: "Existing reference: name, name:version or a digest prefix.")
+    var source: String
+    @Argument(help: "New tag, name:version.")
+    var target: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try StoreExit.run { print(try store.open().tag(source, as: target)) }
+    }
+}
