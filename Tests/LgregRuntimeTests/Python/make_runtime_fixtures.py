@@ -13,12 +13,14 @@ LayerNorm weights and biases included, so no term can hide behind a default of 1
   in the metadata key `layer_map`.
 - `<case>.io.safetensors`: `images` [B, C, H, W] F32, `labels` [B] I64, `logits` [B, classes] F32 (timm's
   output in float32 eval mode), `loss` [] F32 (mean cross-entropy); metadata `architecture` holds lgreg's
-  ViTArchitecture JSON and `depth` the number of virtual layers.
+  ViTArchitecture JSON and `depth` the number of virtual layers; for `fmnist-shape` also timm's correct
+  count and mean loss on the first 256 Fashion-MNIST test images (from Debian's dataset-fashion-mnist).
 
 Pooling modes: `avg` is timm's global_pool='avg' with fc_norm (mean, then LayerNorm); `avg-norm-first` is
 global_pool='avg', fc_norm=False, where timm applies `norm` to every token before the mean (the SWS Aux-Net
 order); `cls` is global_pool='token' with a class token.
 """
+import gzip
 import json
 import sys
 from pathlib import Path
@@ -38,6 +40,16 @@ CASES = [
     ("weight-shared", 32, 8, 3, 48, 3, 5, 10, False, "avg-norm-first", [0, 0, 1, 2, 2]),
 ]
 BATCH = 4
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+FASHION_MNIST_IMAGES = 256
+
+
+def fashion_mnist_test(count):
+    """The first `count` Fashion-MNIST test images, normalized as lgreg does, and their labels."""
+    images = gzip.open(FASHION_MNIST / "t10k-images-idx3-ubyte.gz").read()[16:16 + count * 784]
+    labels = gzip.open(FASHION_MNIST / "t10k-labels-idx1-ubyte.gz").read()[8:8 + count]
+    pixels = torch.frombuffer(bytearray(images), dtype=torch.uint8).float().reshape(count, 1, 28, 28)
+    return (pixels / 255 - 0.2860) / 0.3530, torch.tensor(list(labels), dtype=torch.int64)
 
 
 def build(image, patch, channels, width, heads, depth, classes, class_token, pooling):
@@ -93,9 +105,17 @@ def main(out_dir):
         architecture = dict(imageSize=image, patchSize=patch, inChannels=channels, width=width, heads=heads,
                             mlpRatio=4, classes=classes, classToken=class_token, pooling=pooling,
                             layerNormEps=1e-6, qkvBias=True)
+        metadata = {"architecture": json.dumps(architecture), "depth": str(depth)}
+        if name == "fmnist-shape":
+            # Reference evaluation on real data: top-1 hits and mean loss on the first test images.
+            fm_images, fm_labels = fashion_mnist_test(FASHION_MNIST_IMAGES)
+            with torch.no_grad():
+                fm_logits = model(fm_images)
+            metadata["fashion_mnist_test_images"] = str(FASHION_MNIST_IMAGES)
+            metadata["fashion_mnist_test_correct"] = str(int((fm_logits.argmax(1) == fm_labels).sum()))
+            metadata["fashion_mnist_test_loss"] = repr(float(F.cross_entropy(fm_logits, fm_labels)))
         save_file({"images": images.contiguous(), "labels": labels, "logits": logits.contiguous(), "loss": loss},
-                  str(out / f"{name}.io.safetensors"),
-                  metadata={"architecture": json.dumps(architecture), "depth": str(depth)})
+                  str(out / f"{name}.io.safetensors"), metadata=metadata)
         print(f"{name}: depth {depth}, {sum(v.numel() for v in state.values())} stored values, "
               f"logit range {logits.min():.3f}..{logits.max():.3f}")
 
