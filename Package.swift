@@ -39,7 +39,9 @@ let package = Package(
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
         .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
-        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"]),
+        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
+                // Optimized even in debug builds: unoptimized SIMD code runs ~100× slower, too slow for tests.
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
         .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
