@@ -1,3 +1,5 @@
+import LgregRuntime
+
 /// Training-time augmentation of square single- or multi-channel images: a random crop of the image padded by
 /// `padding` pixels on every side (torchvision's `RandomCrop(size, padding)`), then a horizontal flip with
 /// probability ½ (`RandomHorizontalFlip`).
@@ -15,7 +17,7 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// Writes the augmented copy of `image` ([channels, size, size]) into `output`; padded pixels take `fill`
     /// (the value a black pixel has after normalization). Draws the crop offsets, then the flip, from `rng`.
     public func apply(_ image: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, size: Int,
-                      fill: Float, rng: inout SeededGenerator) {
+                      fill: Float, rng: inout SplitMix64) {
         let offsetY = rng.nextInt(below: 2 * padding + 1) - padding
         let offsetX = rng.nextInt(below: 2 * padding + 1) - padding
         let flip = horizontalFlip && rng.nextUnitFloat() < 0.5

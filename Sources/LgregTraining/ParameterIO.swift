@@ -20,7 +20,7 @@ extension TrainingModel {
     /// weights, position embedding and class token, zeros for biases, ones for LayerNorm weights. TLEG's θ_B
     /// (`blocks.1`) starts with zero LayerNorm weights so that every layer's LayerNorm starts as θ_A's.
     public func initializeParameters(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed, stream: SeededGenerator.Stream.initialization.rawValue, index: 0)
+        var rng = SplitMix64(seed: seed, stream: .initialization, index: 0)
         for spec in layout.specs {
             let p = parameter(spec.name)
             switch spec.initializer {
@@ -39,7 +39,7 @@ extension TrainingModel {
 }
 
 /// A standard normal draw rejected outside ±2 (Box–Muller).
-private func truncatedNormal(_ rng: inout SeededGenerator) -> Float {
+private func truncatedNormal(_ rng: inout SplitMix64) -> Float {
     while true {
         let u1 = max(Double(rng.nextUnitFloat()), 1e-12), u2 = Double(rng.nextUnitFloat())
         let z = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)

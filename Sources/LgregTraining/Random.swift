@@ -1,34 +1,23 @@
-/// SplitMix64 (Steele, Lea & Flood): a small, seedable generator whose stream depends only on its seed, so
-/// shuffles, crops, flips and drop-path masks are reproduced exactly by a run resumed from a checkpoint.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import LgregRuntime
 
-    public init(seed: UInt64) { state = seed }
+/// Stream identifiers of a training run's random draws.
+public enum RandomStream: UInt64, Sendable {
+    case shuffle = 1, augment = 2, dropPath = 3, initialization = 4
+}
 
-    /// A generator for one purpose (`stream`) at one position (`index`, e.g. the epoch or step) of a run seeded
-    /// `seed`; streams never depend on how many numbers another stream drew.
-    public init(seed: UInt64, stream: UInt64, index: UInt64) {
-        var mixer = SeededGenerator(seed: seed ^ (stream &* 0x9E37_79B9_7F4A_7C15))
+extension SplitMix64 {
+    /// The generator for one purpose (`stream`) at one position (`index`: the epoch, step or image) of a run
+    /// seeded `seed`. Streams never depend on how many numbers another drew, so a run resumed from a
+    /// checkpoint redraws exactly the crops, flips, shuffles and drop-path masks of an uninterrupted one.
+    public init(seed: UInt64, stream: RandomStream, index: UInt64) {
+        var mixer = SplitMix64(seed: seed ^ (stream.rawValue &* 0x9E37_79B9_7F4A_7C15))
         let base = mixer.next()
         self.init(seed: base ^ (index &* 0xBF58_476D_1CE4_E5B9) &+ index)
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextUnitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 
-    /// Uniform in 0 ..< bound.
+    /// Uniform in 0 ..< bound (bound ≥ 1).
     public mutating func nextInt(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    /// Stream identifiers of a training run.
-    public enum Stream: UInt64 {
-        case shuffle = 1, augment = 2, dropPath = 3, initialization = 4, subset = 5
-    }
 }

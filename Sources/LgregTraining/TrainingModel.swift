@@ -66,7 +66,7 @@ public final class TrainingModel {
     /// Runs `images` ([batch, C, H, W]) through the model, leaving the logits in `logits`.
     /// - Parameter dropPath: per virtual layer drop probabilities with the generator that draws the masks, or nil
     ///   for none (evaluation).
-    public func forward(images: UnsafePointer<Float>, batch: Int, dropPath: (rates: [Float], rng: SeededGenerator)? = nil) {
+    public func forward(images: UnsafePointer<Float>, batch: Int, dropPath: (rates: [Float], rng: SplitMix64)? = nil) {
         precondition(batch <= batchCapacity, "TrainingModel.forward: batch \(batch) exceeds capacity \(batchCapacity)")
         lastBatch = batch
         let d = arch.width, n = arch.patchCount, t = arch.tokenCount, h = arch.mlpWidth, rows = batch * t
@@ -204,6 +204,16 @@ public final class TrainingModel {
                        inp: acts.patches.pointer, weight: parameter("patch_embed.proj.weight"), rows: batch * n, inFeatures: arch.patchValues, outFeatures: d)
     }
 
+    /// The model as the runtime runs it for inference: the stored layers under the schedule's layer map
+    /// (no copy), or for TLEG the materialized θ_l of every layer.
+    public func inferenceModel() throws -> ViTModel {
+        if let tlegWeights {
+            materializeTLEG()
+            return try ViTModel(parameters: tlegWeights)
+        }
+        return try ViTModel(parameters: parameters, layerMap: stageOfLayer)
+    }
+
     // MARK: Weight sharing and drop-path
 
     /// The weights virtual layer l uses: its stage's stored block, or TLEG's materialized θ_l.
@@ -223,7 +233,7 @@ public final class TrainingModel {
     }
 
     /// Draws per-image keep multipliers: 0 with probability r_l, else 1/(1 − r_l) (timm's `drop_path`).
-    private func drawPathMasks(_ dropPath: (rates: [Float], rng: SeededGenerator)?, batch: Int) {
+    private func drawPathMasks(_ dropPath: (rates: [Float], rng: SplitMix64)?, batch: Int) {
         guard let dropPath, dropPath.rates.contains(where: { $0 > 0 }) else { pathMasks = []; return }
         let rates = dropPath.rates
         var rng = dropPath.rng

@@ -1,4 +1,5 @@
 import Foundation
+import LgregRuntime
 @testable import LgregTraining
 
 /// Central finite differences of `L(x) = Σ_i dout_i · f(x)_i` in Double: the reference every backward kernel is
@@ -27,7 +28,7 @@ func relativeError(_ analytic: [Float], _ numeric: [Double]) -> Double {
 
 /// Deterministic test values in [−1, 1).
 func randomValues(_ count: Int, seed: UInt64) -> [Double] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     return (0..<count).map { _ in Double(rng.nextUnitFloat()) * 2 - 1 }
 }
 
