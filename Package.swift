@@ -43,7 +43,9 @@ let package = Package(
                 // Optimized even in debug builds: unoptimized SIMD code runs ~100× slower, too slow for tests.
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"]),
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
+                // Optimized even in debug builds, like the runtime: the tests train real (small) models.
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
         // The `lgreg` command.

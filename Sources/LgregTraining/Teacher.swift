@@ -15,15 +15,7 @@ public enum TeacherSource {
     /// `architecture` with the pooling the file implies (`fc_norm.*` → `avg`, `cls_token` → `cls`).
     public static func live(path: String, architecture: ViTArchitecture, batch: Int) throws -> TeacherSource {
         let file = try SafeTensorsFile(path: path)
-        var arch = architecture
-        if file.contains("cls_token") {
-            arch.classToken = true
-            arch.pooling = .cls
-        } else if file.contains("fc_norm.weight") {
-            arch.classToken = false
-            arch.pooling = .avg
-        }
-        let model = try ViTModel(parameters: ViTParameters(file: file, architecture: arch))
+        let model = try ViTModel(parameters: ViTParameters(file: file, architecture: architecture.adapted(toWeights: file)))
         let digest = try Digest.ofFile(URL(fileURLWithPath: path)).digest
         return .live(ViTRunner(model: model, maxBatch: batch), description: "\(URL(fileURLWithPath: path).lastPathComponent) \(digest)")
     }
@@ -34,6 +26,22 @@ public enum TeacherSource {
         case let .live(_, description): return description
         case let .precomputed(logits): return logits.teacher
         }
+    }
+}
+
+extension ViTArchitecture {
+    /// This architecture with the class token and pooling a weights file implies: `cls_token` → a class token
+    /// with `cls` pooling, timm's `fc_norm.*` → `avg` (mean, then norm); otherwise unchanged.
+    public func adapted(toWeights file: SafeTensorsFile) -> ViTArchitecture {
+        var arch = self
+        if file.contains("cls_token") {
+            arch.classToken = true
+            arch.pooling = .cls
+        } else if file.contains("fc_norm.weight") {
+            arch.classToken = false
+            arch.pooling = .avg
+        }
+        return arch
     }
 }
 
