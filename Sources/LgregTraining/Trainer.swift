@@ -96,10 +96,10 @@ public final class Trainer {
 
     // MARK: Running
 
-    /// Trains the remaining epochs, writing a checkpoint to `checkpoint` and a metrics line to `metrics` after
-    /// each.
-    public func run(checkpoint: URL?, metrics: URL?, progress: ((StepProgress) -> Void)? = nil) throws {
-        while completedEpochs < config.epochs {
+    /// Trains the remaining epochs (or up to epoch `until`), writing a checkpoint to `checkpoint` and a metrics
+    /// line to `metrics` after each.
+    public func run(checkpoint: URL?, metrics: URL?, until: Int? = nil, progress: ((StepProgress) -> Void)? = nil) throws {
+        while completedEpochs < min(until ?? config.epochs, config.epochs) {
             let line = try trainEpoch(progress: progress)
             history.append(line)
             if let metrics { try appendMetrics(line, to: metrics) }
