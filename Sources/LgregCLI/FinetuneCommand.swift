@@ -41,7 +41,7 @@ struct FinetuneCommand: ParsableCommand {
         let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: nil, initialWeights: file)
         let before = try trainer.evaluate()
         try options.prepare(trainer)
-        try options.run(trainer)
+        guard try options.run(trainer) else { return }
         let output = URL(fileURLWithPath: options.output)
         try trainer.writeModel(to: output)
         let after = trainer.history.last?.evalAccuracy ?? 0

@@ -43,6 +43,8 @@ struct TrainingOptions: ParsableArguments {
     var workDirectory: String?
     @Flag(help: "Continue from the work folder's checkpoint; the run ends with the same weights as an uninterrupted one.")
     var resume = false
+    @Option(name: .customLong("stop-after"), help: "Stop after this epoch, leaving the checkpoint for --resume; no result is written.")
+    var stopAfter: Int?
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -52,6 +54,7 @@ struct TrainingOptions: ParsableArguments {
         if let trainLimit, trainLimit < 1 { throw ValidationError("--train-limit must be at least 1, got \(trainLimit).") }
         if let evalLimit, evalLimit < 1 { throw ValidationError("--eval-limit must be at least 1, got \(evalLimit).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
+        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter).") }
     }
 
     var work: URL { URL(fileURLWithPath: workDirectory ?? output + ".train") }
@@ -83,9 +86,16 @@ struct TrainingOptions: ParsableArguments {
         }
     }
 
-    /// Runs the remaining epochs with a progress bar on a terminal.
-    func run(_ trainer: Trainer) throws {
-        try trainer.run(checkpoint: checkpoint, metrics: metrics, progress: TrainingProgressBar.make())
+    /// Runs the remaining epochs (up to `--stop-after`) with a progress bar on a terminal; false when stopped
+    /// early.
+    func run(_ trainer: Trainer) throws -> Bool {
+        try trainer.run(checkpoint: checkpoint, metrics: metrics, until: stopAfter, progress: TrainingProgressBar.make())
+        if trainer.completedEpochs < trainer.config.epochs {
+            try report(["stoppedAfter": trainer.completedEpochs, "checkpoint": checkpoint.path, "metrics": metrics.path],
+                       summary: "stopped after epoch \(trainer.completedEpochs) of \(trainer.config.epochs); continue with --resume (checkpoint \(checkpoint.path))")
+            return false
+        }
+        return true
     }
 
     /// Prints the outcome: a JSON object with `--json`, else one line.
@@ -180,7 +190,7 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: source)
         try options.prepare(trainer)
-        try options.run(trainer)
+        guard try options.run(trainer) else { return }
 
         let learngeneName = name ?? "\(arch.split(separator: "/").last!.replacingOccurrences(of: ".json", with: ""))-\(mode.rawValue)"
         let identity = LearngeneIdentity(name: learngeneName.lowercased(), version: learngeneVersion, license: license,
