@@ -55,6 +55,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
+        // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
+        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture"],
+                          path: "Benchmarks/lgreg-bench-train"),
+
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
