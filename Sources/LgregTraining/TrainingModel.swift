@@ -222,9 +222,13 @@ public final class TrainingModel {
         return parameters.block(stageOfLayer[l])
     }
 
-    /// θ_l = θ_A + (l/L)·θ_B for every virtual layer (TLEG only).
+    /// θ_l = θ_A + (l/L)·θ_B for every virtual layer, and a copy of the shared tensors, so that `tlegWeights`
+    /// is a complete L-block model (TLEG only).
     private func materializeTLEG() {
         guard let tlegWeights else { return }
+        for spec in layout.architecture.sharedTensorSpecs {
+            tlegWeights.pointer(spec.name).update(from: parameters.pointer(spec.name), count: spec.elementCount)
+        }
         let a = parameters.storage + layout.blockStart(0), b = parameters.storage + layout.blockStart(1)
         for l in 0..<depth {
             let fraction = tlegFraction(layer: l), out = tlegWeights.storage + tlegWeights.layout.blockStart(l)

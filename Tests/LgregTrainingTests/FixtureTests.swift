@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregRuntime
 import SafeTensors
 import Testing
 @testable import LgregTraining
@@ -76,6 +77,9 @@ func fixtureError(_ ours: UnsafePointer<Float>, _ reference: [Float]) -> Float {
 
         let loss = step()
         #expect(fixtureError(model.logits, try fixture.file.floats("output.logits")) < 1e-5)
+        // The runtime's inference pass on the same weights (shared blocks by layer map, TLEG materialized) agrees.
+        let inference = try ViTRunner(model: try model.inferenceModel(), maxBatch: batch).logits(images: images, batch: batch)
+        #expect(fixtureError(inference, try fixture.file.floats("output.logits")) < 1e-5)
         let referenceLoss = try fixture.file.floats("output.loss")[0]
         #expect(abs(loss - referenceLoss) / referenceLoss < 1e-5)
         for spec in model.layout.specs {
