@@ -97,7 +97,7 @@ public struct TeacherLogits {
     /// Refuses logits made for another training set, seed, augmentation, head or a shorter run.
     public func check(against config: TrainingConfig) throws {
         func refuse(_ field: String, _ ours: String, _ theirs: String) -> TrainingError {
-            .teacherLogitsMismatch(file: path, field: field, file_value: theirs, run_value: ours)
+            .teacherLogitsMismatch(file: path, field: field, fileValue: theirs, runValue: ours)
         }
         if dataset != config.dataset { throw refuse("dataset", "\(config.dataset)", "\(dataset)") }
         if seed != config.seed { throw refuse("seed", "\(config.seed)", "\(seed)") }

@@ -116,7 +116,7 @@ public final class Trainer {
         var shuffle = SplitMix64(seed: config.seed, stream: .shuffle, index: UInt64(epoch))
         let order = BatchOrder(count: n, batchSize: config.batchSize, shuffleSeed: shuffle.next())
         var dlogits = [Float](repeating: 0, count: config.batchSize * classes)
-        var teacherRows = [Float](repeating: 0, count: config.batchSize * classes)
+        let teacherRows = FloatBuffer(count: config.batchSize * classes)
         var lossSum = 0.0, correct = 0, seen = 0, batches = 0
         var rate: Float = 0
         let start = DispatchTime.now().uptimeNanoseconds
@@ -130,9 +130,9 @@ public final class Trainer {
                 teacherPointer = try runner.logits(images: batcher.images.pointer, batch: count)
             case let .precomputed(logits)?:
                 for (slot, index) in batch.enumerated() {
-                    teacherRows.replaceSubrange((slot * classes)..<((slot + 1) * classes), with: logits.row(epoch: epoch, index: index))
+                    for (c, value) in logits.row(epoch: epoch, index: index).enumerated() { teacherRows[slot * classes + c] = value }
                 }
-                teacherPointer = teacherRows.withUnsafeBufferPointer { $0.baseAddress! }
+                teacherPointer = UnsafePointer(teacherRows.pointer)
             case nil: break
             }
             model.forward(images: batcher.images.pointer, batch: count,

@@ -9,7 +9,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// A checkpoint was written by a run with another configuration.
     case checkpointMismatch(file: String, field: String, checkpoint: String, requested: String)
     /// Precomputed teacher logits belong to another training set, seed or schedule.
-    case teacherLogitsMismatch(file: String, field: String, file_value: String, run_value: String)
+    case teacherLogitsMismatch(file: String, field: String, fileValue: String, runValue: String)
     /// An option's value is out of range or inconsistent with another.
     case invalidOption(name: String, reason: String)
     /// A file could not be read or written.
