@@ -62,7 +62,8 @@ public enum LearngeneArchive {
     /// header and tensors against the architecture.
     ///
     /// - Parameters:
-    ///   - directory: where to stream each file (as `0.part`, `1.part`, …, fsynced), or nil to read into memory.
+    ///   - directory: where to stream each file (as `0.part`, `1.part`, …, all fsynced before this returns), or
+    ///     nil to read into memory.
     ///   - label: names the archive in errors (defaults to `url.path`).
     /// - Throws: `ArchiveError` naming the entry and the reason. Files written to `directory` before a
     ///   failure are left there for the caller to remove.
@@ -75,6 +76,7 @@ public enum LearngeneArchive {
         var manifestBytes = Data()
         var extracted: [String: ExtractedFile] = [:]
         var total = 0
+        let syncs = directory.map { _ in BackgroundSync() }
         while let header = try tar.next() {
             let name = try checkEntryHeader(header, path: path)
             guard seen.insert(name).inserted else { throw ArchiveError.duplicateEntry(path: path, entry: name) }
@@ -107,7 +109,7 @@ public enum LearngeneArchive {
             guard total <= limits.totalBytes else {
                 throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.totalBytes, what: "the archive")
             }
-            let file = try extract(tar, record: record, slot: slot, directory: directory, path: path)
+            let file = try extract(tar, record: record, slot: slot, directory: directory, syncs: syncs, path: path)
             try checkTensors(file.tensors, manifest: current, slot: slot, path: path)
             extracted[name] = file
         }
@@ -115,6 +117,7 @@ public enum LearngeneArchive {
         for record in manifest.files where extracted[record.file] == nil {
             throw ArchiveError.missingEntry(path: path, entry: record.file)
         }
+        try syncs?.wait()
         return ExtractedLearngene(manifest: manifest, manifestBytes: manifestBytes,
                                   shared: extracted[LearngeneManifest.sharedFile]!,
                                   layers: manifest.layers.map { extracted[$0.file]! })
@@ -146,7 +149,7 @@ public enum LearngeneArchive {
 
     /// Streams the current entry to a file or memory while hashing it, then checks digest and safetensors.
     private static func extract(_ tar: TarReader, record: LearngeneManifest.FileRecord, slot: Int, directory: URL?,
-                                path: String) throws -> ExtractedFile {
+                                syncs: BackgroundSync?, path: String) throws -> ExtractedFile {
         var hasher = SHA256()
         var url: URL?
         let tensors: SafeTensorsFile
@@ -154,13 +157,10 @@ public enum LearngeneArchive {
         let actual: Digest
         if let directory {
             let target = directory.appendingPathComponent("\(slot).part")
-            let writer = try DurableFileWriter(url: target)
-            try tar.readData { chunk in
-                hasher.update(bufferPointer: chunk)
-                try writer.write(chunk)
-            }
-            try writer.finish()
-            actual = Digest(hasher.finalize())
+            let writer = HashingWriter(file: try DurableFileWriter(url: target))
+            try tar.readData { writer.append($0) }
+            actual = try writer.finish()
+            syncs?.schedule(target)
             guard actual == record.digest else {
                 throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
             }
@@ -321,10 +321,42 @@ public final class DurableFileWriter {
         }
     }
 
-    /// fsyncs and closes the file.
-    public func finish() throws {
-        guard fsync(fd) == 0 else { throw ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
+    /// fsyncs and closes the file; with `sync` false only closes it, and the caller must `BackgroundSync` it
+    /// before relying on it.
+    public func finish(sync: Bool = true) throws {
+        if sync, fsync(fd) != 0 { throw ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
         close(fd)
         done = true
+    }
+}
+
+/// fsyncs finished files on background threads while the caller goes on; `wait()` returns once all are on
+/// disk. Several fsyncs in flight at once share the filesystem's journal commits.
+public final class BackgroundSync: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var failure: ArchiveError?
+
+    public init() {}
+
+    deinit { group.wait() }
+
+    /// Starts fsyncing the file at `url`.
+    public func schedule(_ url: URL) {
+        DispatchQueue.global().async(group: group) {
+            let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 || fsync(fd) != 0 {
+                let error = ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))")
+                self.lock.withLock { if self.failure == nil { self.failure = error } }
+            }
+            if fd >= 0 { close(fd) }
+        }
+    }
+
+    /// Waits for every scheduled fsync.
+    /// - Throws: the first failure.
+    public func wait() throws {
+        group.wait()
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

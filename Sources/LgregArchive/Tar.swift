@@ -52,7 +52,6 @@ public struct TarEntryHeader: Sendable {
 public final class TarReader {
     private let archive: OpaquePointer
     private let path: String
-    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
 
     /// Opens `path`; the compression is detected from the bytes.
     /// - Throws: `ArchiveError.unreadable` when the file cannot be opened.
@@ -87,16 +86,22 @@ public final class TarReader {
             hardLinkTarget: archive_entry_hardlink(entry).map { String(cString: $0) })
     }
 
-    /// Streams the current entry's data to `body` in chunks of up to 1 MiB; returns the bytes read.
+    /// Streams the current entry's data to `body`, in the blocks libarchive decompresses (no copy); a block is
+    /// valid only during the call. Returns the bytes read.
+    /// - Throws: `ArchiveError.unreadable` for corrupt data or a sparse entry (holes are refused, not filled).
     @discardableResult
     public func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var total = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { archive_read_data(archive, $0.baseAddress, $0.count) }
-            if count == 0 { return total }
-            guard count > 0 else { throw ArchiveError.unreadable(path: path, reason: errorString) }
-            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            total += count
+            var block: UnsafeRawPointer?
+            var size = 0
+            var offset: la_int64_t = 0
+            let status = archive_read_data_block(archive, &block, &size, &offset)
+            if status == ARCHIVE_EOF { return total }
+            guard status >= ARCHIVE_WARN else { throw ArchiveError.unreadable(path: path, reason: errorString) }
+            guard offset == total else { throw ArchiveError.unreadable(path: path, reason: "sparse entry (a hole at byte \(total))") }
+            if size > 0, let block { try body(UnsafeRawBufferPointer(start: block, count: size)) }
+            total += size
         }
     }
 }

@@ -2,40 +2,42 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregReports
+import LgregResolver
 import LgregRuntime
 
-/// `lgreg eval model.safetensors --arch fmnist-small --data fashion-mnist:test`: top-1, loss and speed.
+/// `lgreg eval model.safetensors --arch fmnist-small` or `lgreg eval aux-fmnist --depths 6-15`: top-1, loss, speed.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluates a model on a data set: top-1 accuracy, mean cross-entropy, images per second.",
+        abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
-        MODEL is a safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*), with any \
-        number of blocks. By default block i runs as layer i; --layer-map runs a weight-shared Aux-Net from its \
-        stored blocks (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 for the schedule 3,3,4,3,3) without copying them. \
-        Evaluation visits the images in order, so the same model and data always give the same figures.
+        MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with         --arch, or a learngene: a stored reference (name, name:version, digest prefix) or a .lgz archive. A model         file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of         schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each         --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run         straight from its layers. Images are visited in order, so the same model and data always give the same         figures. --json follows Schemas/eval-report.schema.json.
         """)
 
-    @Argument(help: "The model's weights (.safetensors).")
+    @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive.")
     var model: String
 
-    @Option(help: "A preset name (see `lgreg arch list`) or the path of an architecture JSON file.")
-    var arch: String
+    @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`) or an architecture JSON file.")
+    var arch: String?
 
-    @Option(help: "Classes of the head, replacing the architecture's own.")
+    @Option(help: "A model file's head classes, replacing the architecture's own.")
     var classes: Int?
 
-    @Flag(name: .customLong("class-token"), help: "The model has a class token and classifies from it (timm's DeiT).")
+    @Flag(name: .customLong("class-token"), help: "The model file has a class token and classifies from it (timm's DeiT).")
     var classToken = false
 
     @Option(help: "Pooling order, replacing the architecture's: avg-norm-first (norm, then mean), avg (mean, then norm) or cls.")
     var pooling: Pooling?
 
-    @Option(name: .customLong("layer-map"), help: "Stored block of each layer, e.g. 0,0,1,2,2; one layer per block when omitted.")
-    var layerMap: String?
-
-    @Option(help: "Expected depth; refused when the model (or its layer map) has another.")
+    @Option(help: "Depth: a learngene's Des-Net depth, or a model file's expected depth.")
     var depth: Int?
+
+    @Option(help: "A learngene's Des-Net depths, one row each: N, N-M or a comma list (e.g. 6-15).")
+    var depths: String?
+
+    @OptionGroup var strategy: StrategyOptions
+
+    @OptionGroup var store: StoreOptions
 
     @Option(help: "fashion-mnist:test, fashion-mnist:train, or an eval-set .safetensors file (Schemas/eval-set.schema.json).")
     var data = "fashion-mnist:test"
@@ -54,43 +56,74 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    /// Whether MODEL is a weights file rather than a learngene.
+    var isModelFile: Bool { model.hasSuffix(".safetensors") }
+
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
+        if depth != nil, depths != nil { throw ValidationError("Give --depth or --depths, not both.") }
+        if isModelFile {
+            if arch == nil { throw ValidationError("A model file needs --arch (a preset or an architecture JSON file).") }
+            if depths != nil { throw ValidationError("--depths expands a learngene; a model file has one depth.") }
+            if strategy.strategy != nil || strategy.order != nil {
+                throw ValidationError("--strategy and --order expand a learngene; a model file takes --layers-source only.")
+            }
+        } else {
+            if arch != nil || classes != nil || classToken {
+                throw ValidationError("A learngene carries its architecture and head; --arch, --classes and --class-token apply to model files.")
+            }
+            if depth == nil, depths == nil, strategy.explicitDepth == nil {
+                throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
+            }
+        }
     }
 
     func run() throws {
-        var arguments = [arch]
+        if let threads { BLASThreads.set(threads) }
+        let dataSet = try DataSpec(parsing: data).load(directory: dataDirectory)
+        var rows: [EvalRow] = []
+        if isModelFile {
+            rows.append(try evaluate(try modelFromFile(), on: dataSet))
+        } else {
+            try runResolver {
+                var argument = try LearngeneArgument.parse([model])
+                argument.store = store
+                let source = try argument.source().source
+                for depth in try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!] {
+                    let net = try Materializer.plan(source, depth: depth, strategy: try strategy.resolve(), head: .keep,
+                                                    pooling: pooling, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
+                    rows.append(try evaluate(try LearngeneEvaluation.model(net, source: source), on: dataSet))
+                }
+            }
+        }
+        print(EvalRow.render(rows, model: model, data: dataSet.source, format: output.format), terminator: "")
+    }
+
+    private func modelFromFile() throws -> ViTModel {
+        var arguments = [arch!]
         if let classes { arguments += ["--classes", String(classes)] }
         if classToken { arguments.append("--class-token") }
         var architecture = try ArchitectureOptions.parse(arguments).resolve()
         if let pooling { architecture.pooling = pooling }
         try architecture.validate()
-        if let threads { BLASThreads.set(threads) }
-
-        let map = try layerMap.map { text in
-            try text.split(separator: ",").map { part in
-                guard let value = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("--layer-map '\(text)': expected a comma list of block indices such as 0,0,1,2,2.")
-                }
-                return value
-            }
-        }
+        let map: [Int]?
+        if case let .explicit(entries)? = strategy.layersSource == nil ? nil : try strategy.resolve() { map = entries } else { map = nil }
         let network = try ViTModel(path: model, architecture: architecture, layerMap: map)
         if let depth, depth != network.depth {
-            throw ValidationError("--depth \(depth), but \(model) runs \(network.depth) layers\(map == nil ? " (one per stored block; pass --layer-map to reuse blocks)" : " by its layer map").")
+            throw ValidationError("--depth \(depth), but \(model) runs \(network.depth) layers\(map == nil ? " (one per stored block; pass --layers-source to reuse blocks)" : " by its layer map").")
         }
-        let dataSet = try DataSpec(parsing: data).load(directory: dataDirectory)
+        return network
+    }
+
+    private func evaluate(_ network: ViTModel, on dataSet: ImageDataSet) throws -> EvalRow {
         let result = try Evaluation.run(ViTRunner(model: network, maxBatch: batchSize), on: dataSet, limit: limit,
-                                        progress: Progress.reporter("eval \(dataSet.source)"))
-        let row = EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
-        print(EvalRow.table([row], data: dataSet.source).rendered(output.format), terminator: "")
+                                        progress: Progress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
+        return EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
     }
 }
-
-extension Pooling: ExpressibleByArgument {}
 
 /// One evaluated depth, as `eval` and `verify` print it.
 struct EvalRow {
@@ -98,20 +131,25 @@ struct EvalRow {
     var layerMap: [Int]
     var result: EvaluationResult
 
-    /// The table every evaluation prints (`Schemas/eval-report.schema.json` for its JSON).
-    static func table(_ rows: [EvalRow], data: String) -> ReportTable {
-        ReportTable(
-            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("data", "Data"),
-                      .init("images", "Images"), .init("correct", "Correct"), .init("top1", "Top-1 %"),
-                      .init("meanLoss", "Loss"), .init("imagesPerSecond", "Images/s")],
+    /// The rows as a table, or for JSON as an `eval-report.schema.json` document (version 1).
+    static func render(_ rows: [EvalRow], model: String, data: String, format: ReportTable.Format) -> String {
+        let table = ReportTable(
+            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("images", "Images"),
+                      .init("correct", "Correct"), .init("top1", "Top-1 %"), .init("meanLoss", "Loss"),
+                      .init("imagesPerSecond", "Images/s")],
             rows: rows.map { row in
                 [.int(row.depth, shown: String(row.depth)), .text(row.layerMap.map(String.init).joined(separator: ",")),
-                 .text(data), .int(row.result.images, shown: String(row.result.images)),
+                 .int(row.result.images, shown: String(row.result.images)),
                  .int(row.result.correct, shown: String(row.result.correct)),
                  .double(row.result.top1, shown: String(format: "%.2f", row.result.top1)),
                  .double(row.result.meanLoss, shown: String(format: "%.4f", row.result.meanLoss)),
                  .double(row.result.imagesPerSecond, shown: String(format: "%.0f", row.result.imagesPerSecond))]
-            })
+            },
+            footer: ["model: \(model)", "data: \(data)"])
+        guard format == .json else { return table.rendered(format) }
+        let document: [String: Any] = ["schemaVersion": 1, "model": model, "data": data, "rows": table.jsonObjects()]
+        let bytes = try! JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: bytes, as: UTF8.self) + "\n"
     }
 }
 

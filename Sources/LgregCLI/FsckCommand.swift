@@ -20,9 +20,13 @@ struct FsckCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            let report = try store.open().check(rebuildIndex: rebuildIndex)
+            let onTerminal = isatty(STDERR_FILENO) != 0
+            let report = try store.open().check(rebuildIndex: rebuildIndex) { done, total in
+                guard onTerminal else { return }
+                FileHandle.standardError.write(Data("\rfsck: \(done)/\(total) blobs re-hashed\(done == total ? "\n" : "")".utf8))
+            }
             if json {
-                try printJSON(report)
+                try printReport("fsck", report)
             } else {
                 for problem in report.problems {
                     print("damaged: \(problem.subject): \(problem.reason)" + (problem.quarantinedTo.map { " (moved to \($0))" } ?? ""))

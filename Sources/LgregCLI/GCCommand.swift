@@ -27,7 +27,7 @@ struct GCCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             let report = try store.open().collectGarbage(grace: grace, dryRun: dryRun)
-            if json { return try printJSON(report) }
+            if json { return try printReport("gc", report) }
             print("\(dryRun ? "would delete" : "deleted") \(report.blobs.count) blobs, \(formatBytes(report.bytes)) (\(report.bytes) bytes); " +
                   "spared \(report.sparedYoung) younger than \(Int(grace)) s; \(report.tempFiles) temp files")
         }

@@ -14,6 +14,18 @@ struct InspectCommand: ParsableCommand {
     var archive: String
     @OptionGroup var output: OutputOptions
 
+    /// What `--json` prints.
+    struct Inspection: Encodable {
+        struct Tensor: Encodable {
+            var file: String
+            var name: String
+            var dtype: String
+            var shape: [Int]
+        }
+        var manifest: LearngeneManifest
+        var tensors: [Tensor]
+    }
+
     func run() throws {
         try StoreExit.run {
             let checked = try LearngeneArchive.read(URL(fileURLWithPath: archive), label: archive)
@@ -32,12 +44,9 @@ struct InspectCommand: ParsableCommand {
                 footer: ["\(m.reference) · \(m.kind.rawValue) · schedule \(m.schedule) · \(m.layers.count) layers · \(m.parameters!.stored) parameters · " +
                          (m.provenance.trained ? "trained" : "untrained")])
             if output.format == .json {
-                struct Inspection: Encodable {
-                    var manifest: LearngeneManifest
-                    var tensors: [[String: String]]
-                }
-                let tensors = rows.map { row in Dictionary(uniqueKeysWithValues: zip(["file", "tensor", "dtype", "shape", "parameters"], row.map(\.shown))) }
-                try printJSON(Inspection(manifest: m, tensors: tensors))
+                try printReport("inspect", Inspection(manifest: m, tensors: checked.files.flatMap { file in
+                    file.tensors.tensors.map { Inspection.Tensor(file: file.record.file, name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
+                }))
             } else {
                 print(table.rendered(output.format), terminator: "")
             }

@@ -17,6 +17,7 @@ struct Lgreg: ParsableCommand {
             ArchCommand.self, ReportCommand.self, EvalCommand.self, TrainCommand.self, FinetuneCommand.self,
             InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
+            PlanCommand.self, MaterializeCommand.self, EvalCommand.self, VerifyCommand.self,
         ]
     )
 }

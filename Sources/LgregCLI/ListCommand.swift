@@ -16,7 +16,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             let rows = try store.open().list()
-            if output.format == .json { return try printJSON(rows) }
+            if output.format == .json { return try printReport("list", rows) }
             let table = ReportTable(
                 columns: [.init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"), .init("layers", "Layers"),
                           .init("parameters", "Params (M)"), .init("bytes", "Size"), .init("created", "Created")],

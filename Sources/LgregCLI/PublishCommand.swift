@@ -26,7 +26,7 @@ struct PublishCommand: ParsableCommand {
         try StoreExit.run {
             let result = try store.open().publish(archive: URL(fileURLWithPath: archive), tag: tag)
             if json {
-                try printJSON(result)
+                try printReport("publish", result)
             } else {
                 print(result.digest)
                 if isatty(STDERR_FILENO) != 0 {

@@ -11,18 +11,20 @@ struct ReportCommand: ParsableCommand {
         subcommands: [Savings.self]
     )
 
-    /// `lgreg report savings deit-base --schedule 3,3,4,3,3 --depths 6-15`
+    /// `lgreg report savings deit-base --schedule 3,3,4,3,3 --depths 6-15`, or `lgreg report savings aux-b` for a
+    /// stored learngene (its architecture and schedule read from the store).
     struct Savings: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Parameters stored and epochs spent: one learngene against pre-training every Des-Net.",
             discussion: """
             For deit-base with schedule 3,3,4,3,3 and depths 6-15 this prints the paper's 759.3 M against 37.0 M \
-            (20.5×), 10× less pre-training and 6.6× less total training.
+            (20.5×), 10× less pre-training and 6.6× less total training. The subject may also be a stored SWS \
+            learngene (name, name:version, digest prefix) or a .lgz archive: its architecture and schedule are used.
             """)
 
         @OptionGroup var architecture: ArchitectureOptions
-        @Option(help: "Layers per stage of the Aux-Net that produced the learngene.")
-        var schedule = "3,3,4,3,3"
+        @Option(help: "Layers per stage of the Aux-Net that produced the learngene (default 3,3,4,3,3; a stored learngene's own).")
+        var schedule: String?
         @Option(help: "Des-Net depths to initialize: N, N-M or a comma list.")
         var depths = "6-15"
         @Option(help: "Epochs to pre-train one Des-Net from scratch.")
@@ -32,24 +34,34 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "Epochs to fine-tune each Des-Net initialized from the learngene.")
         var tuneEpochs = 5
         @OptionGroup var output: OutputOptions
+        @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let arch = try architecture.resolve()
-            let stages: StageSchedule
-            do { stages = try StageSchedule(parsing: schedule) } catch let error as ArchitectureError { throw ValidationError(error.description) }
-            var epochs = SavingsReport.Epochs()
-            epochs.pretrain = pretrainEpochs
-            epochs.learngene = learngeneEpochs
-            epochs.desNetTuning = tuneEpochs
-            let report = SavingsReport(subject: architecture.architecture, architecture: arch, schedule: stages,
-                                       depths: try parseDepths(depths), epochs: epochs)
-            switch output.format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            case let format:
-                print(report.table.rendered(format), terminator: "")
+            try runResolver {
+                var arch: ViTArchitecture
+                var stages: StageSchedule
+                if let learngene = try LearngeneArgument.swsShape(architecture.architecture, store: store) {
+                    if schedule != nil { throw ValidationError("--schedule is read from the learngene '\(architecture.architecture)'; drop it.") }
+                    (arch, stages) = learngene
+                    if let classes = architecture.classes { arch.classes = classes }
+                } else {
+                    arch = try architecture.resolve()
+                    do { stages = try StageSchedule(parsing: schedule ?? "3,3,4,3,3") } catch let error as ArchitectureError { throw ValidationError(error.description) }
+                }
+                var epochs = SavingsReport.Epochs()
+                epochs.pretrain = pretrainEpochs
+                epochs.learngene = learngeneEpochs
+                epochs.desNetTuning = tuneEpochs
+                let report = SavingsReport(subject: architecture.architecture, architecture: arch, schedule: stages,
+                                           depths: try parseDepths(depths), epochs: epochs)
+                switch output.format {
+                case .json:
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                case let format:
+                    print(report.table.rendered(format), terminator: "")
+                }
             }
         }
     }

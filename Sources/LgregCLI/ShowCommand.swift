@@ -31,7 +31,7 @@ struct ShowCommand: ParsableCommand {
             let stored = try opened.resolve(reference)
             let derived = try opened.materializations(of: stored.digest)
             if output.format == .json {
-                return try printJSON(Shown(digest: stored.digest.description, tags: stored.tags, manifest: stored.manifest,
+                return try printReport("show", Shown(digest: stored.digest.description, tags: stored.tags, manifest: stored.manifest,
                                            blobs: stored.imageManifest.layers, materializations: derived))
             }
             let m = stored.manifest

@@ -71,24 +71,34 @@ public final class ViTParameters: @unchecked Sendable {
         guard !sorted.isEmpty, sorted == Array(0..<sorted.count) else {
             throw RuntimeError.blockIndices(file: file.path, found: sorted)
         }
-        self.init(layout: ParameterLayout(architecture: architecture, blockCount: sorted.count))
         var used = Set<String>()
-        for spec in layout.specs {
-            let candidates = spec.name.hasPrefix("norm.") ? [spec.name, "fc_" + spec.name] : [spec.name]
-            let stored = candidates.first { file.contains($0) }
-            guard let stored else { throw RuntimeError.missingTensor(file: file.path, name: spec.name) }
-            let info = try file.info(stored)
-            let expected = spec.shape
-            // timm stores the class token [1, 1, d] and position embedding [1, T, d]; accept them without the 1s.
-            guard info.shape.filter({ $0 != 1 }) == expected.filter({ $0 != 1 }), info.elementCount == spec.elementCount else {
-                throw RuntimeError.tensorShape(file: file.path, name: stored, expected: expected, actual: info.shape)
-            }
-            let values = try file.floats(stored)
-            (storage + layout.offset(spec.name)).update(from: values, count: values.count)
+        try self.init(architecture: architecture, blockCount: sorted.count, source: file.path) { name in
+            let candidates = name.hasPrefix("norm.") ? [name, "fc_" + name] : [name]
+            guard let stored = candidates.first(where: { file.contains($0) }) else { return nil }
             used.insert(stored)
+            return (stored, try file.info(stored).shape, try file.floats(stored))
         }
         if let extra = file.tensors.first(where: { !used.contains($0.name) }) {
             throw RuntimeError.unexpectedTensor(file: file.path, name: extra.name)
+        }
+    }
+
+    /// Fills every tensor of an architecture with `blockCount` blocks from `tensor`, which returns, for an
+    /// lgreg name, the name it was stored under, its shape and its values (or nil when it has none). A learngene
+    /// source, a materialized Des-Net or a test builds parameters this way.
+    /// - Throws: `RuntimeError.missingTensor` / `.tensorShape` naming `source`, or what `tensor` throws.
+    public convenience init(architecture: ViTArchitecture, blockCount: Int, source: String,
+                            tensor: (String) throws -> (storedName: String, shape: [Int], values: [Float])?) throws {
+        self.init(layout: ParameterLayout(architecture: architecture, blockCount: blockCount))
+        for spec in layout.specs {
+            guard let (stored, shape, values) = try tensor(spec.name) else {
+                throw RuntimeError.missingTensor(file: source, name: spec.name)
+            }
+            // timm stores the class token [1, 1, d] and position embedding [1, T, d]; accept them without the 1s.
+            guard shape.filter({ $0 != 1 }) == spec.shape.filter({ $0 != 1 }), values.count == spec.elementCount else {
+                throw RuntimeError.tensorShape(file: source, name: stored, expected: spec.shape, actual: shape)
+            }
+            (storage + layout.offset(spec.name)).update(from: values, count: values.count)
         }
     }
 

@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS verifications (
     init(url: URL) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        // A cache rebuilt from the layout needs no fsync per commit: WAL with synchronous=NORMAL stays
+        // consistent through a crash and may only lose the last commits, which the next open rebuilds.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
             var migrator = DatabaseMigrator()
@@ -120,10 +123,12 @@ CREATE TABLE IF NOT EXISTS verifications (
         var learngene: LearngeneManifest?
     }
 
-    /// Replaces the derived tables with the facts of `index` unless they were built from `indexDigest`
-    /// already (`force` rebuilds anyway).
-    func sync(indexDigest: Digest, index: ImageIndex, force: Bool, facts: (Digest) -> ManifestFacts?) throws {
+    /// Replaces the derived tables with the facts of the index `load` reads unless they were built from that
+    /// index already (`force` rebuilds anyway). `load` runs inside the write transaction, so of two processes
+    /// syncing at once the later one always sees the later `index.json`.
+    func sync(force: Bool, load: () throws -> (ImageIndex, Digest), facts: (Digest) -> ManifestFacts?) throws {
         try write { db in
+            let (index, indexDigest) = try load()
             if !force, try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'index_digest'") == indexDigest.description {
                 return
             }

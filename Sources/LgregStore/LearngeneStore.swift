@@ -71,8 +71,7 @@ public final class LearngeneStore: @unchecked Sendable {
 
     /// Rebuilds the database's derived tables if `index.json` changed since they were built.
     func syncDatabase(force: Bool) throws {
-        let (index, digest) = try readIndex()
-        try database.sync(indexDigest: digest, index: index, force: force) { try? self.facts($0) }
+        try database.sync(force: force, load: readIndex) { try? self.facts($0) }
     }
 
     func facts(_ digest: Digest) throws -> IndexDatabase.ManifestFacts {
@@ -122,14 +121,14 @@ public final class LearngeneStore: @unchecked Sendable {
         var layers: [Descriptor] = []
         for (slot, file) in checked.files.enumerated() {
             if access(layout.blob(file.record.digest).path, F_OK) == 0 { reused += 1 }
-            try layout.adopt(file.url!, digest: file.record.digest, size: file.record.size)
+            try layout.adopt(file.url!, digest: file.record.digest, size: file.record.size, syncDirectory: false)
             if slot == 0 { CrashPoint.firstBlob.reached() }
             var notes = [OCIAnnotation.title: file.record.file, OCIAnnotation.role: slot == 0 ? "shared" : manifest.layers[slot - 1].role.rawValue]
             if slot > 0 { notes[OCIAnnotation.layerIndex] = String(slot - 1) }
             layers.append(Descriptor(mediaType: OCIMediaType.safetensors, digest: file.record.digest, size: file.record.size, annotations: notes))
         }
         CrashPoint.blobs.reached()
-        let config = try layout.writeBlob(checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig)
+        let config = try layout.writeBlob(checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig, syncDirectory: false)
         CrashPoint.config.reached()
         let descriptor: Descriptor
         if let same = try taggedManifest(withConfig: configDigest) {
@@ -141,8 +140,10 @@ public final class LearngeneStore: @unchecked Sendable {
                 OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
                 OCIAnnotation.kind: manifest.kind.rawValue,
             ])
-            descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest)
+            descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
         }
+        // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
+        StoreLayout.syncDirectory(layout.blobsDirectory)
         CrashPoint.manifest.reached()
         let digest = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, reference: reference, replacing: false,
                                      sameContent: { try self.imageManifest($0).config.digest == configDigest })

@@ -58,7 +58,8 @@ extension LearngeneStore {
     /// (`rebuildIndex` only records that the caller asked; a database that does not open at all is set aside
     /// and rebuilt when the store opens).
     /// Every verdict is recorded in the `verifications` table.
-    public func check(rebuildIndex: Bool) throws -> FsckReport {
+    /// - Parameter progress: called after each blob with (blobs done, blobs in all), for a terminal display.
+    public func check(rebuildIndex: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> FsckReport {
         let lock = try FileLock(layout.writerLock, exclusive: true)
         defer { withExtendedLifetime(lock) {} }
         var report = FsckReport(blobsChecked: 0, bytesChecked: 0, manifestsChecked: 0, problems: [], rebuiltIndex: rebuildIndex)
@@ -69,7 +70,9 @@ extension LearngeneStore {
             let moved = rename(url.path, target.path) == 0
             report.problems.append(.init(subject: url.path, reason: reason, quarantinedTo: moved ? target.path : nil))
         }
-        for name in ((try? fm.contentsOfDirectory(atPath: layout.blobsDirectory.path)) ?? []).sorted() {
+        let names = ((try? fm.contentsOfDirectory(atPath: layout.blobsDirectory.path)) ?? []).sorted()
+        for (done, name) in names.enumerated() {
+            defer { progress?(done + 1, names.count) }
             let url = layout.blobsDirectory.appendingPathComponent(name)
             guard let digest = Digest(hex: name) else {
                 quarantine(url, "is not named by a SHA-256 digest")
@@ -112,5 +115,14 @@ extension LearngeneStore {
             }
         }
         return report
+    }
+
+    /// Records a verdict on a learngene reached from outside fsck (`lgreg verify`) in the `verifications` table.
+    public func recordVerification(_ digest: Digest, ok: Bool, detail: String) throws {
+        let checked = Self.now()
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO verifications (digest, checked, ok, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [digest.description, checked, ok, detail])
+        }
     }
 }

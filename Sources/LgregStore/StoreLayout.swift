@@ -91,18 +91,20 @@ public struct StoreLayout: Sendable {
     }
 
     /// Writes bytes as a blob: hashed, fsynced, renamed to `blobs/sha256/<hex>`. Returns its descriptor.
-    func writeBlob(_ data: Data, mediaType: String, annotations: [String: String]? = nil) throws -> Descriptor {
+    /// With `syncDirectory` false the caller fsyncs `blobs/sha256` itself before anything refers to the blob.
+    func writeBlob(_ data: Data, mediaType: String, annotations: [String: String]? = nil, syncDirectory: Bool = true) throws -> Descriptor {
         let digest = Digest.of(data)
         let temp = temporaryFile("blob")
         let writer = try wrap { try DurableFileWriter(url: temp) }
         try wrap { try data.withUnsafeBytes { try writer.write($0) }; try writer.finish() }
-        try adopt(temp, digest: digest, size: data.count)
+        try adopt(temp, digest: digest, size: data.count, syncDirectory: syncDirectory)
         return Descriptor(mediaType: mediaType, digest: digest, size: data.count, annotations: annotations)
     }
 
     /// Moves a fsynced file whose digest and size the caller verified into `blobs/`; an existing blob with that
     /// digest counts as success (its time is refreshed so gc's grace period spares it, and the file is dropped).
-    func adopt(_ file: URL, digest: Digest, size: Int) throws {
+    /// With `syncDirectory` false the caller fsyncs `blobs/sha256` itself before anything refers to the blob.
+    func adopt(_ file: URL, digest: Digest, size: Int, syncDirectory: Bool = true) throws {
         var status = stat()
         guard stat(file.path, &status) == 0, Int(status.st_size) == size else {
             throw StoreError.io(path: file.path, reason: "staged file is missing or not \(size) bytes")
@@ -116,7 +118,7 @@ public struct StoreLayout: Sendable {
         guard rename(file.path, target.path) == 0 else {
             throw StoreError.io(path: target.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
         }
-        Self.syncDirectory(blobsDirectory)
+        if syncDirectory { Self.syncDirectory(blobsDirectory) }
     }
 
     /// Streams the blob's bytes through SHA-256.

@@ -14,10 +14,27 @@ import Foundation
 public struct SafeTensorsWriter {
     /// One tensor waiting to be written.
     struct Entry {
-        var name: String
-        var dtype: DType
-        var shape: [Int]
+        var declaration: Declaration
         var bytes: [UInt8]
+    }
+
+    /// A tensor's name, dtype and shape, declared before its bytes exist (for `stream(to:…)`).
+    public struct Declaration: Equatable, Sendable {
+        public let name: String
+        public let dtype: DType
+        public let shape: [Int]
+
+        /// - Throws: `SafeTensorsError.invalidWrite` for the reserved name `__metadata__` or a negative dimension.
+        public init(name: String, dtype: DType, shape: [Int]) throws {
+            guard name != "__metadata__" else { throw SafeTensorsError.invalidWrite(reason: "a tensor may not be named __metadata__") }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has a negative dimension in \(shape)") }
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+        }
+
+        /// Bytes of the tensor's data: elements × dtype size.
+        public var byteCount: Int { shape.reduce(1, *) * dtype.byteSize }
     }
 
     private var entries: [Entry] = []
@@ -31,14 +48,12 @@ public struct SafeTensorsWriter {
     /// - Throws: `SafeTensorsError.invalidWrite` for a reserved or repeated name, or bytes that do not
     ///   match the shape.
     public mutating func add(_ name: String, dtype: DType, shape: [Int], bytes: [UInt8]) throws {
-        guard name != "__metadata__" else { throw SafeTensorsError.invalidWrite(reason: "a tensor may not be named __metadata__") }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has a negative dimension in \(shape)") }
-        let expected = shape.reduce(1, *) * dtype.byteSize
-        guard bytes.count == expected else {
-            throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has \(bytes.count) bytes; shape \(shape) as \(dtype.rawValue) needs \(expected)")
+        let declaration = try Declaration(name: name, dtype: dtype, shape: shape)
+        guard bytes.count == declaration.byteCount else {
+            throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has \(bytes.count) bytes; shape \(shape) as \(dtype.rawValue) needs \(declaration.byteCount)")
         }
         guard names.insert(name).inserted else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' added twice") }
-        entries.append(Entry(name: name, dtype: dtype, shape: shape, bytes: bytes))
+        entries.append(Entry(declaration: declaration, bytes: bytes))
     }
 
     /// Adds a floating-point tensor, encoded as `dtype` (F32 by default).
@@ -56,7 +71,9 @@ public struct SafeTensorsWriter {
     }
 
     /// The header bytes: JSON padded with spaces to a multiple of 8, preceded by its length.
-    func headerBytes() throws -> [UInt8] {
+    func headerBytes() throws -> [UInt8] { try Self.headerBytes(entries.map(\.declaration), metadata: metadata) }
+
+    static func headerBytes(_ tensors: [Declaration], metadata: [String: String]) throws -> [UInt8] {
         var json = "{"
         var parts: [String] = []
         if !metadata.isEmpty {
@@ -64,9 +81,9 @@ public struct SafeTensorsWriter {
             parts.append("\"__metadata__\":{\(items.joined(separator: ","))}")
         }
         var offset = 0
-        for entry in entries {
-            let end = offset + entry.bytes.count
-            parts.append("\(Self.quote(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+        for tensor in tensors {
+            let end = offset + tensor.byteCount
+            parts.append("\(Self.quote(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         json += parts.joined(separator: ",") + "}"
@@ -90,24 +107,68 @@ public struct SafeTensorsWriter {
     /// Writes the file to `url` through a temporary file in the same folder, fsynced and renamed into place,
     /// so a reader never sees half a file.
     public func write(to url: URL) throws {
+        try Self.stream(to: url, tensors: entries.map(\.declaration), metadata: metadata) { index, emit in
+            try entries[index].bytes.withUnsafeBytes(emit)
+        }
+    }
+
+    /// Streams a file whose tensors are declared up front and produced one at a time, so a model larger
+    /// than memory (or mapped from other files) is written without being assembled: the header is written
+    /// first, then `produce(i, emit)` is called for each tensor in order and hands its bytes to `emit`, in
+    /// one or more pieces that must add up to the declared size. Written through a temporary file in the
+    /// same folder, fsynced and renamed into place, as `write(to:)` is.
+    /// - Throws: `SafeTensorsError.invalidWrite` for a repeated name or a tensor that produced the wrong
+    ///   number of bytes, `.io` when the file cannot be written; whatever `produce` throws.
+    public static func stream(to url: URL, tensors: [Declaration], metadata: [String: String] = [:],
+                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        var seen: Set<String> = []
+        for tensor in tensors where !seen.insert(tensor.name).inserted {
+            throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' added twice")
+        }
+        let header = try headerBytes(tensors, metadata: metadata)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw SafeTensorsError.io(path: url.path, reason: "cannot create a temporary file in \(directory.path)")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
+            throw SafeTensorsError.io(path: url.path, reason: "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
         }
+        var closed = false
+        defer { if !closed { close(fd) } }
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try handle.write(contentsOf: try headerBytes())
-            for entry in entries { try handle.write(contentsOf: entry.bytes) }
-            try handle.synchronize()
+            func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+                var done = 0
+                while done < bytes.count {
+                    let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw SafeTensorsError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
+                    }
+                    done += n
+                }
+            }
+            try header.withUnsafeBytes(writeAll)
+            for (index, tensor) in tensors.enumerated() {
+                var produced = 0
+                try produce(index) { bytes in
+                    produced += bytes.count
+                    guard produced <= tensor.byteCount else {
+                        throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs")
+                    }
+                    if bytes.count > 0 { try writeAll(bytes) }
+                }
+                guard produced == tensor.byteCount else {
+                    throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)")
+                }
+            }
+            guard fsync(fd) == 0 else { throw SafeTensorsError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
+            closed = true
+            guard close(fd) == 0 else { throw SafeTensorsError.io(path: url.path, reason: "cannot close: \(String(cString: strerror(errno)))") }
             guard rename(temporary.path, url.path) == 0 else {
                 throw SafeTensorsError.io(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if let error = error as? SafeTensorsError { throw error }
-            throw SafeTensorsError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
+            unlink(temporary.path)
+            throw error
         }
     }
 
@@ -128,3 +189,6 @@ public struct SafeTensorsWriter {
         return out + "\""
     }
 }
+
+/// The C library's `write(2)`, named apart from `SafeTensorsWriter.write(to:)`.
+private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

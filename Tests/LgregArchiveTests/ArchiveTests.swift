@@ -133,7 +133,28 @@ func scratchDirectory() throws -> URL {
         }
     }
 
-    /// Python's tarfile and zstd (outside implementations) list the archive's entries in lgreg's order.
+    /// An archive unpacked by `zstd` and GNU tar and packed again by GNU tar with gzip (a `layers` directory
+    /// entry included) reads back with the same manifest and bytes.
+    @Test func gzipTarFromGNUTarIsRead() throws {
+        let dir = try scratchDirectory()
+        let url = dir.appendingPathComponent("a.lgz")
+        let written = try RandomLearngene.write(name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
+                                                schedule: try StageSchedule([1, 1]), seed: 2, toolVersion: "test", to: url)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "cd '\(dir.path)' && mkdir x && zstd -dc a.lgz | tar -x -C x && cd x && " +
+                             "tar -czf ../b.tgz manifest.json shared.safetensors layers"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let gz = dir.appendingPathComponent("b.tgz")
+        #expect(Array(try Data(contentsOf: gz).prefix(2)) == [0x1F, 0x8B])
+        let a = try LearngeneArchive.read(url), b = try LearngeneArchive.read(gz)
+        #expect(b.manifest == written && b.manifestBytes == a.manifestBytes)
+        for (x, y) in zip(a.files, b.files) { #expect(Array(x.tensors.fileBytes) == Array(y.tensors.fileBytes)) }
+    }
+
+    /// zstd and GNU tar (outside implementations) list the archive's entries in lgreg's order.
     @Test func archiveIsAPlainZstdTar() throws {
         let dir = try scratchDirectory()
         let url = dir.appendingPathComponent("a.lgz")

@@ -23,7 +23,10 @@ import Testing
     func references() throws -> [String] {
         let list = try runLgreg(["list", "--store", store, "--json"])
         #expect(list.status == 0, "\(list.err)")
-        return (try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [[String: Any]]).map { $0["reference"] as! String }
+        let (status, message) = try SchemaTests.validate(list.out, against: "store-output.schema.json")
+        #expect(status == 0, "\(message)")
+        let json = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [String: Any]
+        return (json["list"] as! [[String: Any]]).map { $0["reference"] as! String }
     }
 
     /// Starts the binary without waiting for it.
@@ -49,7 +52,8 @@ import Testing
         let digest = published.out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest.hasPrefix("sha256:") && digest.count == 71)
         let shown = try runLgreg(["show", String(digest.dropFirst(7).prefix(8)), "--store", store, "--json"])
-        let json = try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any]
+        #expect(try SchemaTests.validate(shown.out, against: "store-output.schema.json").0 == 0)
+        let json = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
         #expect(json["digest"] as? String == digest)
         let manifest = json["manifest"] as! [String: Any]
         #expect((manifest["parameters"] as! [String: Int])["stored"] == 36_951_016)
@@ -115,7 +119,9 @@ import Testing
         let path = try initArchive("victim")
         #expect(try runLgreg(["publish", path, "--store", store]).status == 0)
         let shown = try runLgreg(["show", "victim", "--store", store, "--json"])
-        let blobs = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["blobs"] as! [[String: Any]]
+        let show = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
+        let blobs = show["blobs"] as! [[String: Any]]
+        let manifestHex = (show["digest"] as! String).dropFirst(7)
         let hex = String((blobs[2]["digest"] as! String).dropFirst(7))
         let blob = dir.appendingPathComponent("store/blobs/sha256/\(hex)")
         var bytes = try Data(contentsOf: blob)
@@ -125,7 +131,11 @@ import Testing
         #expect(fsck.status == 1)
         #expect(fsck.out.contains("damaged: \(blob.path): content hashes to sha256:"))
         #expect(fsck.out.contains("moved to"))
-        #expect(try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"]).status == 1, "the tag still lacks its blob")
+        let rebuilt = try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"])
+        #expect(rebuilt.status == 1, "the tag still lacks its blob")
+        #expect(try SchemaTests.validate(rebuilt.out, against: "store-output.schema.json").0 == 0)
+        let report = (try JSONSerialization.jsonObject(with: Data(rebuilt.out.utf8)) as! [String: Any])["fsck"] as! [String: Any]
+        #expect((report["problems"] as! [[String: Any]]).map { $0["subject"] as! String } == ["tag victim:0.1.0 (\(manifestHex.prefix(12)))"])
     }
 
     @Test func exitCodesAndMessages() throws {
@@ -156,7 +166,8 @@ import Testing
         let removed = try runLgreg(["rm", "tagged", "--store", store])
         #expect(removed.out == "removed tagged:0.1.0\nremoved tagged:stable\n")
         let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--store", store, "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any]
+        #expect(try SchemaTests.validate(dry.out, against: "store-output.schema.json").0 == 0)
+        let report = (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
         // Everything the archive brought: shared + 3 layers + config + manifest, their sizes summed by `du`.
         #expect((report["blobs"] as! [String]).count == 6)
         let sizes = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store/blobs/sha256").path).map {
@@ -171,12 +182,109 @@ import Testing
         let path = try initArchive("schema", schedule: "1,1")
         let inspected = try runLgreg(["inspect", path, "--json"])
         #expect(inspected.status == 0, "\(inspected.err)")
-        let manifest = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["manifest"]!
+        #expect(try SchemaTests.validate(inspected.out, against: "store-output.schema.json").0 == 0)
+        let inspection = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["inspect"] as! [String: Any]
+        // 7 shared tensors (patch weight and bias, pos_embed, norm weight and bias, head weight and bias) and 12 per block.
+        #expect((inspection["tensors"] as! [[String: Any]]).count == 7 + 2 * 12)
+        let manifest = inspection["manifest"]!
         let text = String(decoding: try JSONSerialization.data(withJSONObject: manifest), as: UTF8.self)
         let (status, message) = try SchemaTests.validate(text, against: "learngene-manifest.schema.json")
         #expect(status == 0, "\(message)")
         let broken = text.replacingOccurrences(of: "\"kind\":\"sws\"", with: "\"kind\":\"giant\"")
         #expect(broken != text)
         #expect(try SchemaTests.validate(broken, against: "learngene-manifest.schema.json").0 == 1)
+    }
+}
+
+/// Interoperability with the Python reference (numpy + safetensors, outside implementations): a model Python
+/// writes is packed, published and exported by lgreg, and Python reads back exactly its own arrays from the
+/// exported archive, unpacked by `zstd` and `tar`.
+@Suite struct PackInteropTests {
+    static let writeModel = """
+        import numpy as np, sys
+        from safetensors.numpy import save_file
+        rng = np.random.default_rng(11)
+        d, h = 64, 256
+        shapes = {"patch_embed.proj.weight": (d, 1, 4, 4), "patch_embed.proj.bias": (d,), "pos_embed": (1, 49, d),
+                  "norm.weight": (d,), "norm.bias": (d,), "head.weight": (10, d), "head.bias": (10,)}
+        for i in range(2):
+            for name, shape in {"norm1.weight": (d,), "norm1.bias": (d,), "attn.qkv.weight": (3 * d, d), "attn.qkv.bias": (3 * d,),
+                                "attn.proj.weight": (d, d), "attn.proj.bias": (d,), "norm2.weight": (d,), "norm2.bias": (d,),
+                                "mlp.fc1.weight": (h, d), "mlp.fc1.bias": (h,), "mlp.fc2.weight": (d, h), "mlp.fc2.bias": (d,)}.items():
+                shapes[f"blocks.{i}.{name}"] = shape
+        tensors = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+        save_file(tensors, sys.argv[1])
+        np.savez(sys.argv[2], **tensors)
+        print(sum(t.size for t in tensors.values()))
+        """
+
+    static let compare = """
+        import json, numpy as np, sys
+        from safetensors.numpy import load_file
+        root, reference = sys.argv[1], np.load(sys.argv[2])
+        manifest = json.load(open(f"{root}/manifest.json"))
+        found = dict(load_file(f"{root}/shared.safetensors"))
+        for layer in manifest["layers"]:
+            for name, array in load_file(f"{root}/{layer['file']}").items():
+                found[f"blocks.{layer['index']}.{name}"] = array
+        assert sorted(found) == sorted(reference.files), (sorted(found), sorted(reference.files))
+        for name in reference.files:
+            assert found[name].dtype == reference[name].dtype and np.array_equal(found[name], reference[name]), name
+        print(manifest["parameters"]["stored"])
+        """
+
+    func python(_ script: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text + message)
+    }
+
+    @Test func pythonModelRoundTripsThroughPackPublishExport() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-pack-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let model = dir.appendingPathComponent("model.safetensors").path, arrays = dir.appendingPathComponent("model.npz").path
+        let (status, count) = try python(Self.writeModel, [model, arrays])
+        #expect(status == 0, "\(count)")
+        let architecture = try JSONSerialization.jsonObject(with: Data(try runLgreg(["arch", "export", "fmnist-tiny"]).out.utf8)) as! [String: Any]
+        let template: [String: Any] = [
+            "schemaVersion": 1, "name": "py-plain", "version": "1.0", "description": "written by numpy", "license": "MIT", "kind": "plain",
+            "architecture": architecture["architecture"]!, "schedule": [1, 1], "dtype": "F32",
+            "provenance": ["trained": true, "toolVersion": "numpy", "dataset": "none", "seed": 11],
+            "results": [["depth": 2, "strategy": "plain", "tunedEpochs": 0, "evalSet": "none", "top1": 0.1]],
+        ]
+        let templatePath = dir.appendingPathComponent("template.json")
+        try JSONSerialization.data(withJSONObject: template).write(to: templatePath)
+        let packed = dir.appendingPathComponent("py.lgz").path, exported = dir.appendingPathComponent("exported.lgz").path
+        let store = dir.appendingPathComponent("store").path
+        let pack = try runLgreg(["pack", model, "--manifest", templatePath.path, "-o", packed])
+        #expect(pack.status == 0, "\(pack.err)")
+        #expect(try runLgreg(["publish", packed, "--store", store]).status == 0)
+        #expect(try runLgreg(["export", "py-plain:1.0", "-o", exported, "--store", store]).status == 0)
+        let unpacked = dir.appendingPathComponent("unpacked")
+        try FileManager.default.createDirectory(at: unpacked, withIntermediateDirectories: true)
+        let untar = Process()
+        untar.executableURL = URL(fileURLWithPath: "/bin/sh")
+        untar.arguments = ["-c", "zstd -dc '\(exported)' | tar -x -C '\(unpacked.path)'"]
+        try untar.run()
+        untar.waitUntilExit()
+        #expect(untar.terminationStatus == 0)
+        let (same, stored) = try python(Self.compare, [unpacked.path, arrays])
+        #expect(same == 0, "\(stored)")
+        #expect(stored == count, "parameters.stored equals numpy's count of every element")
+        // A template whose architecture disagrees with the model is refused, naming the tensor.
+        let wrong = String(decoding: try Data(contentsOf: templatePath), as: UTF8.self).replacingOccurrences(of: "\"width\":64", with: "\"width\":128")
+        #expect(wrong.contains("\"width\":128"))
+        try Data(wrong.utf8).write(to: templatePath)
+        let refused = try runLgreg(["pack", model, "--manifest", templatePath.path, "-o", packed])
+        #expect(refused.status == 65)
+        #expect(refused.err == "error: \(model): entry 'model': tensor 'patch_embed.proj.weight' has shape [64, 1, 4, 4], the architecture needs [128, 1, 4, 4]\n")
     }
 }

@@ -140,6 +140,8 @@ func idxHeader(magic: UInt32, dimensions: [Int]) -> [UInt8] {
     @Test func dataSpecsParse() throws {
         #expect(try DataSpec(parsing: "fashion-mnist:train") == .fashionMNIST(.train))
         #expect(try DataSpec(parsing: "fashion-mnist") == .fashionMNIST(.test))
+        #expect(try DataSpec(parsing: "fashion-mnist-test") == .fashionMNIST(.test))
+        #expect(throws: RuntimeError.unknownDataSpec(spec: "fashion-mnistx")) { try DataSpec(parsing: "fashion-mnistx") }
         #expect(throws: RuntimeError.unknownDataSpec(spec: "fashion-mnist:valid")) { try DataSpec(parsing: "fashion-mnist:valid") }
         #expect(throws: RuntimeError.unknownDataSpec(spec: "/no/such.safetensors")) { try DataSpec(parsing: "/no/such.safetensors") }
     }

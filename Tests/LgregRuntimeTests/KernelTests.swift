@@ -1,18 +1,12 @@
 import Foundation
+import LgregArchive
 import Testing
 @testable import LgregRuntime
 
-/// Deterministic pseudo-random floats in [-1, 1) (SplitMix64), so failures reproduce.
+/// Deterministic pseudo-random floats in [-1, 1), so failures reproduce.
 func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed
-    return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
-    }
+    var generator = SplitMix64(seed: seed)
+    return (0..<count).map { _ in Float.random(in: -1..<1, using: &generator) }
 }
 
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
@@ -97,7 +91,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     @Test func vectorExpMatchesFoundation() {
         let inp = stride(from: -80.0, through: 80.0, by: 0.37).map { Float($0) }
         var out = [Float](repeating: 0, count: inp.count)
-        VectorMath.map(&out, inp, count: inp.count) { VectorMath.exp($0) }
+        for i in inp.indices { out[i] = VectorMath.exp(inp[i]) }
         for (x, y) in zip(inp, out) {
             let reference = Foundation.exp(Double(x))
             #expect(abs(Double(y) - reference) / reference < 3e-7, "exp(\(x))")

@@ -210,3 +210,18 @@ import Testing
         #expect(LearngeneStore.indexSchemaSQL == file)
     }
 }
+
+@Suite struct IndexRecoveryTests {
+    /// The database is a cache: a garbage file in its place is set aside and rebuilt from the layout.
+    @Test func aCorruptDatabaseIsRebuiltFromTheLayout() throws {
+        let dir = try scratchDirectory()
+        let root = dir.appendingPathComponent("s")
+        let digest = try LearngeneStore(root: root).publish(archive: try smallArchive(in: dir)).digest
+        let layout = StoreLayout(root: root)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: layout.database.path + suffix) }
+        try Data(repeating: 0x42, count: 4096).write(to: layout.database)
+        let store = try LearngeneStore(root: root)
+        #expect(try store.list().map(\.digest) == [digest])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.quarantineDirectory.path).contains { $0.hasPrefix("index.db.") })
+    }
+}

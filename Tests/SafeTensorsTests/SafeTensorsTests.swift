@@ -116,6 +116,36 @@ func handMade(header: String, data: [UInt8] = [], declaredLength: UInt64? = nil)
         #expect(throws: SafeTensorsError.invalidWrite(reason: "tensor 'a' added twice")) { try writer.add("a", shape: [1], floats: [0]) }
     }
 
+    /// A file streamed in pieces is byte-identical to the same tensors written whole, and a tensor that
+    /// produces the wrong number of bytes leaves no file behind.
+    @Test func streamingMatchesTheWholeFileWriter() throws {
+        var writer = SafeTensorsWriter(metadata: ["format": "pt"])
+        let a: [Float] = (0..<10).map { Float($0) / 3 }, b: [Float] = [7, -1]
+        try writer.add("a", shape: [2, 5], floats: a)
+        try writer.add("b", shape: [2], floats: b)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("stream-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let declarations = [try SafeTensorsWriter.Declaration(name: "a", dtype: .f32, shape: [2, 5]),
+                            try SafeTensorsWriter.Declaration(name: "b", dtype: .f32, shape: [2])]
+        let pieces = [DTypeConversion.bytes(a, as: .f32), DTypeConversion.bytes(b, as: .f32)]
+        try SafeTensorsWriter.stream(to: url, tensors: declarations, metadata: ["format": "pt"]) { index, emit in
+            let bytes = pieces[index]
+            try bytes[..<(bytes.count / 2)].withUnsafeBytes(emit)
+            try bytes[(bytes.count / 2)...].withUnsafeBytes(emit)
+        }
+        #expect(try Data(contentsOf: url) == writer.serialized())
+
+        let short = FileManager.default.temporaryDirectory.appendingPathComponent("short-\(UUID()).safetensors")
+        #expect(throws: SafeTensorsError.invalidWrite(reason: "tensor 'b' produced only 4 bytes; shape [2] as F32 needs 8")) {
+            try SafeTensorsWriter.stream(to: short, tensors: declarations) { index, emit in
+                try pieces[index].prefix(index == 0 ? 40 : 4).withUnsafeBytes(emit)
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: short.path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: short.deletingLastPathComponent().path)
+        #expect(!leftovers.contains { $0.hasPrefix(".\(short.lastPathComponent)") })
+    }
+
     @Test func halfPrecisionRoundsToNearestEven() {
         // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties to even → 1. 1 + 3·2^-11 → 1 + 2^-9.
         #expect(Float(1 + 0x1p-11).float16Bits == 0x3C00)

@@ -76,7 +76,8 @@ public enum EvalSetFile {
     }
 }
 
-/// A `--data` argument: `fashion-mnist:test`, `fashion-mnist:train`, or the path of an eval-set file.
+/// A `--data` argument: `fashion-mnist:test`, `fashion-mnist:train` (also spelled `fashion-mnist-test`, as
+/// learngene manifests name their eval sets), or the path of an eval-set file.
 public enum DataSpec: Equatable, Sendable {
     /// A Fashion-MNIST split read from a directory of gzipped IDX files.
     case fashionMNIST(FashionMNIST.Split)
@@ -86,8 +87,9 @@ public enum DataSpec: Equatable, Sendable {
     /// Parses the argument; anything that is not `fashion-mnist:SPLIT` must be an existing file.
     /// - Throws: `RuntimeError.unknownDataSpec`.
     public init(parsing text: String) throws {
-        if text.hasPrefix("fashion-mnist") {
-            let split = text.split(separator: ":", maxSplits: 1).dropFirst().first.map(String.init) ?? "test"
+        if text.hasPrefix("fashion-mnist"), !FileManager.default.fileExists(atPath: text) {
+            let rest = text.dropFirst("fashion-mnist".count)
+            let split = rest.isEmpty ? "test" : (rest.first == ":" || rest.first == "-") ? String(rest.dropFirst()) : ""
             guard let value = FashionMNIST.Split(rawValue: split) else { throw RuntimeError.unknownDataSpec(spec: text) }
             self = .fashionMNIST(value)
         } else if FileManager.default.fileExists(atPath: text) {

@@ -1,4 +1,5 @@
 import LgregArchitecture
+import LgregArchive
 
 /// A labelled set of images in memory, with the normalization that turns its stored pixels into model input.
 ///
@@ -119,7 +120,8 @@ public struct BatchOrder: Sequence, Sendable {
     /// - Parameters:
     ///   - count: images in the data set
     ///   - batchSize: at least 1
-    ///   - shuffleSeed: nil for 0, 1, 2, …; otherwise a Fisher–Yates shuffle driven by SplitMix64 from this seed
+    ///   - shuffleSeed: nil for 0, 1, 2, …; otherwise a Fisher–Yates shuffle driven by `SplitMix64(seed:)`
+///     (LgregArchive's generator, the one every seeded draw in lgreg uses)
     public init(count: Int, batchSize: Int, shuffleSeed: UInt64? = nil) {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         var indices = Array(0..<count)
@@ -143,20 +145,5 @@ public struct BatchOrder: Sequence, Sendable {
             defer { start += batchSize }
             return indices[start..<Swift.min(start + batchSize, indices.count)]
         }
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator whose stream is the same everywhere.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -4,8 +4,12 @@
 ///
 /// The erf form PyTorch's `nn.GELU()` computes (not the tanh approximation).
 public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, count: Int) {
-    VectorMath.map(out, inp, count: count) { x in
-        0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_5))
+    @inline(__always) func gelu(_ x: Float) -> Float { 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_5)) }
+    // In place, one pointer: the vectorizer's overlap check would otherwise send out == inp down its scalar path.
+    if UnsafePointer(out) == inp {
+        for i in 0..<count { out[i] = gelu(out[i]) }
+    } else {
+        for i in 0..<count { out[i] = gelu(inp[i]) }
     }
 }
 
@@ -18,23 +22,22 @@ public func softmaxForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoin
     for r in 0..<rows {
         let x = inp + r * cols, y = out + r * cols
         let maxValue = VectorMath.max(x, count: cols)
-        VectorMath.map(y, x, count: cols) { VectorMath.exp($0 - maxValue) }
-        let total = VectorMath.sum(UnsafePointer(y), count: cols) { $0 }
-        let scale = 1 / total
-        VectorMath.map(y, UnsafePointer(y), count: cols) { $0 * scale }
+        if UnsafePointer(y) == x {  // one pointer in place, so the loop vectorizes (see geluForward)
+            for j in 0..<cols { y[j] = VectorMath.exp(y[j] - maxValue) }
+        } else {
+            for j in 0..<cols { y[j] = VectorMath.exp(x[j] - maxValue) }
+        }
+        let scale = 1 / VectorMath.sum(y, count: cols)
+        for j in 0..<cols { y[j] *= scale }
     }
 }
 
 /// Residual add: out = a + b over `count` values (`out` may be `a` or `b`).
 public func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                             count: Int) {
-    let lanes = FloatVector.scalarCount
-    var i = 0
-    while i + lanes <= count {
-        let sum = UnsafeRawPointer(a + i).loadUnaligned(as: FloatVector.self)
-            + UnsafeRawPointer(b + i).loadUnaligned(as: FloatVector.self)
-        UnsafeMutableRawPointer(out + i).storeBytes(of: sum, as: FloatVector.self)
-        i += lanes
+    if UnsafePointer(out) == a {  // one pointer in place, so the loop vectorizes (see geluForward)
+        for i in 0..<count { out[i] += b[i] }
+    } else {
+        for i in 0..<count { out[i] = a[i] + b[i] }
     }
-    while i < count { out[i] = a[i] + b[i]; i += 1 }
 }

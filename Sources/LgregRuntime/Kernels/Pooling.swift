@@ -11,7 +11,7 @@ public func meanPoolForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoi
         let y = out + b * width
         y.update(repeating: 0, count: width)
         for t in skip..<tokens { residualForward(y, y, inp + (b * tokens + t) * width, count: width) }
-        VectorMath.map(y, y, count: width) { $0 * scale }
+        for c in 0..<width { y[c] *= scale }
     }
 }
 

@@ -14,7 +14,8 @@ LayerNorm weights and biases included, so no term can hide behind a default of 1
 - `<case>.io.safetensors`: `images` [B, C, H, W] F32, `labels` [B] I64, `logits` [B, classes] F32 (timm's
   output in float32 eval mode), `loss` [] F32 (mean cross-entropy); metadata `architecture` holds lgreg's
   ViTArchitecture JSON and `depth` the number of virtual layers; for `fmnist-shape` also timm's correct
-  count and mean loss on the first 256 Fashion-MNIST test images (from Debian's dataset-fashion-mnist).
+  count and mean loss on the first 256 Fashion-MNIST test images (from Debian's dataset-fashion-mnist), and its
+  correct count on the first 1,000.
 
 Pooling modes: `avg` is timm's global_pool='avg' with fc_norm (mean, then LayerNorm); `avg-norm-first` is
 global_pool='avg', fc_norm=False, where timm applies `norm` to every token before the mean (the SWS Aux-Net
@@ -114,6 +115,11 @@ def main(out_dir):
             metadata["fashion_mnist_test_images"] = str(FASHION_MNIST_IMAGES)
             metadata["fashion_mnist_test_correct"] = str(int((fm_logits.argmax(1) == fm_labels).sum()))
             metadata["fashion_mnist_test_loss"] = repr(float(F.cross_entropy(fm_logits, fm_labels)))
+            # The same model on the first 1,000 test images: the declared figure `lgreg verify` re-measures.
+            fm_images, fm_labels = fashion_mnist_test(1000)
+            with torch.no_grad():
+                fm_logits = model(fm_images)
+            metadata["fashion_mnist_test1000_correct"] = str(int((fm_logits.argmax(1) == fm_labels).sum()))
         save_file({"images": images.contiguous(), "labels": labels, "logits": logits.contiguous(), "loss": loss},
                   str(out / f"{name}.io.safetensors"), metadata=metadata)
         print(f"{name}: depth {depth}, {sum(v.numel() for v in state.values())} stored values, "

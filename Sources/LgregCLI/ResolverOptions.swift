@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import LgregArchitecture
+import LgregArchive
+import LgregResolver
+import LgregStore
+
+/// The strategies `--strategy` accepts.
+enum StrategyName: String, ExpressibleByArgument, CaseIterable {
+    case cyclic, random, explicit
+    case simpleLG = "simple-lg"
+    case tleg, imwlm
+    case vanillaLG = "vanilla-lg"
+    case scratch
+}
+
+extension HeadPolicy: ExpressibleByArgument {}
+
+/// A learngene named on the command line: a store reference (`name`, `name:version`, digest prefix) or the
+/// path of a `.lgz` archive.
+struct LearngeneArgument: ParsableArguments {
+    @Argument(help: "A stored learngene (name, name:version or digest prefix) or the path of a .lgz archive.")
+    var reference: String
+    @OptionGroup var store: StoreOptions
+
+    /// Whether the argument is an archive path rather than a store reference: it ends in `.lgz` or holds a `/`,
+    /// which no learngene name, tag or digest does (so a folder that happens to share a learngene's name in
+    /// the working directory does not shadow it).
+    var isArchive: Bool { reference.hasSuffix(".lgz") || reference.contains("/") }
+
+    /// The learngene as a resolver source, read from the archive or the store.
+    func source() throws -> (source: ManifestSource, stored: StoredLearngene?, store: LearngeneStore?) {
+        if isArchive { return (ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: reference))), nil, nil) }
+        let opened = try store.open()
+        let found = try opened.resolve(reference)
+        return (ManifestSource(found), found, opened)
+    }
+}
+
+/// How the Des-Net's layers are chosen: strategy, order, map, seed; shared by `plan` and `materialize`.
+struct StrategyOptions: ParsableArguments {
+    @Option(help: "cyclic (SWS, the default), random (random-assigned), explicit (with --layers-source), or a baseline: simple-lg, tleg, imwlm, vanilla-lg, scratch.")
+    var strategy: StrategyName?
+    @Option(help: "Stage order of cyclic and simple-lg: front-mid-last (default), front-last-mid, mid-front-last, mid-last-front, last-front-mid, last-mid-front, or a permutation such as 0,4,1,3,2.")
+    var order: String?
+    @Option(name: .customLong("layers-source"), help: "An explicit layer map, one learngene layer per Des-Net layer, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.")
+    var layersSource: String?
+    @Option(help: "Seed of random-assigned maps and of every freshly initialized tensor.")
+    var seed: UInt64 = 0
+    @Option(name: .customLong("top-blocks"), help: "vanilla-lg: how many top blocks come from the trained model.")
+    var topBlocks = 3
+    @Flag(name: .customLong("allow-drop-stages"), help: "Allow depths below the learngene's layer count (whole stages are then left out).")
+    var allowDropStages = false
+
+    func validate() throws {
+        let chosen = strategy ?? (layersSource == nil ? .cyclic : .explicit)
+        if layersSource != nil, chosen != .explicit {
+            throw ValidationError("--layers-source gives an explicit map; it cannot be combined with --strategy \(chosen.rawValue).")
+        }
+        if chosen == .explicit, layersSource == nil { throw ValidationError("--strategy explicit needs --layers-source, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.") }
+        if order != nil, chosen != .cyclic, chosen != .simpleLG {
+            throw ValidationError("--order applies to the cyclic and simple-lg strategies, not \(chosen.rawValue).")
+        }
+        if let order { _ = try parsed { try OrderSpec(parsing: order) } }
+    }
+
+    /// The strategy for a Des-Net of `depth` layers (the explicit map is checked against the depth later).
+    func resolve() throws -> Strategy {
+        let order = try parsed { try OrderSpec(parsing: self.order ?? StageOrder.Named.frontMidLast.rawValue) }
+        switch strategy ?? (layersSource == nil ? .cyclic : .explicit) {
+        case .cyclic: return .cyclic(order)
+        case .random: return .randomAssigned
+        case .explicit:
+            let text = layersSource ?? ""
+            let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !text.isEmpty, entries.allSatisfy({ $0 != nil }) else { throw ValidationError(ResolverError.unparsableLayerMap(text).description) }
+            return .explicit(entries.map { $0! })
+        case .simpleLG: return .simpleLG(order)
+        case .tleg: return .tleg
+        case .imwlm: return .imwlm
+        case .vanillaLG: return .vanillaLG(topBlocks: topBlocks)
+        case .scratch: return .scratch
+        }
+    }
+
+    /// The explicit map's length, when one is given (its default depth).
+    var explicitDepth: Int? { layersSource.map { $0.split(separator: ",", omittingEmptySubsequences: false).count } }
+
+    private func parsed<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ResolverError { throw ValidationError(error.description) }
+    }
+}
+
+/// Runs a resolver command body: resolver errors print as `error: …` and exit 64 for bad input, 65 for bad
+/// learngene data, 1 for I/O; archive, store and safetensors errors as `StoreExit.run` maps them.
+func runResolver(_ body: () throws -> Void) throws {
+    try StoreExit.run {
+        do { try body() } catch let error as ResolverError {
+            switch error {
+            case .tensorMismatch, .unsupportedDType, .scheduleMismatch, .invalidFile: StoreExit.fail(error.description, 65)
+            case .io: StoreExit.fail(error.description, 1)
+            default: StoreExit.fail(error.description, 64)
+            }
+        }
+    }
+}
+
+extension LearngeneArgument {
+    /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
+    /// archive), or nil when `name` is a preset or an architecture file (any existing file not ending in `.lgz`).
+    /// - Throws: `ValidationError` for a learngene that is not SWS (the savings report compares stages).
+    static func swsShape(_ name: String, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule)? {
+        if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
+        var isDirectory: ObjCBool = false
+        if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
+        var argument = try LearngeneArgument.parse([name])
+        argument.store = store
+        let manifest = try argument.source().source.manifest
+        guard manifest.kind == .sws else {
+            throw ValidationError("'\(name)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
+        }
+        return (manifest.architecture, manifest.schedule)
+    }
+}

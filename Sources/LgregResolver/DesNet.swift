@@ -1,0 +1,92 @@
+import Foundation
+import LgregArchitecture
+import LgregArchive
+import SafeTensors
+
+/// Where a materialized Des-Net came from: enough to rebuild it from the same learngene.
+public struct Lineage: Codable, Equatable, Hashable, Sendable {
+    /// The learngene's content digest (`sha256:…`), when the source has one.
+    public var learngeneDigest: String?
+    /// What the source layers were.
+    public var learngeneKind: LearngeneKind
+    /// The strategy's name (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
+    public var strategy: String
+    /// The stage order, for cyclic and Simple-LG.
+    public var order: String?
+    /// The seed of every random draw (random-assigned map, fresh tensors), when any was made.
+    public var seed: UInt64?
+    /// For each block, the source layer it copies; null for a fresh or interpolated block.
+    public var layerMap: [Int?]
+    /// Whether the head was copied (`keep`) or freshly initialized (`new`).
+    public var head: String
+}
+
+/// One tensor of a planned Des-Net, in lgreg's naming, with where its values come from. Nothing is read or
+/// computed until `withBytes` is called, so a 400 MB model can be streamed to disk tensor by tensor.
+public struct DesNetTensor: Sendable {
+    /// Where the values come from.
+    public enum Content: Sendable {
+        /// The bytes of `tensor` in `file`, unchanged.
+        case copy(SafeTensorsFile, tensor: String)
+        /// TLEG's θ_A + factor·θ_B, element by element, from the same tensor of two files.
+        case interpolated(a: SafeTensorsFile, b: SafeTensorsFile, tensor: String, factor: Float)
+        /// Fresh values per the spec's initializer (`RandomLearngene.values`, timm's defaults), drawn from
+        /// `SplitMix64(seed:)`.
+        case fresh(TensorSpec, seed: UInt64)
+    }
+
+    /// lgreg name (`blocks.3.attn.qkv.weight`, `norm.weight`).
+    public let name: String
+    public let shape: [Int]
+    public let dtype: DType
+    public let content: Content
+
+    /// Bytes the tensor occupies.
+    public var byteCount: Int { shape.reduce(1, *) * dtype.byteSize }
+
+    /// Calls `body` with the tensor's little-endian bytes: a view into the source file for a copy, a
+    /// temporary buffer otherwise.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        switch content {
+        case let .copy(file, tensor):
+            return try body(try file.bytes(tensor))
+        case .interpolated, .fresh:
+            return try DTypeConversion.bytes(try floats(), as: dtype).withUnsafeBytes(body)
+        }
+    }
+
+    /// The values widened to `Float`.
+    public func floats() throws -> [Float] {
+        switch content {
+        case let .copy(file, tensor):
+            return try file.floats(tensor)
+        case let .interpolated(a, b, tensor, factor):
+            // θ_l = θ_A + (l/L)·θ_B
+            let thetaA = try a.floats(tensor), thetaB = try b.floats(tensor)
+            return zip(thetaA, thetaB).map { $0 + factor * $1 }
+        case let .fresh(spec, seed):
+            var generator = SplitMix64(seed: seed)
+            return RandomLearngene.values(spec, &generator)
+        }
+    }
+}
+
+/// A Des-Net ready to be written: its architecture and depth, its tensors in timm's `state_dict()` order
+/// (lgreg names), and its lineage.
+public struct DesNet: Sendable {
+    /// The Des-Net's architecture (its `classes` are the head's; its `pooling` is the order the export states).
+    public let architecture: ViTArchitecture
+    /// Number of blocks.
+    public let depth: Int
+    /// How each block was initialized.
+    public let blocks: [BlockInit]
+    public let lineage: Lineage
+    /// Class token, position embedding and patch embedding, then the blocks, then the final norm and the
+    /// head: the order timm's `state_dict()` lists them.
+    public let tensors: [DesNetTensor]
+
+    /// Bytes of all tensors.
+    public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+    /// Parameters of all tensors.
+    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+}

@@ -1,0 +1,126 @@
+import LgregArchitecture
+
+/// How a Des-Net is initialized: SWS's expansions of a learngene and the paper's baselines, all through one
+/// command (`lgreg materialize --strategy …`).
+public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// Cyclic initialization of an SWS learngene in a stage order (the default: front-mid-last).
+    case cyclic(OrderSpec)
+    /// Random-assigned initialization: each stage once, extra copies to random stages, stage order kept.
+    case randomAssigned
+    /// An explicit layer map (`--layers-source 0,0,1,…`) over an SWS learngene or a plain model.
+    case explicit([Int])
+    /// Simple-LG: a plain M-layer model expanded with the same cyclic maps.
+    case simpleLG(OrderSpec)
+    /// TLEG: θ_l = θ_A + (l/L)·θ_B for l = 0..L−1.
+    case tleg
+    /// IMwLM (weight selection): blocks 0..L−1, embeddings and final norm of a deeper plain model.
+    case imwlm
+    /// Vanilla-LG: random embeddings and lower L−k blocks, the last k blocks and final norm of a plain model.
+    case vanillaLG(topBlocks: Int)
+    /// Every tensor freshly initialized (trunc-normal 0.02 weights, zero biases, unit LayerNorm scales).
+    case scratch
+
+    /// The name the CLI and the lineage use.
+    public var name: String {
+        switch self {
+        case .cyclic: return "cyclic"
+        case .randomAssigned: return "random"
+        case .explicit: return "explicit"
+        case .simpleLG: return "simple-lg"
+        case .tleg: return "tleg"
+        case .imwlm: return "imwlm"
+        case .vanillaLG: return "vanilla-lg"
+        case .scratch: return "scratch"
+        }
+    }
+
+    /// The stage order, for the strategies that have one.
+    public var orderDescription: String? {
+        switch self {
+        case let .cyclic(order), let .simpleLG(order): return order.description
+        default: return nil
+        }
+    }
+
+    public var description: String { orderDescription.map { "\(name) (\($0))" } ?? name }
+
+    /// Whether the strategy draws random numbers (and so records its seed).
+    public var usesSeed: Bool {
+        switch self {
+        case .randomAssigned, .vanillaLG, .scratch: return true
+        default: return false
+        }
+    }
+
+    /// Whether the patch and position embeddings (and class token) come from the source.
+    var copiesEmbeddings: Bool {
+        switch self {
+        case .vanillaLG, .scratch: return false
+        default: return true
+        }
+    }
+
+    /// How each block of a Des-Net of `depth` layers is initialized from `source`.
+    /// - Throws: `ResolverError` when the source has the wrong kind or too few layers, the depth drops
+    ///   stages without `allowDropStages`, or an explicit map or order is invalid.
+    public func blocks(source: any LearngeneSource, depth: Int, seed: UInt64, allowDropStages: Bool) throws -> [BlockInit] {
+        guard depth >= 1 else { throw ResolverError.invalidDepth(depth) }
+        let m = source.layerCount
+        func require(_ kinds: [LearngeneKind]) throws {
+            guard kinds.contains(source.kind) else { throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind) }
+        }
+        func fromMap(_ map: LayerMap) -> [BlockInit] { map.sources.map { .layer($0) } }
+        switch self {
+        case let .cyclic(order):
+            try require([.sws])
+            return fromMap(try .cyclic(sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages))
+        case .randomAssigned:
+            try require([.sws])
+            return fromMap(try .randomAssigned(sourceLayers: m, depth: depth, seed: seed, allowDropStages: allowDropStages))
+        case let .explicit(sources):
+            try require([.sws, .plain])
+            return fromMap(try LayerMap(sources: sources, sourceLayers: m, depth: depth))
+        case let .simpleLG(order):
+            try require([.plain])
+            return fromMap(try .cyclic(sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages))
+        case .tleg:
+            try require([.tleg])
+            return (0..<depth).map { .interpolated(factor: Double($0) / Double(depth)) }
+        case .imwlm:
+            try require([.plain])
+            guard m >= depth else { throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: depth) }
+            return fromMap(try .leading(depth: depth, sourceLayers: m))
+        case let .vanillaLG(k):
+            try require([.plain])
+            guard k >= 1, k <= depth else { throw ResolverError.invalidTopBlocks(k: k, depth: depth) }
+            guard m >= k else { throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: k) }
+            return Array(repeating: .fresh, count: depth - k) + ((m - k)..<m).map { .layer($0) }
+        case .scratch:
+            return Array(repeating: .fresh, count: depth)
+        }
+    }
+}
+
+/// How one Des-Net block is initialized.
+public enum BlockInit: Equatable, Hashable, Sendable {
+    /// A copy of learngene layer m.
+    case layer(Int)
+    /// θ_A + factor·θ_B from a TLEG learngene.
+    case interpolated(factor: Double)
+    /// Fresh weights per `TensorSpec.initializer`.
+    case fresh
+
+    /// The learngene layer copied, if any.
+    public var sourceLayer: Int? {
+        if case let .layer(m) = self { return m }
+        return nil
+    }
+}
+
+/// What happens to the classification head.
+public enum HeadPolicy: String, CaseIterable, Sendable {
+    /// Copy the learngene's head (the Des-Net's task is the Aux-Net's own).
+    case keep
+    /// A fresh head for a new task.
+    case new
+}

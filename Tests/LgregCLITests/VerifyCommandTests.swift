@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// `lgreg eval REF` and `lgreg verify` on a stored learngene whose declared accuracy is timm's own figure.
+@Suite(.serialized) struct VerifyCommandTests {
+    /// A store holding the `fmnist-shape` fixture (a 2-block model) packed as a plain learngene under `name`,
+    /// with the given declared results, and an eval set of the first 1,000 Fashion-MNIST test images.
+    struct Setup {
+        let dir: URL, store: String, evalSet: String
+
+        init() throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-verify-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            store = dir.appendingPathComponent("store").path
+            evalSet = dir.appendingPathComponent("fmnist-1000.safetensors").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", SchemaTests.root.appendingPathComponent("Examples/make_eval_set.py").path, evalSet, "1000"]
+            process.standardOutput = Pipe()
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+
+        func publish(_ name: String, results: [[String: Any]]) throws {
+            let architecture: [String: Any] = [
+                "imageSize": 28, "patchSize": 4, "inChannels": 1, "width": 32, "heads": 2, "mlpRatio": 4, "classes": 10,
+                "classToken": false, "pooling": "avg-norm-first", "layerNormEps": 1e-6, "qkvBias": true]
+            let template: [String: Any] = [
+                "schemaVersion": 1, "name": name, "version": "1", "description": "timm fixture", "license": "MIT", "kind": "plain",
+                "architecture": architecture, "schedule": [1, 1], "dtype": "F32",
+                "provenance": ["trained": false, "toolVersion": "timm"], "results": results]
+            let templatePath = dir.appendingPathComponent("\(name).json")
+            try JSONSerialization.data(withJSONObject: template).write(to: templatePath)
+            let model = EvalCommandTests.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path
+            let archive = dir.appendingPathComponent("\(name).lgz").path
+            let pack = try runLgreg(["pack", model, "--manifest", templatePath.path, "-o", archive])
+            #expect(pack.status == 0, "\(pack.err)")
+            let publish = try runLgreg(["publish", archive, "--store", store])
+            #expect(publish.status == 0, "\(publish.err)")
+        }
+    }
+
+    // timm's fmnist-shape model gets 107 of the first 1,000 test images right (fixture metadata).
+    static let timmTop1 = 0.107
+
+    @Test func goodClaimPassesWrongClaimFailsUnknownDataCannotBeVerified() throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        try setup.publish("good", results: [
+            ["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": Self.timmTop1],
+            ["depth": 2, "strategy": "imwlm", "tunedEpochs": 5, "evalSet": setup.evalSet, "top1": 0.5]])
+        let good = try runLgreg(["verify", "good:1", "--store", setup.store, "--json"])
+        #expect(good.status == 0, "\(good.out)\(good.err)")
+        let (valid, message) = try SchemaTests.validate(good.out, against: "verify-report.schema.json")
+        #expect(valid == 0, "\(message)")
+        let report = try JSONSerialization.jsonObject(with: Data(good.out.utf8)) as! [String: Any]
+        let checks = ((report["learngenes"] as! [[String: Any]])[0]["checks"] as! [[String: Any]])
+        #expect(checks.map { $0["status"] as! String } == ["ok", "ok", "ok", "ok", "skipped"])
+        #expect(checks[3]["measuredTop1"] as? Double == 10.7)
+
+        // eval REF expands the learngene the same way and measures the same figure.
+        let eval = try runLgreg(["eval", "good:1", "--store", setup.store, "--depths", "2", "--strategy", "imwlm",
+                                 "--data", setup.evalSet, "--json"])
+        #expect(eval.status == 0, "\(eval.err)")
+        let rows = (try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any])["rows"] as! [[String: Any]]
+        #expect(rows.first?["correct"] as? Int == 107 && rows.first?["layerMap"] as? String == "0,1")
+
+        try setup.publish("overclaimed", results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": 0.109]])
+        let wrong = try runLgreg(["verify", "overclaimed:1", "--store", setup.store])
+        #expect(wrong.status == 1)
+        #expect(wrong.out.contains("declared 10.90%, measured 10.70% (107/1000)"), "\(wrong.out)")
+
+        try setup.publish("elsewhere", results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": "cifar-10", "top1": 0.1]])
+        let unknown = try runLgreg(["verify", "elsewhere:1", "--store", setup.store])
+        #expect(unknown.status == 2, "\(unknown.out)")
+        #expect(unknown.out.contains("cannot-verify"))
+
+        #expect(try runLgreg(["verify", "--all", "--store", setup.store]).status == 1)
+        #expect(try runLgreg(["verify", "--store", setup.store]).status == 64)
+
+        // Every verdict is recorded in the store's index.
+        let count = Process()
+        count.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        count.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
+                           setup.store + "/.lgreg/index.db"]
+        let out = Pipe()
+        count.standardOutput = out
+        try count.run()
+        count.waitUntilExit()
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "6\n")
+    }
+
+    @Test func damagedBlobIsAMismatch() throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        try setup.publish("damaged", results: [])
+        let report = try JSONSerialization.jsonObject(with: Data(try runLgreg(["show", "damaged:1", "--store", setup.store, "--json"]).out.utf8)) as! [String: Any]
+        let shown = report["show"] as! [String: Any]
+        let layer = (shown["blobs"] as! [[String: Any]]).last!["digest"] as! String
+        let path = setup.store + "/blobs/sha256/" + layer.dropFirst("sha256:".count)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 1] ^= 0xFF
+        try? FileManager.default.removeItem(atPath: path)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let result = try runLgreg(["verify", "damaged:1", "--store", setup.store])
+        #expect(result.status == 1)
+        #expect(result.out.contains("mismatch      blobs: \(path) hashes to sha256:"), "\(result.out)")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import LgregArchitecture
+import SafeTensors
+import Testing
+@testable import LgregResolver
+
+/// The timm export against timm's own state_dict naming (a fixture written by timm, see Python/) and the
+/// config against its schema (checked by Python's jsonschema).
+@Suite struct ExportTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Fixture: Decodable {
+        struct Config: Decodable {
+            struct Args: Decodable { var fc_norm: Bool; var depth: Int }
+            var model_args: Args
+            var state_dict: [[Entry]]
+        }
+        enum Entry: Decodable {
+            case name(String), shape([Int])
+            init(from decoder: Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let name = try? container.decode(String.self) { self = .name(name) } else { self = .shape(try container.decode([Int].self)) }
+            }
+        }
+        var configs: [Config]
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test(arguments: [Pooling.avgNormFirst, .avg]) func exportMatchesTimmStateDict(pooling: Pooling) throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
+        let fixture = try JSONDecoder().decode(Fixture.self, from: data)
+        let config = try #require(fixture.configs.first { $0.model_args.fc_norm == (pooling == .avg) })
+        let expected: [(String, [Int])] = config.state_dict.map { entry in
+            guard case let .name(name) = entry[0], case let .shape(shape) = entry[1] else { fatalError("fixture entry") }
+            return (name, shape)
+        }
+
+        let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
+        let net = try Materializer.plan(source, depth: config.model_args.depth, strategy: .cyclic(.named(.frontMidLast)),
+                                        pooling: pooling, allowDropStages: true)
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var reports: [(Int, Int)] = []
+        try TimmExport.write(net, to: directory, tool: "lgreg test") { reports.append(($0, $1)) }
+        #expect(reports.count == net.tensors.count)
+        #expect(reports.last?.0 == net.byteCount)
+        #expect(reports.last?.1 == net.byteCount)
+
+        let model = try SafeTensorsFile(path: directory.appendingPathComponent("model.safetensors").path)
+        #expect(model.tensors.map(\.name) == expected.map(\.0), "keys in timm's state_dict order")
+        #expect(model.tensors.map(\.shape) == expected.map(\.1))
+        #expect(model.metadata == ["format": "pt"])
+        // Block 2 of a depth-3 map over 5 stages (drop-stages allowed) is stage 2; the final norm keeps its values.
+        #expect(try model.copy("blocks.2.mlp.fc1.weight") == source.layers[2].copy("mlp.fc1.weight"))
+        #expect(try model.copy(pooling == .avg ? "fc_norm.weight" : "norm.weight") == source.shared.copy("norm.weight"))
+
+        let written = try TimmConfig.read(from: directory.appendingPathComponent("config.json"))
+        #expect(written.architecture == "vit_custom")
+        #expect(written.modelArgs.fcNorm == (pooling == .avg))
+        #expect(written.modelArgs.globalPool == "avg")
+        #expect(!written.modelArgs.classToken)
+        #expect(written.lgreg.pooling == pooling)
+        #expect(written.lgreg.lineage.layerMap == [0, 1, 2])
+        #expect(written.lgreg.parameters == MemorySource.tiny.parameterCount(depth: 3))
+        let json = try String(contentsOf: directory.appendingPathComponent("config.json"), encoding: .utf8)
+        let (status, message) = try Self.validate(json, against: "timm-config.schema.json")
+        #expect(status == 0, "\(message)")
+    }
+
+    @Test func deitBaseShapedDesNetsUseTimmsRegisteredName() throws {
+        var base = try ViTArchitecture.preset("deit-base")
+        base.classes = 1000
+        let config = TimmConfig(DesNet(architecture: base, depth: 14, blocks: [], lineage: Lineage(
+            learngeneDigest: nil, learngeneKind: .sws, strategy: "cyclic", order: "front-mid-last", seed: nil,
+            layerMap: [], head: "keep"), tensors: []), tool: "lgreg test")
+        #expect(config.architecture == "vit_base_patch16_224")
+        #expect(config.modelArgs.depth == 14)
+        #expect(config.modelArgs.fcNorm == false)
+    }
+
+    @Test func unknownConfigVersionIsRefused() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("config.json")
+        try Data(#"{"architecture": "vit_custom", "lgreg": {"schemaVersion": 2}}"#.utf8).write(to: url)
+        #expect(throws: ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is 2; this lgreg reads version 1 only")) {
+            try TimmConfig.read(from: url)
+        }
+        try Data(#"{"architecture": "vit_custom"}"#.utf8).write(to: url)
+        #expect(throws: ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is missing")) {
+            try TimmConfig.read(from: url)
+        }
+    }
+
+    static func validate(_ document: String, against schema: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("scripts/validate-schema.py").path,
+                             root.appendingPathComponent("Schemas/\(schema)").path, "-"]
+        let input = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data(document.utf8))
+        try input.fileHandleForWriting.close()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, message)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import LgregArchitecture
+import LgregArchive
+import LgregStore
+import Testing
+@testable import LgregResolver
+
+/// Des-Nets recorded in a real store (a temporary folder): the manifest references the learngene's own blobs,
+/// each once, and its config blob is the Des-Net's config.json.
+@Suite struct StoredDesNetTests {
+    @Test func recordReferencesTheLearngeneBlobsItUses() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-stored-desnet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let archive = folder.appendingPathComponent("aux.lgz")
+        try RandomLearngene.write(name: "aux", version: "1", kind: .sws, architecture: MemorySource.tiny,
+                                  schedule: try StageSchedule([3, 3, 4, 3, 3]), seed: 1, toolVersion: "test", to: archive)
+        let store = try LearngeneStore(root: folder.appendingPathComponent("store"))
+        _ = try store.publish(archive: archive)
+        let learngene = try store.resolve("aux:1")
+
+        // Depth 3 with drop-stages allowed uses stages 0, 1, 2 only: the shared blob and three layer blobs.
+        let net = try Materializer.plan(ManifestSource(learngene), depth: 3, strategy: .cyclic(.named(.frontMidLast)), allowDropStages: true)
+        let (digest, tag) = try StoredDesNet.record(net, from: learngene, in: store, tool: "test")
+        #expect(tag == "aux-d3:1-cyclic-front-mid-last")
+        let manifest = try store.imageManifest(digest)
+        #expect(manifest.artifactType == StoredDesNet.artifactType)
+        #expect(manifest.layers.map(\.digest) == [learngene.shared.digest] + learngene.layers.prefix(3).map(\.digest))
+        #expect(manifest.annotations?[OCIAnnotation.baseDigest] == learngene.digest.description)
+        let config = try TimmConfig.read(from: store.layout.blob(manifest.config.digest))
+        #expect(config == TimmConfig(net, tool: "test"))
+        #expect(config.lgreg.lineage.learngeneDigest == learngene.digest.description)
+
+        let recorded = try store.materializations(of: learngene.digest)
+        #expect(recorded.map(\.desNetDigest) == [digest])
+        #expect(recorded.first?.depth == 3)
+        #expect(recorded.first?.order == "front-mid-last")
+
+        // A Des-Net built through the store copies the stored layers' bytes.
+        let layer1 = try learngene.layers[1].open()
+        #expect(try net.bytes("blocks.1.attn.qkv.weight") == layer1.copy("attn.qkv.weight"))
+    }
+}
