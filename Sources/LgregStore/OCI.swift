@@ -39,19 +39,27 @@ public enum OCIAnnotation {
     public static let role = "org.lgreg.role"
     /// Index of a layer blob within its role.
     public static let layerIndex = "org.lgreg.layer.index"
-    /// Materialization facts on a derived manifest.
+    /// Depth of a materialized Des-Net (on its derived manifest).
     public static let materializationDepth = "org.lgreg.materialization.depth"
+    /// Initialization strategy of a materialized Des-Net.
     public static let materializationStrategy = "org.lgreg.materialization.strategy"
+    /// Layer order of a materialized Des-Net.
     public static let materializationOrder = "org.lgreg.materialization.order"
+    /// Seed of a materialized Des-Net's random choices.
     public static let materializationSeed = "org.lgreg.materialization.seed"
 }
 
 /// An OCI content descriptor: media type, digest, size and annotations of a blob.
 public struct Descriptor: Codable, Equatable, Sendable {
+    /// Media type of the blob.
     public var mediaType: String
+    /// Its SHA-256.
     public var digest: Digest
+    /// Its size in bytes.
     public var size: Int
+    /// For a manifest listed in `index.json`, the manifest's own `artifactType`.
     public var artifactType: String?
+    /// Annotations (`org.opencontainers.image.ref.name`, `org.lgreg.role`, …).
     public var annotations: [String: String]?
 
     public init(mediaType: String, digest: Digest, size: Int, artifactType: String? = nil, annotations: [String: String]? = nil) {
@@ -65,11 +73,17 @@ public struct Descriptor: Codable, Equatable, Sendable {
 
 /// An OCI image manifest (schemaVersion 2), as lgreg writes it for learngenes and derived artifacts.
 public struct ImageManifest: Codable, Equatable, Sendable {
+    /// Always 2.
     public var schemaVersion: Int
+    /// `application/vnd.oci.image.manifest.v1+json`.
     public var mediaType: String
+    /// What the artifact is (`application/vnd.lgreg.learngene.v1`, a Des-Net's type, …).
     public var artifactType: String?
+    /// The config blob.
     public var config: Descriptor
+    /// The layer blobs, in order.
     public var layers: [Descriptor]
+    /// Creation time, version, licence, lineage and materialization annotations.
     public var annotations: [String: String]?
 
     public init(artifactType: String, config: Descriptor, layers: [Descriptor], annotations: [String: String]) {
@@ -87,8 +101,11 @@ public struct ImageManifest: Codable, Equatable, Sendable {
 
 /// The OCI image index at the root of the layout: one descriptor per tag.
 public struct ImageIndex: Codable, Equatable, Sendable {
+    /// Always 2.
     public var schemaVersion: Int
+    /// `application/vnd.oci.image.index.v1+json`.
     public var mediaType: String?
+    /// One descriptor per tag.
     public var manifests: [Descriptor]
 
     public init(manifests: [Descriptor] = []) {

@@ -25,14 +25,23 @@ public struct StoreLayout: Sendable {
 
     public init(root: URL) { self.root = root.standardizedFileURL }
 
+    /// `oci-layout`.
     public var ociLayout: URL { root.appendingPathComponent("oci-layout") }
+    /// `index.json`, the tags.
     public var indexJSON: URL { root.appendingPathComponent("index.json") }
+    /// `blobs/sha256`.
     public var blobsDirectory: URL { root.appendingPathComponent("blobs/sha256") }
+    /// `.lgreg`, lgreg's private state.
     public var privateDirectory: URL { root.appendingPathComponent(".lgreg") }
+    /// The SQLite index.
     public var database: URL { privateDirectory.appendingPathComponent("index.db") }
+    /// Lock file: shared by writers, exclusive for gc and fsck.
     public var writerLock: URL { privateDirectory.appendingPathComponent("lock") }
+    /// Lock file held while `index.json` is rewritten.
     public var indexLock: URL { privateDirectory.appendingPathComponent("index.lock") }
+    /// Staging for blobs being written.
     public var tmpDirectory: URL { privateDirectory.appendingPathComponent("tmp") }
+    /// Where fsck moves damaged files.
     public var quarantineDirectory: URL { privateDirectory.appendingPathComponent("quarantine") }
 
     /// The file holding blob `digest`.

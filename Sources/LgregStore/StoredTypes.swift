@@ -63,14 +63,23 @@ public struct PublishResult: Codable, Sendable {
 
 /// One row of `lgreg list`.
 public struct LearngeneSummary: Codable, Sendable {
+    /// The tag, `name:version`.
     public var reference: String
+    /// Manifest digest.
     public var digest: Digest
+    /// Name part of the tag.
     public var name: String
+    /// Version part of the tag.
     public var version: String
+    /// sws, tleg or plain.
     public var kind: String
+    /// Learngene layers (the shared file not counted).
     public var layers: Int
+    /// Parameters stored.
     public var storedParameters: Int
+    /// Bytes of the manifest, config and layer blobs.
     public var totalBytes: Int
+    /// RFC 3339 publication time.
     public var created: String?
 }
 
@@ -109,17 +118,21 @@ public struct DerivedArtifact: Sendable {
     public var reference: String
     /// Its `artifactType` (e.g. `application/vnd.lgreg.desnet.v1`).
     public var artifactType: String
-    /// Config blob bytes and media type.
+    /// Config blob bytes.
     public var config: Data
+    /// Config blob media type.
     public var configMediaType: String
     /// Layer descriptors; every blob must already be stored with that size.
     public var layers: [Descriptor]
     /// Manifest it derives from (the learngene).
     public var base: Digest
-    /// Depth, strategy, order and seed of a Des-Net.
+    /// Des-Net depth (with `strategy`, recorded as a materialization).
     public var depth: Int?
+    /// Initialization strategy.
     public var strategy: String?
+    /// Layer order.
     public var order: String?
+    /// Seed of random choices.
     public var seed: Int?
     /// More manifest annotations.
     public var annotations: [String: String]

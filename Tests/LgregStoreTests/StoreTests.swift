@@ -167,9 +167,13 @@ import Testing
         let image = try store.imageManifest(second)
         let manifestSize = try Data(contentsOf: store.layout.blob(second)).count
         try store.remove("tiny:2")
-        // Young blobs are spared.
+        // Young blobs are spared; a staging file two hours old is not.
+        let stale = store.layout.tmpDirectory.appendingPathComponent("publish-1-stale")
+        try Data("partial".utf8).write(to: stale)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: stale.path)
         let young = try store.collectGarbage(grace: 3600, dryRun: false)
-        #expect(young.blobs.isEmpty && young.sparedYoung == 2)
+        #expect(young.blobs.isEmpty && young.sparedYoung == 2 && young.tempFiles == 1)
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
         // The dry run reports the second version's config and manifest blobs, the layers being shared.
         let dry = try store.collectGarbage(grace: 0, dryRun: true)
         #expect(Set(dry.blobs) == [second, image.config.digest])
@@ -208,6 +212,25 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let file = try String(contentsOf: root.appendingPathComponent("Schemas/index.sql"), encoding: .utf8)
         #expect(LearngeneStore.indexSchemaSQL == file)
+    }
+}
+
+@Suite struct LocationTests {
+    /// `--store` aside, the store lives at $LGREG_HOME, else $XDG_DATA_HOME/lgreg, else ~/.local/share/lgreg.
+    @Test func defaultRootFollowsXDG() {
+        #expect(StoreLayout.defaultRoot(environment: ["LGREG_HOME": "/a", "XDG_DATA_HOME": "/b", "HOME": "/c"]).path == "/a")
+        #expect(StoreLayout.defaultRoot(environment: ["XDG_DATA_HOME": "/b", "HOME": "/c"]).path == "/b/lgreg")
+        #expect(StoreLayout.defaultRoot(environment: ["HOME": "/c"]).path == "/c/.local/share/lgreg")
+    }
+
+    @Test func digestsParseOnlyTheirCanonicalForm() {
+        let hex = String(repeating: "ab", count: 32)
+        #expect(Digest("sha256:" + hex)?.hex == hex)
+        #expect(Digest("sha256:" + hex.uppercased()) == nil)
+        #expect(Digest("sha512:" + hex) == nil)
+        #expect(Digest("sha256:" + hex.dropLast()) == nil)
+        // SHA-256 of "abc", FIPS 180-2 appendix B.1.
+        #expect(Digest.of(Data("abc".utf8)).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
 
