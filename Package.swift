@@ -68,7 +68,7 @@ let package = Package(
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
         .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
         // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
-        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture"],
+        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive"],
                           path: "Benchmarks/lgreg-bench-train"),
 
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
@@ -81,11 +81,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
-        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
-        .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
-        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"],
-                    exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "SafeTensors"],
+        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
                     exclude: ["Fixtures", "Python"]),
     ]
 )

@@ -6,6 +6,7 @@
 // norm), 10 classes, seeded random weights and images. Prints one JSON object: milliseconds per step (the
 // median of the measured steps), images/s, steps measured. Benchmarks/train_step.sh runs it beside
 // Benchmarks/train_step_timm.py and prints the ratio.
+import LgregArchive
 import Foundation
 import LgregArchitecture
 import LgregRuntime

@@ -1,3 +1,4 @@
+import LgregArchive
 import LgregRuntime
 
 /// Training-time augmentation of square single- or multi-channel images: a random crop of the image padded by

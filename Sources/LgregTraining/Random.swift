@@ -1,3 +1,4 @@
+import LgregArchive
 import LgregRuntime
 
 /// Stream identifiers of a training run's random draws.

@@ -1,3 +1,4 @@
+import LgregArchive
 import LgregArchitecture
 import LgregRuntime
 

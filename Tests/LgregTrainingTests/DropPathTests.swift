@@ -1,3 +1,4 @@
+import LgregArchive
 import Foundation
 import LgregArchitecture
 import LgregRuntime
