@@ -11,19 +11,19 @@ struct TrainingOptions: ParsableArguments {
     var epochs = 10
     @Option(help: "Images per optimizer step.")
     var batch = 128
-    @Option(help: "Peak learning rate (AdamW).")
+    @Option(help: "Peak learning rate of AdamW (default: 5e-4 for train, 5e-5 for finetune).")
     var lr: Float?
-    @Option(name: .customLong("min-lr"), help: "Floor of the cosine decay.")
+    @Option(name: .customLong("min-lr"), help: "Floor of the cosine decay (default: 1e-5 for train, 1e-6 for finetune).")
     var minLR: Float?
     @Option(name: .customLong("weight-decay"), help: "AdamW's decoupled weight decay (never on norms, biases, position embedding, class token).")
     var weightDecay: Float = 0.05
-    @Option(help: "Epochs of linear warm-up before the cosine decay.")
+    @Option(help: "Epochs of linear warm-up before the cosine decay (default: min(5, epochs/4) for train, 0 for finetune).")
     var warmup: Int?
     @Option(help: "Seed of initialization, shuffling, augmentation and drop-path: the same seed gives the same weights.")
     var seed: UInt64 = 0
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing of the cross-entropy term.")
     var labelSmoothing: Float = 0.1
-    @Option(name: .customLong("drop-path"), help: "Drop-path rate of the last layer (growing linearly from 0 at the first).")
+    @Option(name: .customLong("drop-path"), help: "Drop-path rate of the last layer, growing linearly from 0 at the first (default: 0.1).")
     var dropPath: Float?
     @Option(help: "Clip gradients to this global L2 norm.")
     var clip: Float?

@@ -32,7 +32,9 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
 
 /// Progress of the running epoch, for a progress bar.
 public struct StepProgress: Sendable {
+    /// Epoch running (1-based) of `epochs`; batch `step` (1-based) of the epoch's `steps`.
     public var epoch: Int, epochs: Int, step: Int, steps: Int
+    /// Mean loss and training accuracy (a fraction) over the epoch's batches so far, and its throughput.
     public var loss: Double, accuracy: Double, imagesPerSecond: Double
 }
 
