@@ -55,7 +55,8 @@ import Testing
         #expect(object["tag"] as? String == "aux-d14:0.1.0-cyclic-front-mid-last")
         #expect(try blobCount() == before + 2, "only the Des-Net's config and manifest blobs are new")
         let shown = try lgreg(["show", "aux", "--json"])
-        let materializations = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["materializations"] as! [[String: Any]]
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])
+        let materializations = try #require((document["show"] as? [String: Any])?["materializations"] as? [[String: Any]])
         #expect(materializations.count == 1)
         #expect(materializations.first?["depth"] as? Int == 14)
         #expect(materializations.first?["strategy"] as? String == "cyclic")

@@ -72,6 +72,43 @@ import Testing
         #expect(status == 0, "\(message)")
     }
 
+    /// Whether torch and timm can be imported (on a developer machine; CI has neither, and skips the test).
+    static let timmAvailable: Bool = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import timm, torch, safetensors"]
+        process.standardOutput = nil
+        process.standardError = nil
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }()
+
+    /// timm itself builds the model from config.json and loads model.safetensors with strict=True
+    /// (Examples/pytorch/load_in_timm.py), for both pooling orders in one export folder each.
+    @Test(.enabled(if: timmAvailable, "needs torch and timm")) func timmLoadsTheExportStrictly() throws {
+        let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
+        for pooling in [Pooling.avgNormFirst, .avg] {
+            let net = try Materializer.plan(source, depth: 7, strategy: .cyclic(.named(.frontLastMid)), head: .new, classes: 6, pooling: pooling)
+            let directory = try Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try TimmExport.write(net, to: directory, tool: "lgreg test")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Self.root.appendingPathComponent("Examples/pytorch/load_in_timm.py").path, directory.path]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(text.contains("missing [], unexpected []"), "\(text)")
+            #expect(text.contains("finite = True"), "\(text)")
+            #expect(text.contains("fc_norm=\(pooling == .avg ? "True" : "False")"), "\(text)")
+            #expect(text.contains("6 classes"), "\(text)")
+        }
+    }
+
     @Test func deitBaseShapedDesNetsUseTimmsRegisteredName() throws {
         var base = try ViTArchitecture.preset("deit-base")
         base.classes = 1000
