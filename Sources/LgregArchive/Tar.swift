@@ -175,12 +175,6 @@ public final class TarWriter {
         try addFile(name, size: data.count) { write in try data.withUnsafeBytes { try write($0) } }
     }
 
-    /// Adds a regular file with the bytes of the file at `url`, read through a memory map.
-    public func addFile(_ name: String, contentsOf url: URL) throws {
-        let data = try Data(contentsOf: url, options: .alwaysMapped)
-        try addFile(name, data: data)
-    }
-
     /// Closes the archive, fsyncs it and renames it into place.
     public func finish() throws {
         guard archive_write_close(archive) == ARCHIVE_OK else {

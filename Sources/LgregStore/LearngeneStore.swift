@@ -204,7 +204,7 @@ public final class LearngeneStore: @unchecked Sendable {
     // MARK: Resolve
 
     /// The digest of the manifest `reference` names: a tag `name:version`; a `name`, meaning its most
-    /// recently published version; or a digest prefix (`sha256:` optional, at least 4 hex digits) of a tagged
+    /// recently published learngene version; or a digest prefix (`sha256:` optional, at least 4 hex digits) of a tagged
     /// manifest.
     /// - Throws: `StoreError.notFound`, `.ambiguous` or `.invalidReference`.
     public func resolveDigest(_ reference: String) throws -> Digest {
@@ -213,8 +213,9 @@ public final class LearngeneStore: @unchecked Sendable {
         if LearngeneManifest.isValidName(reference) {
             let versions = index.manifests.filter { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }
             if !versions.isEmpty {
-                let dated = versions.map { ($0, (try? imageManifest($0.digest))?.annotations?[OCIAnnotation.created] ?? "") }
-                return dated.max { $0.1 < $1.1 }!.0.digest
+                // Learngenes before derived artifacts, then the latest publication.
+                let ranked = versions.map { ($0, $0.artifactType == OCIMediaType.learngene, (try? imageManifest($0.digest))?.annotations?[OCIAnnotation.created] ?? "") }
+                return ranked.max { ($0.1 ? 1 : 0, $0.2) < ($1.1 ? 1 : 0, $1.2) }!.0.digest
             }
         }
         let hex = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference

@@ -288,3 +288,22 @@ import Testing
         #expect(refused.err == "error: \(model): entry 'model': tensor 'patch_embed.proj.weight' has shape [64, 1, 4, 4], the architecture needs [128, 1, 4, 4]\n")
     }
 }
+
+/// The OCI documents in the store validate against lgreg's profile of the OCI image spec.
+@Suite struct OCILayoutSchemaTests {
+    @Test func indexAndManifestMatchTheirSchemas() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-oci-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let archive = dir.appendingPathComponent("t.lgz").path, store = dir.appendingPathComponent("store")
+        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "2,2", "--random", "-o", archive]).status == 0)
+        let digest = try runLgreg(["publish", archive, "--store", store.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try runLgreg(["tag", digest, "other:1", "--store", store.path]).status == 0)
+        let index = String(decoding: try Data(contentsOf: store.appendingPathComponent("index.json")), as: UTF8.self)
+        let (indexStatus, indexMessage) = try SchemaTests.validate(index, against: "oci-image-index.schema.json")
+        #expect(indexStatus == 0, "\(indexMessage)")
+        let manifest = String(decoding: try Data(contentsOf: store.appendingPathComponent("blobs/sha256/\(digest.dropFirst(7))")), as: UTF8.self)
+        let (status, message) = try SchemaTests.validate(manifest, against: "oci-learngene-manifest.schema.json")
+        #expect(status == 0, "\(message)")
+        #expect(try SchemaTests.validate(manifest.replacingOccurrences(of: "\"shared\"", with: "\"stage\""), against: "oci-learngene-manifest.schema.json").0 == 1)
+    }
+}
