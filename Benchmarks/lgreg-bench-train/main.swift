@@ -6,9 +6,9 @@
 // norm), 10 classes, seeded random weights and images. Prints one JSON object: milliseconds per step (the
 // median of the measured steps), images/s, steps measured. Benchmarks/train_step.sh runs it beside
 // Benchmarks/train_step_timm.py and prints the ratio.
-import LgregArchive
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregRuntime
 import LgregTraining
 

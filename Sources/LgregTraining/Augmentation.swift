@@ -1,5 +1,4 @@
 import LgregArchive
-import LgregRuntime
 
 /// Training-time augmentation of square single- or multi-channel images: a random crop of the image padded by
 /// `padding` pixels on every side (torchvision's `RandomCrop(size, padding)`), then a horizontal flip with

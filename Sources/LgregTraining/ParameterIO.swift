@@ -1,6 +1,6 @@
-import LgregArchive
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregRuntime
 import SafeTensors
 

@@ -1,5 +1,5 @@
-import LgregArchive
 import Foundation
+import LgregArchive
 import Testing
 @testable import LgregTraining
 

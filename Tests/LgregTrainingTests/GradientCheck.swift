@@ -1,5 +1,5 @@
-import LgregArchive
 import Foundation
+import LgregArchive
 import LgregRuntime
 @testable import LgregTraining
 

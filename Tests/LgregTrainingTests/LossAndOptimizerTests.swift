@@ -1,5 +1,5 @@
-import LgregArchive
 import Foundation
+import LgregArchive
 import LgregRuntime
 import Testing
 @testable import LgregTraining
