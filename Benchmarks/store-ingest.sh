@@ -20,11 +20,12 @@ archive_bytes=$(stat -c %s "$work/aux-b.lgz")
 now() { date +%s.%N; }
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 
-publish=() copy=() copy_sync=()
+publish=() cpu=() copy=() copy_sync=()
 for i in $(seq "$runs"); do
     "$bin" list --store "$work/store-$i" > /dev/null  # an existing, empty store
-    t0=$(now); "$bin" publish "$work/aux-b.lgz" --store "$work/store-$i" --json > "$work/publish.json"; t1=$(now)
+    t0=$(now); /usr/bin/time -f "%U %S" -o "$work/cpu" "$bin" publish "$work/aux-b.lgz" --store "$work/store-$i" --json > "$work/publish.json"; t1=$(now)
     publish+=("$(echo "$t1 - $t0" | bc -l)")
+    cpu+=("$(awk '{print $1 + $2}' "$work/cpu")")
     t0=$(now); cp "$work/aux-b.lgz" "$work/copy-$i"; t1=$(now)
     copy+=("$(echo "$t1 - $t0" | bc -l)")
     rm -f "$work/copy-$i"
@@ -40,4 +41,5 @@ printf 'archive: %d bytes (zstd tar), %d bytes of safetensors files; best of %d 
 printf '%-28s %8.3f s  %6.3f GB/s archive  %6.3f GB/s tensors\n' "lgreg publish (hash+fsync)" "$p" "$(rate "$archive_bytes" "$p")" "$(rate "$tensor_bytes" "$p")"
 printf '%-28s %8.3f s  %6.3f GB/s\n' "cp" "$c" "$(rate "$archive_bytes" "$c")"
 printf '%-28s %8.3f s  %6.3f GB/s\n' "cp + sync FILE" "$cs" "$(rate "$archive_bytes" "$cs")"
+printf '%-28s %8.3f s  (user + system, both threads; the machine load average was %s)\n' "lgreg publish CPU time" "$(best "${cpu[@]}")" "$(cut -d' ' -f1 /proc/loadavg)"
 printf 'publish / cp time: %.2f×   publish / (cp + sync) time: %.2f×\n' "$(echo "$p / $c" | bc -l)" "$(echo "$p / $cs" | bc -l)"

@@ -96,4 +96,5 @@ print(line("cp of the same \(size / 1_000_000) MB", cp, bytes: size))
 print(line("cp + sync FILE", cpSync, bytes: size))
 print(String(format: "export / cp = %.2f, export / (cp + sync) = %.2f   goal ≤ 1: %@", export.median / cp.median, export.median / cpSync.median,
              export.median <= cp.median ? "met" : export.median <= cpSync.median ? "met against cp + sync only" : "NOT met"))
+print("every run, ms: export \(exportTimes.map { Int($0 * 1000) }), cp \(cpTimes.map { Int($0 * 1000) }), cp + sync \(cpSyncTimes.map { Int($0 * 1000) })")
 print(String(format: "load average at the end: %@", (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "unknown"))

@@ -11,7 +11,13 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
-        MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with         --arch, or a learngene: a stored reference (name, name:version, digest prefix) or a .lgz archive. A model         file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of         schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each         --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run         straight from its layers. Images are visited in order, so the same model and data always give the same         figures. --json follows Schemas/eval-report.schema.json.
+        MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
+        --arch, or a learngene: a stored reference (name, name:version, digest prefix) or a .lgz archive. A model \
+        file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
+        schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each \
+        --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run \
+        straight from its layers. Images are visited in order, so the same model and data always give the same \
+        figures. --json follows Schemas/eval-report.schema.json.
         """)
 
     @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive.")
@@ -120,7 +126,7 @@ struct EvalCommand: ParsableCommand {
 
     private func evaluate(_ network: ViTModel, on dataSet: ImageDataSet) throws -> EvalRow {
         let result = try Evaluation.run(ViTRunner(model: network, maxBatch: batchSize), on: dataSet, limit: limit,
-                                        progress: Progress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
+                                        progress: TerminalProgress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
         return EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
     }
 }
@@ -154,7 +160,7 @@ struct EvalRow {
 }
 
 /// Progress on standard error, only when it is a terminal (quiet in pipes and CI logs).
-enum Progress {
+enum TerminalProgress {
     /// A callback that redraws "label: done/total" on stderr, or nil when stderr is not a TTY.
     static func reporter(_ label: String) -> ((Int, Int) -> Void)? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }

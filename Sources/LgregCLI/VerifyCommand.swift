@@ -195,7 +195,7 @@ struct VerifyCommand: ParsableCommand {
             let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
             let model = try LearngeneEvaluation.model(net, source: source)
             let result = try Evaluation.run(ViTRunner(model: model, maxBatch: batchSize), on: dataSet,
-                                            progress: Progress.reporter("verify \(what)"))
+                                            progress: TerminalProgress.reporter("verify \(what)"))
             check.measuredTop1 = result.top1
             let difference = abs(result.top1 - 100 * declared.top1)
             check.status = difference <= tolerance + 1e-9 ? .ok : .mismatch

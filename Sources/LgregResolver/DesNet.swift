@@ -37,8 +37,11 @@ public struct DesNetTensor: Sendable {
 
     /// lgreg name (`blocks.3.attn.qkv.weight`, `norm.weight`).
     public let name: String
+    /// Shape, outermost first.
     public let shape: [Int]
+    /// Element type written: the source tensor's for a copy or an interpolation, the learngene's for a fresh one.
     public let dtype: DType
+    /// Where the values come from.
     public let content: Content
 
     /// Bytes the tensor occupies.

@@ -57,7 +57,9 @@ public struct StageOrder: Equatable, Hashable, Sendable, CustomStringConvertible
 /// A stage order as the user gives it, before the stage count is known: a named order or an explicit
 /// permutation. `resolve(stageCount:)` turns it into a `StageOrder`.
 public enum OrderSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// One of the six arrangements of front, mid and last.
     case named(StageOrder.Named)
+    /// Stages in the order they receive extra copies, e.g. [0, 4, 1, 3, 2].
     case permutation([Int])
 
     /// Parses a named order (`front-last-mid`) or a comma list (`0,4,1,3,2`).

@@ -7,7 +7,7 @@ import SafeTensors
 ///
 /// ```swift
 /// let net = try Materializer.plan(source, depth: 14, strategy: .cyclic(.named(.frontMidLast)))
-/// try TimmExport.write(net, to: URL(fileURLWithPath: "des-b-14"))
+/// try TimmExport.write(net, to: URL(fileURLWithPath: "des-b-14"), tool: "lgreg 0.1.0")
 /// ```
 public enum Materializer {
     /// Plans a Des-Net of `depth` blocks.

@@ -176,6 +176,30 @@ import Testing
         }
     }
 
+    @Test func integerWeightsAreRefused() throws {
+        var source = try MemorySource.make(kind: .sws, layers: 2, schedule: StageSchedule([2, 2]))
+        var writer = SafeTensorsWriter()
+        for spec in arch.blockTensorSpecs {
+            if spec.name == "mlp.fc1.bias" {
+                try writer.add(spec.name, shape: spec.shape, int64s: Array(repeating: 1, count: spec.elementCount))
+            } else {
+                try writer.add(spec.name, shape: spec.shape, floats: Array(repeating: 0, count: spec.elementCount))
+            }
+        }
+        source.layers[1] = try SafeTensorsFile(data: try writer.serialized(), label: "layer-1.safetensors")
+        #expect(throws: ResolverError.unsupportedDType(file: "layer-1.safetensors", tensor: "mlp.fc1.bias", dtype: "I64")) {
+            try Materializer.plan(source, depth: 4, strategy: .cyclic(.named(.frontMidLast)))
+        }
+        // A TLEG θ_B whose shape disagrees with θ_A's architecture is named too.
+        var tleg = try MemorySource.make(kind: .tleg, layers: 2)
+        var specs = arch.blockTensorSpecs
+        specs[0] = TensorSpec(name: "norm1.weight", shape: [7], initializer: .ones)
+        tleg.layers[1] = try MemorySource.file(specs, layer: 1, label: "theta-b.safetensors")
+        #expect(throws: ResolverError.tensorMismatch(file: "theta-b.safetensors", tensor: "norm1.weight", expected: [8], found: [7])) {
+            try Materializer.plan(tleg, depth: 4, strategy: .tleg)
+        }
+    }
+
     @Test func halfPrecisionIsCopiedAsStored() throws {
         let source = try MemorySource.make(kind: .sws, layers: 2, schedule: StageSchedule([2, 2]), dtype: .bf16)
         let net = try Materializer.plan(source, depth: 4, strategy: .cyclic(.named(.frontMidLast)), head: .new, classes: 5)

@@ -29,6 +29,7 @@ public struct ImageDataSet: Sendable {
     public let mean: [Float], std: [Float]
 
     /// Checks that pixel and label counts agree and that mean/std have 1 or `channels` positive entries.
+    /// - Parameter labelSource: the labels' file, named in errors when it is not `source` (IDX keeps them apart).
     /// - Throws: `RuntimeError.invalidField` or `.countMismatch` naming `source`.
     public init(source: String, channels: Int, height: Int, width: Int, pixels: Pixels, labels: [Int32],
                 mean: [Float], std: [Float], labelSource: String? = nil) throws {

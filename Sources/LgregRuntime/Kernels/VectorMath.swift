@@ -1,6 +1,7 @@
 // Elementary functions and reductions for the element-wise kernels (GELU, softmax, LayerNorm). Written as
-// branch-free scalar code the optimizer vectorizes inside the kernels' loops; Swift's generic SIMD lane
-// operations (clamped, pointwiseMax, replacing) compile to per-lane loops and are avoided on purpose.
+// branch-free scalar code the optimizer vectorizes inside the kernels' plain loops (AVX2 on x86-64); Swift's
+// generic SIMD lane operations (clamped, pointwiseMax, replacing) compile to per-lane loops, so the kernels
+// avoid them.
 
 /// A vector of floats, for callers that hold their data in SIMD registers (the lane-wise `exp` and `erf`).
 public typealias FloatVector = SIMD16<Float>
