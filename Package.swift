@@ -50,7 +50,9 @@ let package = Package(
         .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "LgregArchive", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors"]),
+        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
+                // Optimized even in debug builds, like the runtime: the tests train real (small) models.
+                swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
         // The `lgreg` command.
@@ -65,6 +67,9 @@ let package = Package(
                           path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
         .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
+        // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
+        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive"],
+                          path: "Benchmarks/lgreg-bench-train"),
 
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
@@ -76,5 +81,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
+        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
+                    exclude: ["Fixtures", "Python"]),
     ]
 )

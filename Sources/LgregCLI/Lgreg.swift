@@ -14,7 +14,7 @@ struct Lgreg: ParsableCommand {
         """,
         version: version,
         subcommands: [
-            ArchCommand.self, ReportCommand.self,
+            ArchCommand.self, ReportCommand.self, TrainCommand.self, FinetuneCommand.self,
             InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             PlanCommand.self, MaterializeCommand.self, EvalCommand.self, VerifyCommand.self,

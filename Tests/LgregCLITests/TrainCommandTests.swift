@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+/// `lgreg train` and `lgreg finetune` end to end on a few Fashion-MNIST images: archives, metrics lines and
+/// metadata checked against their schemas by an outside validator, --resume, and bad input.
+@Suite(.serialized) struct TrainCommandTests {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-train-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a command line and returns its status and standard output.
+    func shell(_ command: String) throws -> (status: Int32, out: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.currentDirectoryURL = repository
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func validate(_ schema: String, json: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-doc-\(UUID().uuidString).json")
+        try json.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try shell("python3 scripts/validate-schema.py Schemas/\(schema).schema.json '\(file.path)'")
+        #expect(result.status == 0, "\(schema): \(result.out)")
+    }
+
+    let common = ["--arch", "fmnist-tiny", "--epochs", "2", "--batch", "32", "--train-limit", "64", "--eval-limit", "64", "--seed", "5", "--json"]
+
+    @Test func trainWritesAnArchiveAndResumesToTheSameWeights() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let whole = dir.appendingPathComponent("whole.lgz").path
+        let run = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["-o", whole])
+        #expect(run.status == 0, "\(run.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+        #expect(json["kind"] as? String == "sws")
+        let accuracy = try #require(json["evalAccuracy"] as? Double)
+
+        // The manifest: valid, with provenance and the final accuracy.
+        let manifest = try shell("tar xOf '\(whole)' manifest.json").out
+        try validate("learngene-manifest", json: manifest)
+        let object = try JSONSerialization.jsonObject(with: Data(manifest.utf8)) as! [String: Any]
+        let provenance = object["provenance"] as! [String: Any]
+        #expect(provenance["epochs"] as? Int == 2 && provenance["seed"] as? Int == 5 && provenance["trained"] as? Bool == true)
+        let results = object["results"] as! [[String: Any]]
+        #expect(results.first?["top1"] as? Double == accuracy)
+        #expect((object["layers"] as! [Any]).count == 2)
+
+        // Every metrics line is valid; there is one per epoch.
+        let lines = try String(contentsOfFile: whole + ".train/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines { try validate("training-metrics", json: String(line)) }
+
+        // Interrupted after epoch 1, then resumed: the same layer bytes as the uninterrupted run.
+        let split = dir.appendingPathComponent("split.lgz").path
+        let first = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["-o", split, "--stop-after", "1"])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(!FileManager.default.fileExists(atPath: split))
+        let second = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["-o", split, "--resume"])
+        #expect(second.status == 0, "\(second.err)")
+        for entry in ["shared.safetensors", "layers/0.safetensors", "layers/1.safetensors"] {
+            #expect(try shell("tar xOf '\(whole)' \(entry) | sha256sum").out == shell("tar xOf '\(split)' \(entry) | sha256sum").out, "\(entry)")
+        }
+        #expect(try String(contentsOfFile: split + ".train/metrics.jsonl", encoding: .utf8).split(separator: "\n").count == 2)
+
+        // Resuming with other options is refused with the field named.
+        let mismatch = try runLgreg(["train", "sws", "--schedule", "2,1"] + common.map { $0 == "5" ? "6" : $0 } + ["-o", split, "--resume"])
+        #expect(mismatch.status != 0)
+        #expect(mismatch.err.contains("seed"))
+    }
+
+    @Test func finetuneStartsFromTheTrainedWeights() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = dir.appendingPathComponent("plain.lgz").path
+        let run = try runLgreg(["train", "plain", "--depth", "2"] + common + ["-o", plain])
+        #expect(run.status == 0, "\(run.err)")
+        let trained = try #require((try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any])["evalAccuracy"] as? Double)
+        // Assemble the Des-Net file (blocks.i.* from layers/i) from the (zstd) archive with the safetensors package.
+        let model = dir.appendingPathComponent("des.safetensors").path
+        #expect(try shell("mkdir '\(dir.path)/x' && tar xf '\(plain)' -C '\(dir.path)/x'").status == 0)
+        let script = """
+        import sys
+        from safetensors.numpy import load_file, save_file
+        out = dict(load_file(sys.argv[1] + '/shared.safetensors'))
+        for i in range(2): out.update({f'blocks.{i}.' + k: v for k, v in load_file(sys.argv[1] + f'/layers/{i}.safetensors').items()})
+        save_file(out, sys.argv[2])
+        """
+        let scriptFile = dir.appendingPathComponent("assemble.py")
+        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
+        let assemble = try shell("python3 '\(scriptFile.path)' '\(dir.path)/x' '\(model)'")
+        #expect(assemble.status == 0, "\(assemble.out)")
+
+        let output = dir.appendingPathComponent("tuned.safetensors").path
+        let tune = try runLgreg(["finetune", model, "--arch", "fmnist-tiny", "--epochs", "1", "--batch", "32", "--train-limit", "64",
+                                 "--eval-limit", "64", "--lr", "1e-4", "--json", "-o", output])
+        #expect(tune.status == 0, "\(tune.err)")
+        let json = try JSONSerialization.jsonObject(with: Data(tune.out.utf8)) as! [String: Any]
+        // The untuned Des-Net is the trained model: the same accuracy on the same images.
+        #expect(json["untunedAccuracy"] as? Double == trained)
+        #expect(json["depth"] as? Int == 2)
+        let config = try shell("python3 -c \"from safetensors import safe_open; print(safe_open('\(output)', 'np').metadata()['lgreg.training-config'])\"")
+        try validate("training-config", json: config.out)
+    }
+
+    @Test func badOptionsAreUsageErrors() throws {
+        let noTeacher = try runLgreg(["train", "sws", "--alpha", "0.5", "--epochs", "1", "-o", "/tmp/x.lgz"])
+        #expect(noTeacher.status == 64)
+        #expect(noTeacher.err.contains("needs a teacher"))
+        let schedule = try runLgreg(["train", "sws", "--schedule", "3,x", "-o", "/tmp/x.lgz"])
+        #expect(schedule.status == 64)
+        let resume = try runLgreg(["train", "plain", "--epochs", "1", "--train-limit", "8", "--resume", "-o", "/tmp/lgreg-missing-\(UUID().uuidString).lgz"])
+        #expect(resume.status == 64)
+        #expect(resume.err.contains("no checkpoint"))
+    }
+}
