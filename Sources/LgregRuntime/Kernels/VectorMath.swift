@@ -3,9 +3,6 @@
 // generic SIMD lane operations (clamped, pointwiseMax, replacing) compile to per-lane loops, so the kernels
 // avoid them.
 
-/// A vector of floats, for callers that hold their data in SIMD registers (the lane-wise `exp` and `erf`).
-public typealias FloatVector = SIMD16<Float>
-
 /// Elementary functions and reductions for the runtime's element-wise kernels.
 public enum VectorMath {
     /// eˣ by Cephes' `expf` scheme: x = n·ln2 + r with |r| ≤ ln2/2, eʳ by a degree-6 polynomial, times 2ⁿ
@@ -42,22 +39,6 @@ public enum VectorMath {
         poly = poly * t + 0.254_829_592
         let y = 1 - poly * t * exp(-(ax * ax))
         return x < 0 ? -y : y
-    }
-
-    /// `exp` lane by lane, for callers holding a vector; a plain loop over the scalar form vectorizes better.
-    @inlinable
-    public static func exp(_ x: FloatVector) -> FloatVector {
-        var result = FloatVector()
-        for lane in x.indices { result[lane] = exp(x[lane]) }
-        return result
-    }
-
-    /// `erf` lane by lane, for callers holding a vector; a plain loop over the scalar form vectorizes better.
-    @inlinable
-    public static func erf(_ x: FloatVector) -> FloatVector {
-        var result = FloatVector()
-        for lane in x.indices { result[lane] = erf(x[lane]) }
-        return result
     }
 
     /// Σ inp[i] for i < count, in eight interleaved partial sums (fast, and more accurate than one).
