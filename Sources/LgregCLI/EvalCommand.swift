@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregReports
 import LgregResolver
 import LgregRuntime
@@ -60,6 +61,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
 
+    @Option(help: "With a .lgz archive: write a copy to this path whose manifest declares the measured untuned top-1 of every depth, for `lgreg verify` to re-measure.")
+    var declare: String?
+
     @OptionGroup var output: OutputOptions
 
     /// Whether MODEL is a weights file rather than a learngene.
@@ -85,6 +89,11 @@ struct EvalCommand: ParsableCommand {
                 throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
             }
         }
+        if declare != nil {
+            guard model.hasSuffix(".lgz") else { throw ValidationError("--declare rewrites a .lgz archive; '\(model)' is not one.") }
+            guard limit == nil else { throw ValidationError("--declare measures the whole data set; drop --limit.") }
+            guard strategy.seed == 0 else { throw ValidationError("--declare records results that verify re-measures with seed 0; drop --seed.") }
+        }
     }
 
     func run() throws {
@@ -104,8 +113,33 @@ struct EvalCommand: ParsableCommand {
                     rows.append(try evaluate(try LearngeneEvaluation.model(net, source: source), on: dataSet))
                 }
             }
+            if let declare { try writeDeclared(rows, to: URL(fileURLWithPath: declare)) }
         }
         print(EvalRow.render(rows, model: model, data: dataSet.source, format: output.format), terminator: "")
+    }
+
+    /// Rewrites the archive with `rows` as its declared untuned results (replacing earlier ones for the same
+    /// depth, strategy, order and eval set); every tensor file is copied byte for byte.
+    private func writeDeclared(_ rows: [EvalRow], to url: URL) throws {
+        let extracted = try LearngeneArchive.read(URL(fileURLWithPath: model))
+        var manifest = extracted.manifest
+        let strategyName = (strategy.strategy ?? (strategy.layersSource == nil ? .cyclic : .explicit)).rawValue
+        let order = strategy.order ?? ([.cyclic, .simpleLG].contains(strategy.strategy ?? .cyclic) ? "front-mid-last" : nil)
+        let evalSet = data.replacingOccurrences(of: "fashion-mnist:", with: "fashion-mnist-")
+        let measured = rows.map { row in
+            LearngeneManifest.DeclaredResult(depth: row.depth, strategy: strategyName, order: order, tunedEpochs: 0,
+                                             evalSet: evalSet, top1: Double(row.result.correct) / Double(row.result.images),
+                                             loss: row.result.meanLoss)
+        }
+        manifest.results.removeAll { old in
+            measured.contains { $0.depth == old.depth && $0.strategy == old.strategy && $0.order == old.order && $0.evalSet == old.evalSet && old.tunedEpochs == 0 }
+        }
+        manifest.results += measured
+        try manifest.validate(path: url.path)
+        let files = Dictionary(uniqueKeysWithValues: extracted.files.map { ($0.record.file, $0) })
+        try LearngeneArchive.write(manifestBytes: try manifest.encoded(), manifest: manifest, to: url) { record in
+            Data(files[record.file]!.tensors.fileBytes)
+        }
     }
 
     private func modelFromFile() throws -> ViTModel {

@@ -91,6 +91,32 @@ import Testing
         #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "6\n")
     }
 
+    @Test func declaredFiguresAreTimmsAndVerifyReproducesThem() throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(at: setup.dir) }
+        try setup.publish("undeclared", results: [])
+        let declared = setup.dir.appendingPathComponent("declared.lgz").path
+        let eval = try runLgreg(["eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
+                                 "--strategy", "imwlm", "--data", setup.evalSet, "--declare", declared])
+        #expect(eval.status == 0, "\(eval.err)")
+        let inspected = try runLgreg(["inspect", declared, "--json"])
+        let document = try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as? [String: Any]
+        let manifest = (document?["inspect"] as? [String: Any])?["manifest"] as? [String: Any]
+        let results = manifest?["results"] as? [[String: Any]] ?? []
+        #expect(results.count == 1)
+        #expect(results.first?["top1"] as? Double == Self.timmTop1, "the measured figure is timm's own count")
+        #expect(results.first?["strategy"] as? String == "imwlm")
+        // A published version is immutable, so the declared copy goes to a store of its own.
+        let store = setup.dir.appendingPathComponent("declared-store").path
+        #expect(try runLgreg(["publish", declared, "--store", store]).status == 0)
+        let verify = try runLgreg(["verify", "undeclared", "--store", store])
+        #expect(verify.status == 0, "\(verify.out)\(verify.err)")
+        let refused = try runLgreg(["eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
+                                    "--data", setup.evalSet, "--limit", "10", "--declare", declared])
+        #expect(refused.status == 64)
+        #expect(refused.err.contains("--declare measures the whole data set"))
+    }
+
     @Test func damagedBlobIsAMismatch() throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(at: setup.dir) }
