@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
-# The main job: set up, build lgreg in release mode and print what the paper's Des-B family costs and what
-# one SWS learngene saves.
+# The main job: set up, build lgreg in release mode, and walk the user's path end to end on a fresh store:
+# the paper's accounting, an Aux-B-shaped learngene published, planned, materialized and reported on, and
+# the zoo's trained Fashion-MNIST learngenes published and verified (every declared accuracy re-measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product lgreg
-lgreg=.build/release/lgreg
+lgreg=$PWD/.build/release/lgreg
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export LGREG_HOME=$work/store
 
 echo "== Des-B 6..15: parameters and FLOPs (the paper's Table 1)"
 $lgreg arch show deit-base --depths 6-15
 echo
-echo "== Storage and training savings of one Aux-B learngene (3,3,4,3,3) against pre-training every Des-B"
-$lgreg report savings deit-base --schedule 3,3,4,3,3 --depths 6-15
+echo "== An Aux-B-shaped learngene (deit-base, stages 3,3,4,3,3; random weights), published"
+$lgreg init --preset deit-base --schedule 3,3,4,3,3 --random --seed 0 --name aux-b -o "$work/aux-b.lgz"
+$lgreg publish "$work/aux-b.lgz"
+$lgreg list
+echo
+echo "== Cyclic initialization, front-mid-last, for depths 6..15"
+$lgreg plan aux-b --depths 6-15
+echo
+echo "== A Des-B-14 materialized in the store (no layer copied) and exported for timm"
+$lgreg materialize aux-b --depth 14 --order front-mid-last --output "$work/des-b-14"
+echo
+echo "== Storage and training savings of the learngene against pre-training every Des-B"
+$lgreg report savings aux-b --depths 6-15
+echo
+echo "== The zoo: learngenes trained by lgreg on Fashion-MNIST, published and verified"
+for archive in Registry/*.lgz; do $lgreg publish "$archive"; done
+$lgreg list
+$lgreg verify --all
+$lgreg fsck
