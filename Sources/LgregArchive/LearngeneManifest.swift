@@ -153,9 +153,13 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
 
     /// An accuracy the publisher declares for a Des-Net initialized from this learngene.
     public struct DeclaredResult: Codable, Equatable, Sendable {
+        /// The `strategy` of a result measured on the network the learngene was trained as (an SWS or TLEG
+        /// Aux-Net at its own depth, or a plain model itself), as `lgreg train` declares it.
+        public static let trainedNetwork = "aux-net"
+
         /// Des-Net depth.
         public var depth: Int
-        /// Initialization strategy (`sws`, `tleg`, `scratch`, …).
+        /// Initialization strategy (`cyclic`, `random`, `simple-lg`, `tleg`, `imwlm`, …, or `aux-net`).
         public var strategy: String
         /// Layer order the strategy used (`front`, `cyclic`, …).
         public var order: String?

@@ -174,15 +174,20 @@ struct VerifyCommand: ParsableCommand {
             check.detail = "\(what): tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
             return check
         }
+        let source = ManifestSource(stored)
         let strategy: Strategy
-        do {
-            var arguments = ["--strategy", declared.strategy == "sws" ? "cyclic" : declared.strategy]
-            if let order = declared.order { arguments += ["--order", order] }
-            strategy = try StrategyOptions.parse(arguments).resolve()
-        } catch {
-            check.status = .cannotVerify
-            check.detail = "\(what): strategy or order not understood (\(StrategyOptions.message(for: error)))"
-            return check
+        if declared.strategy == LearngeneManifest.DeclaredResult.trainedNetwork {
+            strategy = Strategy.trainedNetwork(of: source)
+        } else {
+            do {
+                var arguments = ["--strategy", declared.strategy == "sws" ? "cyclic" : declared.strategy]
+                if let order = declared.order { arguments += ["--order", order] }
+                strategy = try StrategyOptions.parse(arguments).resolve()
+            } catch {
+                check.status = .cannotVerify
+                check.detail = "\(what): strategy or order not understood (\(StrategyOptions.message(for: error)))"
+                return check
+            }
         }
         let dataSet: ImageDataSet
         do { dataSet = try DataSpec(parsing: declared.evalSet).load(directory: dataDirectory) } catch {
@@ -191,7 +196,6 @@ struct VerifyCommand: ParsableCommand {
             return check
         }
         do {
-            let source = ManifestSource(stored)
             let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
             let model = try LearngeneEvaluation.model(net, source: source)
             let result = try Evaluation.run(ViTRunner(model: model, maxBatch: batchSize), on: dataSet,

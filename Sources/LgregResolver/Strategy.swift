@@ -20,6 +20,16 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Every tensor freshly initialized (trunc-normal 0.02 weights, zero biases, unit LayerNorm scales).
     case scratch
 
+    /// The network the learngene was trained as (declared `aux-net`): an SWS Aux-Net runs its stage's layer at
+    /// every virtual layer of its schedule, a plain model its own blocks, a TLEG Aux-Net θ_A + (l/L)·θ_B.
+    public static func trainedNetwork(of source: any LearngeneSource) -> Strategy {
+        switch source.kind {
+        case .tleg: return .tleg
+        case .sws: return .explicit(source.schedule?.stageOfLayer ?? Array(0..<source.layerCount))
+        case .plain: return .explicit(Array(0..<source.layerCount))
+        }
+    }
+
     /// The name the CLI and the lineage use.
     public var name: String {
         switch self {

@@ -175,6 +175,12 @@ public final class Trainer {
         return line
     }
 
+    /// Whether evaluation covers only the first `evalLimit` images of the evaluation set.
+    public var evaluationIsLimited: Bool {
+        guard let evalSet, let evalLimit else { return false }
+        return evalLimit < evalSet.count
+    }
+
     /// Top-1 accuracy and mean loss of the current weights on the evaluation set, through the runtime.
     public func evaluate() throws -> EvaluationResult? {
         guard let evalSet else { return nil }

@@ -34,9 +34,10 @@ extension Trainer {
         // The archive records a TLEG Aux-Net (and a plain model) as L stages of one layer.
         let schedule = config.mode == .sws ? config.schedule : try StageSchedule(Array(repeating: 1, count: config.schedule.depth))
         var results: [LearngeneManifest.DeclaredResult] = []
-        if let evalSet, let last = history.last, let top1 = last.evalAccuracy {
-            results.append(.init(depth: config.schedule.depth, strategy: config.mode == .plain ? "scratch" : "aux-net", tunedEpochs: 0,
-                                 evalSet: evalSet, top1: top1, loss: last.evalLoss))
+        // Declared only when measured on the whole evaluation set, since `lgreg verify` re-measures on all of it.
+        if let evalSet, let last = history.last, let top1 = last.evalAccuracy, !evaluationIsLimited {
+            results.append(.init(depth: config.schedule.depth, strategy: LearngeneManifest.DeclaredResult.trainedNetwork,
+                                 tunedEpochs: 0, evalSet: evalSet, top1: top1, loss: last.evalLoss))
         }
         let provenance = LearngeneManifest.Provenance(
             trained: true, toolVersion: toolVersion, ancestry: config.teacher, dataset: config.dataset.name, epochs: config.epochs,
