@@ -14,10 +14,17 @@ struct Lgreg: ParsableCommand {
         """,
         version: version,
         subcommands: [
-            ArchCommand.self, ReportCommand.self, TrainCommand.self, FinetuneCommand.self,
+            // Describe and account
+            ArchCommand.self, ReportCommand.self,
+            // Archives and the store
             InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
-            PlanCommand.self, MaterializeCommand.self, EvalCommand.self, VerifyCommand.self,
+            // Resolve
+            PlanCommand.self, MaterializeCommand.self,
+            // Run and check
+            EvalCommand.self, VerifyCommand.self,
+            // Train
+            TrainCommand.self, FinetuneCommand.self,
         ]
     )
 }
