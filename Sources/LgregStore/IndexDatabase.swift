@@ -97,9 +97,17 @@ CREATE TABLE IF NOT EXISTS verifications (
                 migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
             }
             try migrator.migrate(pool)
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw Unreadable(reason: "\(url.path): \(error.message ?? error.description)")
         } catch let error as DatabaseError {
             throw StoreError.database(reason: "\(url.path): \(error.message ?? error.description)")
         }
+    }
+
+    /// The file is not a usable SQLite database (corrupt, or not a database at all): the one failure after
+    /// which the store sets the file aside and rebuilds the index from the layout.
+    struct Unreadable: Error {
+        var reason: String
     }
 
     /// Runs a write transaction, turning GRDB errors into `StoreError.database`.

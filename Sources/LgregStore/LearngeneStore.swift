@@ -30,16 +30,21 @@ public final class LearngeneStore: @unchecked Sendable {
         layout = StoreLayout(root: root)
         if create { try layout.create() }
         try layout.check()
+        // Opening creates and migrates the database on first use: processes opening a new store at once take
+        // turns, so none sees another's half-made database.
+        let lock = try FileLock(layout.indexLock, exclusive: true)
         do {
             database = try IndexDatabase(url: layout.database)
-        } catch {
-            // The database is a cache: set a broken one aside and rebuild it from the layout.
+        } catch is IndexDatabase.Unreadable {
+            // The database is a cache: set a corrupt one aside and rebuild it from the layout. Any other
+            // failure (a busy or read-only file) is reported, never answered by moving the file away.
             let stamp = Int(Date().timeIntervalSince1970)
             for suffix in ["", "-wal", "-shm"] {
                 rename(layout.database.path + suffix, layout.quarantineDirectory.appendingPathComponent("index.db\(suffix).\(stamp)").path)
             }
             database = try IndexDatabase(url: layout.database)
         }
+        withExtendedLifetime(lock) {}
         try syncDatabase(force: false)
     }
 

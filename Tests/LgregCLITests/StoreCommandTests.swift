@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// The store commands, run as a user runs them: the real binary, often several at once.
@@ -23,7 +24,7 @@ import Testing
     func references() throws -> [String] {
         let list = try runLgreg(["list", "--store", store, "--json"])
         #expect(list.status == 0, "\(list.err)")
-        let (status, message) = try SchemaTests.validate(list.out, against: "store-output.schema.json")
+        let (status, message) = try validateJSON(list.out, against: "store-output.schema.json")
         #expect(status == 0, "\(message)")
         let json = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [String: Any]
         return (json["list"] as! [[String: Any]]).map { $0["reference"] as! String }
@@ -52,7 +53,7 @@ import Testing
         let digest = published.out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest.hasPrefix("sha256:") && digest.count == 71)
         let shown = try runLgreg(["show", String(digest.dropFirst(7).prefix(8)), "--store", store, "--json"])
-        #expect(try SchemaTests.validate(shown.out, against: "store-output.schema.json").0 == 0)
+        #expect(try validateJSON(shown.out, against: "store-output.schema.json").0 == 0)
         let json = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
         #expect(json["digest"] as? String == digest)
         let manifest = json["manifest"] as! [String: Any]
@@ -78,6 +79,22 @@ import Testing
         #expect(try runLgreg(["publish", path, "--store", store]).status == 0)
         #expect(try references() == ["crashy:0.1.0", "resident:0.1.0"])
         #expect(try runLgreg(["fsck", "--store", store]).status == 0)
+    }
+
+    /// Six processes creating the same new store at once all succeed, and none sets the fresh index aside.
+    @Test func processesOpeningANewStoreAtOnceAllSucceed() throws {
+        let a = try initArchive("alpha", seed: 1)
+        for round in 0..<12 {
+            let root = dir.appendingPathComponent("new-\(round)").path
+            let processes = try (0..<6).map { i in
+                try start(i % 2 == 0 ? ["list", "--store", root] : ["publish", a, "--store", root, "--tag", "alpha:\(i)"])
+            }
+            for process in processes { process.waitUntilExit() }
+            #expect(processes.map(\.terminationStatus) == Array(repeating: 0, count: 6), "round \(round)")
+            let quarantine = URL(fileURLWithPath: root).appendingPathComponent(".lgreg/quarantine").path
+            #expect(try FileManager.default.contentsOfDirectory(atPath: quarantine).isEmpty)
+            #expect(try runLgreg(["fsck", "--store", root]).status == 0)
+        }
     }
 
     @Test func twoProcessesPublishingAtOnceBothSucceed() throws {
@@ -133,7 +150,7 @@ import Testing
         #expect(fsck.out.contains("moved to"))
         let rebuilt = try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"])
         #expect(rebuilt.status == 1, "the tag still lacks its blob")
-        #expect(try SchemaTests.validate(rebuilt.out, against: "store-output.schema.json").0 == 0)
+        #expect(try validateJSON(rebuilt.out, against: "store-output.schema.json").0 == 0)
         let report = (try JSONSerialization.jsonObject(with: Data(rebuilt.out.utf8)) as! [String: Any])["fsck"] as! [String: Any]
         #expect((report["problems"] as! [[String: Any]]).map { $0["subject"] as! String } == ["tag victim:0.1.0 (\(manifestHex.prefix(12)))"])
     }
@@ -166,7 +183,7 @@ import Testing
         let removed = try runLgreg(["rm", "tagged", "--store", store])
         #expect(removed.out == "removed tagged:0.1.0\nremoved tagged:stable\n")
         let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--store", store, "--json"])
-        #expect(try SchemaTests.validate(dry.out, against: "store-output.schema.json").0 == 0)
+        #expect(try validateJSON(dry.out, against: "store-output.schema.json").0 == 0)
         let report = (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
         // Everything the archive brought: shared + 3 layers + config + manifest, their sizes summed by `du`.
         #expect((report["blobs"] as! [String]).count == 6)
@@ -182,17 +199,17 @@ import Testing
         let path = try initArchive("schema", schedule: "1,1")
         let inspected = try runLgreg(["inspect", path, "--json"])
         #expect(inspected.status == 0, "\(inspected.err)")
-        #expect(try SchemaTests.validate(inspected.out, against: "store-output.schema.json").0 == 0)
+        #expect(try validateJSON(inspected.out, against: "store-output.schema.json").0 == 0)
         let inspection = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["inspect"] as! [String: Any]
         // 7 shared tensors (patch weight and bias, pos_embed, norm weight and bias, head weight and bias) and 12 per block.
         #expect((inspection["tensors"] as! [[String: Any]]).count == 7 + 2 * 12)
         let manifest = inspection["manifest"]!
         let text = String(decoding: try JSONSerialization.data(withJSONObject: manifest), as: UTF8.self)
-        let (status, message) = try SchemaTests.validate(text, against: "learngene-manifest.schema.json")
+        let (status, message) = try validateJSON(text, against: "learngene-manifest.schema.json")
         #expect(status == 0, "\(message)")
         let broken = text.replacingOccurrences(of: "\"kind\":\"sws\"", with: "\"kind\":\"giant\"")
         #expect(broken != text)
-        #expect(try SchemaTests.validate(broken, against: "learngene-manifest.schema.json").0 == 1)
+        #expect(try validateJSON(broken, against: "learngene-manifest.schema.json").0 == 1)
     }
 }
 
@@ -299,11 +316,11 @@ import Testing
         let digest = try runLgreg(["publish", archive, "--store", store.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try runLgreg(["tag", digest, "other:1", "--store", store.path]).status == 0)
         let index = String(decoding: try Data(contentsOf: store.appendingPathComponent("index.json")), as: UTF8.self)
-        let (indexStatus, indexMessage) = try SchemaTests.validate(index, against: "oci-image-index.schema.json")
+        let (indexStatus, indexMessage) = try validateJSON(index, against: "oci-image-index.schema.json")
         #expect(indexStatus == 0, "\(indexMessage)")
         let manifest = String(decoding: try Data(contentsOf: store.appendingPathComponent("blobs/sha256/\(digest.dropFirst(7))")), as: UTF8.self)
-        let (status, message) = try SchemaTests.validate(manifest, against: "oci-learngene-manifest.schema.json")
+        let (status, message) = try validateJSON(manifest, against: "oci-learngene-manifest.schema.json")
         #expect(status == 0, "\(message)")
-        #expect(try SchemaTests.validate(manifest.replacingOccurrences(of: "\"shared\"", with: "\"stage\""), against: "oci-learngene-manifest.schema.json").0 == 1)
+        #expect(try validateJSON(manifest.replacingOccurrences(of: "\"shared\"", with: "\"stage\""), against: "oci-learngene-manifest.schema.json").0 == 1)
     }
 }
