@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// Runs the built `lgreg` binary and returns its exit code, standard output and standard error.
@@ -70,37 +71,20 @@ func runLgreg(_ arguments: [String], environment: [String: String] = [:]) throws
 /// Every JSON document the CLI writes validates against its schema in `Schemas/` (checked by Python's
 /// `jsonschema`, an outside validator).
 @Suite struct SchemaTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static func validate(_ document: String, against schema: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/validate-schema.py").path,
-                             root.appendingPathComponent("Schemas/\(schema)").path, "-"]
-        let input = Pipe(), err = Pipe()
-        process.standardInput = input
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data(document.utf8))
-        try input.fileHandleForWriting.close()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, message)
-    }
 
     @Test func architectureExportMatchesItsSchema() throws {
         let export = try runLgreg(["arch", "export", "fmnist-small", "--schedule", "3,3,4,3,3"])
         #expect(export.status == 0, "\(export.err)")
-        let (status, message) = try Self.validate(export.out, against: "architecture.schema.json")
+        let (status, message) = try validateJSON(export.out, against: "architecture.schema.json")
         #expect(status == 0, "\(message)")
         // And the validator does reject a broken document.
         let broken = export.out.replacingOccurrences(of: "\"avg-norm-first\"", with: "\"max\"")
-        #expect(try Self.validate(broken, against: "architecture.schema.json").0 == 1)
+        #expect(try validateJSON(broken, against: "architecture.schema.json").0 == 1)
     }
 
     @Test func savingsReportMatchesItsSchema() throws {
         let report = try runLgreg(["report", "savings", "deit-small", "--depths", "6-15", "--json"])
-        let (status, message) = try Self.validate(report.out, against: "savings-report.schema.json")
+        let (status, message) = try validateJSON(report.out, against: "savings-report.schema.json")
         #expect(status == 0, "\(message)")
     }
 

@@ -1,9 +1,10 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// `lgreg eval` on the runtime's timm fixtures and on hostile input.
 @Suite struct EvalCommandTests {
-    static let fixtures = SchemaTests.root.appendingPathComponent("Tests/LgregRuntimeTests/Fixtures")
+    static let fixtures = repositoryRoot.appendingPathComponent("Tests/LgregRuntimeTests/Fixtures")
 
     /// An architecture file for the `fmnist-shape` fixture (width 32, 2 heads, 28×28×1, patch 4).
     static func architectureFile() throws -> URL {
@@ -23,7 +24,7 @@ import Testing
         let result = try runLgreg(["eval", model, "--arch", arch.path, "--limit", "256", "--batch-size", "100", "--json"])
         #expect(result.status == 0, "\(result.err)")
         #expect(result.err.isEmpty, "no progress output in a pipe")
-        let (status, message) = try SchemaTests.validate(result.out, against: "eval-report.schema.json")
+        let (status, message) = try validateJSON(result.out, against: "eval-report.schema.json")
         #expect(status == 0, "\(message)")
         let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
         let row = (json["rows"] as! [[String: Any]])[0]
@@ -58,7 +59,7 @@ import Testing
         let file = dir.appendingPathComponent("set.safetensors")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", SchemaTests.root.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"]
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"]
         process.standardOutput = Pipe()
         try process.run()
         process.waitUntilExit()
@@ -67,9 +68,9 @@ import Testing
         let bytes = try Data(contentsOf: file)
         let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
-        let (status, message) = try SchemaTests.validate(header, against: "eval-set.schema.json")
+        let (status, message) = try validateJSON(header, against: "eval-set.schema.json")
         #expect(status == 0, "\(message)")
-        #expect(try SchemaTests.validate(header.replacingOccurrences(of: "\"I64\"", with: "\"I32\""), against: "eval-set.schema.json").0 == 1)
+        #expect(try validateJSON(header.replacingOccurrences(of: "\"I64\"", with: "\"I32\""), against: "eval-set.schema.json").0 == 1)
         let arch = try Self.architectureFile()
         defer { try? FileManager.default.removeItem(at: arch) }
         let model = Self.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path

@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// `lgreg plan`, `lgreg materialize` and `lgreg report savings REF`, run as a user runs them against a store in
@@ -34,7 +35,7 @@ import Testing
         #expect(text.out.contains("0 0 0|1 1 1|2 2|3 3|4 4"))
         let json = try lgreg(["plan", "aux", "--depths", "6-15", "--json"])
         #expect(json.status == 0, "\(json.err)")
-        #expect(try SchemaTests.validate(json.out, against: "plan.schema.json").0 == 0)
+        #expect(try validateJSON(json.out, against: "plan.schema.json").0 == 0)
         let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as! [String: Any]
         let rows = object["rows"] as! [[String: Any]]
         #expect(rows.count == 10)
@@ -50,7 +51,7 @@ import Testing
         let before = try blobCount()
         let result = try lgreg(["materialize", "aux", "--depth", "14", "--json"])
         #expect(result.status == 0, "\(result.err)")
-        #expect(try SchemaTests.validate(result.out, against: "materialize.schema.json").0 == 0)
+        #expect(try validateJSON(result.out, against: "materialize.schema.json").0 == 0)
         let object = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
         #expect(object["tag"] as? String == "aux-d14:0.1.0-cyclic-front-mid-last")
         #expect(try blobCount() == before + 2, "only the Des-Net's config and manifest blobs are new")
@@ -69,7 +70,7 @@ import Testing
                                 "--pooling", "avg", "--output", out])
         #expect(result.status == 0, "\(result.err)")
         let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
-        let (status, message) = try SchemaTests.validate(config, against: "timm-config.schema.json")
+        let (status, message) = try validateJSON(config, against: "timm-config.schema.json")
         #expect(status == 0, "\(message)")
         let object = try JSONSerialization.jsonObject(with: Data(config.utf8)) as! [String: Any]
         #expect(object["num_classes"] as? Int == 4)
@@ -113,7 +114,7 @@ import Testing
     @Test func savingsReportOfAStoredLearngene() throws {
         let stored = try lgreg(["report", "savings", "aux", "--depths", "6-15", "--json"])
         #expect(stored.status == 0, "\(stored.err)")
-        #expect(try SchemaTests.validate(stored.out, against: "savings-report.schema.json").0 == 0)
+        #expect(try validateJSON(stored.out, against: "savings-report.schema.json").0 == 0)
         let preset = try runLgreg(["report", "savings", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json"])
         var a = try JSONSerialization.jsonObject(with: Data(stored.out.utf8)) as! [String: Any]
         var b = try JSONSerialization.jsonObject(with: Data(preset.out.utf8)) as! [String: Any]

@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// `lgreg train` and `lgreg finetune` end to end on a few Fashion-MNIST images: archives, metrics lines and
@@ -28,11 +29,8 @@ import Testing
     }
 
     func validate(_ schema: String, json: String) throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-doc-\(UUID().uuidString).json")
-        try json.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let result = try shell("python3 scripts/validate-schema.py Schemas/\(schema).schema.json '\(file.path)'")
-        #expect(result.status == 0, "\(schema): \(result.out)")
+        let result = try validateJSON(json, against: "\(schema).schema.json")
+        #expect(result.status == 0, "\(schema): \(result.message)")
     }
 
     let common = ["--arch", "fmnist-tiny", "--epochs", "2", "--batch", "32", "--train-limit", "64", "--eval-limit", "64", "--seed", "5", "--json"]

@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import Testing
 
 /// `lgreg eval REF` and `lgreg verify` on a stored learngene whose declared accuracy is timm's own figure.
@@ -15,7 +16,7 @@ import Testing
             evalSet = dir.appendingPathComponent("fmnist-1000.safetensors").path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", SchemaTests.root.appendingPathComponent("Examples/make_eval_set.py").path, evalSet, "1000"]
+            process.arguments = ["python3", repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, evalSet, "1000"]
             process.standardOutput = Pipe()
             try process.run()
             process.waitUntilExit()
@@ -52,7 +53,7 @@ import Testing
             ["depth": 2, "strategy": "imwlm", "tunedEpochs": 5, "evalSet": setup.evalSet, "top1": 0.5]])
         let good = try runLgreg(["verify", "good:1", "--store", setup.store, "--json"])
         #expect(good.status == 0, "\(good.out)\(good.err)")
-        let (valid, message) = try SchemaTests.validate(good.out, against: "verify-report.schema.json")
+        let (valid, message) = try validateJSON(good.out, against: "verify-report.schema.json")
         #expect(valid == 0, "\(message)")
         let report = try JSONSerialization.jsonObject(with: Data(good.out.utf8)) as! [String: Any]
         let checks = ((report["learngenes"] as! [[String: Any]])[0]["checks"] as! [[String: Any]])

@@ -1,4 +1,5 @@
 import Foundation
+import LgregTestSupport
 import LgregArchitecture
 import SafeTensors
 import Testing
@@ -7,7 +8,6 @@ import Testing
 /// The timm export against timm's own state_dict naming (a fixture written by timm, see Python/) and the
 /// config against its schema (checked by Python's jsonschema).
 @Suite struct ExportTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     struct Fixture: Decodable {
         struct Config: Decodable {
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test(arguments: [Pooling.avgNormFirst, .avg]) func exportMatchesTimmStateDict(pooling: Pooling) throws {
-        let data = try Data(contentsOf: Self.root.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
+        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: data)
         let config = try #require(fixture.configs.first { $0.model_args.fc_norm == (pooling == .avg) })
         let expected: [(String, [Int])] = config.state_dict.map { entry in
@@ -68,7 +68,7 @@ import Testing
         #expect(written.lgreg.lineage.layerMap == [0, 1, 2])
         #expect(written.lgreg.parameters == MemorySource.tiny.parameterCount(depth: 3))
         let json = try String(contentsOf: directory.appendingPathComponent("config.json"), encoding: .utf8)
-        let (status, message) = try Self.validate(json, against: "timm-config.schema.json")
+        let (status, message) = try validateJSON(json, against: "timm-config.schema.json")
         #expect(status == 0, "\(message)")
     }
 
@@ -95,7 +95,7 @@ import Testing
             try TimmExport.write(net, to: directory, tool: "lgreg test")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Self.root.appendingPathComponent("Examples/pytorch/load_in_timm.py").path, directory.path]
+            process.arguments = ["python3", repositoryRoot.appendingPathComponent("Examples/pytorch/load_in_timm.py").path, directory.path]
             let out = Pipe()
             process.standardOutput = out
             try process.run()
@@ -134,19 +134,4 @@ import Testing
         }
     }
 
-    static func validate(_ document: String, against schema: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/validate-schema.py").path,
-                             root.appendingPathComponent("Schemas/\(schema)").path, "-"]
-        let input = Pipe(), err = Pipe()
-        process.standardInput = input
-        process.standardError = err
-        try process.run()
-        input.fileHandleForWriting.write(Data(document.utf8))
-        try input.fileHandleForWriting.close()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, message)
-    }
 }
