@@ -17,7 +17,7 @@ let package = Package(
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
             "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
         ]),
     ],
     dependencies: [
@@ -45,7 +45,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
-        .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
+        .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
         .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "LgregArchive", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
@@ -55,10 +55,15 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
+        // The application layer: what a command does, as library calls (open a learngene, materialize with
+        // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
+        .target(name: "LgregZoo", dependencies: [
+            "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime",
+        ]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
             "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
@@ -66,7 +71,7 @@ let package = Package(
         .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive"],
                           path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
-        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
+        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore", "LgregZoo"], path: "Benchmarks/MaterializeBenchmark"),
         // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
         .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive"],
                           path: "Benchmarks/lgreg-bench-train"),
@@ -79,8 +84,9 @@ let package = Package(
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors", "LgregTestSupport"],
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
