@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregArchive
+import LgregCore
 import LgregResolver
 import LgregRuntime
 import LgregStore

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import LgregStore
 
 /// A Des-Net recorded in the store without copying a layer: an OCI manifest whose config blob is the Des-Net's
