@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import LgregArchitecture
+import LgregCore
 import SafeTensors
 #if canImport(Glibc)
 import Glibc
@@ -150,7 +150,7 @@ public enum LearngeneArchive {
     /// Streams the current entry to a file or memory while hashing it, then checks digest and safetensors.
     private static func extract(_ tar: TarReader, record: LearngeneManifest.FileRecord, slot: Int, directory: URL?,
                                 syncs: BackgroundSync?, path: String) throws -> ExtractedFile {
-        var hasher = SHA256()
+        var hasher = Digest.Hasher()
         var url: URL?
         let tensors: SafeTensorsFile
         let label = "\(path): entry '\(record.file)'"
@@ -171,10 +171,10 @@ public enum LearngeneArchive {
         } else {
             var data = Data(capacity: record.size)
             try tar.readData { chunk in
-                hasher.update(bufferPointer: chunk)
+                hasher.update(chunk)
                 data.append(contentsOf: chunk)
             }
-            actual = Digest(hasher.finalize())
+            actual = hasher.finalize()
             guard actual == record.digest else {
                 throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
             }
@@ -288,54 +288,23 @@ public enum LearngeneArchive {
     }
 }
 
-/// A file written by appending chunks, fsynced and closed by `finish()`; created exclusively (never
-/// overwrites), removed if dropped unfinished.
-public final class DurableFileWriter {
-    /// Where the bytes go.
-    public let url: URL
-    private var fd: Int32
-    private var done = false
-
-    /// Creates `url`, which must not exist.
-    public init(url: URL) throws {
-        self.url = url
-        fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ArchiveError.io(path: url.path, reason: "cannot create: \(String(cString: strerror(errno)))") }
-    }
-
-    deinit {
-        if !done {
-            close(fd)
-            unlink(url.path)
-        }
-    }
-
-    /// Appends `chunk`.
-    public func write(_ chunk: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < chunk.count {
-            let n = Glibc.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw ArchiveError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-    }
-
-    /// fsyncs and closes the file; with `sync` false only closes it, and the caller must `BackgroundSync` it
-    /// before relying on it.
-    public func finish(sync: Bool = true) throws {
-        if sync, fsync(fd) != 0 { throw ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
-        close(fd)
-        done = true
-    }
-}
-
 /// fsyncs finished files on background threads while the caller goes on; `wait()` returns once all are on
 /// disk. Several fsyncs in flight at once share the filesystem's journal commits.
-public final class BackgroundSync: @unchecked Sendable {
+///
+/// The scheduled work holds only the group and the failure box, never the `BackgroundSync` itself, so its
+/// `deinit` (which waits for the group) always runs on the owner's thread, never inside a block it waits for.
+public final class BackgroundSync: Sendable {
     private let group = DispatchGroup()
-    private let lock = NSLock()
-    private var failure: ArchiveError?
+    private let failure = FailureBox()
+
+    /// The first failure, shared with the scheduled work.
+    private final class FailureBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: FileSystemError?
+
+        func record(_ error: FileSystemError) { lock.withLock { if first == nil { first = error } } }
+        var value: FileSystemError? { lock.withLock { first } }
+    }
 
     public init() {}
 
@@ -343,12 +312,10 @@ public final class BackgroundSync: @unchecked Sendable {
 
     /// Starts fsyncing the file at `url`.
     public func schedule(_ url: URL) {
+        let failure = self.failure
         DispatchQueue.global().async(group: group) {
             let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 || fsync(fd) != 0 {
-                let error = ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))")
-                self.lock.withLock { if self.failure == nil { self.failure = error } }
-            }
+            if fd < 0 || fsync(fd) != 0 { failure.record(FileSystemError(path: url.path, operation: "fsync")) }
             if fd >= 0 { close(fd) }
         }
     }
@@ -357,6 +324,6 @@ public final class BackgroundSync: @unchecked Sendable {
     /// - Throws: the first failure.
     public func wait() throws {
         group.wait()
-        if let failure = lock.withLock({ failure }) { throw failure }
+        if let first = failure.value { throw first }
     }
 }

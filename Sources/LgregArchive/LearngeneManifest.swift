@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregCore
 import SafeTensors
 
 /// The `manifest.json` of a `.lgz` archive (`Schemas/learngene-manifest.schema.json`), and the config blob

@@ -1,6 +1,6 @@
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// Where a materialized Des-Net came from: enough to rebuild it from the same learngene.
@@ -30,7 +30,7 @@ public struct DesNetTensor: Sendable {
         case copy(SafeTensorsFile, tensor: String)
         /// TLEG's θ_A + factor·θ_B, element by element, from the same tensor of two files.
         case interpolated(a: SafeTensorsFile, b: SafeTensorsFile, tensor: String, factor: Float)
-        /// Fresh values per the spec's initializer (`RandomLearngene.values`, timm's defaults), drawn from
+        /// Fresh values per the spec's initializer (`TensorSpec.initialValues(using:)`, timm's defaults), drawn from
         /// `SplitMix64(seed:)`.
         case fresh(TensorSpec, seed: UInt64)
     }
@@ -69,7 +69,7 @@ public struct DesNetTensor: Sendable {
             return zip(thetaA, thetaB).map { $0 + factor * $1 }
         case let .fresh(spec, seed):
             var generator = SplitMix64(seed: seed)
-            return RandomLearngene.values(spec, &generator)
+            return spec.initialValues(using: &generator)
         }
     }
 }

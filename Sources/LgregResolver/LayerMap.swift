@@ -1,5 +1,5 @@
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 
 /// The order in which a learngene's stages receive the copies left over when the depth is not a multiple
 /// of the stage count: a permutation of 0..<M.
@@ -210,19 +210,4 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     /// `0,0,0,1,1,1,2,2,3,3,4,4`.
     public var description: String { sources.map(String.init).joined(separator: ",") }
-}
-
-extension SplitMix64 {
-    /// A uniform integer in 0..<n by rejection: draws below 2⁶⁴ mod n are redrawn, then the draw is taken
-    /// mod n. Fixed here (rather than `Int.random(in:using:)`, whose algorithm the standard library does not
-    /// promise) so a seed gives the same random-assigned map on every platform and Swift version.
-    mutating func uniform(below n: Int) -> Int {
-        precondition(n > 0, "uniform(below:) needs a positive bound")
-        let bound = UInt64(n)
-        let threshold = (0 &- bound) % bound
-        while true {
-            let x = next()
-            if x >= threshold { return Int(x % bound) }
-        }
-    }
 }

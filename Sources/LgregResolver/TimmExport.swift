@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`):
@@ -155,23 +155,6 @@ public enum TimmExport {
             written += net.tensors[index].byteCount
             progress(written, total)
         }
-        try writeAtomically(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
-    }
-
-    /// Writes `data` through a temporary file, fsynced and renamed into place.
-    private static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            let writer = try DurableFileWriter(url: temporary)
-            try data.withUnsafeBytes { try writer.write($0) }
-            try writer.finish()
-        } catch {
-            throw ResolverError.io(path: url.path, reason: "cannot write: \(error)")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw ResolverError.io(path: url.path, reason: "cannot rename into place: \(reason)")
-        }
+        try AtomicFileWriter.write(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
     }
 }

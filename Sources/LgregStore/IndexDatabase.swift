@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LgregArchive
+import LgregCore
 
 /// The store's SQLite index (GRDB `DatabasePool`, WAL): a cache of facts derived from the layout.
 ///

@@ -1,4 +1,4 @@
-import LgregArchive
+import LgregCore
 
 /// Everything that can go wrong in a store, one case per failure.
 public enum StoreError: Error, Equatable, CustomStringConvertible {

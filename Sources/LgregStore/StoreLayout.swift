@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,16 +88,8 @@ public struct StoreLayout: Sendable {
 
     /// Writes `data` to `url` through a fsynced temp file renamed into place, then fsyncs the folder.
     func writeFileAtomically(_ data: Data, to url: URL) throws {
-        let temp = (FileManager.default.fileExists(atPath: tmpDirectory.path) ? tmpDirectory : url.deletingLastPathComponent())
-            .appendingPathComponent(".\(url.lastPathComponent)-\(getpid())-\(UUID().uuidString)")
-        let writer = try wrap { try DurableFileWriter(url: temp) }
-        try wrap { try data.withUnsafeBytes { try writer.write($0) }; try writer.finish() }
-        guard rename(temp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temp.path)
-            throw StoreError.io(path: url.path, reason: "cannot rename into place: \(reason)")
-        }
-        Self.syncDirectory(url.deletingLastPathComponent())
+        let staging = FileManager.default.fileExists(atPath: tmpDirectory.path) ? tmpDirectory : nil
+        try wrap { try AtomicFileWriter.write(data, to: url, temporaryDirectory: staging) }
     }
 
     /// Writes bytes as a blob: hashed, fsynced, renamed to `blobs/sha256/<hex>`. Returns its descriptor.
@@ -132,8 +125,8 @@ public struct StoreLayout: Sendable {
 
     /// Streams the blob's bytes through SHA-256.
     func hashBlob(_ digest: Digest) throws -> (digest: Digest, size: Int) {
-        do { return try Digest.ofFile(blob(digest)) } catch let error as ArchiveError {
-            throw StoreError.io(path: blob(digest).path, reason: error.description)
+        do { return try Digest.ofFile(blob(digest)) } catch let error as FileSystemError {
+            throw StoreError.io(path: blob(digest).path, reason: error.reason)
         }
     }
 
@@ -148,12 +141,13 @@ public struct StoreLayout: Sendable {
 
     /// fsyncs a folder so a rename in it survives a power cut.
     static func syncDirectory(_ url: URL) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        try? AtomicFileWriter.syncDirectory(url)
     }
 
     private func wrap<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ArchiveError {
+        do { return try body() } catch let error as FileSystemError {
+            throw StoreError.io(path: error.path, reason: error.reason)
+        } catch let error as ArchiveError {
             if case let .io(path, reason) = error { throw StoreError.io(path: path, reason: reason) }
             throw StoreError.io(path: root.path, reason: error.description)
         }

@@ -1,5 +1,5 @@
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 
 /// A ViT whose L virtual layers draw their weights from M stored layers (plain, SWS or TLEG), with a forward

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import LgregResolver
 import LgregRuntime
 import LgregStore

@@ -1,5 +1,4 @@
 import Foundation
-import LgregArchive
 import Testing
 @testable import LgregTraining
 
