@@ -123,7 +123,7 @@ struct EvalCommand: ParsableCommand {
                 }
             }
         }
-        print(EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")
+        print(try EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")
     }
 
     private func modelFromFile(_ model: String) throws -> ViTModel {
@@ -142,38 +142,4 @@ struct EvalCommand: ParsableCommand {
         return network
     }
 
-}
-
-extension EvalRow {
-    /// The rows as a table, or for JSON as an `eval-report.schema.json` document (version 1).
-    static func render(_ rows: [EvalRow], model: String, data: String, format: ReportTable.Format) -> String {
-        let table = ReportTable(
-            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("images", "Images"),
-                      .init("correct", "Correct"), .init("top1", "Top-1 %"), .init("meanLoss", "Loss"),
-                      .init("imagesPerSecond", "Images/s")],
-            rows: rows.map { row in
-                [.int(row.depth, shown: String(row.depth)), .text(row.layerMap.map(String.init).joined(separator: ",")),
-                 .int(row.result.images, shown: String(row.result.images)),
-                 .int(row.result.correct, shown: String(row.result.correct)),
-                 .double(row.result.top1, shown: String(format: "%.2f", row.result.top1)),
-                 .double(row.result.meanLoss, shown: String(format: "%.4f", row.result.meanLoss)),
-                 .double(row.result.imagesPerSecond, shown: String(format: "%.0f", row.result.imagesPerSecond))]
-            },
-            footer: ["model: \(model)", "data: \(data)"])
-        guard format == .json else { return table.rendered(format) }
-        let document: [String: Any] = ["schemaVersion": 1, "model": model, "data": data, "rows": table.jsonObjects()]
-        let bytes = try! JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: bytes, as: UTF8.self) + "\n"
-    }
-}
-
-/// Progress on standard error, only when it is a terminal (quiet in pipes and CI logs).
-enum TerminalProgress {
-    /// A callback that redraws "label: done/total" on stderr, or nil when stderr is not a TTY.
-    @Sendable static func reporter(_ label: String) -> ((Int, Int) -> Void)? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
-        return { done, total in
-            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)\(done == total ? "\n" : "")".utf8))
-        }
-    }
 }

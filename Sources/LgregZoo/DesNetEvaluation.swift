@@ -2,54 +2,6 @@ import LgregArchitecture
 import LgregResolver
 import LgregRuntime
 
-/// One evaluated Des-Net: its depth, the learngene layer each block runs, and the figures.
-public struct EvalRow: Sendable {
-    public var depth: Int
-    /// For each block, the learngene layer it runs (empty for a model file run block by block).
-    public var layerMap: [Int]
-    public var result: EvaluationResult
-
-    public init(depth: Int, layerMap: [Int], result: EvaluationResult) {
-        self.depth = depth
-        self.layerMap = layerMap
-        self.result = result
-    }
-}
-
-/// How to expand a learngene into Des-Nets: the strategy and what goes with it.
-public struct DesNetRecipe: Sendable {
-    public var strategy: Strategy
-    /// Seed of random-assigned maps and of every fresh tensor.
-    public var seed: UInt64
-    /// Whether a depth below the learngene's layer count may leave whole stages out.
-    public var allowDropStages: Bool
-    /// Pooling order, replacing the learngene's.
-    public var pooling: Pooling?
-
-    public init(strategy: Strategy, seed: UInt64 = 0, allowDropStages: Bool = false, pooling: Pooling? = nil) {
-        self.strategy = strategy
-        self.seed = seed
-        self.allowDropStages = allowDropStages
-        self.pooling = pooling
-    }
-}
-
-/// Evaluation settings shared by `eval` and `verify`.
-public struct EvaluationSettings: Sendable {
-    /// Images per forward pass.
-    public var batchSize: Int
-    /// Evaluate only the first N images.
-    public var limit: Int?
-    /// A progress callback for a labelled run (nil: quiet).
-    public var progress: @Sendable (String) -> ((Int, Int) -> Void)?
-
-    public init(batchSize: Int = 64, limit: Int? = nil, progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
-        self.batchSize = batchSize
-        self.limit = limit
-        self.progress = progress
-    }
-}
-
 /// Runs Des-Nets planned from a learngene on the BLAS runtime: untuned accuracy per depth.
 public enum DesNetEvaluation {
     /// Expands `source` to each depth with `recipe` (head kept: the learngene's own task) and evaluates it on
