@@ -32,8 +32,7 @@ struct MaterializeCommand: ParsableCommand {
     var output: String?
     @Option(help: "Tag of the recorded Des-Net (default: <learngene>-d<depth>:<version>-<strategy>[-<order>]…).")
     var tag: String?
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func validate() throws {
         if learngene.isArchive, output == nil { throw ValidationError("A learngene archive is not in the store: pass --output DIR to export the Des-Net.") }
@@ -67,7 +66,7 @@ struct MaterializeCommand: ParsableCommand {
             }
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             let net = made.net
-            if json {
+            if format.json {
                 return try printJSON(Result(depth: net.depth, parameters: net.parameterCount, bytes: net.byteCount, lineage: net.lineage,
                                             desNetDigest: made.recorded?.digest.description, tag: made.recorded?.tag, output: output))
             }

@@ -22,8 +22,7 @@ struct UseCommand: ParsableCommand {
     @Flag(help: "Forget the current learngene.")
     var clear = false
     @OptionGroup var store: StoreOptions
-    @Flag(help: "Print JSON (Schemas/use.schema.json).")
-    var json = false
+    @OptionGroup var output: JSONOption
 
     func validate() throws {
         if clear, reference != nil { throw ValidationError("Give a learngene to use, or --clear, not both.") }
@@ -54,7 +53,7 @@ struct UseCommand: ParsableCommand {
                     throw ZooError.currentLearngeneGone(reference: current)
                 }
             }
-            if json { return try printJSON(report) }
+            if output.json { return try printJSON(report) }
             if let current = report.current {
                 print("current learngene: \(current) (\(report.tag ?? current) \(report.digest ?? ""))")
             } else {

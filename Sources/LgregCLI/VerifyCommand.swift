@@ -37,8 +37,7 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Flag(help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: JSONOption
 
     func validate() throws {
         if reference != nil, all { throw ValidationError("Give a learngene reference or --all, not both.") }
@@ -55,7 +54,7 @@ struct VerifyCommand: ParsableCommand {
             report = try Verifier(store: try store.open(), settings: settings).verify(reference.map { [$0] } ?? [])
         }
         guard let report else { return }
-        if json {
+        if output.json {
             try printJSON(report)
         } else {
             for verdict in report.learngenes {
