@@ -52,18 +52,25 @@ public struct TarEntryHeader: Sendable {
 /// ```
 public final class TarReader {
     private let archive: OpaquePointer
+    private let file: RegularFile
     private let path: String
 
-    /// Opens `path`; the compression is detected from the bytes.
-    /// - Throws: `ArchiveError.unreadable` when the file cannot be opened.
-    public init(path: String) throws {
-        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: path, reason: "libarchive could not allocate a reader") }
+    /// Opens `path`, which must be a regular file (a FIFO, device or folder is refused before anything
+    /// blocks on it); the compression is detected from the bytes. `label` names the archive in errors.
+    /// - Throws: `FileSystemError` of kind `.notARegularFile`; `ArchiveError.unreadable` when the file cannot
+    ///   be opened or decoded.
+    public init(path: String, label: String? = nil) throws {
+        let name = label ?? path
+        do { file = try RegularFile(path: path) } catch let error as FileSystemError where error.kind == .io {
+            throw ArchiveError.unreadable(path: name, reason: error.reason)
+        }
+        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: name, reason: "libarchive could not allocate a reader") }
         self.archive = archive
-        self.path = path
+        self.path = name
         archive_read_support_format_tar(archive)
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_gzip(archive)
-        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
+        guard archive_read_open_fd(archive, file.descriptor, 1 << 20) == ARCHIVE_OK else {
             throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
         }
     }

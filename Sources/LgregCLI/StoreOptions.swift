@@ -23,11 +23,11 @@ enum StoreExit {
     static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input; 65 bad archive data; 74 I/O error."
 
     /// Runs `body`, printing an lgreg error on stderr and exiting with its code: 64 for bad input (an unknown
-    /// reference, an invalid preset or schedule), 65 for bad archive or tensor data, 74 for a file that cannot be
-    /// read or written, 1 for damage and conflicts.
+    /// reference, an invalid preset or schedule, a FIFO or device where a file belongs), 65 for bad archive or
+    /// tensor data, 74 for a file that cannot be read or written, 1 for damage and conflicts.
     static func run(_ body: () throws -> Void) throws {
         do { try body() } catch let error as FileSystemError {
-            fail(error.description, 74)
+            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
         } catch let error as ArchiveError {
             fail(error.description, 65)
         } catch let error as SafeTensorsError {

@@ -112,7 +112,8 @@ public final class AtomicFileWriter {
         }
         let type = status.st_mode & S_IFMT
         guard type == S_IFREG else {
-            throw FileSystemError(path: url.path, reason: "is \(fileTypeName(type)), not a regular file; refusing to replace it")
+            throw FileSystemError(path: url.path, reason: "is \(RegularFile.typeName(type)), not a regular file; refusing to replace it",
+                                  kind: .notARegularFile)
         }
     }
 
@@ -123,20 +124,6 @@ public final class AtomicFileWriter {
         guard fd >= 0 else { throw FileSystemError(path: url.path, operation: "open the folder to fsync it") }
         defer { close(fd) }
         if fsync(fd) != 0, errno != EINVAL { throw FileSystemError(path: url.path, operation: "fsync the folder") }
-    }
-
-    /// `a character device`, `a folder`, … for the `S_IFMT` bits of a mode.
-    public static func fileTypeName(_ type: mode_t) -> String {
-        switch type {
-        case S_IFREG: return "a regular file"
-        case S_IFDIR: return "a folder"
-        case S_IFLNK: return "a symbolic link"
-        case S_IFCHR: return "a character device"
-        case S_IFBLK: return "a block device"
-        case S_IFIFO: return "a FIFO"
-        case S_IFSOCK: return "a socket"
-        default: return "a special file"
-        }
     }
 }
 

@@ -2,20 +2,32 @@
 import Glibc
 #endif
 
-/// A file could not be opened, read, written, synced or renamed, or is not what lgreg may replace: an I/O
-/// failure (exit 74), not bad data. The message names the file and the reason.
+/// A file could not be opened, read, written, synced or renamed (an I/O failure, exit 74), or is not a
+/// regular file where lgreg reads or replaces one (a FIFO, device, folder: bad input, exit 64). The message
+/// names the file and the reason.
 public struct FileSystemError: Error, Equatable, CustomStringConvertible {
+    /// Whether the file system failed or the path names the wrong kind of file.
+    public enum Kind: Sendable {
+        /// A call failed (no space, no permission, no such file, a read error).
+        case io
+        /// The path exists but is a FIFO, device, socket, folder or symbolic link, not a regular file.
+        case notARegularFile
+    }
+
     /// The file or folder.
     public var path: String
     /// What went wrong (`cannot write: No space left on device`).
     public var reason: String
     /// The `errno` of the failed call, when one failed.
     public var code: Int32?
+    /// Which of the two it is.
+    public var kind: Kind
 
-    public init(path: String, reason: String, code: Int32? = nil) {
+    public init(path: String, reason: String, code: Int32? = nil, kind: Kind = .io) {
         self.path = path
         self.reason = reason
         self.code = code
+        self.kind = kind
     }
 
     /// `cannot <operation>: <strerror(errno)>`, from the `errno` a failed call just left.

@@ -2,7 +2,7 @@ import LgregArchitecture
 
 /// Everything the resolver refuses, one case per failure, each carrying the values that explain it.
 public enum ResolverError: Error, Equatable, CustomStringConvertible {
-    /// A depth below 1.
+    /// A depth below 1 or above `ArchitectureLimits.maxDepth`.
     case invalidDepth(Int)
     /// A depth below the learngene's layer count would drop whole stages; built only with `allowDropStages`.
     case depthDropsStages(depth: Int, stages: Int)
@@ -41,7 +41,7 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidDepth(depth):
-            return "depth \(depth): a Des-Net needs at least 1 layer"
+            return "depth \(depth): a Des-Net has between 1 and \(ArchitectureLimits.maxDepth) layers"
         case let .depthDropsStages(depth, stages):
             return "depth \(depth) is below the learngene's \(stages) layers: \(stages - depth) stage(s) would be dropped and "
                 + "the Des-Net would lose what those stages learned; pass --allow-drop-stages to build it anyway"

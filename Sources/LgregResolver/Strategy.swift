@@ -110,7 +110,7 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `ResolverError` when the source has the wrong kind or too few layers, the depth drops
     ///   stages without `allowDropStages`, or an explicit map or order is invalid.
     public func blocks(source: any LearngeneSource, depth: Int, seed: UInt64, allowDropStages: Bool) throws -> [BlockInit] {
-        guard depth >= 1 else { throw ResolverError.invalidDepth(depth) }
+        try LayerMap.checkDepth(depth)
         let m = source.layerCount
         func require(_ kinds: [LearngeneKind]) throws {
             guard kinds.contains(source.kind) else { throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind) }

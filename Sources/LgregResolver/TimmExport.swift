@@ -114,7 +114,7 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         guard version == currentVersion else {
             throw ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is \(version); this lgreg reads version \(currentVersion) only")
         }
-        do { return try JSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
+        do { return try StrictJSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
             throw ResolverError.invalidFile(path: url.path, field: Self.field(of: error), reason: "\(error)")
         }
     }

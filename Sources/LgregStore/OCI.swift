@@ -129,7 +129,7 @@ enum OCIJSON {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
-        do { return try JSONDecoder().decode(type, from: data) } catch {
+        do { return try StrictJSONDecoder().decode(type, from: data) } catch {
             throw StoreError.corruptLayout(file: file, reason: "does not decode as \(type): \(error)")
         }
     }
