@@ -2,8 +2,10 @@
 // lgreg: a registry and model zoo for SWS learngenes. One target per concern; see README.md.
 import PackageDescription
 
-// The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for the
-// tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015).
+// lgreg builds and runs on Linux, x86-64 with AVX2 + FMA or aarch64 (it calls Glibc directly; no other platform is
+// declared). The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for
+// the tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015); the
+// `lgreg` command refuses an x86-64 CPU without them at start-up (CPUSupport, exit code 69).
 #if arch(x86_64)
 let runtimeFlags = ["-O", "-target-cpu", "haswell"]
 #else
@@ -12,7 +14,6 @@ let runtimeFlags = ["-O"]
 
 let package = Package(
     name: "lgreg",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
@@ -29,9 +30,12 @@ let package = Package(
         // C libraries, each through a module map and a shim header.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // CPUID and XGETBV for the start-up check that the CPU has what the runtime is compiled for (header only).
+        .systemLibrary(name: "CCPUID"),
 
-        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
-        .target(name: "LgregArchitecture"),
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting; the CPU check. Built
+        // for the baseline CPU (no -target-cpu), so that the check runs anywhere.
+        .target(name: "LgregArchitecture", dependencies: ["CCPUID"]),
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors"),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
