@@ -54,7 +54,7 @@ struct MaterializeCommand: ParsableCommand {
 
     func run() throws {
         try runResolver {
-            let (source, stored, store) = try learngene.source()
+            let (source, stored, store) = try learngene.source(.write)
             let net = try Materializer.plan(source, depth: depth ?? strategy.explicitDepth!, strategy: try strategy.resolve(), head: head,
                                             classes: classes, pooling: pooling, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
             let tool = "lgreg \(Lgreg.version)"

@@ -28,10 +28,11 @@ struct LearngeneArgument: ParsableArguments {
     /// the working directory does not shadow it).
     var isArchive: Bool { reference.hasSuffix(".lgz") || reference.contains("/") }
 
-    /// The learngene as a resolver source, read from the archive or the store.
-    func source() throws -> (source: ManifestSource, stored: StoredLearngene?, store: LearngeneStore?) {
+    /// The learngene as a resolver source, read from the archive or the store (opened as `mode` says: `.write`
+    /// for a command that records what it derives).
+    func source(_ mode: LearngeneStore.OpenMode = .read) throws -> (source: ManifestSource, stored: StoredLearngene?, store: LearngeneStore?) {
         if isArchive { return (ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: reference))), nil, nil) }
-        let opened = try store.open()
+        let opened = try store.open(mode)
         let found = try opened.resolve(reference)
         return (ManifestSource(found), found, opened)
     }

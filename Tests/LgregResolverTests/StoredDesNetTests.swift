@@ -15,7 +15,7 @@ import Testing
         let archive = folder.appendingPathComponent("aux.lgz")
         try RandomLearngene.write(name: "aux", version: "1", kind: .sws, architecture: MemorySource.tiny,
                                   schedule: try StageSchedule([3, 3, 4, 3, 3]), seed: 1, toolVersion: "test", to: archive)
-        let store = try LearngeneStore(root: folder.appendingPathComponent("store"))
+        let store = try LearngeneStore(root: folder.appendingPathComponent("store"), mode: .create)
         _ = try store.publish(archive: archive)
         let learngene = try store.resolve("aux:1")
 
