@@ -133,20 +133,18 @@ extension LearngeneStore {
         }
         let found = storedManifests()
         var index: ImageIndex?
-        do { index = try readIndex().0 } catch let error as StoreError {
-            guard case .corruptIndex = error, rebuildIndex else { throw error }
-            report.restoredTags = try writeIndex(from: found)
-            index = try readIndex().0
-        } catch {
-            throw error
-        }
-        if let index {
-            for descriptor in index.manifests {
-                report.manifestsChecked += 1
-                if let problem = problem(with: descriptor) { report.problems.append(problem) }
+        do { index = try readIndex().0 } catch let StoreError.corruptIndex(file, reason) {
+            if rebuildIndex {
+                report.restoredTags = try writeIndex(from: found)
+                index = try readIndex().0
+            } else {
+                report.problems.append(.init(subject: file, reason: "\(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/",
+                                             quarantinedTo: nil))
             }
-        } else {
-            report.problems.append(.init(subject: layout.indexJSON.path, reason: "cannot be read; `lgreg fsck --rebuild-index` rebuilds it", quarantinedTo: nil))
+        }
+        for descriptor in index?.manifests ?? [] {
+            report.manifestsChecked += 1
+            if let problem = problem(with: descriptor) { report.problems.append(problem) }
         }
         let tagged = Set(index?.manifests.map(\.digest) ?? [])
         report.dangling = found.filter { !tagged.contains($0.digest) }.map {
