@@ -218,7 +218,7 @@ extension LearngeneStore {
             guard rename(layout.indexJSON.path, aside.path) == 0 else { throw StoreError.io(path: layout.indexJSON.path, doing: "cannot set aside", errno: errno) }
         }
         let tags = chosen.keys.sorted()
-        try layout.writeFileAtomically(try OCIJSON.encode(ImageIndex(manifests: tags.map { chosen[$0]!.descriptor })), to: layout.indexJSON)
+        try layout.writeFileAtomically(try OCIJSON.encode(ImageIndex(manifests: tags.compactMap { chosen[$0]?.descriptor })), to: layout.indexJSON)
         return tags
     }
 

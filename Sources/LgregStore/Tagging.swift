@@ -1,14 +1,19 @@
 import Foundation
 import LgregArchive
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension LearngeneStore {
-    /// Tags the manifest `source` resolves to as `reference` (`name:version`).
+    /// Tags the manifest `source` resolves to as `reference` (`name:version`). A full digest (`sha256:<hex>`)
+    /// may name an untagged manifest too, which is how a dangling learngene is tagged again.
     @discardableResult
     public func tag(_ source: String, as reference: String) throws -> Digest {
         try Self.checkTag(reference)
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
-        let digest = try resolveDigest(source)
+        let stored = Digest(source).flatMap { access(layout.blob($0).path, F_OK) == 0 ? $0 : nil }
+        let digest = try stored ?? resolveDigest(source)
         let image = try imageManifest(digest)
         let size = try layout.readBlob(digest).count
         _ = try tagManifest(Descriptor(mediaType: OCIMediaType.imageManifest, digest: digest, size: size), artifactType: image.artifactType ?? "",
