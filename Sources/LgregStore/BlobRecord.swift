@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A blob a tagged manifest reaches (`blobs`).
-struct BlobRecord: Codable, FetchableRecord, PersistableRecord {
+struct BlobRecord: IndexRecord {
     static let databaseTableName = "blobs"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var digest: Digest
     var size: Int

@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A layer blob a manifest lists, in order (`manifest_layers`).
-struct ManifestLayerRecord: Codable, FetchableRecord, PersistableRecord {
+struct ManifestLayerRecord: IndexRecord {
     static let databaseTableName = "manifest_layers"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var manifestDigest: Digest
     var position: Int

@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A tagged manifest (`manifests`), damaged or not.
-struct ManifestRecord: Codable, FetchableRecord, PersistableRecord {
+struct ManifestRecord: IndexRecord {
     static let databaseTableName = "manifests"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var digest: Digest
     var artifactType: String

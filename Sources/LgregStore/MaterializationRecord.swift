@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A Des-Net materialized from a learngene (`materializations`).
-struct MaterializationRecord: Codable, FetchableRecord, PersistableRecord {
+struct MaterializationRecord: IndexRecord {
     static let databaseTableName = "materializations"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var desNetDigest: Digest
     var learngeneDigest: Digest

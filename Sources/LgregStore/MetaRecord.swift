@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// Key/value facts about the index itself (`meta`).
-struct MetaRecord: Codable, FetchableRecord, PersistableRecord {
+struct MetaRecord: IndexRecord {
     static let databaseTableName = "meta"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var key: String
     var value: String

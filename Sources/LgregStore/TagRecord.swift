@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A tag (`tags`), `name:version`.
-struct TagRecord: Codable, FetchableRecord, PersistableRecord {
+struct TagRecord: IndexRecord {
     static let databaseTableName = "tags"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var ref: String
     var name: String

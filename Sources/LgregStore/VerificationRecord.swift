@@ -3,10 +3,8 @@ import GRDB
 import LgregArchive
 
 /// A verdict of fsck or verify on a blob or learngene (`verifications`).
-struct VerificationRecord: Codable, FetchableRecord, PersistableRecord {
+struct VerificationRecord: IndexRecord {
     static let databaseTableName = "verifications"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var id: Int64?
     var digest: String

@@ -6,10 +6,8 @@ import Glibc
 #endif
 
 /// A blob whose SHA-256 matched its name, with its file's identity and times then (`verified_blobs`).
-struct VerifiedBlobRecord: Codable, Equatable, FetchableRecord, PersistableRecord {
+struct VerifiedBlobRecord: Equatable, IndexRecord {
     static let databaseTableName = "verified_blobs"
-    static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     var digest: Digest
     var device: Int64

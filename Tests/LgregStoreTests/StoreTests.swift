@@ -158,6 +158,37 @@ import Testing
         }
     }
 
+    /// A derived write decides before writing: one aimed at a learngene's tag is refused and adds no blob.
+    @Test func aDerivedWriteNeverTakesALearngenesTag() throws {
+        let dir = try scratchDirectory()
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
+        let aux = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
+        let before = try treeHash(store.layout.blobsDirectory)
+        #expect(throws: StoreError.tagExists(reference: "tiny:1", existing: aux.digest)) {
+            try store.writeDerived(DerivedArtifact(reference: "tiny:1", artifactType: "application/vnd.lgreg.desnet.v1", config: Data("{}".utf8),
+                                                   configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: [aux.shared.descriptor],
+                                                   base: aux.digest))
+        }
+        #expect(try treeHash(store.layout.blobsDirectory) == before)
+        #expect(try store.resolve("tiny:1").digest == aux.digest)
+    }
+
+    /// A store opened for reading writes nothing, and refuses writes.
+    @Test func aReaderCreatesAndWritesNothing() throws {
+        let dir = try scratchDirectory()
+        let root = dir.appendingPathComponent("s")
+        #expect(throws: StoreError.noStore(root: root.path)) { try LearngeneStore(root: root, mode: .read) }
+        #expect(!FileManager.default.fileExists(atPath: root.path))
+        try LearngeneStore(root: root, mode: .create).publish(archive: try smallArchive(in: dir))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: StoreLayout(root: root).database.path + suffix) }
+        let before = try treeHash(root)
+        let reader = try LearngeneStore(root: root, mode: .read)
+        #expect(try reader.list().map(\.reference) == ["tiny:1"], "the index is built in memory")
+        _ = try reader.resolve("tiny:1").layers[0].open()
+        #expect(throws: StoreError.openedForReading(root: root.path)) { try reader.tag("tiny:1", as: "tiny:2") }
+        #expect(try treeHash(root) == before)
+    }
+
     @Test func gcSweepsOnlyUnreachableBlobsPastTheGracePeriod() throws {
         let dir = try scratchDirectory()
         let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
