@@ -2,8 +2,10 @@
 // lgreg: a registry and model zoo for SWS learngenes. One target per concern; see README.md.
 import PackageDescription
 
-// The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for the
-// tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015).
+// lgreg builds and runs on Linux, x86-64 with AVX2 + FMA or aarch64 (it calls Glibc directly; no other platform is
+// declared). The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for
+// the tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015); the
+// `lgreg` command refuses an x86-64 CPU without them at start-up (CPUSupport, exit code 69).
 #if arch(x86_64)
 let runtimeFlags = ["-O", "-target-cpu", "haswell"]
 #else
@@ -12,12 +14,11 @@ let runtimeFlags = ["-O"]
 
 let package = Package(
     name: "lgreg",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
-            "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
         ]),
     ],
     dependencies: [
@@ -29,61 +30,72 @@ let package = Package(
         // C libraries, each through a module map and a shim header.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // CPUID and XGETBV for the start-up check that the CPU has what the runtime is compiled for (header only).
+        .systemLibrary(name: "CCPUID"),
 
-        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
-        .target(name: "LgregArchitecture"),
+        // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON.
+        .target(name: "LgregCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting; the CPU check. Built
+        // for the baseline CPU (no -target-cpu), so that the check runs anywhere.
+        .target(name: "LgregArchitecture", dependencies: ["LgregCore", "CCPUID"]),
         // safetensors reader (memory-mapped, validated) and writer.
-        .target(name: "SafeTensors"),
+        .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
         .target(name: "LgregArchive", dependencies: [
-            "LgregArchitecture", "SafeTensors", "CArchive", .product(name: "Crypto", package: "swift-crypto"),
+            "LgregCore", "LgregArchitecture", "SafeTensors", "CArchive",
         ]),
         // Content-addressed OCI image-layout store with its SQLite index.
         .target(name: "LgregStore", dependencies: [
-            "LgregArchive", "LgregArchitecture", "SafeTensors",
+            "LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors",
             .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
-        .target(name: "LgregResolver", dependencies: ["LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
+        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
-        .target(name: "LgregRuntime", dependencies: ["LgregArchitecture", "SafeTensors", "LgregArchive", "CBLAS", "CArchive"],
+        .target(name: "LgregRuntime", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
+        .target(name: "LgregTraining", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
                 // Optimized even in debug builds, like the runtime: the tests train real (small) models.
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
+        // The application layer: what a command does, as library calls (open a learngene, materialize with
+        // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
+        .target(name: "LgregZoo", dependencies: [
+            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime",
+        ]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
-            "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
+            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
         // Forward-pass throughput of the runtime; Benchmarks/runtime.sh runs it beside timm.
-        .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive"],
+        .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
-        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
+        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore", "LgregZoo"], path: "Benchmarks/MaterializeBenchmark"),
         // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
-        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive"],
+        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-train"),
 
-        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"], exclude: ["Python"]),
+        .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore"]),
+        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
-        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
+        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors", "LgregTestSupport"],
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregArchive", "LgregArchitecture", "SafeTensors"]),
-        .testTarget(name: "LgregStoreTests", dependencies: ["LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
-        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
+        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
+        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
+        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Fixtures", "Python"]),
     ]
 )

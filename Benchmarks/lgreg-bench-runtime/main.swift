@@ -9,7 +9,7 @@
 // Benchmarks/runtime.sh runs it beside Benchmarks/runtime_timm.py and prints the ratio.
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 
 struct Options {
@@ -35,13 +35,13 @@ struct Options {
     }
 }
 
-/// A model of `depth` blocks initialized as timm does (`RandomLearngene.values`: trunc-normal 0.02 weights,
+/// A model of `depth` blocks initialized as timm does (`TensorSpec.initialValues(using:)`: trunc-normal 0.02 weights,
 /// zero biases, unit LayerNorm scales).
 func randomModel(_ architecture: ViTArchitecture, depth: Int) throws -> ViTModel {
     let parameters = ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: depth))
     var generator = SplitMix64(seed: 7)
     for spec in parameters.layout.specs {
-        parameters.pointer(spec.name).update(from: RandomLearngene.values(spec, &generator), count: spec.elementCount)
+        parameters.pointer(spec.name).update(from: spec.initialValues(using: &generator), count: spec.elementCount)
     }
     return try ViTModel(parameters: parameters)
 }

@@ -8,7 +8,7 @@
 // Benchmarks/train_step_timm.py and prints the ratio.
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import LgregTraining
 
@@ -36,7 +36,7 @@ let model = TrainingModel(architecture: architecture, mode: .plain, schedule: tr
 model.initializeParameters(seed: 1)
 var rng = SplitMix64(seed: 2)
 let images = (0..<(batch * 28 * 28)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-let labels = (0..<batch).map { _ in rng.nextInt(below: 10) }
+let labels = (0..<batch).map { _ in rng.uniform(below: 10) }
 let objective = DistillationObjective(alpha: 0, temperature: 1, labelSmoothing: 0)
 let optimizer = AdamW(weightDecay: 0.05)
 let m = FloatBuffer(count: model.layout.count), v = FloatBuffer(count: model.layout.count)

@@ -82,14 +82,15 @@ public enum PaperRounding {
 
 /// Parsing of depth lists such as `6-15`, `12` or `6,9,12`.
 public enum DepthRange {
-    /// The depths named by `text`, ascending and without repeats.
-    /// - Throws: `ArchitectureError.invalidDepthRange` for anything else.
+    /// The depths named by `text`, ascending and without repeats, each in 1...`ArchitectureLimits.maxDepth`
+    /// (so a range names at most that many rows).
+    /// - Throws: `ArchitectureError.invalidDepthRange` for anything else, before any range is expanded.
     public static func parse(_ text: String) throws -> [Int] {
         var depths: Set<Int> = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
             guard (1...2).contains(bounds.count),
-                  let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 1, low <= high
+                  let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 1, low <= high, high <= ArchitectureLimits.maxDepth
             else { throw ArchitectureError.invalidDepthRange(text) }
             depths.formUnion(low...high)
         }

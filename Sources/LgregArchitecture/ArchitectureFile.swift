@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 
 /// The JSON file that describes an architecture and, optionally, a stage schedule
 /// (`Schemas/architecture.schema.json`). Readers refuse a `schemaVersion` they do not know.
@@ -45,11 +46,12 @@ public struct ArchitectureFile: Codable, Equatable, Sendable {
                                         reason: "is \(found); this lgreg reads version \(currentVersion) only")
         }
         let file: ArchitectureFile
-        do { file = try JSONDecoder().decode(ArchitectureFile.self, from: data) } catch let error as DecodingError {
+        do { file = try StrictJSONDecoder().decode(ArchitectureFile.self, from: data) } catch let error as DecodingError {
             throw ArchitectureFileError(decoding: error, path: path)
         }
         do {
             try file.architecture.validate()
+            if let depth = file.depth { try ArchitectureLimits.checkDepth(depth) }
             if let schedule = file.schedule {
                 try schedule.validate(depth: file.depth ?? schedule.depth)
             }

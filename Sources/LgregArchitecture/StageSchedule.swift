@@ -6,12 +6,21 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
     /// Layers per stage, front to last; every count is at least 1.
     public let layersPerStage: [Int]
 
-    /// - Throws: `ArchitectureError.invalidSchedule` when the list is empty or a count is not positive.
+    /// - Throws: `ArchitectureError.invalidSchedule` when the list is empty, a count is not positive, or the
+    ///   stages or layers exceed `ArchitectureLimits.maxDepth` (checked before the counts are summed).
     public init(_ layersPerStage: [Int]) throws {
+        let limit = ArchitectureLimits.maxDepth
         guard !layersPerStage.isEmpty else { throw ArchitectureError.invalidSchedule(reason: "no stages") }
-        if let bad = layersPerStage.firstIndex(where: { $0 < 1 }) {
+        guard layersPerStage.count <= limit else {
+            throw ArchitectureError.invalidSchedule(reason: "\(layersPerStage.count) stages; at most \(limit) are allowed")
+        }
+        if let bad = layersPerStage.firstIndex(where: { !(1...limit).contains($0) }) {
             throw ArchitectureError.invalidSchedule(
-                reason: "stage \(bad) has \(layersPerStage[bad]) layers; every stage needs at least 1")
+                reason: "stage \(bad) has \(layersPerStage[bad]) layers; every stage has between 1 and \(limit)")
+        }
+        let depth = layersPerStage.reduce(0, +)
+        guard depth <= limit else {
+            throw ArchitectureError.invalidSchedule(reason: "the stages hold \(depth) layers; a model has at most \(limit)")
         }
         self.layersPerStage = layersPerStage
     }
@@ -32,9 +41,9 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
     /// Spreads `depth` layers over `stages` stages as evenly as possible, the larger stages in the middle
     /// (`balanced(16, 5)` is 3,3,4,3,3 and `balanced(12, 6)` is 2,2,2,2,2,2, the paper's MS-WS6 and MS-WS1).
     public static func balanced(depth: Int, stages: Int) throws -> StageSchedule {
-        guard stages >= 1, depth >= stages else {
+        guard stages >= 1, depth >= stages, depth <= ArchitectureLimits.maxDepth else {
             throw ArchitectureError.invalidSchedule(
-                reason: "cannot spread \(depth) layers over \(stages) stages (need 1 ≤ stages ≤ depth)")
+                reason: "cannot spread \(depth) layers over \(stages) stages (need 1 ≤ stages ≤ depth ≤ \(ArchitectureLimits.maxDepth))")
         }
         var counts = Array(repeating: depth / stages, count: stages)
         let extra = depth % stages

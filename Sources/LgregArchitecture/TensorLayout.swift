@@ -1,3 +1,6 @@
+import Foundation
+import LgregCore
+
 /// The names and shapes of a ViT's tensors, the one naming every lgreg module shares.
 ///
 /// Names follow timm's `VisionTransformer`: `patch_embed.proj.weight`, `pos_embed`, `cls_token`,
@@ -22,6 +25,29 @@ public struct TensorSpec: Equatable, Hashable, Sendable, CustomStringConvertible
     /// Elements in the tensor.
     public var elementCount: Int { shape.reduce(1, *) }
     public var description: String { "\(name) \(shape)" }
+
+    /// Fresh values as `initializer` says: zeros, ones, or a normal with σ = 0.02 truncated to ±2σ (a draw
+    /// outside is redrawn, which is the distribution `torch.nn.init.trunc_normal_(std=0.02, a=-0.04, b=0.04)`
+    /// samples), drawn from `rng`.
+    public func initialValues(using rng: inout SplitMix64) -> [Float] {
+        switch initializer {
+        case .zeros: return [Float](repeating: 0, count: elementCount)
+        case .ones: return [Float](repeating: 1, count: elementCount)
+        case .truncatedNormal002:
+            var out = [Float](repeating: 0, count: elementCount)
+            var i = 0
+            while i < out.count {
+                // Box–Muller: z0 = √(−2 ln u1)·cos(2π u2), z1 = √(−2 ln u1)·sin(2π u2).
+                let u1 = rng.nextUnit(), u2 = rng.nextUnit()
+                let r = (-2 * Foundation.log(u1)).squareRoot()
+                for z in [r * Foundation.cos(2 * .pi * u2), r * Foundation.sin(2 * .pi * u2)] where abs(z) <= 2 && i < out.count {
+                    out[i] = Float(0.02 * z)
+                    i += 1
+                }
+            }
+            return out
+        }
+    }
 
     /// timm's initialization of each kind of tensor.
     public enum Initializer: String, Sendable {

@@ -1,3 +1,5 @@
+import LgregCore
+
 /// The shape of a vision transformer, independent of its depth.
 ///
 /// A learngene's layers and every Des-Net materialized from it share one `ViTArchitecture`; only the
@@ -59,22 +61,29 @@ public struct ViTArchitecture: Codable, Equatable, Hashable, Sendable {
     /// Values in one flattened patch: C·p².
     public var patchValues: Int { inChannels * patchSize * patchSize }
 
-    /// Checks that the description is internally consistent.
+    /// Checks that the description is internally consistent and within `ArchitectureLimits`, every bound
+    /// before anything is computed from the values.
     /// - Throws: `ArchitectureError.invalidField` naming the first field that is wrong.
     public func validate() throws {
-        func require(_ ok: Bool, _ field: String, _ why: String) throws {
-            if !ok { throw ArchitectureError.invalidField(field: field, reason: why) }
+        func require(_ ok: Bool, _ field: String, _ why: @autoclosure () -> String) throws {
+            if !ok { throw ArchitectureError.invalidField(field: field, reason: why()) }
         }
-        try require(imageSize > 0, "imageSize", "must be positive, got \(imageSize)")
-        try require(patchSize > 0, "patchSize", "must be positive, got \(patchSize)")
+        func bounded(_ value: Int, _ field: String, _ limit: Int) throws {
+            try require((1...limit).contains(value), field, "is \(value); it must lie between 1 and \(limit)")
+        }
+        typealias L = ArchitectureLimits
+        try bounded(imageSize, "imageSize", L.maxImageSize)
+        try bounded(patchSize, "patchSize", imageSize)
         try require(imageSize % patchSize == 0, "patchSize", "\(patchSize) does not divide imageSize \(imageSize)")
-        try require(inChannels > 0, "inChannels", "must be positive, got \(inChannels)")
-        try require(width > 0, "width", "must be positive, got \(width)")
-        try require(heads > 0, "heads", "must be positive, got \(heads)")
+        try require(patchCount <= L.maxPatches, "patchSize",
+                    "\(patchSize) cuts a \(imageSize)-pixel image into \(patchCount) patches; at most \(L.maxPatches) are allowed")
+        try bounded(inChannels, "inChannels", L.maxInChannels)
+        try bounded(width, "width", L.maxWidth)
+        try bounded(heads, "heads", width)
         try require(width % heads == 0, "heads", "\(heads) does not divide width \(width)")
-        try require(mlpRatio > 0, "mlpRatio", "must be positive, got \(mlpRatio)")
-        try require(classes > 0, "classes", "must be positive, got \(classes)")
-        try require(layerNormEps > 0, "layerNormEps", "must be positive, got \(layerNormEps)")
+        try bounded(mlpRatio, "mlpRatio", L.maxMlpRatio)
+        try bounded(classes, "classes", L.maxClasses)
+        try require(layerNormEps > 0 && layerNormEps.isFinite, "layerNormEps", "must be positive, got \(layerNormEps)")
         try require(pooling != .cls || classToken, "pooling", "'cls' pooling needs classToken = true")
     }
 }
@@ -105,7 +114,8 @@ public enum ArchitectureError: Error, Equatable, CustomStringConvertible {
         case let .invalidField(field, reason): return "architecture field '\(field)': \(reason)"
         case let .unknownPreset(name, known): return "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
         case let .invalidSchedule(reason): return "stage schedule: \(reason)"
-        case let .invalidDepthRange(text): return "depth range '\(text)': expected N, N-M or a comma list such as 6,8,12 (each ≥ 1)"
+        case let .invalidDepthRange(text):
+            return "depth range '\(Quoted.name(text))': expected N, N-M or a comma list such as 6,8,12, each between 1 and \(ArchitectureLimits.maxDepth)"
         }
     }
 }

@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import LgregArchitecture
+import LgregCore
 import SafeTensors
 #if canImport(Glibc)
 import Glibc
@@ -12,13 +12,17 @@ public struct ArchiveLimits: Sendable {
     public var manifestBytes: Int
     /// Room a safetensors header may take beyond its tensors' data.
     public var headerAllowance: Int
+    /// Largest entry accepted, whatever the manifest declares (an attacker's manifest can declare an
+    /// architecture whose files are terabytes).
+    public var entryBytes: Int
     /// Largest total of entry data accepted, whatever the manifest declares.
     public var totalBytes: Int
 
-    /// 1 MiB manifests, 1 MiB headers, 1 TiB in all.
-    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, totalBytes: Int = 1 << 40) {
+    /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all.
+    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40) {
         self.manifestBytes = manifestBytes
         self.headerAllowance = headerAllowance
+        self.entryBytes = entryBytes
         self.totalBytes = totalBytes
     }
 }
@@ -49,34 +53,100 @@ public struct ExtractedLearngene: @unchecked Sendable {
     public var files: [ExtractedFile] { [shared] + layers }
 }
 
+/// An archive checked as `LearngeneArchive.read` checks it, with every entry streamed and dropped: only the
+/// manifest and each file's safetensors header are kept (what `lgreg inspect` prints).
+public struct InspectedLearngene: Sendable {
+    /// One checked file: its record and its header.
+    public struct File: Sendable {
+        /// The file's record in the manifest (digest and size verified).
+        public var record: LearngeneManifest.FileRecord
+        /// The file's validated header.
+        public var header: SafeTensorsHeader
+    }
+
+    /// The decoded manifest.
+    public var manifest: LearngeneManifest
+    /// Shared file first, then the layers.
+    public var files: [File]
+}
+
 /// Reading, checking, packing and writing `.lgz` learngene archives.
 ///
 /// ```swift
 /// let checked = try LearngeneArchive.read(URL(fileURLWithPath: "aux-b.lgz"))   // in memory
 /// try LearngeneArchive.read(url, into: stagingDirectory)                        // streamed to files
+/// try LearngeneArchive.inspect(url)                                             // streamed, headers kept
 /// ```
 public enum LearngeneArchive {
     /// Reads and checks every entry of the archive at `url`, in the cheapest order: entry path and type,
     /// duplicates, `manifest.json` first and valid, each entry listed with the size the manifest declares and
-    /// within the limits (before any data is read), then its SHA-256 while streaming, then its safetensors
-    /// header and tensors against the architecture.
+    /// within the limits (before any data is read), then its safetensors header and tensors against the
+    /// architecture as soon as the header has streamed in, then its SHA-256 once all of it has.
     ///
     /// - Parameters:
     ///   - directory: where to stream each file (as `0.part`, `1.part`, …, all fsynced before this returns), or
     ///     nil to read into memory.
     ///   - label: names the archive in errors (defaults to `url.path`).
-    /// - Throws: `ArchiveError` naming the entry and the reason. Files written to `directory` before a
-    ///   failure are left there for the caller to remove.
+    /// - Throws: `ArchiveError` naming the entry and the reason; `FileSystemError` when a file cannot be
+    ///   written. Files written to `directory` before a failure are left there for the caller to remove.
     public static func read(_ url: URL, into directory: URL? = nil, limits: ArchiveLimits = ArchiveLimits(),
                             label: String? = nil) throws -> ExtractedLearngene {
         let path = label ?? url.path
-        let tar = try TarReader(path: url.path)
+        let syncs = directory.map { _ in BackgroundSync() }
+        var extracted: [String: ExtractedFile] = [:]
+        let (manifest, manifestBytes) = try scan(url, limits: limits, path: path) { tar, record, slot, check in
+            let file: ExtractedFile
+            if let directory {
+                let target = directory.appendingPathComponent("\(slot).part")
+                let writer = HashingWriter(file: try DurableFileWriter(url: target))
+                try check.stream(tar) { writer.append($0) }
+                let actual = try writer.finish()
+                syncs?.schedule(target)
+                try check.digest(actual)
+                file = ExtractedFile(record: record, url: target, tensors: try check.opened(target.path) { try SafeTensorsFile(path: target.path) })
+            } else {
+                var hasher = Digest.Hasher()
+                var data = Data(capacity: record.size)
+                try check.stream(tar) { chunk in
+                    hasher.update(chunk)
+                    data.append(contentsOf: chunk)
+                }
+                try check.digest(hasher.finalize())
+                let label = "\(path): entry '\(record.file)'"
+                file = ExtractedFile(record: record, url: nil, tensors: try check.opened(label) { try SafeTensorsFile(data: data, label: label) })
+            }
+            extracted[record.file] = file
+        }
+        try syncs?.wait()
+        return ExtractedLearngene(manifest: manifest, manifestBytes: manifestBytes,
+                                  shared: extracted[LearngeneManifest.sharedFile]!,
+                                  layers: manifest.layers.map { extracted[$0.file]! })
+    }
+
+    /// Checks every entry of the archive at `url` exactly as `read` does, holding no entry in memory: each is
+    /// hashed as it streams by and only its safetensors header is kept.
+    /// - Throws: `ArchiveError` naming the entry and the reason.
+    public static func inspect(_ url: URL, limits: ArchiveLimits = ArchiveLimits(), label: String? = nil) throws -> InspectedLearngene {
+        var files: [String: InspectedLearngene.File] = [:]
+        let (manifest, _) = try scan(url, limits: limits, path: label ?? url.path) { tar, record, _, check in
+            var hasher = Digest.Hasher()
+            let header = try check.stream(tar) { hasher.update($0) }
+            try check.digest(hasher.finalize())
+            files[record.file] = .init(record: record, header: header)
+        }
+        return InspectedLearngene(manifest: manifest, files: manifest.files.map { files[$0.file]! })
+    }
+
+    /// The checks `read` and `inspect` share: walks the entries, refusing unsafe and unlisted ones, decodes the
+    /// manifest, bounds each entry before its data is read, hands each listed file to `extract` (which
+    /// streams it through `EntryCheck`), and finally requires every listed file.
+    private static func scan(_ url: URL, limits: ArchiveLimits, path: String,
+                             extract: (TarReader, LearngeneManifest.FileRecord, Int, EntryCheck) throws -> Void) throws -> (LearngeneManifest, Data) {
+        let tar = try TarReader(path: url.path, label: path)
         var seen = Set<String>()
         var manifest: LearngeneManifest?
         var manifestBytes = Data()
-        var extracted: [String: ExtractedFile] = [:]
         var total = 0
-        let syncs = directory.map { _ in BackgroundSync() }
         while let header = try tar.next() {
             let name = try checkEntryHeader(header, path: path)
             guard seen.insert(name).inserted else { throw ArchiveError.duplicateEntry(path: path, entry: name) }
@@ -90,7 +160,12 @@ public enum LearngeneArchive {
                     throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
                 }
                 manifestBytes.reserveCapacity(header.size)
-                try tar.readData { manifestBytes.append(contentsOf: $0) }
+                try tar.readData { chunk in
+                    guard manifestBytes.count + chunk.count <= limits.manifestBytes else {
+                        throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
+                    }
+                    manifestBytes.append(contentsOf: chunk)
+                }
                 manifest = try LearngeneManifest.decode(manifestBytes, path: path)
                 continue
             }
@@ -98,9 +173,9 @@ public enum LearngeneArchive {
                 throw ArchiveError.unexpectedEntry(path: path, entry: name)
             }
             let record = current.files[slot]
-            let entryLimit = expectedTensorBytes(current, slot: slot) + limits.headerAllowance
-            guard header.size <= entryLimit else {
-                throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
+            for (limit, what) in [(expectedTensorBytes(current, slot: slot) + limits.headerAllowance, "the entry"),
+                                  (limits.entryBytes, "the entry")] where header.size > limit {
+                throw ArchiveError.limitExceeded(path: path, entry: name, limit: limit, what: what)
             }
             guard header.size == record.size else {
                 throw ArchiveError.sizeMismatch(path: path, entry: name, declared: record.size, actual: header.size)
@@ -109,18 +184,13 @@ public enum LearngeneArchive {
             guard total <= limits.totalBytes else {
                 throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.totalBytes, what: "the archive")
             }
-            let file = try extract(tar, record: record, slot: slot, directory: directory, syncs: syncs, path: path)
-            try checkTensors(file.tensors, manifest: current, slot: slot, path: path)
-            extracted[name] = file
+            try extract(tar, record, slot, EntryCheck(manifest: current, slot: slot, headerAllowance: limits.headerAllowance, path: path))
         }
         guard let manifest else { throw ArchiveError.missingManifest(path: path, firstEntry: nil) }
-        for record in manifest.files where extracted[record.file] == nil {
+        for record in manifest.files where !seen.contains(record.file) {
             throw ArchiveError.missingEntry(path: path, entry: record.file)
         }
-        try syncs?.wait()
-        return ExtractedLearngene(manifest: manifest, manifestBytes: manifestBytes,
-                                  shared: extracted[LearngeneManifest.sharedFile]!,
-                                  layers: manifest.layers.map { extracted[$0.file]! })
+        return (manifest, manifestBytes)
     }
 
     /// The entry's normalized name, after refusing unsafe paths, links and special files.
@@ -147,56 +217,80 @@ public enum LearngeneArchive {
         return specs.reduce(0) { $0 + $1.elementCount } * manifest.dtype.byteSize
     }
 
-    /// Streams the current entry to a file or memory while hashing it, then checks digest and safetensors.
-    private static func extract(_ tar: TarReader, record: LearngeneManifest.FileRecord, slot: Int, directory: URL?,
-                                syncs: BackgroundSync?, path: String) throws -> ExtractedFile {
-        var hasher = SHA256()
-        var url: URL?
-        let tensors: SafeTensorsFile
-        let label = "\(path): entry '\(record.file)'"
-        let actual: Digest
-        if let directory {
-            let target = directory.appendingPathComponent("\(slot).part")
-            let writer = HashingWriter(file: try DurableFileWriter(url: target))
-            try tar.readData { writer.append($0) }
-            actual = try writer.finish()
-            syncs?.schedule(target)
-            guard actual == record.digest else {
-                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
-            }
-            url = target
-            do { tensors = try SafeTensorsFile(path: target.path) } catch let error as SafeTensorsError {
-                throw ArchiveError.invalidSafeTensors(path: path, entry: record.file, reason: strip(error.description, prefix: target.path))
-            }
-        } else {
-            var data = Data(capacity: record.size)
+    /// Checks one entry while it streams: never more bytes than the manifest declares, and its safetensors
+    /// header against the architecture as soon as the header is in, before the rest is written anywhere.
+    private struct EntryCheck {
+        let manifest: LearngeneManifest
+        let slot: Int
+        let headerAllowance: Int
+        let path: String
+        var record: LearngeneManifest.FileRecord { manifest.files[slot] }
+
+        /// Streams the entry's data to `consume`, checking it on the way; returns the validated header.
+        @discardableResult
+        func stream(_ tar: TarReader, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> SafeTensorsHeader {
+            var received = 0
+            var prefix = Data()
+            var header: SafeTensorsHeader?
             try tar.readData { chunk in
-                hasher.update(bufferPointer: chunk)
-                data.append(contentsOf: chunk)
+                guard chunk.count <= record.size - received else {
+                    throw ArchiveError.sizeMismatch(path: path, entry: record.file, declared: record.size, actual: received + chunk.count)
+                }
+                received += chunk.count
+                if header == nil {
+                    prefix.append(contentsOf: chunk.prefix(8 + headerAllowance - prefix.count))
+                    header = try parseHeader(prefix, complete: false)
+                }
+                try consume(chunk)
             }
-            actual = Digest(hasher.finalize())
-            guard actual == record.digest else {
-                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
+            guard received == record.size else {
+                throw ArchiveError.unreadable(path: path, reason: "entry '\(Quoted.name(record.file))' ends after \(received) of its \(record.size) bytes")
             }
-            do { tensors = try SafeTensorsFile(data: data, label: label) } catch let error as SafeTensorsError {
-                throw ArchiveError.invalidSafeTensors(path: path, entry: record.file, reason: strip(error.description, prefix: label))
+            if let header { return header }
+            return try parseHeader(prefix, complete: true)!
+        }
+
+        /// The header once `prefix` holds it (nil while more bytes are needed, unless `complete`), checked
+        /// against the architecture.
+        private func parseHeader(_ prefix: Data, complete: Bool) throws -> SafeTensorsHeader? {
+            try prefix.withUnsafeBytes { bytes in
+                let declared = SafeTensorsHeader.declaredLength(bytes)
+                if let declared, declared > UInt64(headerAllowance) {
+                    throw ArchiveError.invalidSafeTensors(path: path, entry: record.file,
+                                                          reason: "header of \(declared) bytes exceeds the archive's allowance of \(headerAllowance)")
+                }
+                guard complete || declared.map({ bytes.count >= 8 + Int($0) }) ?? false else { return nil }
+                let header = try opened(record.file) { try SafeTensorsHeader(prefix: bytes, fileSize: record.size, path: record.file) }
+                try checkTensors(header.tensors, manifest: manifest, slot: slot, path: path)
+                return header
             }
         }
-        return ExtractedFile(record: record, url: url, tensors: tensors)
-    }
 
-    private static func strip(_ message: String, prefix: String) -> String {
-        message.hasPrefix(prefix + ": ") ? String(message.dropFirst(prefix.count + 2)) : message
+        /// Refuses a digest other than the manifest's.
+        func digest(_ actual: Digest) throws {
+            guard actual == record.digest else {
+                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
+            }
+        }
+
+        /// Runs `body`, turning a safetensors error about `label` into `ArchiveError.invalidSafeTensors` for this entry.
+        func opened<T>(_ label: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch let error as SafeTensorsError {
+                let message = error.description
+                let reason = message.hasPrefix(label + ": ") ? String(message.dropFirst(label.count + 2)) : message
+                throw ArchiveError.invalidSafeTensors(path: path, entry: record.file, reason: reason)
+            }
+        }
     }
 
     /// Checks a file's tensors against the architecture and the manifest: the same names in the order the
     /// manifest lists, each with the architecture's shape and the manifest's dtype.
     /// - Parameter slot: 0 for the shared file, m + 1 for layer m.
-    public static func checkTensors(_ file: SafeTensorsFile, manifest: LearngeneManifest, slot: Int, path: String) throws {
+    public static func checkTensors(_ tensors: [TensorInfo], manifest: LearngeneManifest, slot: Int, path: String) throws {
         let record = manifest.files[slot]
         let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
-        for info in file.tensors {
+        for info in tensors {
             guard let spec = byName[info.name] else {
                 throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
                                                   reason: slot == 0 ? "is not a shared tensor of this architecture" : "is not a tensor of this architecture's blocks")
@@ -210,13 +304,14 @@ public enum LearngeneArchive {
                                                   reason: "has dtype \(info.dtype.rawValue), the manifest declares \(manifest.dtype.rawValue)")
             }
         }
-        if let missing = specs.first(where: { !file.contains($0.name) }) {
+        let present = Set(tensors.map(\.name))
+        if let missing = specs.first(where: { !present.contains($0.name) }) {
             throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: missing.name, reason: "is missing; the architecture needs shape \(missing.shape)")
         }
-        let names = file.tensors.map(\.name)
+        let names = tensors.map(\.name)
         guard names == record.tensors else {
             let field = slot == 0 ? "shared.tensors" : "layers[\(slot - 1)].tensors"
-            throw ArchiveError.invalidManifest(path: path, field: field, reason: "lists \(record.tensors), but the file holds \(names)")
+            throw ArchiveError.invalidManifest(path: path, field: field, reason: "lists \(Quoted.name("\(record.tensors)")), but the file holds \(Quoted.name("\(names)"))")
         }
     }
 
@@ -288,54 +383,23 @@ public enum LearngeneArchive {
     }
 }
 
-/// A file written by appending chunks, fsynced and closed by `finish()`; created exclusively (never
-/// overwrites), removed if dropped unfinished.
-public final class DurableFileWriter {
-    /// Where the bytes go.
-    public let url: URL
-    private var fd: Int32
-    private var done = false
-
-    /// Creates `url`, which must not exist.
-    public init(url: URL) throws {
-        self.url = url
-        fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ArchiveError.io(path: url.path, reason: "cannot create: \(String(cString: strerror(errno)))") }
-    }
-
-    deinit {
-        if !done {
-            close(fd)
-            unlink(url.path)
-        }
-    }
-
-    /// Appends `chunk`.
-    public func write(_ chunk: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < chunk.count {
-            let n = Glibc.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw ArchiveError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-    }
-
-    /// fsyncs and closes the file; with `sync` false only closes it, and the caller must `BackgroundSync` it
-    /// before relying on it.
-    public func finish(sync: Bool = true) throws {
-        if sync, fsync(fd) != 0 { throw ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
-        close(fd)
-        done = true
-    }
-}
-
 /// fsyncs finished files on background threads while the caller goes on; `wait()` returns once all are on
 /// disk. Several fsyncs in flight at once share the filesystem's journal commits.
-public final class BackgroundSync: @unchecked Sendable {
+///
+/// The scheduled work holds only the group and the failure box, never the `BackgroundSync` itself, so its
+/// `deinit` (which waits for the group) always runs on the owner's thread, never inside a block it waits for.
+public final class BackgroundSync: Sendable {
     private let group = DispatchGroup()
-    private let lock = NSLock()
-    private var failure: ArchiveError?
+    private let failure = FailureBox()
+
+    /// The first failure, shared with the scheduled work.
+    private final class FailureBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var first: FileSystemError?
+
+        func record(_ error: FileSystemError) { lock.withLock { if first == nil { first = error } } }
+        var value: FileSystemError? { lock.withLock { first } }
+    }
 
     public init() {}
 
@@ -343,12 +407,10 @@ public final class BackgroundSync: @unchecked Sendable {
 
     /// Starts fsyncing the file at `url`.
     public func schedule(_ url: URL) {
+        let failure = self.failure
         DispatchQueue.global().async(group: group) {
             let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 || fsync(fd) != 0 {
-                let error = ArchiveError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))")
-                self.lock.withLock { if self.failure == nil { self.failure = error } }
-            }
+            if fd < 0 || fsync(fd) != 0 { failure.record(FileSystemError(path: url.path, operation: "fsync")) }
             if fd >= 0 { close(fd) }
         }
     }
@@ -357,6 +419,6 @@ public final class BackgroundSync: @unchecked Sendable {
     /// - Throws: the first failure.
     public func wait() throws {
         group.wait()
-        if let failure = lock.withLock({ failure }) { throw failure }
+        if let first = failure.value { throw first }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregCore
 import SafeTensors
 
 /// The `manifest.json` of a `.lgz` archive (`Schemas/learngene-manifest.schema.json`), and the config blob
@@ -290,7 +291,7 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             throw ArchiveError.invalidManifest(path: path, field: "schemaVersion", reason: "is \(found); this lgreg reads version \(currentVersion) only")
         }
         let manifest: LearngeneManifest
-        do { manifest = try JSONDecoder().decode(LearngeneManifest.self, from: data) } catch let error as DecodingError {
+        do { manifest = try StrictJSONDecoder().decode(LearngeneManifest.self, from: data) } catch let error as DecodingError {
             let named = ArchitectureFileError(decoding: error, path: path)
             throw ArchiveError.invalidManifest(path: path, field: named.field, reason: named.reason)
         }
@@ -316,8 +317,8 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         if kind == .plain, schedule.layersPerStage.contains(where: { $0 != 1 }) {
             throw fail("schedule", "a plain model of depth L has L stages of one layer, got \(schedule)")
         }
-        if let bad = results.firstIndex(where: { !(0...1).contains($0.top1) || $0.depth < 1 || $0.tunedEpochs < 0 }) {
-            throw fail("results[\(bad)]", "needs depth ≥ 1, tunedEpochs ≥ 0 and top1 in [0, 1]")
+        if let bad = results.firstIndex(where: { !(0...1).contains($0.top1) || !(1...ArchitectureLimits.maxDepth).contains($0.depth) || $0.tunedEpochs < 0 }) {
+            throw fail("results[\(bad)]", "needs depth in 1...\(ArchitectureLimits.maxDepth), tunedEpochs ≥ 0 and top1 in [0, 1]")
         }
     }
 

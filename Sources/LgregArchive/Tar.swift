@@ -1,5 +1,6 @@
 import CArchive
 import Foundation
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,18 +52,25 @@ public struct TarEntryHeader: Sendable {
 /// ```
 public final class TarReader {
     private let archive: OpaquePointer
+    private let file: RegularFile
     private let path: String
 
-    /// Opens `path`; the compression is detected from the bytes.
-    /// - Throws: `ArchiveError.unreadable` when the file cannot be opened.
-    public init(path: String) throws {
-        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: path, reason: "libarchive could not allocate a reader") }
+    /// Opens `path`, which must be a regular file (a FIFO, device or folder is refused before anything
+    /// blocks on it); the compression is detected from the bytes. `label` names the archive in errors.
+    /// - Throws: `FileSystemError` of kind `.notARegularFile`; `ArchiveError.unreadable` when the file cannot
+    ///   be opened or decoded.
+    public init(path: String, label: String? = nil) throws {
+        let name = label ?? path
+        do { file = try RegularFile(path: path) } catch let error as FileSystemError where error.kind == .io {
+            throw ArchiveError.unreadable(path: name, reason: error.reason)
+        }
+        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: name, reason: "libarchive could not allocate a reader") }
         self.archive = archive
-        self.path = path
+        self.path = name
         archive_read_support_format_tar(archive)
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_gzip(archive)
-        guard archive_read_open_filename(archive, path, 1 << 20) == ARCHIVE_OK else {
+        guard archive_read_open_fd(archive, file.descriptor, 1 << 20) == ARCHIVE_OK else {
             throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
         }
     }
@@ -106,38 +114,34 @@ public final class TarReader {
     }
 }
 
-/// Writes a pax tar archive compressed with zstd, through a temporary file renamed into place on `finish()`.
+/// Writes a pax tar archive compressed with zstd through an `AtomicFileWriter`, committed on `finish()`.
 ///
 /// Entries carry mode 0644, owner 0 and time 0, so the same files give the same archive bytes.
 public final class TarWriter {
     private let archive: OpaquePointer
     private let destination: URL
-    private let temporary: URL
-    private var finished = false
+    private let file: AtomicFileWriter
+    private var open = true
 
     /// Starts writing to a temporary file beside `url`.
+    /// - Throws: `FileSystemError` when `url` exists and is not a regular file, or the folder is not writable.
     public init(url: URL) throws {
+        file = try AtomicFileWriter(replacing: url)
         guard let archive = archive_write_new() else { throw ArchiveError.io(path: url.path, reason: "libarchive could not allocate a writer") }
         self.archive = archive
         self.destination = url
-        self.temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         archive_write_set_format_pax_restricted(archive)
         archive_write_add_filter_zstd(archive)
         // Fast mode: trained float weights barely compress (about 8%), and at level -1 zstd stores them in raw
         // blocks that decode ten times faster, which is what lets publish keep up with a plain copy.
         archive_write_set_filter_option(archive, "zstd", "compression-level", "-1")
         archive_write_set_bytes_in_last_block(archive, 1)
-        guard archive_write_open_filename(archive, temporary.path) == ARCHIVE_OK else {
+        guard archive_write_open_fd(archive, file.fileDescriptor) == ARCHIVE_OK else {
             throw ArchiveError.io(path: url.path, reason: "cannot create: \(errorString)")  // deinit frees the writer
         }
     }
 
-    deinit {
-        if !finished {
-            archive_write_free(archive)
-            unlink(temporary.path)
-        }
-    }
+    deinit { if open { archive_write_free(archive) } }
 
     private var errorString: String {
         archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
@@ -175,19 +179,13 @@ public final class TarWriter {
         try addFile(name, size: data.count) { write in try data.withUnsafeBytes { try write($0) } }
     }
 
-    /// Closes the archive, fsyncs it and renames it into place.
+    /// Closes the archive and commits it: fsynced, renamed into place, its folder fsynced.
     public func finish() throws {
         guard archive_write_close(archive) == ARCHIVE_OK else {
             throw ArchiveError.io(path: destination.path, reason: "cannot finish the archive: \(errorString)")
         }
         archive_write_free(archive)
-        finished = true
-        let fd = open(temporary.path, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(temporary.path, destination.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw ArchiveError.io(path: destination.path, reason: "cannot rename into place: \(reason)")
-        }
+        open = false
+        try file.commit()
     }
 }

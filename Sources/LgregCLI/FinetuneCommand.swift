@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import LgregTraining
 import SafeTensors

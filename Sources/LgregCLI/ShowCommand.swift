@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregArchive
+import LgregCore
 import LgregReports
 import LgregStore
 

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregCore
 import LgregStore
+import LgregZoo
 import SafeTensors
 
 /// `--store`, shared by every command that opens the store.
@@ -28,10 +30,13 @@ enum StoreExit {
     static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
     /// Runs `body`, printing an lgreg error on stderr and exiting with its code: 64 for bad input (an unknown
-    /// reference, no store or not a store, an invalid preset or schedule), 65 for bad archive or tensor data,
-    /// 74 for I/O errors (no space left, a read-only filesystem, permission denied), 1 for damage and conflicts.
+    /// reference, no store or not a store, an invalid preset or schedule, a FIFO or device where a file belongs),
+    /// 65 for bad archive or tensor data, 74 for I/O errors (no space left, a read-only filesystem, permission
+    /// denied, a file that cannot be read or written), 1 for damage and conflicts.
     static func run(_ body: () throws -> Void) throws {
-        do { try body() } catch let error as ArchiveError {
+        do { try body() } catch let error as FileSystemError {
+            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
+        } catch let error as ArchiveError {
             if case .io = error { fail(error.description, 74) }
             fail(error.description, 65)
         } catch let error as SafeTensorsError {
@@ -40,6 +45,8 @@ enum StoreExit {
             fail(error.description, 64)
         } catch let error as ArchitectureFileError {
             fail(error.description, 64)
+        } catch let error as ZooError {
+            fail(error.description, error == .nothingToVerify ? 2 : 64)
         } catch let error as StoreError {
             switch error {
             case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: fail(error.description, 64)

@@ -1,6 +1,6 @@
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// Where a materialized Des-Net came from: enough to rebuild it from the same learngene.
@@ -9,8 +9,8 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
     public var learngeneDigest: String?
     /// What the source layers were.
     public var learngeneKind: LearngeneKind
-    /// The strategy's name (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
-    public var strategy: String
+    /// The strategy (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
+    public var strategy: Strategy.Name
     /// The stage order, for cyclic and Simple-LG.
     public var order: String?
     /// The seed of every random draw (random-assigned map, fresh tensors), when any was made.
@@ -18,7 +18,7 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
     /// For each block, the source layer it copies; null for a fresh or interpolated block.
     public var layerMap: [Int?]
     /// Whether the head was copied (`keep`) or freshly initialized (`new`).
-    public var head: String
+    public var head: HeadPolicy
 }
 
 /// One tensor of a planned Des-Net, in lgreg's naming, with where its values come from. Nothing is read or
@@ -30,7 +30,7 @@ public struct DesNetTensor: Sendable {
         case copy(SafeTensorsFile, tensor: String)
         /// TLEG's θ_A + factor·θ_B, element by element, from the same tensor of two files.
         case interpolated(a: SafeTensorsFile, b: SafeTensorsFile, tensor: String, factor: Float)
-        /// Fresh values per the spec's initializer (`RandomLearngene.values`, timm's defaults), drawn from
+        /// Fresh values per the spec's initializer (`TensorSpec.initialValues(using:)`, timm's defaults), drawn from
         /// `SplitMix64(seed:)`.
         case fresh(TensorSpec, seed: UInt64)
     }
@@ -69,7 +69,7 @@ public struct DesNetTensor: Sendable {
             return zip(thetaA, thetaB).map { $0 + factor * $1 }
         case let .fresh(spec, seed):
             var generator = SplitMix64(seed: seed)
-            return RandomLearngene.values(spec, &generator)
+            return spec.initialValues(using: &generator)
         }
     }
 }

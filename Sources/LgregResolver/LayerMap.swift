@@ -1,5 +1,5 @@
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 
 /// The order in which a learngene's stages receive the copies left over when the depth is not a multiple
 /// of the stage count: a permutation of 0..<M.
@@ -106,11 +106,12 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     public let sourceLayers: Int
 
     /// An explicit map.
-    /// - Throws: `ResolverError.invalidDepth` for an empty map, `.layerMapLength` when `depth` is given and
-    ///   differs from the map's length, `.layerMapEntryOutOfRange` for an entry outside 0..<sourceLayers.
+    /// - Throws: `ResolverError.invalidDepth` for an empty map or one longer than `ArchitectureLimits.maxDepth`,
+    ///   `.layerMapLength` when `depth` is given and differs from the map's length, `.layerMapEntryOutOfRange`
+    ///   for an entry outside 0..<sourceLayers.
     public init(sources: [Int], sourceLayers: Int, depth: Int? = nil) throws {
         if let depth, sources.count != depth { throw ResolverError.layerMapLength(count: sources.count, depth: depth) }
-        guard !sources.isEmpty else { throw ResolverError.invalidDepth(0) }
+        guard (1...ArchitectureLimits.maxDepth).contains(sources.count) else { throw ResolverError.invalidDepth(sources.count) }
         if let bad = sources.firstIndex(where: { $0 < 0 || $0 >= sourceLayers }) {
             throw ResolverError.layerMapEntryOutOfRange(position: bad, entry: sources[bad], layers: sourceLayers)
         }
@@ -163,7 +164,7 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Block i from source layer i, for i = 0..<depth: IMwLM's selection of a deeper model's first blocks, or
     /// a plain model expanded at its own depth.
     public static func leading(depth: Int, sourceLayers: Int) throws -> LayerMap {
-        guard depth >= 1 else { throw ResolverError.invalidDepth(depth) }
+        try checkDepth(depth)
         return try LayerMap(sources: Array(0..<depth), sourceLayers: sourceLayers)
     }
 
@@ -179,8 +180,13 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
                       sourceLayers: sourceLayers)
     }
 
+    /// Refuses a depth outside 1...`ArchitectureLimits.maxDepth` before any array of that length is built.
+    static func checkDepth(_ depth: Int) throws {
+        guard (1...ArchitectureLimits.maxDepth).contains(depth) else { throw ResolverError.invalidDepth(depth) }
+    }
+
     private static func checkDepth(_ depth: Int, sourceLayers: Int, allowDropStages: Bool) throws {
-        guard depth >= 1 else { throw ResolverError.invalidDepth(depth) }
+        try checkDepth(depth)
         if depth < sourceLayers, !allowDropStages { throw ResolverError.depthDropsStages(depth: depth, stages: sourceLayers) }
     }
 
@@ -210,19 +216,4 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     /// `0,0,0,1,1,1,2,2,3,3,4,4`.
     public var description: String { sources.map(String.init).joined(separator: ",") }
-}
-
-extension SplitMix64 {
-    /// A uniform integer in 0..<n by rejection: draws below 2⁶⁴ mod n are redrawn, then the draw is taken
-    /// mod n. Fixed here (rather than `Int.random(in:using:)`, whose algorithm the standard library does not
-    /// promise) so a seed gives the same random-assigned map on every platform and Swift version.
-    mutating func uniform(below n: Int) -> Int {
-        precondition(n > 0, "uniform(below:) needs a positive bound")
-        let bound = UInt64(n)
-        let threshold = (0 &- bound) % bound
-        while true {
-            let x = next()
-            if x >= threshold { return Int(x % bound) }
-        }
-    }
 }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`):
@@ -114,7 +114,7 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         guard version == currentVersion else {
             throw ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is \(version); this lgreg reads version \(currentVersion) only")
         }
-        do { return try JSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
+        do { return try StrictJSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
             throw ResolverError.invalidFile(path: url.path, field: Self.field(of: error), reason: "\(error)")
         }
     }
@@ -155,23 +155,6 @@ public enum TimmExport {
             written += net.tensors[index].byteCount
             progress(written, total)
         }
-        try writeAtomically(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
-    }
-
-    /// Writes `data` through a temporary file, fsynced and renamed into place.
-    private static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            let writer = try DurableFileWriter(url: temporary)
-            try data.withUnsafeBytes { try writer.write($0) }
-            try writer.finish()
-        } catch {
-            throw ResolverError.io(path: url.path, reason: "cannot write: \(error)")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw ResolverError.io(path: url.path, reason: "cannot rename into place: \(reason)")
-        }
+        try AtomicFileWriter.write(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
     }
 }

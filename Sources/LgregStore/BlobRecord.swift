@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A blob a tagged manifest reaches (`blobs`).
 struct BlobRecord: IndexRecord {

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// A derived artifact to record: a new config blob plus layer blobs already in the store (no copy), tagged,

@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif

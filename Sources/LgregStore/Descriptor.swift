@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// An OCI content descriptor: media type, digest, size and annotations of a blob.
 public struct Descriptor: Codable, Equatable, Sendable {

@@ -1,5 +1,5 @@
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A digest is stored as its text, `sha256:<hex>`; a value that is not one fails to decode (the store then
 /// rebuilds its cache) instead of crashing.

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// What `gc` found and freed.

@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// The OCI image index at the root of the layout: one descriptor per tag.
 public struct ImageIndex: Codable, Equatable, Sendable {

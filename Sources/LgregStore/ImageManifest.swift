@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// An OCI image manifest (schemaVersion 2), as lgreg writes it for learngenes and derived artifacts.
 public struct ImageManifest: Codable, Equatable, Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif

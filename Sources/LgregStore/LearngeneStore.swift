@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -75,10 +76,12 @@ public final class LearngeneStore: @unchecked Sendable {
         guard let data = try layout.readFileIfPresent(layout.indexJSON) else { throw StoreError.corruptIndex(file: file, reason: "is missing") }
         guard !data.isEmpty else { throw StoreError.corruptIndex(file: file, reason: "is empty (0 bytes)") }
         do {
-            let index = try JSONDecoder().decode(ImageIndex.self, from: data)
+            let index = try StrictJSONDecoder().decode(ImageIndex.self, from: data)
             guard index.schemaVersion == 2 else { throw StoreError.corruptIndex(file: file, reason: "has schemaVersion \(index.schemaVersion), not 2") }
             return (index, Digest.of(data))
-        } catch let error as DecodingError {
+        } catch let error as StoreError {
+            throw error
+        } catch {
             throw StoreError.corruptIndex(file: file, reason: "is not a valid OCI image index (\(String(describing: error).prefix(200)))")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,7 @@ extension LearngeneStore {
             var status = stat()
             guard let digest = Digest(hex: name), stat(layout.blob(digest).path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
                   status.st_size < 1 << 20, let data = try? layout.readBlob(digest), data.first == UInt8(ascii: "{"),
-                  let image = try? JSONDecoder().decode(ImageManifest.self, from: data),
+                  let image = try? StrictJSONDecoder().decode(ImageManifest.self, from: data),
                   image.mediaType == OCIMediaType.imageManifest, image.artifactType != nil else { return nil }
             return (digest, image, data.count)
         }
@@ -75,7 +76,7 @@ extension LearngeneStore {
             if !dryRun { unlink(layout.blob(digest).path) }
         }
         if !dryRun { report.tempFiles += layout.removeAbandonedStaging() }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.tmpDirectory.path)) ?? [] where StagingOwner(entryName: name) == nil {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.tmpDirectory.path)) ?? [] where TemporaryName.owner(of: name) == nil {
             let url = layout.tmpDirectory.appendingPathComponent(name)
             var status = stat()
             guard stat(url.path, &status) == 0, Double(status.st_mtim.tv_sec) <= cutoff else { continue }

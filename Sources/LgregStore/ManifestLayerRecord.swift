@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A layer blob a manifest lists, in order (`manifest_layers`).
 struct ManifestLayerRecord: IndexRecord {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A tagged manifest (`manifests`), damaged or not.
 struct ManifestRecord: IndexRecord {

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// A Des-Net materialized from a learngene, as recorded in the store.

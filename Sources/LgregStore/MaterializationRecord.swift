@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A Des-Net materialized from a learngene (`materializations`).
 struct MaterializationRecord: IndexRecord {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// Key/value facts about the index itself (`meta`).
 struct MetaRecord: IndexRecord {

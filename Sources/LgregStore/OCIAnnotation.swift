@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// Annotation keys.
 public enum OCIAnnotation {

@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// lgreg's JSON encoding for OCI documents: sorted keys, so the same document has the same digest.
 enum OCIJSON {
@@ -10,7 +10,7 @@ enum OCIJSON {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
-        do { return try JSONDecoder().decode(type, from: data) } catch {
+        do { return try StrictJSONDecoder().decode(type, from: data) } catch {
             throw StoreError.corruptLayout(file: file, reason: "does not decode as \(type): \(error)")
         }
     }

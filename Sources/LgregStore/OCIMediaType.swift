@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 
 /// Media types, artifact types and annotation keys lgreg writes into its OCI image layout.
 public enum OCIMediaType {

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif

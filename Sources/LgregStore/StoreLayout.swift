@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,7 @@ import Glibc
 /// ROOT/.lgreg/index.db           SQLite index (derived; `fsck --rebuild-index` rebuilds it)
 /// ROOT/.lgreg/lock               shared by writers, exclusive for gc
 /// ROOT/.lgreg/index.lock         exclusive while index.json is rewritten
-/// ROOT/.lgreg/tmp/               staging, each entry named label~pid~start-time~uuid after its process
+/// ROOT/.lgreg/tmp/               staging, each entry named after its process (`TemporaryName`)
 /// ROOT/.lgreg/quarantine/        damaged blobs fsck moved aside
 /// ```
 ///
@@ -127,34 +128,19 @@ public struct StoreLayout: Sendable {
         }
     }
 
-    /// A fresh temp file name in `.lgreg/tmp`, naming this process as its owner.
+    /// A fresh temp file name in `.lgreg/tmp`, naming this process as its owner (`TemporaryName`).
     func temporaryFile(_ label: String) -> URL {
-        tmpDirectory.appendingPathComponent(StagingOwner.current.entryName(label))
+        tmpDirectory.appendingPathComponent(TemporaryName.make(for: label))
     }
 
-    /// Removes the entries of `.lgreg/tmp` whose owner process is provably gone (a killed publish's staging);
-    /// an entry whose owner lives, or whose owner cannot be told, stays. Returns how many went.
-    func removeAbandonedStaging() -> Int {
-        var removed = 0
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDirectory.path)) ?? [] {
-            guard let owner = StagingOwner(entryName: name), !owner.isAlive else { continue }
-            if (try? FileManager.default.removeItem(at: tmpDirectory.appendingPathComponent(name))) != nil { removed += 1 }
-        }
-        return removed
-    }
+    /// Removes the entries of `.lgreg/tmp` whose owner process is gone (a killed publish's staging); an entry
+    /// whose owner lives stays. Returns how many went.
+    func removeAbandonedStaging() -> Int { TemporaryName.removeAbandoned(in: tmpDirectory).count }
 
     /// Writes `data` to `url` through a fsynced temp file renamed into place, then fsyncs the folder.
     func writeFileAtomically(_ data: Data, to url: URL) throws {
-        let temp = FileManager.default.fileExists(atPath: tmpDirectory.path) ? temporaryFile(".\(url.lastPathComponent)")
-            : url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent)-\(getpid())-\(UUID().uuidString)")
-        let writer = try wrap { try DurableFileWriter(url: temp) }
-        try wrap { try data.withUnsafeBytes { try writer.write($0) }; try writer.finish() }
-        guard rename(temp.path, url.path) == 0 else {
-            let code = errno
-            unlink(temp.path)
-            throw StoreError.io(path: url.path, doing: "cannot rename into place", errno: code)
-        }
-        Self.syncDirectory(url.deletingLastPathComponent())
+        let staging = FileManager.default.fileExists(atPath: tmpDirectory.path) ? tmpDirectory : nil
+        try wrap { try AtomicFileWriter.write(data, to: url, temporaryDirectory: staging) }
     }
 
     /// Writes bytes as a blob: hashed, fsynced, renamed to `blobs/sha256/<hex>`. Returns its descriptor.
@@ -188,8 +174,8 @@ public struct StoreLayout: Sendable {
 
     /// Streams the blob's bytes through SHA-256.
     func hashBlob(_ digest: Digest) throws -> (digest: Digest, size: Int) {
-        do { return try Digest.ofFile(blob(digest)) } catch let ArchiveError.io(path, reason) {
-            throw StoreError.io(path: path, reason: reason)
+        do { return try Digest.ofFile(blob(digest)) } catch let error as FileSystemError {
+            throw StoreError.io(path: blob(digest).path, reason: error.reason)
         }
     }
 
@@ -204,12 +190,13 @@ public struct StoreLayout: Sendable {
 
     /// fsyncs a folder so a rename in it survives a power cut.
     static func syncDirectory(_ url: URL) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 { fsync(fd); close(fd) }
+        try? AtomicFileWriter.syncDirectory(url)
     }
 
     private func wrap<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ArchiveError {
+        do { return try body() } catch let error as FileSystemError {
+            throw StoreError.io(path: error.path, reason: error.reason)
+        } catch let error as ArchiveError {
             if case let .io(path, reason) = error { throw StoreError.io(path: path, reason: reason) }
             throw StoreError.io(path: root.path, reason: error.description)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// A blob a learngene (or derived) manifest lists: its descriptor and the file holding it. Opening it checks

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// A learngene version in the store: its OCI manifest, its `manifest.json` (the config blob) and its blobs.

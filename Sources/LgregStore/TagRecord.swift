@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A tag (`tags`), `name:version`.
 struct TagRecord: IndexRecord {

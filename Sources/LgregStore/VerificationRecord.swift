@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 
 /// A verdict of fsck or verify on a blob or learngene (`verifications`).
 struct VerificationRecord: IndexRecord {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LgregArchive
+import LgregCore
 #if canImport(Glibc)
 import Glibc
 #endif

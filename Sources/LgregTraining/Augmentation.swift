@@ -1,4 +1,4 @@
-import LgregArchive
+import LgregCore
 
 /// Training-time augmentation of square single- or multi-channel images: a random crop of the image padded by
 /// `padding` pixels on every side (torchvision's `RandomCrop(size, padding)`), then a horizontal flip with
@@ -18,8 +18,8 @@ public struct Augmentation: Codable, Equatable, Sendable {
     /// (the value a black pixel has after normalization). Draws the crop offsets, then the flip, from `rng`.
     public func apply(_ image: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, size: Int,
                       fill: Float, rng: inout SplitMix64) {
-        let offsetY = rng.nextInt(below: 2 * padding + 1) - padding
-        let offsetX = rng.nextInt(below: 2 * padding + 1) - padding
+        let offsetY = rng.uniform(below: 2 * padding + 1) - padding
+        let offsetX = rng.uniform(below: 2 * padding + 1) - padding
         let flip = horizontalFlip && rng.nextUnitFloat() < 0.5
         for c in 0..<channels {
             let src = image + c * size * size, dst = output + c * size * size

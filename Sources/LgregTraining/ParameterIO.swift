@@ -1,6 +1,6 @@
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import SafeTensors
 
@@ -24,7 +24,7 @@ extension TrainingModel {
     public func initializeParameters(seed: UInt64) {
         var rng = SplitMix64(seed: seed, stream: .initialization, index: 0)
         for spec in layout.specs {
-            var values = RandomLearngene.values(spec, &rng)
+            var values = spec.initialValues(using: &rng)
             if mode == .tleg && spec.name.hasPrefix("blocks.1.") && spec.initializer == .ones {
                 values = [Float](repeating: 0, count: spec.elementCount)
             }

@@ -1,4 +1,4 @@
-import LgregArchive
+import LgregCore
 import LgregRuntime
 
 /// Stream identifiers of a training run's random draws.
@@ -18,7 +18,4 @@ extension SplitMix64 {
 
     /// Uniform in [0, 1) with 24 random bits.
     public mutating func nextUnitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
-
-    /// Uniform in 0 ..< bound (bound ≥ 1).
-    public mutating func nextInt(below bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

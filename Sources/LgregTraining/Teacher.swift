@@ -1,6 +1,6 @@
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import SafeTensors
 
@@ -80,7 +80,7 @@ public struct TeacherLogits {
         }
         let info = try file.info("logits")
         guard info.shape.count == 3 else { throw TrainingError.shapeMismatch(file: path, name: "logits", expected: [-1, -1, -1], actual: info.shape) }
-        let decoder = JSONDecoder()
+        let decoder = StrictJSONDecoder()
         func field<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
             guard let text = file.metadata[key] else { throw TrainingError.missingTensor(file: path, name: "__metadata__.\(key)") }
             return try decoder.decode(T.self, from: Data(text.utf8))

@@ -1,6 +1,6 @@
 import Foundation
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import SafeTensors
 

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregCore
 
 /// Everything that determines a training run's result, written into every checkpoint (and checked on
 /// `--resume`) and into the result's provenance (`Schemas/training-config.schema.json`).
@@ -120,7 +121,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard version == currentVersion else {
             throw TrainingError.unsupportedFormat(file: file, field: "formatVersion", found: String(version), expected: String(currentVersion))
         }
-        return try JSONDecoder().decode(TrainingConfig.self, from: data)
+        return try StrictJSONDecoder().decode(TrainingConfig.self, from: data)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregCore
 import SafeTensors
 
 /// What a finished run is published as.
@@ -57,8 +58,8 @@ extension Trainer {
         var metadata = ["format": "pt", "lgreg.training-config": String(decoding: try config.encoded(), as: UTF8.self)]
         if let last = history.last { metadata["lgreg.metrics"] = String(decoding: try encoder.encode(last), as: UTF8.self) }
         let data = try weightsFile(timmNames: true, metadata: metadata)
-        do { try data.write(to: url, options: .atomic) } catch {
-            throw TrainingError.io(path: url.path, reason: "cannot write the model: \(error.localizedDescription)")
+        do { try AtomicFileWriter.write(data, to: url) } catch let error as FileSystemError {
+            throw TrainingError.io(path: url.path, reason: "cannot write the model: \(error.reason)")
         }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import LgregCore
 
 /// One tensor's entry in a safetensors header.
 public struct TensorInfo: Equatable, Sendable {
@@ -76,7 +77,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private init(base: UnsafeRawPointer, length: Int, label: String, release: @escaping () -> Void) throws {
         var ok = false
         defer { if !ok { release() } }
-        let parsed = try Self.validate(UnsafeRawBufferPointer(start: base, count: length), path: label)
+        let parsed = try SafeTensorsHeader(prefix: UnsafeRawBufferPointer(start: base, count: length), fileSize: length, path: label)
         self.path = label
         self.base = base
         self.length = length
@@ -127,31 +128,48 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let raw = try bytes(name)
         return (0..<entry.elementCount).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
     }
+}
 
-    // MARK: Validation, cheapest first
+/// A validated safetensors header: the tensors, metadata and data offset of a file whose size is known,
+/// checked without its data (so an archive entry can be judged from its first bytes while it streams).
+///
+/// The checks are `SafeTensorsFile`'s, in order: file size, header length bound, header within the file,
+/// UTF-8, JSON with no duplicate keys, each entry's dtype, shape and offsets with overflow-checked arithmetic,
+/// offsets contiguous from 0, and data covering the rest of the file exactly.
+public struct SafeTensorsHeader: Sendable {
+    /// Tensors in data order.
+    public let tensors: [TensorInfo]
+    /// The string-to-string `__metadata__`, empty when absent.
+    public let metadata: [String: String]
+    /// Bytes before the data: 8 plus the header length.
+    public let dataStart: Int
 
-    struct Parsed {
-        var tensors: [TensorInfo]
-        var metadata: [String: String]
-        var dataStart: Int
+    /// The header length the first 8 bytes of a file declare (nil when fewer than 8 are given); the file's
+    /// first 8 + that many bytes are what `init(prefix:fileSize:path:)` needs.
+    public static func declaredLength(_ firstBytes: UnsafeRawBufferPointer) -> UInt64? {
+        firstBytes.count >= 8 ? UInt64(littleEndian: firstBytes.loadUnaligned(as: UInt64.self)) : nil
     }
 
-    static func validate(_ file: UnsafeRawBufferPointer, path: String) throws -> Parsed {
-        guard file.count >= 8 else { throw SafeTensorsError.fileTooSmall(path: path, size: file.count) }
-        let headerSize = UInt64(littleEndian: file.loadUnaligned(as: UInt64.self))
-        guard headerSize <= UInt64(headerLimit) else {
-            throw SafeTensorsError.headerTooLarge(path: path, size: headerSize, limit: headerLimit)
+    /// Validates the header at the start of `prefix`, the first bytes (at least 8 + the declared header
+    /// length, or the whole file when it is shorter) of a file of `fileSize` bytes; `path` labels errors.
+    /// - Throws: `SafeTensorsError` naming the file and what is wrong.
+    public init(prefix: UnsafeRawBufferPointer, fileSize: Int, path: String) throws {
+        guard fileSize >= 8, let headerSize = Self.declaredLength(prefix) else {
+            throw SafeTensorsError.fileTooSmall(path: path, size: min(fileSize, prefix.count))
         }
-        guard headerSize <= UInt64(file.count - 8) else {
-            throw SafeTensorsError.headerOutOfBounds(path: path, headerSize: headerSize, fileSize: file.count)
+        guard headerSize <= UInt64(SafeTensorsFile.headerLimit) else {
+            throw SafeTensorsError.headerTooLarge(path: path, size: headerSize, limit: SafeTensorsFile.headerLimit)
         }
-        let header = UnsafeRawBufferPointer(rebasing: file[8..<(8 + Int(headerSize))])
+        guard headerSize <= UInt64(fileSize - 8), 8 + Int(headerSize) <= prefix.count else {
+            throw SafeTensorsError.headerOutOfBounds(path: path, headerSize: headerSize, fileSize: fileSize)
+        }
+        let header = UnsafeRawBufferPointer(rebasing: prefix[8..<(8 + Int(headerSize))])
         guard String(validating: header, as: UTF8.self) != nil else { throw SafeTensorsError.headerNotUTF8(path: path) }
         let json: StrictJSON
         do { json = try StrictJSON.parse(header) } catch let failure as StrictJSON.Failure {
             switch failure {
             case let .syntax(offset, reason): throw SafeTensorsError.invalidHeaderJSON(path: path, offset: offset, reason: reason)
-            case let .duplicateKey(key): throw SafeTensorsError.duplicateKey(path: path, key: key)
+            case let .duplicateKey(key, _): throw SafeTensorsError.duplicateKey(path: path, key: key)
             }
         }
         guard case let .object(members) = json else {
@@ -161,13 +179,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var entries: [TensorInfo] = []
         for (name, value) in members {
             if name == "__metadata__" {
-                metadata = try parseMetadata(value, path: path)
+                metadata = try Self.parseMetadata(value, path: path)
             } else {
-                entries.append(try parseEntry(name: name, value: value, path: path))
+                entries.append(try Self.parseEntry(name: name, value: value, path: path))
             }
         }
         entries.sort { ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound) }
-        let dataBytes = file.count - 8 - Int(headerSize)
+        let dataBytes = fileSize - 8 - Int(headerSize)
         var next = 0
         for entry in entries {
             guard entry.dataRange.lowerBound == next else {
@@ -176,7 +194,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
             next = entry.dataRange.upperBound
         }
         guard next == dataBytes else { throw SafeTensorsError.dataNotCovered(path: path, dataBytes: dataBytes, coveredBytes: next) }
-        return Parsed(tensors: entries, metadata: metadata, dataStart: 8 + Int(headerSize))
+        self.tensors = entries
+        self.metadata = metadata
+        self.dataStart = 8 + Int(headerSize)
     }
 
     private static func parseMetadata(_ value: StrictJSON, path: String) throws -> [String: String] {

@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+import LgregCore
 
 /// Builds a safetensors file: tensors in the order added, a header padded with spaces to a multiple of 8
 /// bytes, and optional string metadata.
@@ -104,8 +102,7 @@ public struct SafeTensorsWriter {
         return data
     }
 
-    /// Writes the file to `url` through a temporary file in the same folder, fsynced and renamed into place,
-    /// so a reader never sees half a file.
+    /// Writes the file to `url` through `AtomicFileWriter`, so a reader never sees half a file.
     public func write(to url: URL) throws {
         try Self.stream(to: url, tensors: entries.map(\.declaration), metadata: metadata) { index, emit in
             try entries[index].bytes.withUnsafeBytes(emit)
@@ -115,10 +112,11 @@ public struct SafeTensorsWriter {
     /// Streams a file whose tensors are declared up front and produced one at a time, so a model larger
     /// than memory (or mapped from other files) is written without being assembled: the header is written
     /// first, then `produce(i, emit)` is called for each tensor in order and hands its bytes to `emit`, in
-    /// one or more pieces that must add up to the declared size. Written through a temporary file in the
-    /// same folder, fsynced and renamed into place, as `write(to:)` is.
+    /// one or more pieces that must add up to the declared size. Written through `AtomicFileWriter`, as
+    /// `write(to:)` is.
     /// - Throws: `SafeTensorsError.invalidWrite` for a repeated name or a tensor that produced the wrong
-    ///   number of bytes, `.io` when the file cannot be written; whatever `produce` throws.
+    ///   number of bytes, `FileSystemError` when the file cannot be written or `url` is not a regular file;
+    ///   whatever `produce` throws.
     public static func stream(to url: URL, tensors: [Declaration], metadata: [String: String] = [:],
                               produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         var seen: Set<String> = []
@@ -126,50 +124,22 @@ public struct SafeTensorsWriter {
             throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' added twice")
         }
         let header = try headerBytes(tensors, metadata: metadata)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw SafeTensorsError.io(path: url.path, reason: "cannot create a temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+        let file = try AtomicFileWriter(replacing: url)
+        try header.withUnsafeBytes { try file.write($0) }
+        for (index, tensor) in tensors.enumerated() {
+            var produced = 0
+            try produce(index) { bytes in
+                produced += bytes.count
+                guard produced <= tensor.byteCount else {
+                    throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs")
+                }
+                if bytes.count > 0 { try file.write(bytes) }
+            }
+            guard produced == tensor.byteCount else {
+                throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)")
+            }
         }
-        var closed = false
-        defer { if !closed { close(fd) } }
-        do {
-            func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-                var done = 0
-                while done < bytes.count {
-                    let n = posixWrite(fd, bytes.baseAddress! + done, bytes.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw SafeTensorsError.io(path: url.path, reason: "cannot write: \(String(cString: strerror(errno)))")
-                    }
-                    done += n
-                }
-            }
-            try header.withUnsafeBytes(writeAll)
-            for (index, tensor) in tensors.enumerated() {
-                var produced = 0
-                try produce(index) { bytes in
-                    produced += bytes.count
-                    guard produced <= tensor.byteCount else {
-                        throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs")
-                    }
-                    if bytes.count > 0 { try writeAll(bytes) }
-                }
-                guard produced == tensor.byteCount else {
-                    throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)")
-                }
-            }
-            guard fsync(fd) == 0 else { throw SafeTensorsError.io(path: url.path, reason: "cannot fsync: \(String(cString: strerror(errno)))") }
-            closed = true
-            guard close(fd) == 0 else { throw SafeTensorsError.io(path: url.path, reason: "cannot close: \(String(cString: strerror(errno)))") }
-            guard rename(temporary.path, url.path) == 0 else {
-                throw SafeTensorsError.io(path: url.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            unlink(temporary.path)
-            throw error
-        }
+        try file.commit()
     }
 
     /// JSON string literal with the escapes JSON requires.
@@ -189,6 +159,3 @@ public struct SafeTensorsWriter {
         return out + "\""
     }
 }
-
-/// The C library's `write(2)`, named apart from `SafeTensorsWriter.write(to:)`.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

@@ -242,6 +242,17 @@ import Testing
         #expect(!(try lgreg(["publish", path], expect: 0).err.contains("created store")))
     }
 
+    /// export never replaces what is not a regular file (it replaced /dev/full once).
+    @Test func exportRefusesToReplaceAFIFO() throws {
+        try lgreg(["publish", try archive("chi")], expect: 0)
+        let fifo = folder.path("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let refused = try lgreg(["export", "chi", "-o", fifo], expect: 64)
+        #expect(refused.err.contains("not a regular file"))
+        var status = stat()
+        #expect(lstat(fifo, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+    }
+
     // MARK: 5. Decide before writing
 
     /// A publish refused for a tag conflict adds no blob.
@@ -284,11 +295,9 @@ import Testing
         let killed = try runLgreg(["publish", path, "--tag", "o:2", "--store", store], environment: ["LGREG_TEST_CRASH_AFTER": "staged"])
         #expect(killed.status == 70)
         let tmp = store + "/.lgreg/tmp"
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).contains { $0.hasPrefix("publish~") }, "the killed run left its staging")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).contains { $0.hasPrefix(".publish.lgreg-tmp-") }, "the killed run left its staging")
         // An entry owned by this (live) test process must survive.
-        let stat = try String(contentsOfFile: "/proc/self/stat", encoding: .utf8)
-        let start = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")[19]
-        let live = "publish~\(getpid())~\(start)~\(UUID().uuidString)"
+        let live = ".publish.lgreg-tmp-\(getpid())-0123abcd"
         try FileManager.default.createDirectory(atPath: tmp + "/" + live, withIntermediateDirectories: false)
         try lgreg(["tag", "o:1", "o:3"], expect: 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp) == [live])

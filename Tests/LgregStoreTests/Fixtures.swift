@@ -2,6 +2,7 @@ import CArchive
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregCore
 import LgregStore
 import SafeTensors
 

@@ -118,7 +118,7 @@ import Testing
         var garbage = parts
         try garbage.replace("layers/1.safetensors", with: Data([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 1, 2, 3]))
         try refuse(garbage.entries, { if case .invalidSafeTensors(_, "layers/1.safetensors", _) = $0 { true } else { false } },
-                   message: "entry 'layers/1.safetensors': invalid safetensors: header length 4294967295 exceeds the limit")
+                   message: "entry 'layers/1.safetensors': invalid safetensors: header of 4294967295 bytes exceeds the archive's allowance of 1048576")
     }
 
     @Test func digestMismatch() throws {

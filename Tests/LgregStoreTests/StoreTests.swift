@@ -1,6 +1,7 @@
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregCore
 import LgregStore
 import SafeTensors
 import Testing

@@ -1,5 +1,5 @@
 import Foundation
-import LgregArchive
+import LgregCore
 import LgregRuntime
 import Testing
 @testable import LgregTraining

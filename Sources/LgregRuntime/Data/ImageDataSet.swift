@@ -1,5 +1,5 @@
 import LgregArchitecture
-import LgregArchive
+import LgregCore
 
 /// A labelled set of images in memory, with the normalization that turns its stored pixels into model input.
 ///
@@ -122,14 +122,14 @@ public struct BatchOrder: Sequence, Sendable {
     ///   - count: images in the data set
     ///   - batchSize: at least 1
     ///   - shuffleSeed: nil for 0, 1, 2, …; otherwise a Fisher–Yates shuffle driven by `SplitMix64(seed:)`
-///     (LgregArchive's generator, the one every seeded draw in lgreg uses)
+///     (LgregCore's generator, the one every seeded draw in lgreg uses)
     public init(count: Int, batchSize: Int, shuffleSeed: UInt64? = nil) {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         var indices = Array(0..<count)
         if let seed = shuffleSeed {
             var generator = SplitMix64(seed: seed)
             for i in stride(from: count - 1, to: 0, by: -1) {
-                indices.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+                indices.swapAt(i, generator.uniform(below: i + 1))
             }
         }
         self.indices = indices

@@ -37,23 +37,36 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
     /// The SHA-256 of `data`.
     public static func of(_ data: Data) -> Digest { Digest(SHA256.hash(data: data)) }
 
+    /// A SHA-256 computed over bytes that arrive in pieces.
+    public struct Hasher {
+        private var state = SHA256()
+
+        public init() {}
+
+        /// Adds `bytes`.
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bufferPointer: bytes) }
+
+        /// The digest of everything added.
+        public func finalize() -> Digest { Digest(state.finalize()) }
+    }
+
     /// The SHA-256 and size of the file at `url`, streamed in 1 MiB reads.
     public static func ofFile(_ url: URL) throws -> (digest: Digest, size: Int) {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveError.io(path: url.path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw FileSystemError(path: url.path, operation: "open") }
         defer { close(fd) }
-        var hasher = SHA256()
+        var hasher = Hasher()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var size = 0
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw ArchiveError.io(path: url.path, reason: "cannot read: \(String(cString: strerror(errno)))") }
+            guard n >= 0 else { throw FileSystemError(path: url.path, operation: "read") }
             if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             size += n
         }
-        return (Digest(hasher.finalize()), size)
+        return (hasher.finalize(), size)
     }
 
     /// Whether `text` is `count` lowercase hex digits (`count` nil: any positive number).

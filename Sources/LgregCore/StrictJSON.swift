@@ -1,6 +1,8 @@
+import Foundation
+
 /// A JSON value parsed without losing what a plain decoder hides: duplicate keys are an error, object
 /// members keep their order, and numbers keep their literal text so 64-bit offsets stay exact.
-enum StrictJSON: Equatable {
+public enum StrictJSON: Equatable {
     case object([(key: String, value: StrictJSON)])
     case array([StrictJSON])
     case string(String)
@@ -8,7 +10,7 @@ enum StrictJSON: Equatable {
     case bool(Bool)
     case null
 
-    static func == (lhs: StrictJSON, rhs: StrictJSON) -> Bool {
+    public static func == (lhs: StrictJSON, rhs: StrictJSON) -> Bool {
         switch (lhs, rhs) {
         case let (.object(a), .object(b)): return a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
         case let (.array(a), .array(b)): return a == b
@@ -20,13 +22,15 @@ enum StrictJSON: Equatable {
     }
 
     /// Why parsing stopped, and where.
-    enum Failure: Error {
+    public enum Failure: Error, Equatable {
+        /// Not JSON: what was expected at byte `offset`.
         case syntax(offset: Int, reason: String)
-        case duplicateKey(String)
+        /// An object holds `key` twice; `path` leads to that object (`["architecture"]`, `["layers", "[2]"]`).
+        case duplicateKey(String, path: [String])
     }
 
     /// Parses one JSON value that fills `bytes` (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws -> StrictJSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws -> StrictJSON {
         var parser = Parser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
@@ -38,6 +42,8 @@ enum StrictJSON: Equatable {
     private struct Parser {
         let bytes: UnsafeRawBufferPointer
         var index = 0
+        /// Keys and `[i]` indices leading to the value being parsed.
+        var path: [String] = []
         static let maxDepth = 64
 
         func fail(_ reason: String) -> Failure { .syntax(offset: index, reason: reason) }
@@ -78,11 +84,13 @@ enum StrictJSON: Equatable {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let key = try string()
-                guard seen.insert(key).inserted else { throw Failure.duplicateKey(key) }
+                guard seen.insert(key).inserted else { throw Failure.duplicateKey(key, path: path) }
                 skipWhitespace()
                 try expect(":")
                 skipWhitespace()
+                path.append(key)
                 members.append((key, try value(depth: depth + 1)))
+                path.removeLast()
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated object") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -98,7 +106,9 @@ enum StrictJSON: Equatable {
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
             while true {
                 skipWhitespace()
+                path.append("[\(elements.count)]")
                 elements.append(try value(depth: depth + 1))
+                path.removeLast()
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated array") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -195,5 +205,44 @@ enum StrictJSON: Equatable {
             }
             return code
         }
+    }
+}
+
+/// A `JSONDecoder` that first refuses what Foundation's decoder silently accepts: an object with a key twice
+/// (Foundation keeps the first value, Python's `json` and most readers the last, so the two would read one
+/// file as two different documents). Every JSON file lgreg reads goes through it.
+///
+/// A duplicate is reported as `DecodingError.dataCorrupted` whose coding path ends at the repeated key, so
+/// callers that name the field of a decoding error name it (`field 'name' appears twice`).
+public struct StrictJSONDecoder {
+    public init() {}
+
+    /// Decodes `type` from `data` after checking it has no duplicate keys.
+    public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let parsed: Result<StrictJSON, Error> = data.withUnsafeBytes { bytes in Result { try StrictJSON.parse(bytes) } }
+        if case let .failure(StrictJSON.Failure.duplicateKey(key, path)) = parsed {
+            throw DecodingError.dataCorrupted(.init(codingPath: (path + [key]).map(JSONKey.init),
+                                                    debugDescription: "appears twice in one object; lgreg refuses duplicate keys"))
+        }
+        return try JSONDecoder().decode(type, from: data)
+    }
+
+    /// One step of a coding path: an object key, or `[i]` for an array element.
+    struct JSONKey: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+
+        init(_ step: String) {
+            if step.hasPrefix("["), step.hasSuffix("]"), let index = Int(step.dropFirst().dropLast()) {
+                stringValue = "Index \(index)"
+                intValue = index
+            } else {
+                stringValue = step
+                intValue = nil
+            }
+        }
+
+        init?(stringValue: String) { self.init(stringValue) }
+        init?(intValue: Int) { self.init("[\(intValue)]") }
     }
 }
