@@ -108,7 +108,7 @@ struct EvalCommand: ParsableCommand {
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else {
             try runResolver {
-                let opened = try OpenedLearngene.open(model, store: store.open)
+                let opened = try OpenedLearngene.open(model, store: { try store.open() })
                 if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
                 label = opened.reference
                 let source = opened.source

@@ -117,7 +117,7 @@ public struct Verifier {
         }
         let status = checks.map(\.status).max() ?? .ok
         let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
-        try store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
