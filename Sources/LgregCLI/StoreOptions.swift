@@ -26,7 +26,7 @@ enum StoreExit {
     /// tensor data, 74 for a file that cannot be read or written, 1 for damage and conflicts.
     static func run(_ body: () throws -> Void) throws {
         do { try body() } catch let error as FileSystemError {
-            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
+            fail(error.description, error.kind == .refused ? 64 : 74)
         } catch let error as ArchiveError {
             fail(error.description, 65)
         } catch let error as SafeTensorsError {

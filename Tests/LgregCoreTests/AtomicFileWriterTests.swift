@@ -42,7 +42,7 @@ import Glibc
     /// Issue 10 case 9: `export -o /dev/full` replaced the device with a regular file.
     @Test func refusesACharacterDevice() throws {
         #expect(throws: FileSystemError(path: "/dev/null", reason: "is a character device, not a regular file; refusing to replace it",
-                                        kind: .notARegularFile)) {
+                                        kind: .refused)) {
             try AtomicFileWriter.write(Data("x".utf8), to: URL(fileURLWithPath: "/dev/null"))
         }
         var status = stat()
@@ -57,7 +57,7 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "dir")
         for (url, what) in [(fifo, "a FIFO"), (dir, "a folder"), (link, "a symbolic link")] {
-            #expect(throws: FileSystemError(path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .notARegularFile)) {
+            #expect(throws: FileSystemError(path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .refused)) {
                 try AtomicFileWriter.write(Data("x".utf8), to: url)
             }
         }
