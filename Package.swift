@@ -17,7 +17,7 @@ let package = Package(
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
         ]),
     ],
     dependencies: [
@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
-        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors"]),
+        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
         .target(name: "LgregRuntime", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
@@ -56,10 +56,15 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
+        // The application layer: what a command does, as library calls (open a learngene, materialize with
+        // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
+        .target(name: "LgregZoo", dependencies: [
+            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime",
+        ]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports",
+            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
@@ -67,7 +72,7 @@ let package = Package(
         .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
-        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore"], path: "Benchmarks/MaterializeBenchmark"),
+        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore", "LgregZoo"], path: "Benchmarks/MaterializeBenchmark"),
         // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
         .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-train"),
@@ -81,8 +86,9 @@ let package = Package(
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "LgregStore", "SafeTensors", "LgregTestSupport"],
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],

@@ -11,6 +11,7 @@
 import Foundation
 import LgregResolver
 import LgregStore
+import LgregZoo
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4 else {

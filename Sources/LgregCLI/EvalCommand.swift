@@ -5,6 +5,7 @@ import LgregArchive
 import LgregReports
 import LgregResolver
 import LgregRuntime
+import LgregZoo
 
 /// `lgreg eval model.safetensors --arch fmnist-small` or `lgreg eval aux-fmnist --depths 6-15`: top-1, loss, speed.
 struct EvalCommand: ParsableCommand {
@@ -21,8 +22,8 @@ struct EvalCommand: ParsableCommand {
         figures. --json follows Schemas/eval-report.schema.json.
         """)
 
-    @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive.")
-    var model: String
+    @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
+    var model: String?
 
     @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`) or an architecture JSON file.")
     var arch: String?
@@ -67,7 +68,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     /// Whether MODEL is a weights file rather than a learngene.
-    var isModelFile: Bool { model.hasSuffix(".safetensors") }
+    var isModelFile: Bool { model?.hasSuffix(".safetensors") ?? false }
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
@@ -90,7 +91,7 @@ struct EvalCommand: ParsableCommand {
             }
         }
         if declare != nil {
-            guard model.hasSuffix(".lgz") else { throw ValidationError("--declare rewrites a .lgz archive; '\(model)' is not one.") }
+            guard let model, model.hasSuffix(".lgz") else { throw ValidationError("--declare rewrites a .lgz archive; '\(model ?? "the current learngene")' is not one.") }
             guard limit == nil else { throw ValidationError("--declare measures the whole data set; drop --limit.") }
             guard strategy.seed == 0 else { throw ValidationError("--declare records results that verify re-measures with seed 0; drop --seed.") }
         }
@@ -99,50 +100,33 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         let dataSet = try DataSpec(parsing: data).load(directory: dataDirectory)
+        let settings = EvaluationSettings(batchSize: batchSize, limit: limit, progress: TerminalProgress.reporter)
         var rows: [EvalRow] = []
-        if isModelFile {
-            rows.append(try evaluate(try modelFromFile(), on: dataSet))
+        var label = model ?? ""
+        if let model, isModelFile {
+            let network = try modelFromFile(model)
+            rows.append(try DesNetEvaluation.evaluate(network, on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)"))
         } else {
             try runResolver {
-                var argument = try LearngeneArgument.parse([model])
-                argument.store = store
-                let source = try argument.source().source
-                for depth in try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!] {
-                    let net = try Materializer.plan(source, depth: depth, strategy: try strategy.resolve(), head: .keep,
-                                                    pooling: pooling, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
-                    rows.append(try evaluate(try LearngeneEvaluation.model(net, source: source), on: dataSet))
+                let opened = try OpenedLearngene.open(model, store: store.open)
+                if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
+                label = opened.reference
+                let source = opened.source
+                let recipe = try strategy.recipe(pooling: pooling)
+                rows = try DesNetEvaluation.evaluate(source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
+                                                     recipe: recipe, on: dataSet, settings: settings)
+                if let declare {
+                    let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, evalSet: try DataSpec(parsing: data).label,
+                                                               archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
+                                                               to: URL(fileURLWithPath: declare))
+                    FileHandle.standardError.write(Data("declared \(declared.count) untuned results in \(declare)\n".utf8))
                 }
             }
-            if let declare { try writeDeclared(rows, to: URL(fileURLWithPath: declare)) }
         }
-        print(EvalRow.render(rows, model: model, data: dataSet.source, format: output.format), terminator: "")
+        print(try EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")
     }
 
-    /// Rewrites the archive with `rows` as its declared untuned results (replacing earlier ones for the same
-    /// depth, strategy, order and eval set); every tensor file is copied byte for byte.
-    private func writeDeclared(_ rows: [EvalRow], to url: URL) throws {
-        let extracted = try LearngeneArchive.read(URL(fileURLWithPath: model))
-        var manifest = extracted.manifest
-        let strategyName = (strategy.strategy ?? (strategy.layersSource == nil ? .cyclic : .explicit)).rawValue
-        let order = strategy.order ?? ([.cyclic, .simpleLG].contains(strategy.strategy ?? .cyclic) ? "front-mid-last" : nil)
-        let evalSet = data.replacingOccurrences(of: "fashion-mnist:", with: "fashion-mnist-")
-        let measured = rows.map { row in
-            LearngeneManifest.DeclaredResult(depth: row.depth, strategy: strategyName, order: order, tunedEpochs: 0,
-                                             evalSet: evalSet, top1: Double(row.result.correct) / Double(row.result.images),
-                                             loss: row.result.meanLoss)
-        }
-        manifest.results.removeAll { old in
-            measured.contains { $0.depth == old.depth && $0.strategy == old.strategy && $0.order == old.order && $0.evalSet == old.evalSet && old.tunedEpochs == 0 }
-        }
-        manifest.results += measured
-        try manifest.validate(path: url.path)
-        let files = Dictionary(uniqueKeysWithValues: extracted.files.map { ($0.record.file, $0) })
-        try LearngeneArchive.write(manifestBytes: try manifest.encoded(), manifest: manifest, to: url) { record in
-            Data(files[record.file]!.tensors.fileBytes)
-        }
-    }
-
-    private func modelFromFile() throws -> ViTModel {
+    private func modelFromFile(_ model: String) throws -> ViTModel {
         var arguments = [arch!]
         if let classes { arguments += ["--classes", String(classes)] }
         if classToken { arguments.append("--class-token") }
@@ -158,48 +142,4 @@ struct EvalCommand: ParsableCommand {
         return network
     }
 
-    private func evaluate(_ network: ViTModel, on dataSet: ImageDataSet) throws -> EvalRow {
-        let result = try Evaluation.run(ViTRunner(model: network, maxBatch: batchSize), on: dataSet, limit: limit,
-                                        progress: TerminalProgress.reporter("eval depth \(network.depth) on \(dataSet.source)"))
-        return EvalRow(depth: network.depth, layerMap: network.layerMap, result: result)
-    }
-}
-
-/// One evaluated depth, as `eval` and `verify` print it.
-struct EvalRow {
-    var depth: Int
-    var layerMap: [Int]
-    var result: EvaluationResult
-
-    /// The rows as a table, or for JSON as an `eval-report.schema.json` document (version 1).
-    static func render(_ rows: [EvalRow], model: String, data: String, format: ReportTable.Format) -> String {
-        let table = ReportTable(
-            columns: [.init("depth", "Depth"), .init("layerMap", "Layer map"), .init("images", "Images"),
-                      .init("correct", "Correct"), .init("top1", "Top-1 %"), .init("meanLoss", "Loss"),
-                      .init("imagesPerSecond", "Images/s")],
-            rows: rows.map { row in
-                [.int(row.depth, shown: String(row.depth)), .text(row.layerMap.map(String.init).joined(separator: ",")),
-                 .int(row.result.images, shown: String(row.result.images)),
-                 .int(row.result.correct, shown: String(row.result.correct)),
-                 .double(row.result.top1, shown: String(format: "%.2f", row.result.top1)),
-                 .double(row.result.meanLoss, shown: String(format: "%.4f", row.result.meanLoss)),
-                 .double(row.result.imagesPerSecond, shown: String(format: "%.0f", row.result.imagesPerSecond))]
-            },
-            footer: ["model: \(model)", "data: \(data)"])
-        guard format == .json else { return table.rendered(format) }
-        let document: [String: Any] = ["schemaVersion": 1, "model": model, "data": data, "rows": table.jsonObjects()]
-        let bytes = try! JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: bytes, as: UTF8.self) + "\n"
-    }
-}
-
-/// Progress on standard error, only when it is a terminal (quiet in pipes and CI logs).
-enum TerminalProgress {
-    /// A callback that redraws "label: done/total" on stderr, or nil when stderr is not a TTY.
-    static func reporter(_ label: String) -> ((Int, Int) -> Void)? {
-        guard isatty(STDERR_FILENO) == 1 else { return nil }
-        return { done, total in
-            FileHandle.standardError.write(Data("\r\(label): \(done)/\(total)\(done == total ? "\n" : "")".utf8))
-        }
-    }
 }

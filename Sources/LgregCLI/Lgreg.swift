@@ -20,7 +20,7 @@ struct Lgreg: ParsableCommand {
             InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             // Resolve
-            PlanCommand.self, MaterializeCommand.self,
+            UseCommand.self, PlanCommand.self, MaterializeCommand.self,
             // Run and check
             EvalCommand.self, VerifyCommand.self,
             // Train

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregResolver
+import LgregZoo
 
 /// `lgreg materialize aux-b --depth 14 --order front-mid-last --output des-b-14`
 struct MaterializeCommand: ParsableCommand {
@@ -31,8 +32,7 @@ struct MaterializeCommand: ParsableCommand {
     var output: String?
     @Option(help: "Tag of the recorded Des-Net (default: <learngene>-d<depth>:<version>-<strategy>[-<order>]…).")
     var tag: String?
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func validate() throws {
         if learngene.isArchive, output == nil { throw ValidationError("A learngene archive is not in the store: pass --output DIR to export the Des-Net.") }
@@ -54,33 +54,27 @@ struct MaterializeCommand: ParsableCommand {
 
     func run() throws {
         try runResolver {
-            let (source, stored, store) = try learngene.source()
-            let net = try Materializer.plan(source, depth: depth ?? strategy.explicitDepth!, strategy: try strategy.resolve(), head: head,
-                                            classes: classes, pooling: pooling, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
-            let tool = "lgreg \(Lgreg.version)"
-            var result = Result(depth: net.depth, parameters: net.parameterCount, bytes: net.byteCount, lineage: net.lineage)
-            if let stored, let store {
-                let recorded = try StoredDesNet.record(net, from: stored, in: store, tag: tag, tool: tool)
-                result.desNetDigest = recorded.digest.description
-                result.tag = recorded.tag
+            let opened = try learngene.open()
+            let request = Materialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
+                                                  head: head, classes: classes)
+            let showProgress = output != nil && isatty(STDERR_FILENO) != 0
+            let made = try Materialization.run(opened, request, output: output.map { URL(fileURLWithPath: $0) }, tag: tag,
+                                               tool: "lgreg \(Lgreg.version)") { written, total in
+                guard showProgress, let output else { return }
+                FileHandle.standardError.write(Data(String(format: "\rwriting %@/model.safetensors: %3d%% of %@", output,
+                                                           Int(100 * Double(written) / Double(max(total, 1))), formatBytes(total)).utf8))
             }
-            if let output {
-                let showProgress = isatty(STDERR_FILENO) != 0
-                try TimmExport.write(net, to: URL(fileURLWithPath: output), tool: tool) { written, total in
-                    if showProgress {
-                        FileHandle.standardError.write(Data(String(format: "\rwriting %@/model.safetensors: %3d%% of %@", output,
-                                                                   Int(100 * Double(written) / Double(max(total, 1))), formatBytes(total)).utf8))
-                    }
-                }
-                if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-                result.output = output
+            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            let net = made.net
+            if format.json {
+                return try printJSON(Result(depth: net.depth, parameters: net.parameterCount, bytes: net.byteCount, lineage: net.lineage,
+                                            desNetDigest: made.recorded?.digest.description, tag: made.recorded?.tag, output: output))
             }
-            if json { return try printJSON(result) }
             let map = net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")
-            print("Des-Net depth \(net.depth), \(net.lineage.strategy)\(net.lineage.order.map { " (\($0))" } ?? ""), "
-                  + "\(net.parameterCount) parameters (\(String(format: "%.1f", Double(net.parameterCount) / 1e6)) M), head \(net.lineage.head), pooling \(net.architecture.pooling.rawValue)")
-            print("layer map: \(net.lineage.strategy == "tleg" ? "θ_A + (l/\(net.depth))·θ_B, l = 0…\(net.depth - 1)" : map)")
-            if let tag = result.tag, let digest = result.desNetDigest { print("recorded:  \(tag) \(digest) (no layer copied)") }
+            print("Des-Net depth \(net.depth), \(net.lineage.strategy.rawValue)\(net.lineage.order.map { " (\($0))" } ?? ""), "
+                  + "\(net.parameterCount) parameters (\(String(format: "%.1f", Double(net.parameterCount) / 1e6)) M), head \(net.lineage.head.rawValue), pooling \(net.architecture.pooling.rawValue)")
+            print("layer map: \(net.lineage.strategy == .tleg ? "θ_A + (l/\(net.depth))·θ_B, l = 0…\(net.depth - 1)" : map)")
+            if let (digest, tag) = made.recorded { print("recorded:  \(tag) \(digest) (no layer copied)") }
             if let output { print("wrote:     \(output)/model.safetensors (\(formatBytes(net.byteCount))), \(output)/config.json") }
         }
     }

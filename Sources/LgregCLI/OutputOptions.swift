@@ -21,3 +21,9 @@ struct OutputOptions: ParsableArguments {
         json ? .json : csv ? .csv : markdown ? .markdown : .text
     }
 }
+
+/// `--json`, for the commands whose output is a result rather than a table.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print the result as JSON, for scripts and CI (the command's schema is in Schemas/).")
+    var json = false
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregReports
 import LgregResolver
+import LgregZoo
 
 /// `lgreg plan aux-b --depths 6-15`: the layer maps a strategy gives, without writing anything.
 struct PlanCommand: ParsableCommand {
@@ -56,7 +57,8 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         try runResolver {
-            let (source, _, _) = try learngene.source()
+            let opened = try learngene.open()
+            let source = opened.source
             let chosen = try strategy.resolve()
             let depthList = try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth ?? source.layerCount]
             var rows: [Report.Row] = []
@@ -74,7 +76,7 @@ struct PlanCommand: ParsableCommand {
                 }
                 rows.append(.init(depth: d, layerMap: blocks.map(\.sourceLayer), copies: copies, stages: stages))
             }
-            let report = Report(learngene: learngene.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
+            let report = Report(learngene: opened.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
                                 learngeneLayers: source.layerCount, strategy: chosen.name, order: chosen.orderDescription,
                                 seed: chosen.usesSeed ? strategy.seed : nil, rows: rows)
             if output.format == .json { return try printJSON(report) }
@@ -87,7 +89,7 @@ struct PlanCommand: ParsableCommand {
                     }.joined(separator: "|")
                     return [.int(row.depth, shown: String(row.depth)), .text(map), .text(row.copies.map(String.init).joined(separator: ","))]
                 },
-                footer: output.format == .text ? ["\(source.kind.rawValue) learngene \(learngene.reference), \(source.layerCount) layers; strategy \(chosen)"] : [])
+                footer: output.format == .text ? ["\(source.kind.rawValue) learngene \(opened.reference), \(source.layerCount) layers; strategy \(chosen)"] : [])
             print(table.rendered(output.format), terminator: "")
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchive
 import LgregStore
+import LgregZoo
 
 /// `lgreg publish aux-b.lgz [--tag aux-b:1.0]`
 struct PublishCommand: ParsableCommand {
@@ -18,13 +19,17 @@ struct PublishCommand: ParsableCommand {
     var archive: String
     @Option(help: "Tag to publish under, name:version (default: the manifest's name and version).")
     var tag: String?
+    @Flag(help: "Make the published learngene the current one (see `lgreg use`).")
+    var use = false
     @OptionGroup var store: StoreOptions
     @Flag(help: "Print JSON.")
     var json = false
 
     func run() throws {
         try StoreExit.run {
-            let result = try store.open().publish(archive: URL(fileURLWithPath: archive), tag: tag)
+            let opened = try store.open()
+            let result = try opened.publish(archive: URL(fileURLWithPath: archive), tag: tag)
+            if use { try CurrentLearngene.set(result.reference, in: opened) }
             if json {
                 try printReport("publish", result)
             } else {

@@ -4,43 +4,34 @@ import LgregArchitecture
 import LgregArchive
 import LgregResolver
 import LgregStore
+import LgregZoo
 
-/// The strategies `--strategy` accepts.
-enum StrategyName: String, ExpressibleByArgument, CaseIterable {
-    case cyclic, random, explicit
-    case simpleLG = "simple-lg"
-    case tleg, imwlm
-    case vanillaLG = "vanilla-lg"
-    case scratch
-}
+extension Strategy.Name: ExpressibleByArgument {}
 
 extension HeadPolicy: ExpressibleByArgument {}
 
 /// A learngene named on the command line: a store reference (`name`, `name:version`, digest prefix) or the
-/// path of a `.lgz` archive.
+/// path of a `.lgz` archive; without one, the store's current learngene (`lgreg use`).
 struct LearngeneArgument: ParsableArguments {
-    @Argument(help: "A stored learngene (name, name:version or digest prefix) or the path of a .lgz archive.")
-    var reference: String
+    @Argument(help: "A stored learngene (name, name:version or digest prefix) or the path of a .lgz archive (default: the current learngene, see `lgreg use`).")
+    var reference: String?
     @OptionGroup var store: StoreOptions
 
-    /// Whether the argument is an archive path rather than a store reference: it ends in `.lgz` or holds a `/`,
-    /// which no learngene name, tag or digest does (so a folder that happens to share a learngene's name in
-    /// the working directory does not shadow it).
-    var isArchive: Bool { reference.hasSuffix(".lgz") || reference.contains("/") }
+    /// Whether the argument is an archive path rather than a store reference.
+    var isArchive: Bool { reference.map(OpenedLearngene.isArchivePath) ?? false }
 
-    /// The learngene as a resolver source, read from the archive or the store.
-    func source() throws -> (source: ManifestSource, stored: StoredLearngene?, store: LearngeneStore?) {
-        if isArchive { return (ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: reference))), nil, nil) }
-        let opened = try store.open()
-        let found = try opened.resolve(reference)
-        return (ManifestSource(found), found, opened)
+    /// Opens the learngene, saying on stderr which one was used when none was named.
+    func open() throws -> OpenedLearngene {
+        let opened = try OpenedLearngene.open(reference, store: store.open)
+        if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
+        return opened
     }
 }
 
 /// How the Des-Net's layers are chosen: strategy, order, map, seed; shared by `plan` and `materialize`.
 struct StrategyOptions: ParsableArguments {
     @Option(help: "cyclic (SWS, the default), random (random-assigned), explicit (with --layers-source), or a baseline: simple-lg, tleg, imwlm, vanilla-lg, scratch.")
-    var strategy: StrategyName?
+    var strategy: Strategy.Name?
     @Option(help: "Stage order of cyclic and simple-lg: front-mid-last (default), front-last-mid, mid-front-last, mid-last-front, last-front-mid, last-mid-front, or a permutation such as 0,4,1,3,2.")
     var order: String?
     @Option(name: .customLong("layers-source"), help: "An explicit layer map, one learngene layer per Des-Net layer, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.")
@@ -66,21 +57,19 @@ struct StrategyOptions: ParsableArguments {
 
     /// The strategy for a Des-Net of `depth` layers (the explicit map is checked against the depth later).
     func resolve() throws -> Strategy {
-        let order = try parsed { try OrderSpec(parsing: self.order ?? StageOrder.Named.frontMidLast.rawValue) }
-        switch strategy ?? (layersSource == nil ? .cyclic : .explicit) {
-        case .cyclic: return .cyclic(order)
-        case .random: return .randomAssigned
-        case .explicit:
-            let text = layersSource ?? ""
+        let name = strategy ?? (layersSource == nil ? .cyclic : .explicit)
+        var layers: [Int]?
+        if let text = layersSource {
             let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !text.isEmpty, entries.allSatisfy({ $0 != nil }) else { throw ValidationError(ResolverError.unparsableLayerMap(text).description) }
-            return .explicit(entries.map { $0! })
-        case .simpleLG: return .simpleLG(order)
-        case .tleg: return .tleg
-        case .imwlm: return .imwlm
-        case .vanillaLG: return .vanillaLG(topBlocks: topBlocks)
-        case .scratch: return .scratch
+            layers = entries.map { $0! }
         }
+        return try parsed { try Strategy(name, order: order, layers: layers, topBlocks: topBlocks) }
+    }
+
+    /// The strategy with its seed and the other choices that shape a Des-Net.
+    func recipe(pooling: Pooling? = nil) throws -> DesNetRecipe {
+        DesNetRecipe(strategy: try resolve(), seed: seed, allowDropStages: allowDropStages, pooling: pooling)
     }
 
     /// The explicit map's length, when one is given (its default depth).
@@ -113,9 +102,7 @@ extension LearngeneArgument {
         if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
         var isDirectory: ObjCBool = false
         if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
-        var argument = try LearngeneArgument.parse([name])
-        argument.store = store
-        let manifest = try argument.source().source.manifest
+        let manifest = try OpenedLearngene.open(name, store: store.open).source.manifest
         guard manifest.kind == .sws else {
             throw ValidationError("'\(name)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
         }

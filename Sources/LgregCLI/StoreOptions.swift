@@ -4,6 +4,7 @@ import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregStore
+import LgregZoo
 import SafeTensors
 
 /// `--store`, shared by every command that opens the store.
@@ -35,6 +36,8 @@ enum StoreExit {
             fail(error.description, 64)
         } catch let error as ArchitectureFileError {
             fail(error.description, 64)
+        } catch let error as ZooError {
+            fail(error.description, error == .nothingToVerify ? 2 : 64)
         } catch let error as StoreError {
             switch error {
             case .notFound, .ambiguous, .invalidReference: fail(error.description, 64)

@@ -45,8 +45,7 @@ struct TrainingOptions: ParsableArguments {
     var resume = false
     @Option(name: .customLong("stop-after"), help: "Stop after this epoch, leaving the checkpoint for --resume; no result is written.")
     var stopAfter: Int?
-    @Flag(help: "Print the result as JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs).") }
@@ -100,7 +99,7 @@ struct TrainingOptions: ParsableArguments {
 
     /// Prints the outcome: a JSON object with `--json`, else one line.
     func report(_ fields: [String: Any], summary: String) throws {
-        if json {
+        if format.json {
             let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))
         } else {

@@ -9,8 +9,8 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
     public var learngeneDigest: String?
     /// What the source layers were.
     public var learngeneKind: LearngeneKind
-    /// The strategy's name (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
-    public var strategy: String
+    /// The strategy (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
+    public var strategy: Strategy.Name
     /// The stage order, for cyclic and Simple-LG.
     public var order: String?
     /// The seed of every random draw (random-assigned map, fresh tensors), when any was made.
@@ -18,7 +18,7 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
     /// For each block, the source layer it copies; null for a fresh or interpolated block.
     public var layerMap: [Int?]
     /// Whether the head was copied (`keep`) or freshly initialized (`new`).
-    public var head: String
+    public var head: HeadPolicy
 }
 
 /// One tensor of a planned Des-Net, in lgreg's naming, with where its values come from. Nothing is read or

@@ -1,10 +1,10 @@
 import LgregArchitecture
 import LgregArchive
-import LgregStore
 import SafeTensors
 
-/// A learngene described by its archive manifest: one in the store (its blobs mapped in place) or one read
-/// from a `.lgz` archive. Both have passed the archive checks (files, digests, tensor names and shapes).
+/// A learngene described by its archive manifest: one read from a `.lgz` archive, or one in the store (its
+/// blobs mapped in place; `LgregZoo` builds that one). Both have passed the archive checks (files, digests,
+/// tensor names and shapes).
 public struct ManifestSource: LearngeneSource, Sendable {
     /// The learngene's manifest.
     public let manifest: LearngeneManifest
@@ -12,20 +12,19 @@ public struct ManifestSource: LearngeneSource, Sendable {
     private let openShared: @Sendable () throws -> SafeTensorsFile
     private let openLayer: @Sendable (Int) throws -> SafeTensorsFile
 
-    /// A stored learngene; its lineage digest is its OCI manifest's.
-    public init(_ stored: StoredLearngene) {
-        manifest = stored.manifest
-        learngeneDigest = stored.digest.description
-        openShared = { try stored.shared.open() }
-        openLayer = { try stored.layers[$0].open() }
+    /// A learngene whose files `openShared` and `openLayer` open, recorded in lineage as `learngeneDigest`.
+    public init(manifest: LearngeneManifest, learngeneDigest: String?, openShared: @escaping @Sendable () throws -> SafeTensorsFile,
+                openLayer: @escaping @Sendable (Int) throws -> SafeTensorsFile) {
+        self.manifest = manifest
+        self.learngeneDigest = learngeneDigest
+        self.openShared = openShared
+        self.openLayer = openLayer
     }
 
     /// A learngene read from an archive (it has no store digest).
     public init(_ archive: ExtractedLearngene) {
-        manifest = archive.manifest
-        learngeneDigest = nil
-        openShared = { archive.shared.tensors }
-        openLayer = { archive.layers[$0].tensors }
+        self.init(manifest: archive.manifest, learngeneDigest: nil, openShared: { archive.shared.tensors },
+                  openLayer: { archive.layers[$0].tensors })
     }
 
     public var architecture: ViTArchitecture { manifest.architecture }

@@ -19,7 +19,7 @@ public enum Materializer {
     ///   - pooling: the pooling order the Des-Net states (and the export names its final norm by); the
     ///     learngene's own by default.
     ///   - seed: seeds the random-assigned map and every fresh tensor (tensor `name` draws from
-    ///     `SplitMix64(seed: seed ^ fnv1a64(name))`).
+    ///     `SplitMix64(seed: seed ^ FNV1a.hash64(name))`).
     ///   - allowDropStages: build depths below the learngene's layer count.
     /// - Throws: `ResolverError` for a strategy that does not fit the source, a missing or misshapen tensor,
     ///   or a kept head whose class count differs from the one asked for.
@@ -46,7 +46,7 @@ public enum Materializer {
         // Fresh tensors take the learngene's floating-point type.
         let dtype = try check(shared, tensor: patchWeight.name, shape: patchWeight.shape).dtype
         func fresh(_ spec: TensorSpec) -> DesNetTensor {
-            DesNetTensor(name: spec.name, shape: spec.shape, dtype: dtype, content: .fresh(spec, seed: seed ^ fnv1a64(spec.name)))
+            DesNetTensor(name: spec.name, shape: spec.shape, dtype: dtype, content: .fresh(spec, seed: seed ^ FNV1a.hash64(spec.name)))
         }
         func copied(_ spec: TensorSpec, from file: SafeTensorsFile, tensor: String, expected: TensorSpec) throws -> DesNetTensor {
             let info = try check(file, tensor: tensor, shape: expected.shape)
@@ -97,10 +97,10 @@ public enum Materializer {
         }
 
         let lineage = Lineage(
-            learngeneDigest: source.learngeneDigest, learngeneKind: source.kind, strategy: strategy.name,
+            learngeneDigest: source.learngeneDigest, learngeneKind: source.kind, strategy: strategy.kind,
             order: strategy.orderDescription,
             seed: strategy.usesSeed || !copyHead ? seed : nil,
-            layerMap: blocks.map(\.sourceLayer), head: copyHead ? "keep" : "new")
+            layerMap: blocks.map(\.sourceLayer), head: copyHead ? .keep : .new)
         return DesNet(architecture: architecture, depth: depth, blocks: blocks, lineage: lineage, tensors: tensors)
     }
 
@@ -116,10 +116,12 @@ public enum Materializer {
     }
 }
 
-/// FNV-1a, 64 bits, of a string's UTF-8: h ← (h ⊕ byte)·0x100000001B3 from h = 0xCBF29CE484222325. Gives
-/// every fresh tensor its own seed, independent of the order tensors are generated in.
-func fnv1a64(_ text: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-    return hash
+/// FNV-1a, the hash that gives every fresh tensor its own seed and an explicit map's Des-Net tag its suffix.
+public enum FNV1a {
+    /// FNV-1a, 64 bits, of a string's UTF-8: h ← (h ⊕ byte)·0x100000001B3 from h = 0xCBF29CE484222325.
+    public static func hash64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash
+    }
 }

@@ -16,6 +16,8 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
     case layerMapEntryOutOfRange(position: Int, entry: Int, layers: Int)
     /// A layer-map text is not a comma list of non-negative integers.
     case unparsableLayerMap(String)
+    /// A stage order was given to a strategy that has none (only cyclic and Simple-LG expand in an order).
+    case orderNotApplicable(strategy: String, order: String)
     /// A strategy needs a learngene of another kind (TLEG needs θ_A and θ_B, IMwLM a plain model …).
     case wrongKind(strategy: String, needs: [LearngeneKind], found: LearngeneKind)
     /// IMwLM and Vanilla-LG need a source model at least as deep as what they take from it.
@@ -54,6 +56,8 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
             return "layer map entry \(position) names learngene layer \(entry), but the learngene has layers 0…\(layers - 1)"
         case let .unparsableLayerMap(text):
             return "layer map '\(text)': expected a comma list of learngene layers such as 0,0,0,1,1,1,2,2,3,3,4,4"
+        case let .orderNotApplicable(strategy, order):
+            return "order '\(order)' applies to the cyclic and simple-lg strategies, not \(strategy)"
         case let .wrongKind(strategy, needs, found):
             return "strategy \(strategy) needs a \(needs.map(\.rawValue).joined(separator: " or ")) learngene; this one is \(found.rawValue)"
         case let .sourceTooShallow(strategy, sourceLayers, needed):

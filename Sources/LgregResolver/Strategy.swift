@@ -30,19 +30,55 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The name the CLI and the lineage use.
-    public var name: String {
-        switch self {
-        case .cyclic: return "cyclic"
-        case .randomAssigned: return "random"
-        case .explicit: return "explicit"
-        case .simpleLG: return "simple-lg"
-        case .tleg: return "tleg"
-        case .imwlm: return "imwlm"
-        case .vanillaLG: return "vanilla-lg"
-        case .scratch: return "scratch"
+    /// The strategies by name, as `--strategy`, the lineage and declared results spell them.
+    public enum Name: String, Codable, CaseIterable, Sendable {
+        case cyclic, random, explicit
+        case simpleLG = "simple-lg"
+        case tleg, imwlm
+        case vanillaLG = "vanilla-lg"
+        case scratch
+
+        /// Whether the strategy expands in a stage order (`--order`).
+        public var takesOrder: Bool { self == .cyclic || self == .simpleLG }
+    }
+
+    /// The strategy called `name`, with the stage order of cyclic and Simple-LG (default front-mid-last), the
+    /// map of `explicit` and Vanilla-LG's top blocks.
+    /// - Throws: `ResolverError` for an order on a strategy without one, an unparsable order, or `explicit`
+    ///   without a map.
+    public init(_ name: Name, order: String? = nil, layers: [Int]? = nil, topBlocks: Int = 3) throws {
+        if let order, !name.takesOrder { throw ResolverError.orderNotApplicable(strategy: name.rawValue, order: order) }
+        let stageOrder = try OrderSpec(parsing: order ?? StageOrder.Named.frontMidLast.rawValue)
+        switch name {
+        case .cyclic: self = .cyclic(stageOrder)
+        case .random: self = .randomAssigned
+        case .explicit:
+            guard let layers else { throw ResolverError.unparsableLayerMap("") }
+            self = .explicit(layers)
+        case .simpleLG: self = .simpleLG(stageOrder)
+        case .tleg: self = .tleg
+        case .imwlm: self = .imwlm
+        case .vanillaLG: self = .vanillaLG(topBlocks: topBlocks)
+        case .scratch: self = .scratch
         }
     }
+
+    /// The strategy's name.
+    public var kind: Name {
+        switch self {
+        case .cyclic: return .cyclic
+        case .randomAssigned: return .random
+        case .explicit: return .explicit
+        case .simpleLG: return .simpleLG
+        case .tleg: return .tleg
+        case .imwlm: return .imwlm
+        case .vanillaLG: return .vanillaLG
+        case .scratch: return .scratch
+        }
+    }
+
+    /// The name the CLI and the lineage use.
+    public var name: String { kind.rawValue }
 
     /// The stage order, for the strategies that have one.
     public var orderDescription: String? {
@@ -128,7 +164,7 @@ public enum BlockInit: Equatable, Hashable, Sendable {
 }
 
 /// What happens to the classification head.
-public enum HeadPolicy: String, CaseIterable, Sendable {
+public enum HeadPolicy: String, Codable, CaseIterable, Sendable {
     /// Copy the learngene's head (the Des-Net's task is the Aux-Net's own).
     case keep
     /// A fresh head for a new task.

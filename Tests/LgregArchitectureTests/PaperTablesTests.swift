@@ -3,8 +3,10 @@ import Testing
 
 /// Every accounting cell of the SWS paper (IJCAI 2024), recomputed from the architecture alone.
 @Suite struct PaperTablesTests {
-    let desB = try! ViTArchitecture.preset("deit-base")
+    let desB: ViTArchitecture
     let depths = Array(6...15)
+
+    init() throws { desB = try ViTArchitecture.preset("deit-base") }
 
     // Table 1, Params (M) and FLOPs (G) columns for Des-B-6 … Des-B-15.
     static let table1Params: [Double] = [44.0, 51.1, 58.2, 65.3, 72.4, 79.5, 86.6, 93.7, 100.7, 107.8]

@@ -2,23 +2,6 @@ import Foundation
 import LgregTestSupport
 import Testing
 
-/// Runs the built `lgreg` binary and returns its exit code, standard output and standard error.
-func runLgreg(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let binary = Bundle.main.bundleURL.appendingPathComponent("lgreg")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
 @Suite struct CLITests {
     @Test func archShowPrintsTable1() throws {
         let result = try runLgreg(["arch", "show", "deit-base", "--depths", "6-15", "--csv"])

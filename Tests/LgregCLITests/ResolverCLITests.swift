@@ -21,7 +21,7 @@ import Testing
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    func lgreg(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    func lgreg(_ arguments: [String]) throws -> ProcessOutput {
         try runLgreg(arguments + ["--store", store])
     }
 

@@ -4,8 +4,12 @@ import LgregArchitecture
 @testable import LgregReports
 
 @Suite struct SavingsReportTests {
-    let report = SavingsReport(subject: "deit-base", architecture: try! .preset("deit-base"),
-                               schedule: try! StageSchedule([3, 3, 4, 3, 3]), depths: Array(6...15))
+    let report: SavingsReport
+
+    init() throws {
+        report = SavingsReport(subject: "deit-base", architecture: try .preset("deit-base"),
+                               schedule: try StageSchedule([3, 3, 4, 3, 3]), depths: Array(6...15))
+    }
 
     @Test func storageFiguresOfTable2() {
         #expect(report.learngeneParameters == 36_951_016)

@@ -113,8 +113,8 @@ import Testing
         var base = try ViTArchitecture.preset("deit-base")
         base.classes = 1000
         let config = TimmConfig(DesNet(architecture: base, depth: 14, blocks: [], lineage: Lineage(
-            learngeneDigest: nil, learngeneKind: .sws, strategy: "cyclic", order: "front-mid-last", seed: nil,
-            layerMap: [], head: "keep"), tensors: []), tool: "lgreg test")
+            learngeneDigest: nil, learngeneKind: .sws, strategy: .cyclic, order: "front-mid-last", seed: nil,
+            layerMap: [], head: .keep), tensors: []), tool: "lgreg test")
         #expect(config.architecture == "vit_base_patch16_224")
         #expect(config.modelArgs.depth == 14)
         #expect(config.modelArgs.fcNorm == false)

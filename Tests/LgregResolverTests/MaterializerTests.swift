@@ -54,7 +54,7 @@ import Testing
         let net = try Materializer.plan(source, depth: 12, strategy: .cyclic(.named(.frontMidLast)))
         let expected = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4]
         #expect(net.lineage.layerMap == expected)
-        #expect(net.lineage.strategy == "cyclic")
+        #expect(net.lineage.strategy == .cyclic)
         #expect(net.lineage.order == "front-mid-last")
         #expect(net.lineage.seed == nil)
         #expect(net.lineage.learngeneDigest == source.learngeneDigest)
@@ -149,7 +149,7 @@ import Testing
         #expect(net.architecture.classes == 7)
         #expect(net.tensor("head.weight").shape == [7, 8])
         #expect(try net.tensor("head.bias").floats() == Array(repeating: 0, count: 7))
-        #expect(net.lineage.head == "new")
+        #expect(net.lineage.head == .new)
         #expect(try net.bytes("norm.weight") == source.shared.copy("norm.weight"))
         let kept = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .keep, classes: 3)
         #expect(try kept.bytes("head.weight") == source.shared.copy("head.weight"))

@@ -1,6 +1,7 @@
 import Foundation
 import LgregArchive
 import LgregCore
+import LgregResolver
 import LgregStore
 
 /// A Des-Net recorded in the store without copying a layer: an OCI manifest whose config blob is the Des-Net's
@@ -32,22 +33,22 @@ public enum StoredDesNet {
         let config = TimmConfig(net, tool: tool)
         let digest = try store.writeDerived(DerivedArtifact(
             reference: reference, artifactType: artifactType, config: try config.encoded(), configMediaType: configMediaType,
-            layers: layers, base: learngene.digest, depth: net.depth, strategy: net.lineage.strategy, order: net.lineage.order,
+            layers: layers, base: learngene.digest, depth: net.depth, strategy: net.lineage.strategy.rawValue, order: net.lineage.order,
             seed: net.lineage.seed.flatMap { Int(exactly: $0) },
-            annotations: [OCIAnnotation.title: "\(learngene.manifest.name) Des-Net, depth \(net.depth), \(net.lineage.strategy)"]))
+            annotations: [OCIAnnotation.title: "\(learngene.manifest.name) Des-Net, depth \(net.depth), \(net.lineage.strategy.rawValue)"]))
         return (digest, reference)
     }
 
     /// `<learngene>-d<depth>:<version>-<strategy>[-<order>][-s<seed>][-h<classes>]`, e.g.
     /// `aux-b-d14:0.1.0-cyclic-front-mid-last`; an explicit map adds its FNV-1a hash.
     public static func defaultTag(_ net: DesNet, learngene: LearngeneManifest) -> String {
-        var version = "\(learngene.version)-\(net.lineage.strategy)"
+        var version = "\(learngene.version)-\(net.lineage.strategy.rawValue)"
         if let order = net.lineage.order { version += "-" + order.replacingOccurrences(of: ",", with: ".") }
-        if net.lineage.strategy == "explicit" {
-            version += "-" + String(fnv1a64(net.lineage.layerMap.map { $0.map(String.init) ?? "-" }.joined(separator: ",")), radix: 16)
+        if net.lineage.strategy == .explicit {
+            version += "-" + String(FNV1a.hash64(net.lineage.layerMap.map { $0.map(String.init) ?? "-" }.joined(separator: ",")), radix: 16)
         }
         if let seed = net.lineage.seed { version += "-s\(seed)" }
-        if net.lineage.head == "new" { version += "-h\(net.architecture.classes)" }
+        if net.lineage.head == .new { version += "-h\(net.architecture.classes)" }
         if net.architecture.pooling != learngene.architecture.pooling { version += "-\(net.architecture.pooling.rawValue)" }
         return "\(learngene.name)-d\(net.depth):\(String(version.prefix(128)))"
     }

@@ -1,0 +1,199 @@
+import Foundation
+import LgregArchive
+import LgregCore
+import LgregResolver
+import LgregRuntime
+import LgregStore
+
+/// Is a stored learngene intact and does it do what it says? Every blob re-hashed, the manifest validated, the
+/// parameters counted against the budget, and every declared untuned accuracy rebuilt and re-measured.
+///
+/// ```swift
+/// let report = try Verifier(store: store, settings: .init()).verify(["aux-b"])
+/// if report.status != .ok { … }
+/// ```
+public struct Verifier {
+    /// How one check ended, from best to worst.
+    public enum Status: String, Codable, Comparable, Sendable {
+        case ok, skipped
+        case cannotVerify = "cannot-verify"
+        case mismatch
+
+        private var rank: Int {
+            switch self {
+            case .ok, .skipped: return 0
+            case .cannotVerify: return 1
+            case .mismatch: return 2
+            }
+        }
+
+        public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
+    }
+
+    /// One line of the report.
+    public struct Check: Codable, Sendable {
+        public var check: String
+        public var status: Status
+        public var detail: String
+        public var depth: Int?
+        /// Declared and measured top-1, in percent.
+        public var declaredTop1: Double?
+        public var measuredTop1: Double?
+    }
+
+    /// One learngene's verdict.
+    public struct Verdict: Codable, Sendable {
+        public var reference: String
+        public var digest: String?
+        public var status: Status
+        public var checks: [Check]
+    }
+
+    /// What `verify --json` prints (`Schemas/verify-report.schema.json`).
+    public struct Report: Codable, Sendable {
+        public var schemaVersion = 1
+        /// Largest accepted difference between declared and measured top-1, in percentage points.
+        public var tolerance: Double
+        public var status: Status
+        public var learngenes: [Verdict]
+    }
+
+    /// What the verifier needs besides the store.
+    public struct Settings: Sendable {
+        /// Largest accepted difference between declared and measured top-1, in percentage points.
+        public var tolerance: Double
+        /// Fashion-MNIST's folder, replacing the default.
+        public var dataDirectory: String?
+        public var evaluation: EvaluationSettings
+
+        public init(tolerance: Double = 0.1, dataDirectory: String? = nil, evaluation: EvaluationSettings = EvaluationSettings()) {
+            self.tolerance = tolerance
+            self.dataDirectory = dataDirectory
+            self.evaluation = evaluation
+        }
+    }
+
+    public let store: LearngeneStore
+    public let settings: Settings
+
+    public init(store: LearngeneStore, settings: Settings) {
+        self.store = store
+        self.settings = settings
+    }
+
+    /// Verifies each reference (every tagged learngene when `references` is empty), records each verdict in the
+    /// store's index, and returns the report.
+    /// - Throws: `ZooError.nothingToVerify` when asked for everything in a store that holds nothing;
+    ///   `StoreError.notFound` for a reference that names nothing.
+    public func verify(_ references: [String]) throws -> Report {
+        let chosen = references.isEmpty ? try store.list().map(\.reference) : references
+        guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
+        var dataSets: [String: ImageDataSet] = [:]
+        let verdicts = try chosen.map { try verify($0, dataSets: &dataSets) }
+        return Report(tolerance: settings.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts)
+    }
+
+    private func verify(_ reference: String, dataSets: inout [String: ImageDataSet]) throws -> Verdict {
+        let stored: StoredLearngene
+        do { stored = try store.resolve(reference) } catch let error as StoreError {
+            if case .notFound = error { throw error }
+            return Verdict(reference: reference, digest: nil, status: .mismatch,
+                           checks: [Check(check: "manifest", status: .mismatch, detail: error.description)])
+        }
+        var checks = [blobCheck(stored), manifestCheck(stored), parameterCheck(stored)]
+        if checks.allSatisfy({ $0.status == .ok }) {
+            let source = ManifestSource(stored)
+            checks += stored.manifest.results.map { resultCheck($0, source: source, dataSets: &dataSets) }
+        }
+        let status = checks.map(\.status).max() ?? .ok
+        let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
+        try store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
+    }
+
+    /// Every blob the learngene's OCI manifest names, and the manifest itself, re-hashed.
+    private func blobCheck(_ stored: StoredLearngene) -> Check {
+        let blobs = [(stored.digest, nil as Int?)] + ([stored.imageManifest.config] + stored.imageManifest.layers).map { ($0.digest, Optional($0.size)) }
+        for (digest, size) in blobs {
+            let url = store.layout.blob(digest)
+            do {
+                let actual = try Digest.ofFile(url)
+                if actual.digest != digest { return Check(check: "blobs", status: .mismatch, detail: "\(url.path) hashes to \(actual.digest)") }
+                if let size, actual.size != size { return Check(check: "blobs", status: .mismatch, detail: "\(url.path) is \(actual.size) bytes, the manifest says \(size)") }
+            } catch {
+                return Check(check: "blobs", status: .mismatch, detail: "\(url.path): \(error)")
+            }
+        }
+        return Check(check: "blobs", status: .ok, detail: "\(blobs.count) blobs match their digests")
+    }
+
+    private func manifestCheck(_ stored: StoredLearngene) -> Check {
+        do { try stored.manifest.validate(path: stored.digest.description) } catch {
+            return Check(check: "manifest", status: .mismatch, detail: "\(error)")
+        }
+        return Check(check: "manifest", status: .ok, detail: "valid \(stored.manifest.kind.rawValue) learngene manifest, schema version \(stored.manifest.schemaVersion)")
+    }
+
+    /// The parameters actually stored in the tensors, against the manifest's budget and the architecture's.
+    private func parameterCheck(_ stored: StoredLearngene) -> Check {
+        do {
+            let files = try [stored.shared.open()] + stored.layers.map { try $0.open() }
+            let counted = files.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.elementCount } }
+            let architecture = stored.manifest.architecture
+            let expected = stored.layers.count * architecture.blockParameters + architecture.sharedParameters
+            let declared = stored.manifest.parameters?.stored
+            guard counted == expected, declared == counted else {
+                return Check(check: "parameters", status: .mismatch,
+                             detail: "tensors hold \(counted), the architecture implies \(expected), the manifest declares \(declared.map(String.init) ?? "nothing")")
+            }
+            return Check(check: "parameters", status: .ok, detail: "\(counted) stored, as declared")
+        } catch {
+            return Check(check: "parameters", status: .mismatch, detail: "\(error)")
+        }
+    }
+
+    /// One declared result re-measured.
+    private func resultCheck(_ declared: LearngeneManifest.DeclaredResult, source: ManifestSource,
+                             dataSets: inout [String: ImageDataSet]) -> Check {
+        var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: 100 * declared.top1)
+        let what = "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
+        guard declared.tunedEpochs == 0 else {
+            check.status = .skipped
+            check.detail = "\(what): tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
+            return check
+        }
+        let strategy: Strategy
+        do { strategy = try DeclaredStrategy(declared).strategy(for: source) } catch {
+            check.status = .cannotVerify
+            check.detail = "\(what): \(error)"
+            return check
+        }
+        let dataSet: ImageDataSet
+        do {
+            if let loaded = dataSets[declared.evalSet] {
+                dataSet = loaded
+            } else {
+                dataSet = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
+                dataSets[declared.evalSet] = dataSet
+            }
+        } catch {
+            check.status = .cannotVerify
+            check.detail = "\(what): \(error)"
+            return check
+        }
+        do {
+            let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
+            let row = try DesNetEvaluation.evaluate(try ViTModel(desNet: net, source: source), on: dataSet,
+                                                    settings: settings.evaluation, label: "verify \(what)")
+            check.measuredTop1 = row.result.top1
+            let difference = abs(row.result.top1 - 100 * declared.top1)
+            check.status = difference <= settings.tolerance + 1e-9 ? .ok : .mismatch
+            check.detail = String(format: "%@: declared %.2f%%, measured %.2f%% (%d/%d)", what, 100 * declared.top1, row.result.top1,
+                                  row.result.correct, row.result.images)
+        } catch {
+            check.status = .mismatch
+            check.detail = "\(what): \(error)"
+        }
+        return check
+    }
+}
