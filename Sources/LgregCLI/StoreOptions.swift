@@ -75,7 +75,9 @@ enum StoreExit {
             }
         case let error as RuntimeError:
             switch error {
-            case .unknownDataSpec, .layerMap, .batchTooLarge: return 64
+            // A model file that does not fit the --arch it was given, an unknown data set, a bad map: bad input.
+            case .unknownDataSpec, .layerMap, .batchTooLarge, .missingTensor, .tensorShape, .unexpectedTensor, .blockIndices, .inputShape:
+                return 64
             case .dataIO: return 74
             default: return 65
             }
