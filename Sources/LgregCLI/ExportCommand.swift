@@ -17,10 +17,6 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            var status = stat()
-            if lstat(output, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
-                StoreExit.fail("\(output): exists and is not a regular file; export replaces only a regular file", 64)
-            }
             let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
             print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
         }

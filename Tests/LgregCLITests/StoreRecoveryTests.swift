@@ -212,6 +212,7 @@ import Testing
         try FileManager.default.createDirectory(at: layers[0], withIntermediateDirectories: false)
         try flipByte(layers[3])
         let fsck = try lgreg(["fsck", "--json"], expect: 1)
+        #expect(try validateJSON(fsck.out, against: "store-output.schema.json").status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(fsck.out.utf8)) as? [String: Any])["fsck"] as! [String: Any]
         let subjects = (report["problems"] as! [[String: Any]]).map { $0["subject"] as! String }
         #expect(subjects.contains(layers[0].path) && subjects.contains(layers[3].path) && subjects.contains { $0.hasPrefix("tag kappa:0.1.0") },
