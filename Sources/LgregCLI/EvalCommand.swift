@@ -105,7 +105,7 @@ struct EvalCommand: ParsableCommand {
         var label = model ?? ""
         if let model, isModelFile {
             let network = try modelFromFile(model)
-            rows.append(try DesNetEvaluation.evaluate(network, on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)"))
+            rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else {
             try runResolver {
                 let opened = try OpenedLearngene.open(model, store: { try store.open() })

@@ -35,7 +35,7 @@ enum StoreExit {
     /// denied, a file that cannot be read or written), 1 for damage and conflicts.
     static func run(_ body: () throws -> Void) throws {
         do { try body() } catch let error as FileSystemError {
-            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
+            fail(error.description, error.kind == .refused ? 64 : 74)
         } catch let error as ArchiveError {
             if case .io = error { fail(error.description, 74) }
             fail(error.description, 65)
