@@ -2,8 +2,10 @@
 // lgreg: a registry and model zoo for SWS learngenes. One target per concern; see README.md.
 import PackageDescription
 
-// The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for the
-// tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015).
+// lgreg builds and runs on Linux, x86-64 with AVX2 + FMA or aarch64 (it calls Glibc directly; no other platform is
+// declared). The runtime is optimized even in debug builds (its unoptimized kernels run ~100× slower, too slow for
+// the tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015); the
+// `lgreg` command refuses an x86-64 CPU without them at start-up (CPUSupport, exit code 69).
 #if arch(x86_64)
 let runtimeFlags = ["-O", "-target-cpu", "haswell"]
 #else
@@ -12,7 +14,6 @@ let runtimeFlags = ["-O"]
 
 let package = Package(
     name: "lgreg",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
@@ -29,11 +30,14 @@ let package = Package(
         // C libraries, each through a module map and a shim header.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // CPUID and XGETBV for the start-up check that the CPU has what the runtime is compiled for (header only).
+        .systemLibrary(name: "CCPUID"),
 
         // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON.
         .target(name: "LgregCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
-        .target(name: "LgregArchitecture", dependencies: ["LgregCore"]),
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting; the CPU check. Built
+        // for the baseline CPU (no -target-cpu), so that the check runs anywhere.
+        .target(name: "LgregArchitecture", dependencies: ["LgregCore", "CCPUID"]),
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
@@ -84,14 +88,14 @@ let package = Package(
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
-        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors"],
+        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
-        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors"],
+        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Fixtures", "Python"]),
     ]
 )

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import LgregArchitecture
 
 /// The `lgreg` command: a registry and model zoo for SWS learngenes.
 @main
@@ -27,4 +29,14 @@ struct Lgreg: ParsableCommand {
             TrainCommand.self, FinetuneCommand.self,
         ]
     )
+
+    /// Refuses, with exit code 69, an x86-64 CPU without the AVX2 and FMA the runtime is compiled for, before
+    /// any of its code runs; then runs the command line.
+    static func main() {
+        if let refusal = CPUSupport.refusal(missing: CPUSupport.missingOnThisCPU()) {
+            FileHandle.standardError.write(Data((refusal + "\n").utf8))
+            exit(withError: ExitCode(CPUSupport.unavailableExitCode))
+        }
+        main(nil)
+    }
 }

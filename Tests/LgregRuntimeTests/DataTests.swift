@@ -28,6 +28,22 @@ func idxHeader(magic: UInt32, dimensions: [Int]) -> [UInt8] {
     ([magic] + dimensions.map(UInt32.init)).flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * $0)) } }
 }
 
+/// How many of the first `limit` images of `data` have their two largest logits within `margin` of each other.
+func nearTieCount(_ runner: ViTRunner, _ data: ImageDataSet, limit: Int, margin: Float) throws -> Int {
+    let classes = runner.model.architecture.classes
+    var images = [Float](repeating: 0, count: runner.maxBatch * data.imageValues), labels = [Int32](repeating: 0, count: runner.maxBatch)
+    var ties = 0
+    for batch in BatchOrder(count: limit, batchSize: runner.maxBatch) {
+        data.fill(&images, labels: &labels, indices: batch)
+        let logits = try images.withUnsafeBufferPointer { try runner.logits(images: $0.baseAddress!, batch: batch.count) }
+        for b in 0..<batch.count {
+            let top = UnsafeBufferPointer(start: logits + b * classes, count: classes).sorted(by: >)
+            if top[0] - top[1] <= margin { ties += 1 }
+        }
+    }
+    return ties
+}
+
 @Suite struct FashionMNISTTests {
     @Test func testSplitHasTenBalancedClasses() throws {
         let data = try FashionMNIST.load(.test)
@@ -45,9 +61,16 @@ func idxHeader(magic: UInt32, dimensions: [Int]) -> [UInt8] {
     @Test func randomModelMatchesTimmOnRealImages() throws {
         let (model, io) = try Fixtures.load("fmnist-shape")
         let count = Int(io.metadata["fashion_mnist_test_images"]!)!
-        let result = try Evaluation.run(ViTRunner(model: model, maxBatch: 48), on: try FashionMNIST.load(.test), limit: count)
+        let data = try FashionMNIST.load(.test), runner = ViTRunner(model: model, maxBatch: 48)
+        let result = try Evaluation.run(runner, on: data, limit: count)
         #expect(result.images == count)
-        #expect(result.correct == Int(io.metadata["fashion_mnist_test_correct"]!)!)
+        // timm's count is a reference up to argmax near-ties: lgreg's logits are within 1e-4 of timm's (see
+        // logitsMatchTimm), so an image can be predicted differently from timm only if lgreg's two largest
+        // logits are within 2·1e-4 of each other. Only those images may differ (usually there are none).
+        let nearTies = try nearTieCount(runner, data, limit: count, margin: 2e-4)
+        let timmCorrect = Int(io.metadata["fashion_mnist_test_correct"]!)!
+        #expect(abs(result.correct - timmCorrect) <= nearTies,
+                "\(result.correct) correct, timm \(timmCorrect), \(nearTies) images with top-2 logits within 2e-4")
         #expect(abs(result.meanLoss - Double(io.metadata["fashion_mnist_test_loss"]!)!) < 1e-5)
     }
 

@@ -14,6 +14,9 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
+/// The kernels against hand-worked cases and `Double` references. Where a test compares floats with `==`, every
+/// input, partial sum and result is a small integer or half-integer, exact in `Float` whatever order BLAS or the
+/// vectorizer adds in; everything else is compared with a stated tolerance.
 @Suite struct KernelTests {
     @Test func matmulMatchesHandWorkedProduct() {
         // [[1,2],[3,4]] · [[5,6],[7,8]]ᵀ + [1, -1] = [[1·5+2·6+1, 1·7+2·8−1], [3·5+4·6+1, 3·7+4·8−1]]

@@ -12,7 +12,7 @@ import Testing
 
     init() throws {
         dir = try scratchDirectory()
-        store = try LearngeneStore(root: dir.appendingPathComponent("store"))
+        store = try LearngeneStore(root: dir.appendingPathComponent("store"), mode: .create)
         try store.publish(archive: try smallArchive(in: dir, name: "resident"))
         parts = try ArchiveParts(try smallArchive(in: dir, name: "incoming", seed: 1, file: "incoming.lgz"))
     }

@@ -1,4 +1,6 @@
 import Foundation
+import LgregCore
+import LgregRuntime
 import Testing
 @testable import LgregTraining
 

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregTestSupport
 import LgregRuntime
 import SafeTensors
 import Testing
@@ -38,15 +39,17 @@ enum SmallData {
         let before = try #require(try trainer.evaluate())
         try trainer.run(checkpoint: nil, metrics: nil)
         let losses = trainer.history.map(\.trainLoss)
-        // timm with the same model, data, batch and schedule goes 2.15 → 1.84 in these six epochs (38.7% test top-1)
-        // for one shuffle; on 512 images the sixth epoch's loss depends on the order drawn (lgreg: 2.18 → 1.94 with
-        // the seed-0 order of LgregCore's unbiased shuffle), so ask for a fall of at least 8%: an untrained model
-        // stays near ln 10 ≈ 2.30 and a broken backward does not fall at all.
+        // timm with the same model, data, batch and schedule goes 2.15 → 1.84 in these six epochs (38.7% test top-1).
+        // A run this small is chaotic: OpenBLAS's kernels round differently per CPU, and that alone moves the
+        // figures. Measured with its Haswell, SkylakeX, Zen, Sandybridge, Nehalem, Core2 and Prescott kernels:
+        // last/first epoch loss 0.87–0.89, one epoch's loss may rise (Sandybridge: 2.18 → 2.21 → … → 1.94), test
+        // loss 2.31 → 1.79–1.84, top-1 29–38%. The bounds below hold for all of them with a margin and fail for
+        // a model that does not learn.
         #expect(losses.last! < 0.92 * losses.first!, "training losses \(losses)")
-        #expect(zip(losses, losses.dropFirst()).allSatisfy { $1 < $0 }, "training losses \(losses)")
+        #expect(losses.last! < losses.dropLast().min()!, "the last epoch has the lowest loss: \(losses)")
         let after = try #require(trainer.history.last?.evalLoss)
-        #expect(after < before.meanLoss, "test loss \(before.meanLoss) → \(after)")
-        #expect(trainer.history.last!.evalAccuracy! > 0.3)   // chance is 0.1
+        #expect(after < 0.9 * before.meanLoss, "test loss \(before.meanLoss) → \(after)")
+        #expect(trainer.history.last!.evalAccuracy! > 0.25)   // chance is 0.1
     }
 
     @Test func sameSeedSameWeights() throws {
@@ -109,11 +112,21 @@ enum SmallData {
         let withFile = try Trainer(config: cfg, data: SmallData.train, evalSet: nil, evalLimit: nil, teacher: .precomputed(precomputed))
         try withFile.run(checkpoint: nil, metrics: nil)
         let count = withLive.model.layout.count
-        #expect(withFile.model.parameters.array(count: count) == withLive.model.parameters.array(count: count))
-        // Distillation changed the result: the same run without a teacher ends elsewhere.
+        let fromFile = withFile.model.parameters.array(count: count), fromLive = withLive.model.parameters.array(count: count)
+        // The file's logits are the same images through the same runner, but computed in file order rather than
+        // in the shuffled training batches. OpenBLAS may round a GEMM row differently with its place in the call
+        // (its AVX-512 kernels do), so the two runs' teacher logits may differ in their last bits, and
+        // eight AdamW steps (lr ≤ 2e-3) carry that into the weights. Measured: max |Δw| = 2.2e-7 with OpenBLAS's
+        // Haswell and Zen kernels, 0 with SkylakeX, Sandybridge, Nehalem, Core2 and Prescott; 2e-5 leaves two
+        // orders of magnitude for other CPUs and stays far below what the teacher moves the weights (5.5e-3,
+        // checked next).
+        let tolerance = 2e-5
+        expectClose(fromFile, fromLive, absolute: tolerance, "weights trained on precomputed vs live teacher logits")
+        // Distillation changed the result: the same run without a teacher ends elsewhere, by far more than the tolerance.
         let alone = try Trainer(config: try config(), data: SmallData.train, evalSet: nil, evalLimit: nil, teacher: nil)
         try alone.run(checkpoint: nil, metrics: nil)
-        #expect(alone.model.parameters.array(count: count) != withLive.model.parameters.array(count: count))
+        let teacherEffect = zip(alone.model.parameters.array(count: count), fromLive).map { abs(Double($0) - Double($1)) }.max() ?? 0
+        #expect(teacherEffect > 50 * tolerance, "without the teacher the weights move only \(teacherEffect)")
 
         // Logits made for another seed are refused.
         #expect(throws: TrainingError.self) {

@@ -46,3 +46,24 @@ public func tokenEmbedForward(_ out: UnsafeMutablePointer<Float>, _ patchTokens:
                         count: patches * width)
     }
 }
+
+/// Backward of the token assembly: patch embeddings plus position embedding, after an optional class token.
+///
+/// Forward: `x[b, 0] = cls + pos[0]` (with a class token), `x[b, c + p] = patches[b, p] + pos[c + p]`, c = 1 or 0.
+/// Backward (accumulating): `dpos[t] += Σ_b dx[b, t]`, `dcls += Σ_b dx[b, 0]`, `dpatches[b, p] += dx[b, c + p]`.
+public func tokenEmbeddingBackward(
+    dpatches: UnsafeMutablePointer<Float>, dpos: UnsafeMutablePointer<Float>, dcls: UnsafeMutablePointer<Float>?,
+    dx: UnsafePointer<Float>, batch: Int, patches: Int, width: Int
+) {
+    let prefix = dcls == nil ? 0 : 1, tokens = patches + prefix
+    for b in 0..<batch {
+        let dxB = dx + b * tokens * width
+        for t in 0..<tokens {
+            let row = dxB + t * width, dp = dpos + t * width
+            for i in 0..<width { dp[i] += row[i] }
+        }
+        if let dcls { for i in 0..<width { dcls[i] += dxB[i] } }
+        let dst = dpatches + b * patches * width, src = dxB + prefix * width
+        for i in 0..<(patches * width) { dst[i] += src[i] }
+    }
+}
