@@ -58,6 +58,32 @@ enum Fixtures {
         #expect(model.parameters.layout.count == model.architecture.tensorSpecs(depth: 3).map(\.elementCount).reduce(0, +))
     }
 
+    @Test func inferenceActivationsDoNotGrowWithDepth() throws {
+        let (model, _) = try Fixtures.load("weight-shared")
+        let a = model.architecture, batch = 4
+        let deep = ViTRunner(model: model, maxBatch: batch)
+        let shallow = ViTRunner(model: try ViTModel(parameters: model.parameters, layerMap: [1]), maxBatch: batch)
+        // One set of buffers for every layer: patches [N, C·p²], patch tokens [N, d], residual stream, norm/branch
+        // output and attention output [T, d] each, qkv [T, 3d], probabilities [H, T, T], MLP hidden [T, h], one
+        // mean and one 1/std per token, pooled and features [d], logits — per image, whatever the depth.
+        let t = a.tokenCount, d = a.width
+        let perImage = a.patchCount * a.patchValues + a.patchCount * d + 3 * t * d + 3 * t * d + a.heads * t * t
+            + t * a.mlpWidth + 2 * t + 2 * d + a.classes
+        #expect(deep.activationCount == batch * perImage)
+        #expect(shallow.activationCount == deep.activationCount, "5 layers hold as much as 1")
+        let inference = ViTActivations(architecture: a, depth: model.depth, batchCapacity: batch, keepingEveryLayer: false)
+        #expect(inference.count == deep.activationCount && Set(inference.layers.map(\.qkv)).count == 1)
+        // Training keeps, per layer, the stream at its input, both norms' outputs and statistics, qkv, the
+        // probabilities, the attention output, the stream after attention, fc1's output before and after GELU.
+        let l = model.depth
+        let perLayer = t * d + t * d + 2 * t + 3 * t * d + a.heads * t * t + t * d + t * d + t * d + 2 * t + 2 * t * a.mlpWidth
+        let perImageTraining = a.patchCount * a.patchValues + a.patchCount * d + l * perLayer + t * d   // + the blocks' output
+            + t * d + t * d + 2 * t + 2 * d + a.classes   // branch, final norm with its statistics, pooled, features, logits
+        let training = ViTActivations(architecture: a, depth: l, batchCapacity: batch, keepingEveryLayer: true)
+        #expect(training.count == batch * perImageTraining)
+        #expect(Set(training.layers.map(\.qkv)).count == l && Set(training.residual).count == l + 1)
+    }
+
     @Test func differentLayerMapChangesTheOutput() throws {
         let (model, io) = try Fixtures.load("weight-shared")
         let other = try ViTModel(parameters: model.parameters, layerMap: [0, 1, 1, 2, 2])
