@@ -81,8 +81,8 @@ let package = Package(
         .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-train"),
 
-        .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore"]),
-        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore"]),
+        .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
+        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         // What several test targets share: the repository root and the JSON Schema check.
@@ -94,7 +94,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
-        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Fixtures", "Python"]),
     ]

@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a stored learngene as a .lgz archive (manifest and tensor bytes identical to those published).",
-        discussion: StoreExit.help)
+        discussion: "The output is written whole and renamed into place; an existing path that is not a regular file (a device, a FIFO, a folder, a link) is refused. \(StoreExit.help)")
 
     @Argument(help: "name, name:version or a digest prefix.")
     var reference: String
@@ -17,6 +17,10 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
+            var status = stat()
+            if lstat(output, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+                StoreExit.fail("\(output): exists and is not a regular file; export replaces only a regular file", 64)
+            }
             let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
             print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
         }

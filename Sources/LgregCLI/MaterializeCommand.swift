@@ -54,7 +54,7 @@ struct MaterializeCommand: ParsableCommand {
 
     func run() throws {
         try runResolver {
-            let opened = try learngene.open()
+            let opened = try learngene.open(.write)
             let request = Materialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
                                                   head: head, classes: classes)
             let showProgress = output != nil && isatty(STDERR_FILENO) != 0

@@ -12,23 +12,32 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Store folder (default: $LGREG_HOME, else $XDG_DATA_HOME/lgreg, else ~/.local/share/lgreg).")
     var store: String?
 
-    /// Opens (creating if needed) the store.
-    func open() throws -> LearngeneStore {
-        try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot())
+    func validate() throws {
+        if store?.isEmpty == true { throw ValidationError("--store needs a folder; '' names none.") }
+    }
+
+    /// Opens the store as `mode` says (readers never create or write anything); a store this creates is
+    /// announced once on stderr.
+    func open(_ mode: LearngeneStore.OpenMode = .read) throws -> LearngeneStore {
+        let opened = try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
+        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
+        return opened
     }
 }
 
 /// The exit codes the store and archive commands use, listed in their `--help`.
 enum StoreExit {
-    static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input; 65 bad archive data; 74 I/O error."
+    static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
     /// Runs `body`, printing an lgreg error on stderr and exiting with its code: 64 for bad input (an unknown
-    /// reference, an invalid preset or schedule, a FIFO or device where a file belongs), 65 for bad archive or
-    /// tensor data, 74 for a file that cannot be read or written, 1 for damage and conflicts.
+    /// reference, no store or not a store, an invalid preset or schedule, a FIFO or device where a file belongs),
+    /// 65 for bad archive or tensor data, 74 for I/O errors (no space left, a read-only filesystem, permission
+    /// denied, a file that cannot be read or written), 1 for damage and conflicts.
     static func run(_ body: () throws -> Void) throws {
         do { try body() } catch let error as FileSystemError {
-            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
+            fail(error.description, error.kind == .refused ? 64 : 74)
         } catch let error as ArchiveError {
+            if case .io = error { fail(error.description, 74) }
             fail(error.description, 65)
         } catch let error as SafeTensorsError {
             fail(error.description, 65)
@@ -40,7 +49,8 @@ enum StoreExit {
             fail(error.description, error == .nothingToVerify ? 2 : 64)
         } catch let error as StoreError {
             switch error {
-            case .notFound, .ambiguous, .invalidReference: fail(error.description, 64)
+            case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: fail(error.description, 64)
+            case .io: fail(error.description, 74)
             default: fail(error.description, 1)
             }
         }
