@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LgregArchitecture
+import LgregCore
 
 /// The `lgreg` command: a registry and model zoo for SWS learngenes.
 @main
