@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
+        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),

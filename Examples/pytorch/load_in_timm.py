@@ -1,11 +1,13 @@
-"""Load a Des-Net exported by `lgreg materialize … --output DIR` into timm and print its logits.
+"""Load a Des-Net exported by `lgreg materialize … --output DIR` with timm's own loader and print its logits.
 
     python3 Examples/pytorch/load_in_timm.py DIR
 
-Builds the model from DIR/config.json exactly as timm would (`timm.create_model(architecture, num_classes=…,
-**model_args)`, or `VisionTransformer(**model_args)` for `vit_custom`), loads DIR/model.safetensors with
-`load_state_dict(strict=True)` (every key present, none extra, every shape equal), runs one deterministic
-input through it and prints the logits. Needs torch, timm and safetensors (not needed by lgreg itself).
+DIR holds what a Hugging Face model repo holds (model.safetensors, config.json, README.md), so timm loads it as
+it is: `timm.create_model("local-dir:" + DIR, pretrained=True)` here, `"hf-hub:USER/REPO"` once the folder is
+uploaded. The script then checks that every tensor of DIR/model.safetensors is one the model has
+(`load_state_dict(strict=True)`: none missing, none extra, every shape equal), builds timm's evaluation transform
+from the config's `pretrained_cfg`, runs one deterministic input and prints the logits. Needs torch, timm and
+safetensors (not needed by lgreg itself).
 """
 import argparse
 import json
@@ -14,34 +16,34 @@ import pathlib
 import timm
 import torch
 from safetensors.torch import load_file
-from timm.models.vision_transformer import VisionTransformer
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("directory", type=pathlib.Path)
 parser.add_argument("--top", type=int, default=5, help="how many logits to print")
 args = parser.parse_args()
 
-config = json.loads((args.directory / "config.json").read_text())
-assert config["lgreg"]["schemaVersion"] == 1, f"unknown lgreg config version {config['lgreg']['schemaVersion']}"
-model_args = dict(config["model_args"], num_classes=config["num_classes"])
-if config["architecture"] == "vit_custom":
-    model = VisionTransformer(**model_args)
-else:
-    model = timm.create_model(config["architecture"], pretrained=False, **model_args)
-
-state = load_file(args.directory / "model.safetensors")
-result = model.load_state_dict(state, strict=True)
+directory = args.directory.resolve()
+config = json.loads((directory / "config.json").read_text())
+assert config["lgreg"]["schemaVersion"] == 2, f"unknown lgreg config version {config['lgreg']['schemaVersion']}"
+model = timm.create_model("local-dir:" + str(directory), pretrained=True)
 model.eval()
 
-a = model_args
+state = load_file(directory / "model.safetensors")
+result = model.load_state_dict(state, strict=True)
+
+data = timm.data.resolve_data_config({}, model=model)
+print(f"data config: input {data['input_size']}, mean {data['mean']}, std {data['std']}, crop {data['crop_pct']}")
+print(f"transform: {timm.data.create_transform(**data)}".replace("\n", " "))
+
+a = config["model_args"]
 generator = torch.Generator().manual_seed(0)
-image = torch.randn(1, a["in_chans"], a["img_size"], a["img_size"], generator=generator)
+image = torch.randn(1, *data["input_size"], generator=generator)
 with torch.no_grad():
     logits = model(image)[0]
 
 lineage = config["lgreg"]["lineage"]
-print(f"{config['architecture']}: depth {a['depth']}, width {a['embed_dim']}, {config['num_classes']} classes, "
-      f"pooling {config['lgreg']['pooling']} (fc_norm={a['fc_norm']}), "
+print(f"{config['architecture']} (model_args override its shape): depth {len(model.blocks)}, width {a['embed_dim']}, "
+      f"{model.num_classes} classes, pooling {config['lgreg']['pooling']} (fc_norm={a['fc_norm']}), "
       f"{sum(p.numel() for p in model.parameters())} parameters")
 print(f"strict load: {len(state)} tensors, missing {list(result.missing_keys)}, unexpected {list(result.unexpected_keys)}")
 print(f"lineage: {lineage['strategy']} {lineage.get('order', '')} map {lineage['layerMap']}")

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import LgregArchitecture
+import LgregCore
+import LgregResolver
 
 /// Selects a ViT architecture: a preset or a JSON file, with optional overrides.
 struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "A preset name (see `lgreg arch list`) or the path of an architecture JSON file.")
+    @Argument(help: "A preset name (see `lgreg arch list`), the path of an architecture JSON file, or an lgreg export: its folder or its config.json.")
     var architecture: String
 
     @Option(help: "Classes of the head, replacing the architecture's own (Table 2 of the paper uses 100).")
@@ -18,6 +20,8 @@ struct ArchitectureOptions: ParsableArguments {
         var result: ViTArchitecture
         if ViTArchitecture.presets.contains(where: { $0.name == architecture }) {
             result = try ViTArchitecture.preset(architecture)
+        } else if let config = Self.exportConfig(architecture) {
+            result = try TimmConfig.read(from: config).vitArchitecture(path: config.path)
         } else if FileManager.default.fileExists(atPath: architecture) {
             result = try ArchitectureFile.read(from: URL(fileURLWithPath: architecture)).architecture
         } else {
@@ -27,6 +31,20 @@ struct ArchitectureOptions: ParsableArguments {
         if classToken { result = result.withTimmClassToken() }
         try result.validate()
         return result
+    }
+}
+
+extension ArchitectureOptions {
+    /// The `config.json` of an lgreg export when `path` is an export folder or such a file (a JSON object
+    /// with timm's `model_args`), else nil.
+    static func exportConfig(_ path: String) -> URL? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        let url = URL(fileURLWithPath: path)
+        if isDirectory.boolValue { return url.appendingPathComponent("config.json") }
+        guard let data = try? RegularFile.contents(of: url, limit: 1 << 20),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        return object["model_args"] != nil ? url : nil
     }
 }
 

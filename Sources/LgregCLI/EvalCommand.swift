@@ -25,7 +25,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
     var model: String?
 
-    @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`) or an architecture JSON file.")
+    @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`), an architecture JSON file, or the folder or config.json of an lgreg export (`materialize --output`).")
     var arch: String?
 
     @Option(help: "A model file's head classes, replacing the architecture's own.")
@@ -77,7 +77,7 @@ struct EvalCommand: ParsableCommand {
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
         if depth != nil, depths != nil { throw ValidationError("Give --depth or --depths, not both.") }
         if isModelFile {
-            if arch == nil { throw ValidationError("A model file needs --arch (a preset or an architecture JSON file).") }
+            if arch == nil { throw ValidationError("A model file needs --arch (a preset, an architecture JSON file, or an export's config.json).") }
             if depths != nil { throw ValidationError("--depths expands a learngene; a model file has one depth.") }
             if strategy.strategy != nil || strategy.order != nil {
                 throw ValidationError("--strategy and --order expand a learngene; a model file takes --layers-source only.")

@@ -12,9 +12,10 @@ struct MaterializeCommand: ParsableCommand {
         discussion: """
         A stored learngene's Des-Net is recorded in the store as a manifest that references the learngene's own \
         layer blobs (no layer is copied) with its layer map, strategy and seed. --output DIR also writes \
-        DIR/model.safetensors under timm's key names and DIR/config.json (Schemas/timm-config.schema.json), \
-        loadable with timm.create_model(..., **model_args) and load_state_dict(strict=True) \
-        (Examples/pytorch/load_in_timm.py). A .lgz archive path needs --output. \
+        what a Hugging Face model repo holds: DIR/model.safetensors under timm's key names, DIR/config.json \
+        (Schemas/timm-config.schema.json) and a DIR/README.md model card, which timm loads as they are with \
+        timm.create_model("local-dir:DIR", pretrained=True) (Examples/pytorch/load_in_timm.py) and \
+        `lgreg eval DIR/model.safetensors --arch DIR` runs. A .lgz archive path needs --output. \
         --json follows Schemas/materialize.schema.json. \(StoreExit.help)
         """)
 
@@ -75,7 +76,7 @@ struct MaterializeCommand: ParsableCommand {
                   + "\(net.parameterCount) parameters (\(String(format: "%.1f", Double(net.parameterCount) / 1e6)) M), head \(net.lineage.head.rawValue), pooling \(net.architecture.pooling.rawValue)")
             print("layer map: \(net.lineage.strategy == .tleg ? "θ_A + (l/\(net.depth))·θ_B, l = 0…\(net.depth - 1)" : map)")
             if let (digest, tag) = made.recorded { print("recorded:  \(tag) \(digest) (no layer copied)") }
-            if let output { print("wrote:     \(output)/model.safetensors (\(formatBytes(net.byteCount))), \(output)/config.json") }
+            if let output { print("wrote:     \(output)/model.safetensors (\(formatBytes(net.byteCount))), \(output)/config.json, \(output)/README.md") }
         }
     }
 }

@@ -5,18 +5,23 @@ import Darwin
 #endif
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregCore
 import SafeTensors
 
-/// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`):
-/// what timm needs to build the model (`timm.create_model(architecture, num_classes=…, **model_args)`, or
-/// `VisionTransformer(num_classes=…, **model_args)` for `vit_custom`) and an `lgreg` section with the
-/// pooling order and the lineage. Readers refuse an `lgreg.schemaVersion` they do not know.
+/// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`), in
+/// the form timm's own `push_to_hf_hub` writes, so `timm.create_model("local-dir:DIR", pretrained=True)` and
+/// `timm.create_model("hf-hub:USER/REPO", pretrained=True)` load the folder as it is: `architecture` a timm
+/// model name, `model_args` the arguments that override its shape, `pretrained_cfg` the input size and
+/// normalization; and an `lgreg` section with the pooling order and the lineage. Readers refuse an
+/// `lgreg.schemaVersion` they do not know.
 public struct TimmConfig: Codable, Equatable, Sendable {
-    /// The version of the `lgreg` section this build reads and writes.
-    public static let currentVersion = 1
+    /// The version of the format this build reads and writes (2: timm's `pretrained_cfg` and a registered
+    /// `architecture`; version 1 said `vit_custom`, which timm does not know).
+    public static let currentVersion = 2
 
-    /// timm's `VisionTransformer` arguments (snake case, as timm spells them).
+    /// timm's `VisionTransformer` arguments (snake case, as timm spells them). Every shape argument is given, so
+    /// they override whatever the registered `architecture` would build.
     public struct ModelArgs: Codable, Equatable, Sendable {
         public var imgSize: Int
         public var patchSize: Int
@@ -39,13 +44,40 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         }
     }
 
-    /// What lgreg adds: the pooling order in its own words and where the weights came from.
+    /// timm's `PretrainedCfg` fields for the weights: what input they expect and which modules are the
+    /// first convolution and the classifier (timm adapts or drops those when channels or classes differ).
+    public struct PretrainedConfig: Codable, Equatable, Sendable {
+        /// [channels, height, width].
+        public var inputSize: [Int]
+        /// Always true: a ViT's position embedding fixes the input size.
+        public var fixedInputSize: Bool
+        /// Per-channel mean and standard deviation of the normalization `(pixel − mean) / std` (pixels in [0, 1]).
+        public var mean: [Double]
+        public var std: [Double]
+        public var numClasses: Int
+        /// The fraction of the resized image the evaluation crop keeps.
+        public var cropPct: Double
+        public var cropMode: String
+        public var interpolation: String
+        public var firstConv: String
+        public var classifier: String
+
+        enum CodingKeys: String, CodingKey {
+            case inputSize = "input_size", fixedInputSize = "fixed_input_size", mean, std, numClasses = "num_classes"
+            case cropPct = "crop_pct", cropMode = "crop_mode", interpolation, firstConv = "first_conv", classifier
+        }
+    }
+
+    /// What lgreg adds: the pooling order in its own words, the input normalization by name, and where the
+    /// weights came from.
     public struct LgregSection: Codable, Equatable, Sendable {
         public var schemaVersion: Int
         /// The pooling order the weights are stated for (`avg-norm-first`, `avg` or `cls`).
         public var pooling: Pooling
         /// LayerNorm epsilon (timm's ViT uses 1e-6).
         public var layerNormEps: Double
+        /// The normalization `pretrained_cfg` states, by name.
+        public var normalization: InputNormalization
         /// Parameters in `model.safetensors`.
         public var parameters: Int
         public var lineage: Lineage
@@ -53,18 +85,26 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         public var tool: String
     }
 
-    /// A timm model name (`vit_base_patch16_224`) when the shape is one timm registers, else `vit_custom`.
+    /// A registered timm ViT (`vit_base_patch16_224`): the one of the same width and heads, else the base one;
+    /// `model_args` override its shape.
     public var architecture: String
     public var numClasses: Int
     public var numFeatures: Int
     public var globalPool: String
     public var modelArgs: ModelArgs
+    public var pretrainedConfig: PretrainedConfig
     public var lgreg: LgregSection
 
     enum CodingKeys: String, CodingKey {
         case architecture, numClasses = "num_classes", numFeatures = "num_features", globalPool = "global_pool"
-        case modelArgs = "model_args", lgreg
+        case modelArgs = "model_args", pretrainedConfig = "pretrained_cfg", lgreg
     }
+
+    /// timm's registered ViT names by (width, heads); their entry points set only patch size, width, depth and
+    /// heads, which `model_args` override.
+    static let registeredNames: [Int: (name: String, heads: Int)] = [
+        192: ("vit_tiny_patch16_224", 3), 384: ("vit_small_patch16_224", 6), 768: ("vit_base_patch16_224", 12),
+    ]
 
     /// The config of `net`; `tool` names the writer (`lgreg 0.1.0`).
     public init(_ net: DesNet, tool: String) {
@@ -72,19 +112,44 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         let args = ModelArgs(imgSize: a.imageSize, patchSize: a.patchSize, inChans: a.inChannels, embedDim: a.width, depth: net.depth,
                              numHeads: a.heads, mlpRatio: Double(a.mlpRatio), qkvBias: a.qkvBias, classToken: a.classToken,
                              globalPool: a.pooling == .cls ? "token" : "avg", fcNorm: a.pooling == .avg)
-        let registered: [Int: (name: String, heads: Int)] = [192: ("tiny", 3), 384: ("small", 6), 768: ("base", 12)]
-        if a.imageSize == 224, a.patchSize == 16, a.inChannels == 3, a.mlpRatio == 4, a.qkvBias,
-           let size = registered[a.width], size.heads == a.heads {
-            architecture = "vit_\(size.name)_patch16_224"
+        if let registered = Self.registeredNames[a.width], registered.heads == a.heads {
+            architecture = registered.name
         } else {
-            architecture = "vit_custom"
+            architecture = "vit_base_patch16_224"
         }
+        let normalization = InputNormalization(inChannels: a.inChannels)
         numClasses = a.classes
         numFeatures = a.width
         globalPool = args.globalPool
         modelArgs = args
+        pretrainedConfig = PretrainedConfig(
+            inputSize: [a.inChannels, a.imageSize, a.imageSize], fixedInputSize: true,
+            mean: normalization.mean(channels: a.inChannels), std: normalization.std(channels: a.inChannels),
+            numClasses: a.classes, cropPct: normalization.cropFraction, cropMode: "center", interpolation: "bicubic",
+            firstConv: "patch_embed.proj", classifier: "head")
         lgreg = LgregSection(schemaVersion: Self.currentVersion, pooling: a.pooling, layerNormEps: a.layerNormEps,
-                             parameters: net.parameterCount, lineage: net.lineage, tool: tool)
+                             normalization: normalization, parameters: net.parameterCount, lineage: net.lineage, tool: tool)
+    }
+
+    /// The architecture lgreg runs the exported weights with (`lgreg eval MODEL --arch DIR/config.json`).
+    /// - Throws: `ResolverError.invalidFile` naming the field when the config describes no valid lgreg ViT.
+    public func vitArchitecture(path: String) throws -> ViTArchitecture {
+        let args = modelArgs
+        guard args.mlpRatio == args.mlpRatio.rounded(), (1...Double(ArchitectureLimits.maxMlpRatio)).contains(args.mlpRatio) else {
+            throw ResolverError.invalidFile(path: path, field: "model_args.mlp_ratio", reason: "is \(args.mlpRatio); lgreg runs whole ratios only")
+        }
+        let architecture = ViTArchitecture(imageSize: args.imgSize, patchSize: args.patchSize, inChannels: args.inChans, width: args.embedDim,
+                                           heads: args.numHeads, mlpRatio: Int(args.mlpRatio), classes: numClasses, classToken: args.classToken,
+                                           pooling: lgreg.pooling, layerNormEps: lgreg.layerNormEps, qkvBias: args.qkvBias)
+        let stated: (globalPool: String, fcNorm: Bool) = (lgreg.pooling == .cls ? "token" : "avg", lgreg.pooling == .avg)
+        guard (args.globalPool, args.fcNorm) == stated else {
+            throw ResolverError.invalidFile(path: path, field: "model_args", reason: "global_pool '\(args.globalPool)' with fc_norm \(args.fcNorm) "
+                                            + "is not lgreg.pooling '\(lgreg.pooling.rawValue)' (which timm builds with global_pool '\(stated.globalPool)', fc_norm \(stated.fcNorm))")
+        }
+        do { try architecture.validate() } catch let error as ArchitectureError {
+            throw ResolverError.invalidFile(path: path, field: "model_args", reason: error.description)
+        }
+        return architecture
     }
 
     /// Pretty-printed JSON with sorted keys.
@@ -130,23 +195,145 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// Writes a Des-Net as a folder timm loads: `model.safetensors` under timm's key names (streamed tensor by
-/// tensor, never assembled in memory) and `config.json`, the pair replaced together (`AtomicDirectory`) so a
-/// reader never finds the model of one export beside the config of another.
+/// The input normalization an export states in `pretrained_cfg`, chosen by the channel count: lgreg's one-channel
+/// presets are Fashion-MNIST's, three channels are DeiT's ImageNet; any other count gets none.
+public enum InputNormalization: String, Codable, Equatable, Sendable {
+    /// mean 0.2860, std 0.3530 (what `lgreg eval` applies to Fashion-MNIST), no crop.
+    case fashionMNIST = "fashion-mnist"
+    /// ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225), DeiT's 0.875 evaluation crop.
+    case imageNet = "imagenet"
+    /// mean 0, std 1, no crop.
+    case none
+
+    /// The normalization for images of `inChannels` channels.
+    public init(inChannels: Int) {
+        switch inChannels {
+        case 1: self = .fashionMNIST
+        case 3: self = .imageNet
+        default: self = .none
+        }
+    }
+
+    func mean(channels: Int) -> [Double] {
+        switch self {
+        case .fashionMNIST: [0.2860]
+        case .imageNet: [0.485, 0.456, 0.406]
+        case .none: Array(repeating: 0, count: channels)
+        }
+    }
+
+    func std(channels: Int) -> [Double] {
+        switch self {
+        case .fashionMNIST: [0.3530]
+        case .imageNet: [0.229, 0.224, 0.225]
+        case .none: Array(repeating: 1, count: channels)
+        }
+    }
+
+    var cropFraction: Double { self == .imageNet ? 0.875 : 1 }
+}
+
+/// The `README.md` beside an export: a Hugging Face model card (YAML front matter the Hub reads: library,
+/// licence, tags) with the lineage, the accuracy the learngene declares at this depth, and how to load it.
+public struct ModelCard: Equatable, Sendable {
+    /// The learngene's `name:version`, when known.
+    public var learngene: String?
+    /// The learngene's licence (an SPDX identifier), when known.
+    public var license: String?
+    /// The learngene's declared results at this Des-Net's depth and strategy.
+    public var declared: [LearngeneManifest.DeclaredResult]
+
+    /// The card for a Des-Net of `manifest` (nil: a learngene with no manifest, such as a test's).
+    public init(net: DesNet, manifest: LearngeneManifest?) {
+        learngene = manifest?.reference
+        license = manifest?.license
+        let lineage = net.lineage
+        declared = (manifest?.results ?? []).filter { (result: LearngeneManifest.DeclaredResult) -> Bool in
+            let sameOrder = result.order == nil || lineage.order == nil || result.order == lineage.order
+            return result.depth == net.depth && result.strategy == lineage.strategy.rawValue && sameOrder
+        }
+    }
+
+    /// The Hub's licence identifier: the SPDX identifier in lower case, or `other` for an expression or none.
+    var hubLicense: String {
+        guard let license, !license.isEmpty, license.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.+".contains($0)) }) else {
+            return "other"
+        }
+        return license.lowercased()
+    }
+
+    /// The card's Markdown for `net` written with `config`.
+    public func markdown(_ net: DesNet, config: TimmConfig) -> String {
+        let lineage = net.lineage, args = config.modelArgs, input = config.pretrainedConfig
+        let title = "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)"
+        var tags = ["image-classification", "timm", "learngene", "lgreg"]
+        if lineage.learngeneKind != .plain { tags.append(lineage.learngeneKind.rawValue) }
+        var lines = ["---", "library_name: timm", "license: \(hubLicense)", "pipeline_tag: image-classification", "tags:"]
+        lines += tags.map { "- \($0)" }
+        lines += ["---", "", "# \(title)", ""]
+        lines.append("A vision transformer of \(net.depth) blocks (width \(args.embedDim), \(args.numHeads) heads, "
+                     + "\(args.imgSize)×\(args.imgSize)×\(args.inChans) input, \(config.numClasses) classes, "
+                     + "\(net.parameterCount) parameters) built by lgreg from a learngene, untuned.")
+        lines += ["", "## Lineage", ""]
+        lines.append("| | |")
+        lines.append("|---|---|")
+        if let learngene { lines.append("| Learngene | `\(learngene)` |") }
+        lines.append("| Learngene digest | \(lineage.learngeneDigest.map { "`\($0)`" } ?? "none (not stored)") |")
+        lines.append("| Learngene kind | \(lineage.learngeneKind.rawValue) |")
+        lines.append("| Strategy | \(lineage.strategy.rawValue)\(lineage.order.map { ", order \($0)" } ?? "") |")
+        if let seed = lineage.seed { lines.append("| Seed | \(seed) |") }
+        let map = lineage.layerMap.map { $0.map(String.init) ?? "fresh" }.joined(separator: " ")
+        lines.append("| Layer map (block → learngene layer) | \(map) |")
+        lines.append("| Head | \(lineage.head == .keep ? "copied from the learngene" : "fresh") |")
+        lines.append("| Pooling | \(config.lgreg.pooling.rawValue) (timm `global_pool='\(args.globalPool)'`, `fc_norm=\(args.fcNorm ? "True" : "False")`) |")
+        lines.append("| Licence | \(license ?? "not stated") |")
+        lines += ["", "## Declared accuracy", ""]
+        if declared.isEmpty {
+            lines.append("The learngene declares no result at depth \(net.depth) for this strategy.")
+        } else {
+            lines.append("As the learngene's manifest declares them (`lgreg verify` re-measures them):")
+            lines += ["", "| Depth | Strategy | Tuned epochs | Eval set | Top-1 |", "|---|---|---|---|---|"]
+            for result in declared {
+                let strategy = result.strategy + (result.order.map { " (\($0))" } ?? "")
+                lines.append("| \(result.depth) | \(strategy) | \(result.tunedEpochs) | \(result.evalSet) | \(String(format: "%.2f", result.top1 * 100)) % |")
+            }
+        }
+        let mean = input.mean.map { String($0) }.joined(separator: ", "), std = input.std.map { String($0) }.joined(separator: ", ")
+        lines += ["", "## Loading", "", "```python", "import timm", "",
+                  "model = timm.create_model(\"local-dir:PATH/TO/THIS/FOLDER\", pretrained=True)  # or \"hf-hub:USER/REPO\"",
+                  "model.eval()",
+                  "config = timm.data.resolve_data_config({}, model=model)",
+                  "transform = timm.data.create_transform(**config)",
+                  "```", "",
+                  "timm builds `\(config.architecture)` with `model_args` from `config.json` overriding its shape. Inputs are "
+                  + "\(input.inputSize.map(String.init).joined(separator: "×")) images normalized with mean [\(mean)] and std [\(std)] "
+                  + "(\(config.lgreg.normalization.rawValue)). With lgreg: `lgreg eval model.safetensors --arch config.json`.", ""]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Writes a Des-Net as a folder timm and the Hugging Face Hub load as it is: `model.safetensors` under timm's key
+/// names (streamed tensor by tensor, never assembled in memory), `config.json` and the `README.md` model card,
+/// the three replaced together (`AtomicDirectory`) so a reader never finds the model of one export beside the
+/// config of another.
 public enum TimmExport {
     /// The files an export folder holds.
-    public static let files: Set<String> = ["model.safetensors", "config.json"]
+    public static let files: Set<String> = ["model.safetensors", "config.json", "README.md"]
 
     /// Writes `net` into `directory`, created or replaced as a whole.
-    /// - Parameter progress: called after each tensor with (bytes written, total bytes).
+    /// - Parameters:
+    ///   - manifest: the learngene's manifest, for the card's licence, name and declared accuracy.
+    ///   - progress: called after each tensor with (bytes written, total bytes).
     /// - Throws: `FileSystemError` when the folder cannot be written, or exists and holds other files;
     ///   `SafeTensorsError` from the writer or a source file.
-    public static func write(_ net: DesNet, to directory: URL, tool: String,
+    public static func write(_ net: DesNet, to directory: URL, tool: String, manifest: LearngeneManifest? = nil,
                              progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
         let declarations = try net.tensors.map {
             try SafeTensorsWriter.Declaration(name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
         }
-        let config = try TimmConfig(net, tool: tool).encoded()
+        let timmConfig = TimmConfig(net, tool: tool)
+        let config = try timmConfig.encoded()
+        let card = Data(ModelCard(net: net, manifest: manifest).markdown(net, config: timmConfig).utf8)
         let total = net.byteCount
         try AtomicDirectory.replace(directory, holding: files) { folder in
             var written = 0
@@ -158,6 +345,7 @@ public enum TimmExport {
             }
             TestCrashPoint.reached("export-model")
             try AtomicFileWriter.write(config, to: folder.appendingPathComponent("config.json"))
+            try AtomicFileWriter.write(card, to: folder.appendingPathComponent("README.md"))
         }
     }
 }

@@ -48,7 +48,7 @@ public enum DesNetMaterialization {
         }
         var result = Result(net: net)
         if let output {
-            try TimmExport.write(net, to: output, tool: tool, progress: progress ?? { _, _ in })
+            try TimmExport.write(net, to: output, tool: tool, manifest: learngene.source.manifest, progress: progress ?? { _, _ in })
             result.output = output
         }
         if let stored = learngene.stored, let store = learngene.store {
