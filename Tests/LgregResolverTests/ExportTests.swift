@@ -182,6 +182,7 @@ import Testing
             var config_sha256: String
             var data_config: DataConfig
             var depth: Int
+            var hf_hub_logits_equal: Bool
             var logits: [[Double]]
         }
         var timm: String
@@ -252,6 +253,7 @@ import Testing
             #expect(model == expected.model_sha256, "\(pooling): model.safetensors differs from the one timm loaded; rerun the fixture script")
             #expect(config == expected.config_sha256, "\(pooling): config.json differs from the one timm loaded; rerun the fixture script")
             #expect(expected.architecture == "vit_base_patch16_224" && expected.depth == 6)
+            #expect(expected.hf_hub_logits_equal, "timm's hf-hub: loader (served the same folder) gives the same logits")
             #expect(expected.data_config.input_size == [1, 28, 28] && expected.data_config.mean == [0.286] && expected.data_config.std == [0.353],
                     "timm resolves the normalization from pretrained_cfg")
             let logits = try Self.lgregLogits(directory, batch: fixture.batch)

@@ -15,6 +15,7 @@ import json
 import pathlib
 
 import timm
+import timm.models._hub as timm_hub
 import torch
 
 BATCH = 3
@@ -40,6 +41,13 @@ for directory in args.directories:
     images = torch.stack([(((37 + 16 * b) * index + 101 * b) % 255).to(torch.float64) / 127.5 - 1 + 0.6 * (b - 1) for b in range(BATCH)])
     with torch.no_grad():
         logits = model(images.to(torch.float32).reshape(BATCH, channels, height, width))
+    # The Hub path ("hf-hub:USER/REPO") parses config.json as local-dir does; served from the folder (offline), it
+    # must give the same logits.
+    served = lambda *args, filename=None, **kwargs: str(directory / (filename or args[1]))
+    timm_hub.download_from_hf, timm_hub.hf_hub_download = served, served
+    hub_model = timm.create_model("hf-hub:lgreg-test/export", pretrained=True).eval()
+    with torch.no_grad():
+        hub_equal = bool(torch.equal(hub_model(images.to(torch.float32).reshape(BATCH, channels, height, width)), logits))
     data = timm.data.resolve_data_config({}, model=model)
     exports.append({
         "pooling": config["lgreg"]["pooling"],
@@ -49,6 +57,7 @@ for directory in args.directories:
         "data_config": {"input_size": list(data["input_size"]), "mean": list(data["mean"]), "std": list(data["std"]),
                         "crop_pct": data["crop_pct"], "interpolation": data["interpolation"]},
         "timm_class": type(model).__name__,
+        "hf_hub_logits_equal": hub_equal and hub_model.pretrained_cfg["source"] == "hf-hub",
         "depth": len(model.blocks),
         "logits": [[round(float(x), 7) for x in row] for row in logits],
     })
