@@ -315,7 +315,7 @@ import Testing
         let text = try String(contentsOf: stale, encoding: .utf8).replacingOccurrences(of: "\"schemaVersion\" : 2", with: "\"schemaVersion\" : 7")
         try Data(text.utf8).write(to: stale)
         let refused = try runLgreg(["eval", folder.path("avg-norm-first/model.safetensors"), "--arch", stale.path])
-        #expect(refused.status != 0 && refused.err.contains("lgreg.schemaVersion") && refused.err.contains("is 7"), "\(refused.summary)")
+        #expect(refused.status == 65 && refused.err.contains("lgreg.schemaVersion") && refused.err.contains("is 7"), "\(refused.summary)")
     }
 
     static func evalFigures(_ json: String) throws -> (depth: Int, images: Int, correct: Int, meanLoss: Double) {
