@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LgregCore
 import LgregStore
 
 /// `lgreg export aux-b:0.1.0 -o aux-b.lgz`
@@ -17,6 +18,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
+            try AtomicFileWriter.checkReplaceable(URL(fileURLWithPath: output))
             let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
             print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
         }

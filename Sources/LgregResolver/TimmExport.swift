@@ -98,8 +98,8 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     /// - Throws: `ResolverError.invalidFile` naming the field for a malformed file or an unknown version.
     public static func read(from url: URL) throws -> TimmConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ResolverError.io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        do { data = try RegularFile.contents(of: url, limit: 1 << 20) } catch let error as FileSystemError {
+            throw ResolverError.io(path: url.path, reason: error.reason)
         }
         struct Probe: Decodable {
             struct Section: Decodable { var schemaVersion: Int? }

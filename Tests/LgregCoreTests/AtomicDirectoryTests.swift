@@ -68,11 +68,8 @@ import Glibc
     /// live process is not.
     @Test func abandonedFoldersOfDeadProcessesAreRemoved() throws {
         let parent = try TemporaryDirectory("lgreg-core")
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
-        let abandoned = ".des.lgreg-tmp-\(exited.processIdentifier)-0000aaaa", live = ".des.lgreg-tmp-1-0000bbbb"
+        let gone = try exitedProcess()
+        let abandoned = ".des.lgreg-tmp-\(gone)-0000aaaa", live = ".des.lgreg-tmp-1-0000bbbb"
         for name in [abandoned, live] {
             try FileManager.default.createDirectory(at: parent.appending(name), withIntermediateDirectories: false)
             try Data(count: 1000).write(to: parent.appending(name).appendingPathComponent("model.safetensors"))

@@ -71,12 +71,9 @@ import Glibc
     /// (pid 1), not the user's files.
     @Test func removesOnlyTheTemporariesOfDeadProcesses() throws {
         let folder = try TemporaryDirectory("lgreg-core")
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
-        let dead = ".model.safetensors.lgreg-tmp-\(exited.processIdentifier)-0000aaaa"
-        let deadFolder = ".out.lgreg-tmp-\(exited.processIdentifier)-0000bbbb"
+        let gone = try exitedProcess()
+        let dead = ".model.safetensors.lgreg-tmp-\(gone)-0000aaaa"
+        let deadFolder = ".out.lgreg-tmp-\(gone)-0000bbbb"
         let live = ".model.safetensors.lgreg-tmp-1-0000cccc"
         let mine = TemporaryName.make(for: "config.json")
         for name in [dead, live, mine, "model.safetensors", ".hidden"] {
@@ -87,4 +84,13 @@ import Glibc
         #expect(TemporaryName.removeAbandoned(in: folder.url).sorted() == [deadFolder, dead].sorted())
         #expect(names(folder) == [".hidden", live, mine, "model.safetensors"].sorted())
     }
+}
+
+/// The id of a process that has already exited (run `/bin/true` and wait for it).
+func exitedProcess() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
 }
