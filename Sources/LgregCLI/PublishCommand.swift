@@ -31,6 +31,8 @@ struct PublishCommand: ParsableCommand {
             let opened = try store.open(.create)
             let result = try opened.publish(archive: URL(fileURLWithPath: archive), tag: tag)
             if use { try CurrentLearngene.set(result.reference, in: opened) }
+            // Said once, after the publish: an error, when there is one, stays the first line on stderr.
+            if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
             if json {
                 try printReport("publish", result)
             } else {

@@ -18,12 +18,10 @@ struct StoreOptions: ParsableArguments {
         if store?.isEmpty == true { throw ValidationError("--store needs a folder; '' names none.") }
     }
 
-    /// Opens the store as `mode` says (readers never create or write anything); a store this creates is
-    /// announced once on stderr.
+    /// Opens the store as `mode` says (readers never create or write anything; `publish`, the one command that
+    /// creates a store, says so).
     func open(_ mode: LearngeneStore.OpenMode = .read) throws -> LearngeneStore {
-        let opened = try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
-        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
-        return opened
+        try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
     }
 }
 
