@@ -33,11 +33,11 @@ let package = Package(
         // CPUID and XGETBV for the start-up check that the CPU has what the runtime is compiled for (header only).
         .systemLibrary(name: "CCPUID"),
 
-        // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON.
-        .target(name: "LgregCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The ViT description, stage schedules and the paper's parameter/FLOP accounting; the CPU check. Built
-        // for the baseline CPU (no -target-cpu), so that the check runs anywhere.
-        .target(name: "LgregArchitecture", dependencies: ["LgregCore", "CCPUID"]),
+        // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON; and
+        // the start-up CPU check, which is why it is built for the baseline CPU (no -target-cpu): it runs anywhere.
+        .target(name: "LgregCore", dependencies: ["CCPUID", .product(name: "Crypto", package: "swift-crypto")]),
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
+        .target(name: "LgregArchitecture", dependencies: ["LgregCore"]),
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.

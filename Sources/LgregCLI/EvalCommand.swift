@@ -107,7 +107,7 @@ struct EvalCommand: ParsableCommand {
             let network = try modelFromFile(model)
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else {
-            try runResolver {
+            try StoreExit.run {
                 let opened = try OpenedLearngene.open(model, store: { try store.open() })
                 if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
                 label = opened.reference

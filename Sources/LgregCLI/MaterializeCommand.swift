@@ -53,7 +53,7 @@ struct MaterializeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runResolver {
+        try StoreExit.run {
             let opened = try learngene.open(.write)
             let request = Materialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
                                                   head: head, classes: classes)

@@ -81,20 +81,6 @@ struct StrategyOptions: ParsableArguments {
     }
 }
 
-/// Runs a resolver command body: resolver errors print as `error: …` and exit 64 for bad input, 65 for bad
-/// learngene data, 1 for I/O; archive, store and safetensors errors as `StoreExit.run` maps them.
-func runResolver(_ body: () throws -> Void) throws {
-    try StoreExit.run {
-        do { try body() } catch let error as ResolverError {
-            switch error {
-            case .tensorMismatch, .unsupportedDType, .scheduleMismatch, .invalidFile: StoreExit.fail(error.description, 65)
-            case .io: StoreExit.fail(error.description, 1)
-            default: StoreExit.fail(error.description, 64)
-            }
-        }
-    }
-}
-
 extension LearngeneArgument {
     /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
     /// archive), or nil when `name` is a preset or an architecture file (any existing file not ending in `.lgz`).

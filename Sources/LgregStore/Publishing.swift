@@ -48,7 +48,7 @@ extension LearngeneStore {
         let config = try layout.writeBlob(checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig, syncDirectory: false)
         CrashPoint.config.reached()
         let descriptor: Descriptor
-        if case let .reuse(same) = target {
+        if case let .reuse(same, _) = target {
             descriptor = same
             utimes(layout.blob(same.digest).path, nil)
         } else {
@@ -69,15 +69,15 @@ extension LearngeneStore {
         syncAfterCommit()
         CrashPoint.database.reached()
         let newBlobs = checked.files.count - reused
-        let unchanged = newBlobs == 0 && configWasStored && digest == descriptor.digest && target != .new && target != .repair
+        let unchanged = newBlobs == 0 && configWasStored && target == .reuse(descriptor, tagHeld: true)
         return PublishResult(digest: digest, reference: reference, newBlobs: newBlobs, reusedBlobs: reused,
                              bytes: manifest.files.reduce(0) { $0 + $1.size }, alreadyPublished: unchanged || digest != descriptor.digest)
     }
 
     /// What a publish does with its manifest, decided before any blob is written.
     enum PublicationTarget: Equatable {
-        /// Reuse this intact manifest (the tag, or another tag, already holds this content).
-        case reuse(Descriptor)
+        /// Reuse this intact manifest, which the tag itself already holds (`tagHeld`) or another tag does.
+        case reuse(Descriptor, tagHeld: Bool)
         /// Write a new manifest and add the tag.
         case new
         /// Write a new manifest and repoint the tag, whose own manifest is gone.
@@ -96,12 +96,12 @@ extension LearngeneStore {
                 return .repair
             }
             guard image.config.digest == configDigest else { throw StoreError.tagExists(reference: reference, existing: existing.digest) }
-            return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: existing.digest, size: existing.size))
+            return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: existing.digest, size: existing.size), tagHeld: true)
         }
         // The same content under another tag gets the same manifest.
         for descriptor in index.manifests where descriptor.artifactType == OCIMediaType.learngene {
             if let image = try? imageManifest(descriptor.digest), image.config.digest == configDigest {
-                return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size))
+                return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size), tagHeld: false)
             }
         }
         return .new

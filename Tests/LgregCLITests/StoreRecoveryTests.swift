@@ -26,7 +26,9 @@ import Testing
     @discardableResult
     func lgreg(_ arguments: [String], in root: String? = nil, expect status: Int32, _ note: String = "",
                sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessOutput {
-        let result = try runLgreg(arguments + ["--store", root ?? store])
+        // Run in the test's folder: a `--store ''` that the binary took for the working directory would make its
+        // store there, not in the repository.
+        let result = try runLgreg(arguments + ["--store", root ?? store], directory: folder.url)
         #expect(!result.signaled && result.status == status, "\(arguments.joined(separator: " ")) \(note)\n\(result.summary)", sourceLocation: sourceLocation)
         return result
     }
@@ -212,6 +214,7 @@ import Testing
         try FileManager.default.createDirectory(at: layers[0], withIntermediateDirectories: false)
         try flipByte(layers[3])
         let fsck = try lgreg(["fsck", "--json"], expect: 1)
+        #expect(try validateJSON(fsck.out, against: "store-output.schema.json").status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(fsck.out.utf8)) as? [String: Any])["fsck"] as! [String: Any]
         let subjects = (report["problems"] as! [[String: Any]]).map { $0["subject"] as! String }
         #expect(subjects.contains(layers[0].path) && subjects.contains(layers[3].path) && subjects.contains { $0.hasPrefix("tag kappa:0.1.0") },
@@ -231,6 +234,8 @@ import Testing
         for reader in [["fsck"], ["export", "lambda", "-o", folder.path("x.lgz")], ["gc"]] { try lgreg(reader, in: missing, expect: 64, "\(reader)") }
         #expect(!FileManager.default.fileExists(atPath: missing), "no reader created the store")
         try lgreg(["list"], in: "", expect: 64, "--store '' is refused")
+        try lgreg(["publish", path], in: "", expect: 64, "--store '' is refused")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("oci-layout")), "no store in the working directory")
         let busy = folder.path("busy")
         try FileManager.default.createDirectory(atPath: busy, withIntermediateDirectories: false)
         try Data("mine".utf8).write(to: URL(fileURLWithPath: busy + "/notes.txt"))
