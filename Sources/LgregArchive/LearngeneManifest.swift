@@ -328,14 +328,14 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         func fail(_ field: String, _ reason: String) -> ArchiveError { .invalidManifest(path: path, field: field, reason: reason) }
         try validateDescription(path: path)
         guard let shared else { throw fail("shared", "is missing") }
-        guard shared.file == Self.sharedFile else { throw fail("shared.file", "is '\(shared.file)', must be '\(Self.sharedFile)'") }
+        guard shared.file == Self.sharedFile else { throw fail("shared.file", "is '\(Quoted.name(shared.file))', must be '\(Self.sharedFile)'") }
         guard layers.count == expectedLayerCount else {
             throw fail("layers", "lists \(layers.count) layers; a \(kind.rawValue) learngene with schedule \(schedule) has \(expectedLayerCount)")
         }
         for (m, layer) in layers.enumerated() {
             guard layer.index == m else { throw fail("layers[\(m)].index", "is \(layer.index), must be \(m)") }
             guard layer.role == role(ofLayer: m) else { throw fail("layers[\(m)].role", "is '\(layer.role.rawValue)', must be '\(role(ofLayer: m).rawValue)' for kind \(kind.rawValue)") }
-            guard layer.file == Self.layerFile(m) else { throw fail("layers[\(m)].file", "is '\(layer.file)', must be '\(Self.layerFile(m))'") }
+            guard layer.file == Self.layerFile(m) else { throw fail("layers[\(m)].file", "is '\(Quoted.name(layer.file))', must be '\(Self.layerFile(m))'") }
         }
         for (i, record) in files.enumerated() where record.size < 8 {
             throw fail(i == 0 ? "shared.size" : "layers[\(i - 1)].size", "is \(record.size); a safetensors file has at least 8 bytes")
