@@ -3,6 +3,7 @@ import Foundation
 import LgregArchitecture
 import LgregArchive
 import LgregCore
+import LgregImport
 import LgregStore
 import LgregZoo
 import SafeTensors
@@ -36,6 +37,11 @@ enum StoreExit {
             fail(error.description, 64)
         } catch let error as ArchitectureFileError {
             fail(error.description, 64)
+        } catch let error as ImportError {
+            switch error {
+            case .missingKey, .invalidOption: fail(error.description, 64)
+            default: fail(error.description, 65)
+            }
         } catch let error as ZooError {
             fail(error.description, error == .nothingToVerify ? 2 : 64)
         } catch let error as StoreError {
