@@ -39,6 +39,7 @@ PY
 best() { sort -n | head -1; }
 lgreg_times=()
 torch_times=()
+torch_work_times=()
 for _ in $(seq "$runs"); do
     rm -f "$work/aux-b.lgz" "$work/aux-b.safetensors"
     sync
@@ -46,21 +47,24 @@ for _ in $(seq "$runs"); do
     "$bin/lgreg" import "$work/checkpoint.pth" --layout sws-official -o "$work/aux-b.lgz" >/dev/null
     lgreg_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
     sync
-    torch_times+=("$("$python" - "$work/checkpoint.pth" "$work/aux-b.safetensors" <<'PY'
+    read -r total work_only < <("$python" - "$work/checkpoint.pth" "$work/aux-b.safetensors" <<'PY'
 import sys, time, os
 start = time.perf_counter()
 import torch
 from safetensors.torch import save_file
+loaded = time.perf_counter()
 sd = torch.load(sys.argv[1], map_location="cpu", weights_only=True)["model"]
 save_file(sd, sys.argv[2])
 fd = os.open(sys.argv[2], os.O_RDONLY); os.fsync(fd); os.close(fd)
-print(f"{time.perf_counter() - start:.3f}")
+end = time.perf_counter()
+print(f"{end - start:.3f} {end - loaded:.3f}")
 PY
-)")
+)
+    torch_times+=("$total")
+    torch_work_times+=("$work_only")
 done
 size=$(stat -c %s "$work/checkpoint.pth")
-lgreg_best=$(printf '%s\n' "${lgreg_times[@]}" | best)
-torch_best=$(printf '%s\n' "${torch_times[@]}" | best)
-printf 'checkpoint: %s bytes; best of %s runs\n' "$size" "$runs"
-printf '  lgreg import --layout sws-official           %.3f s\n' "$lgreg_best"
-printf '  torch.load + safetensors save_file (+fsync)   %.3f s   (includes importing torch)\n' "$torch_best"
+printf 'checkpoint: %s bytes (36,951,016 F32 parameters); best of %s runs, each side writing and fsyncing its file\n' "$size" "$runs"
+printf '  lgreg import --layout sws-official (whole process)     %6.3f s\n' "$(printf '%s\n' "${lgreg_times[@]}" | best)"
+printf '  torch.load + save_file (whole process, import torch)  %6.3f s\n' "$(printf '%s\n' "${torch_times[@]}" | best)"
+printf '  torch.load + save_file (after import torch)           %6.3f s\n' "$(printf '%s\n' "${torch_work_times[@]}" | best)"

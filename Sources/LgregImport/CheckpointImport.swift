@@ -77,9 +77,11 @@ public enum CheckpointImport {
     /// - Throws: `ImportError`, `ArchiveError` (an invalid name, version or licence), `FileSystemError`.
     @discardableResult
     public static func run(_ request: Request, limits: ImportLimits = ImportLimits()) throws -> LearngeneManifest {
+        // The checkpoint's SHA-256 is computed on another core while it is parsed and converted.
+        let hashing = SourceDigest(path: request.path)
         let checkpoint = try Checkpoint.open(path: request.path, key: request.key, limits: limits)
         let plan = try LayoutPlan(checkpoint, layout: request.layout, options: request.options)
-        let (digest, _) = try Digest.ofFile(URL(fileURLWithPath: request.path))
+        let digest = try hashing.wait()
         let file = URL(fileURLWithPath: request.path).lastPathComponent
         let template = LearngeneManifest(
             name: request.name, version: request.version,
@@ -95,5 +97,25 @@ public enum CheckpointImport {
         }
         let model = try SafeTensorsFile(data: try writer.serialized(), label: checkpoint.label)
         return try LearngeneArchive.pack(template: template, model: model, to: request.output)
+    }
+}
+
+/// The SHA-256 of a file, computed on a background thread from the moment it is created.
+private final class SourceDigest: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var result: Result<Digest, Error> = .failure(CancellationError())
+
+    init(path: String) {
+        DispatchQueue.global().async(group: group) { [self] in
+            result = Result { try Digest.ofFile(URL(fileURLWithPath: path)).digest }
+        }
+    }
+
+    deinit { group.wait() }
+
+    /// The digest, once computed.
+    func wait() throws -> Digest {
+        group.wait()
+        return try result.get()
     }
 }

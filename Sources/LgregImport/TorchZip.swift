@@ -92,16 +92,18 @@ struct TorchZip {
     /// Reads exactly `size` bytes of the current entry (fewer when the entry declares `size` as a cap).
     private static func readEntry(_ archive: OpaquePointer, size: Int, name: String, label: String,
                                   failure: () -> ImportError) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: size)
         var filled = 0
-        try bytes.withUnsafeMutableBytes { buffer in
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             while filled < size {
                 let n = archive_read_data(archive, buffer.baseAddress! + filled, size - filled)
                 if n == 0 { break }
-                guard n > 0 else { throw failure() }
+                guard n > 0 else { failed = true; break }
                 filled += n
             }
+            initialized = filled
         }
+        if failed { throw failure() }
         guard filled == size else {
             throw ImportError.unreadableZip(path: label, reason: "entry '\(Quoted.name(name))' ends after \(filled) of its \(size) bytes")
         }

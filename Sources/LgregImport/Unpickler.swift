@@ -77,7 +77,8 @@ public indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    /// A tuple and the nesting depth of its containers, computed once when it is built.
+    case tuple([PickleValue], depth: Int)
     case list(PickleContainer)
     case dict(PickleContainer)
     /// A global the unpickler knows (`collections.OrderedDict`, a `torch.*Storage` type) or one it keeps only by
@@ -110,7 +111,7 @@ public indirect enum PickleValue {
     /// The nesting depth of containers inside this value (0 for a scalar).
     var depth: Int {
         switch self {
-        case let .tuple(items): return 1 + (items.map(\.depth).max() ?? 0)
+        case let .tuple(_, depth): return depth
         case let .list(box), let .dict(box): return box.depth
         default: return 0
         }
@@ -169,7 +170,7 @@ struct Unpickler {
 
     init(bytes: [UInt8], label: String, limits: ImportLimits, storageSizes: [String: Int]) {
         self.bytes = bytes
-        self.label = "\(label)"
+        self.label = label
         self.limits = limits
         self.storageSizes = storageSizes
     }
@@ -261,7 +262,7 @@ struct Unpickler {
     private func tuple(_ items: [PickleValue]) -> PickleValue {
         for case let .list(box) in items { box.sealed = true }
         for case let .dict(box) in items { box.sealed = true }
-        return .tuple(items)
+        return .tuple(items, depth: 1 + (items.map(\.depth).max() ?? 0))
     }
 
     // MARK: Globals
@@ -279,7 +280,7 @@ struct Unpickler {
     /// whitelisted globals, an opaque value for any other global, which is never called.
     private func call(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
         guard case let .global(module, name) = callable else { throw malformed("calls a \(callable.kindName), not a global") }
-        guard case let .tuple(args) = arguments else { throw malformed("calls \(module).\(name) with a \(arguments.kindName), not a tuple") }
+        guard case let .tuple(args, _) = arguments else { throw malformed("calls \(module).\(name) with a \(arguments.kindName), not a tuple") }
         switch (module, name) {
         case ("collections", "OrderedDict"):
             guard args.isEmpty else { throw malformed("collections.OrderedDict called with arguments") }
@@ -300,7 +301,7 @@ struct Unpickler {
     }
 
     private func ints(_ value: PickleValue, _ what: String) throws -> [Int] {
-        guard case let .tuple(items) = value else { throw malformed("\(what) is a \(value.kindName), not a tuple") }
+        guard case let .tuple(items, _) = value else { throw malformed("\(what) is a \(value.kindName), not a tuple") }
         return try items.map { try int($0, what) }
     }
 
@@ -341,7 +342,7 @@ struct Unpickler {
 
     /// A `persistent_load` record: `('storage', torch.<Type>Storage, key, location, numel)`, checked against its entry.
     private func persistentLoad(_ id: PickleValue) throws -> PickleValue {
-        guard case let .tuple(fields) = id, fields.count == 5, case .string("storage") = fields[0],
+        guard case let .tuple(fields, _) = id, fields.count == 5, case .string("storage") = fields[0],
               case let .global(module, typeName) = fields[1], case let .string(key) = fields[2] else {
             throw malformed("a persistent id that is not ('storage', type, key, location, numel)")
         }
@@ -398,7 +399,7 @@ struct Unpickler {
             case 0x8E: try push(.bytes(Array(try take(try unsigned(8))))) // BINBYTES8
             case 0x54: try push(.bytes(Array(try take(try unsigned(4))))) // BINSTRING
             case 0x55: try push(.bytes(Array(try take(try unsigned(1))))) // SHORT_BINSTRING
-            case 0x29: try push(.tuple([])) // EMPTY_TUPLE
+            case 0x29: try push(tuple([])) // EMPTY_TUPLE
             case 0x85: try push(tuple([try pop()])) // TUPLE1
             case 0x86: let b = try pop(), a = try pop(); try push(tuple([a, b])) // TUPLE2
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); try push(tuple([a, b, c])) // TUPLE3

@@ -135,6 +135,17 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm (shared storage, transposed head) logits")
     }
 
+    /// Half-precision weights saved with pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL) stay F16 in the archive
+    /// and give the logits of the same weights widened to F32.
+    @Test func halfPrecisionProtocol4CheckpointStaysF16() throws {
+        let directory = try TemporaryDirectory()
+        let archive = try importArchive("timm-f16-protocol4.pth", layout: .timm, into: directory)
+        #expect(archive.manifest.dtype == .f16)
+        let io = try ImportFixtures.io("timm-f16-protocol4")
+        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
+        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm float16 logits")
+    }
+
     /// A safetensors file with timm's names imports like the checkpoint it was written from.
     @Test func safetensorsFileImportsLikeTheCheckpoint() throws {
         let directory = try TemporaryDirectory()

@@ -13,6 +13,7 @@ images and the logits PyTorch computes from them:
 - timm-cls.pth: torch.save(model.state_dict()) of a timm VisionTransformer with a class token.
 - timm-views.pth: a timm ViT (avg pooling, fc_norm) whose tensors share one storage, head.weight a transposed
   (non-contiguous) view of it.
+- timm-f16-protocol4.pth: a timm ViT in float16, saved with pickle protocol 4.
 - legacy.pth: a state dict saved in the pre-1.6 (not zip) format.
 - hostile-*.pth: the hostile checkpoints of the tests, written opcode by opcode.
 """
@@ -291,7 +292,7 @@ def make_timm_views(generator):
     # One storage for every tensor; head.weight stored transposed, so its view is non-contiguous.
     head = sd["head.weight"]
     total = sum(v.numel() for v in sd.values())
-    flat = torch.empty(total + 7)
+    flat = torch.zeros(total + 7)
     views, offset = {}, 7  # start past element 0, so storage offsets matter
     for k, v in sd.items():
         n = v.numel()
@@ -310,6 +311,19 @@ def make_timm_views(generator):
         logits = model(images)
     torch.save(views, os.path.join(OUT, "timm-views.pth"))
     save_io("timm-views", images, logits=logits)
+
+
+def make_timm_half(generator):
+    """Half-precision weights saved with pickle protocol 4 (FRAME, MEMOIZE, SHORT_BINUNICODE, STACK_GLOBAL); the
+    logits are those of the same weights widened to float32."""
+    model = timm_vit(depth=2)
+    randomize(model, generator)
+    model = model.half()
+    images = torch.randn(2, CHANS, IMG, IMG, generator=generator)
+    with torch.no_grad():
+        logits = model.float()(images)
+    torch.save(model.half().state_dict(), os.path.join(OUT, "timm-f16-protocol4.pth"), pickle_protocol=4)
+    save_io("timm-f16-protocol4", images, logits=logits)
 
 
 def make_legacy():
@@ -348,14 +362,11 @@ def state_dict_pickle(entries):
 
 def write_zip(name, pickle_bytes, storages=None, entries=None):
     path = os.path.join(OUT, name)
+    files = list(entries or []) + [("archive/data.pkl", pickle_bytes), ("archive/byteorder", b"little")]
+    files += [(f"archive/data/{key}", data) for key, data in (storages or {}).items()] + [("archive/version", b"3\n")]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-        for entry, data in (entries or []):
-            z.writestr(entry, data)
-        z.writestr("archive/data.pkl", pickle_bytes)
-        z.writestr("archive/byteorder", b"little")
-        for key, data in (storages or {}).items():
-            z.writestr(f"archive/data/{key}", data)
-        z.writestr("archive/version", b"3\n")
+        for entry, data in files:
+            z.writestr(zipfile.ZipInfo(entry, date_time=(2024, 1, 1, 0, 0, 0)), data)  # fixed time: same bytes each run
     return path
 
 
@@ -398,6 +409,7 @@ def main():
     make_tleg(generator)
     make_timm(generator)
     make_timm_views(generator)
+    make_timm_half(generator)
     make_legacy()
     make_hostile()
     for name in sorted(os.listdir(OUT)):
