@@ -33,11 +33,11 @@ let package = Package(
         // CPUID and XGETBV for the start-up check that the CPU has what the runtime is compiled for (header only).
         .systemLibrary(name: "CCPUID"),
 
-        // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON.
-        .target(name: "LgregCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The ViT description, stage schedules and the paper's parameter/FLOP accounting; the CPU check. Built
-        // for the baseline CPU (no -target-cpu), so that the check runs anywhere.
-        .target(name: "LgregArchitecture", dependencies: ["LgregCore", "CCPUID"]),
+        // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON; and
+        // the start-up CPU check, which is why it is built for the baseline CPU (no -target-cpu): it runs anywhere.
+        .target(name: "LgregCore", dependencies: ["CCPUID", .product(name: "Crypto", package: "swift-crypto")]),
+        // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
+        .target(name: "LgregArchitecture", dependencies: ["LgregCore"]),
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
@@ -84,8 +84,8 @@ let package = Package(
         .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
                           path: "Benchmarks/lgreg-bench-train"),
 
-        .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore"]),
-        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore"]),
+        .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
+        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
         // What several test targets share: the repository root and the JSON Schema check.
@@ -97,7 +97,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
-        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive"]),
+        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
         .testTarget(name: "LgregImportTests", dependencies: ["LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime", "LgregZoo", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],

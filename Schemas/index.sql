@@ -68,3 +68,21 @@ CREATE TABLE IF NOT EXISTS verifications (
     ok INTEGER NOT NULL,
     detail TEXT
 );
+
+-- Schema version 2: a tagged manifest that cannot be read is listed as damaged instead of dropped, and the blobs
+-- whose SHA-256 was checked are remembered, so tensor bytes are re-hashed only when their file changed.
+
+-- Why a tagged manifest could not be read (its manifest or config blob missing, quarantined or invalid); NULL
+-- when it reads.
+ALTER TABLE manifests ADD COLUMN damage TEXT;
+
+-- Blobs whose SHA-256 matched their name, with the file's identity and times at that moment: a reader re-hashes
+-- a blob before using its bytes whenever any of these differ from the file's.
+CREATE TABLE IF NOT EXISTS verified_blobs (
+    digest TEXT PRIMARY KEY,
+    device INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL
+);

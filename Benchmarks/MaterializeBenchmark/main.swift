@@ -18,7 +18,7 @@ guard arguments.count >= 4 else {
     FileHandle.standardError.write(Data("usage: MaterializeBenchmark STORE REF WORKDIR [RUNS]\n".utf8))
     exit(64)
 }
-let store = try LearngeneStore(root: URL(fileURLWithPath: arguments[1]), create: false)
+let store = try LearngeneStore(root: URL(fileURLWithPath: arguments[1]), mode: .write)
 let reference = arguments[2]
 let work = URL(fileURLWithPath: arguments[3])
 let runs = arguments.count > 4 ? Int(arguments[4])! : 5

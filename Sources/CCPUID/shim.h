@@ -1,4 +1,4 @@
-// The x86-64 instructions that report CPU features, for LgregArchitecture's start-up check (header only,
+// The x86-64 instructions that report CPU features, for LgregCore's start-up check (header only,
 // nothing to link). Compiled into a module built for the baseline x86-64, never for -target-cpu haswell.
 #pragma once
 #include <stdint.h>

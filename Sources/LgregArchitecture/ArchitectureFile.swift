@@ -26,8 +26,8 @@ public struct ArchitectureFile: Codable, Equatable, Sendable {
     /// Decodes and validates a file, naming `path` in every error.
     public static func read(from url: URL) throws -> ArchitectureFile {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ArchitectureFileError(path: url.path, field: nil, reason: "cannot be read: \(error.localizedDescription)")
+        do { data = try RegularFile.contents(of: url, limit: 1 << 20) } catch let error as FileSystemError {
+            throw ArchitectureFileError(path: url.path, field: nil, reason: "cannot be read: \(error.reason)")
         }
         return try decode(data, path: url.path)
     }

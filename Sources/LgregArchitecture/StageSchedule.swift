@@ -73,8 +73,13 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
 
     public var description: String { layersPerStage.map(String.init).joined(separator: ",") }
 
+    /// Decodes a list of layer counts; an invalid one is a `DecodingError` at the schedule's field, so the
+    /// file's reader names it.
     public init(from decoder: Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode([Int].self))
+        let container = try decoder.singleValueContainer()
+        do { try self.init(try container.decode([Int].self)) } catch let error as ArchitectureError {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.description)
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

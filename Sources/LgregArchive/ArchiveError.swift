@@ -1,3 +1,4 @@
+import LgregCore
 import SafeTensors
 
 /// Everything that can be wrong with a `.lgz` learngene archive or its manifest, one case per failure.
@@ -41,27 +42,27 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "\(path): not a readable .lgz archive: \(reason)"
-        case let .unsafePath(path, entry): return "\(path): entry '\(entry)': unsafe path (absolute, '..', or empty component)"
-        case let .symlink(path, entry, target): return "\(path): entry '\(entry)': symbolic link to '\(target)' refused"
-        case let .hardLink(path, entry, target): return "\(path): entry '\(entry)': hard link to '\(target)' refused"
-        case let .specialFile(path, entry, type): return "\(path): entry '\(entry)': \(type) refused; only regular files are allowed"
-        case let .duplicateEntry(path, entry): return "\(path): entry '\(entry)': appears twice"
-        case let .unexpectedEntry(path, entry): return "\(path): entry '\(entry)': not listed in manifest.json"
+        case let .unreadable(path, reason): return "\(Quoted.name(path)): not a readable .lgz archive: \(reason)"
+        case let .unsafePath(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': unsafe path (absolute, '..', or empty component)"
+        case let .symlink(path, entry, target): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': symbolic link to '\(Quoted.name(target))' refused"
+        case let .hardLink(path, entry, target): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': hard link to '\(Quoted.name(target))' refused"
+        case let .specialFile(path, entry, type): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(type) refused; only regular files are allowed"
+        case let .duplicateEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': appears twice"
+        case let .unexpectedEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': not listed in manifest.json"
         case let .missingManifest(path, first):
-            return "\(path): manifest.json must be the first entry" + (first.map { "; the first entry is '\($0)'" } ?? "; the archive is empty")
+            return "\(Quoted.name(path)): manifest.json must be the first entry" + (first.map { "; the first entry is '\(Quoted.name($0))'" } ?? "; the archive is empty")
         case let .invalidManifest(path, field, reason):
-            return "\(path): entry 'manifest.json': " + (field.map { "field '\($0)' " } ?? "") + reason
+            return "\(Quoted.name(path)): entry 'manifest.json': " + (field.map { "field '\(Quoted.name($0))' " } ?? "") + reason
         case let .sizeMismatch(path, entry, declared, actual):
-            return "\(path): entry '\(entry)': \(actual) bytes, but manifest.json declares \(declared)"
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(actual) bytes, but manifest.json declares \(declared)"
         case let .limitExceeded(path, entry, limit, what):
-            return "\(path): entry '\(entry)': \(what) expands past the limit of \(limit) bytes (decompression bomb?)"
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(what) expands past the limit of \(limit) bytes (decompression bomb?)"
         case let .digestMismatch(path, entry, declared, actual):
-            return "\(path): entry '\(entry)': digest \(actual), but manifest.json declares \(declared)"
-        case let .missingEntry(path, entry): return "\(path): entry '\(entry)': listed in manifest.json but absent"
-        case let .invalidSafeTensors(path, entry, reason): return "\(path): entry '\(entry)': invalid safetensors: \(reason)"
-        case let .tensorMismatch(path, entry, tensor, reason): return "\(path): entry '\(entry)': tensor '\(tensor)' \(reason)"
-        case let .io(path, reason): return "\(path): \(reason)"
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': digest \(actual), but manifest.json declares \(declared)"
+        case let .missingEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': listed in manifest.json but absent"
+        case let .invalidSafeTensors(path, entry, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': invalid safetensors: \(reason)"
+        case let .tensorMismatch(path, entry, tensor, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' \(reason)"
+        case let .io(path, reason): return "\(Quoted.name(path)): \(reason)"
         }
     }
 }

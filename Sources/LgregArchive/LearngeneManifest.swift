@@ -325,10 +325,10 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     public func validateDescription(path: String) throws {
         func fail(_ field: String, _ reason: String) -> ArchiveError { .invalidManifest(path: path, field: field, reason: reason) }
         guard Self.isValidName(name) else {
-            throw fail("name", "'\(name)' must be 1-128 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit")
+            throw fail("name", "'\(Quoted.name(name))' must be 1-128 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit")
         }
         guard Self.isValidVersion(version) else {
-            throw fail("version", "'\(version)' must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter, digit or '_'")
+            throw fail("version", "'\(Quoted.name(version))' must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter, digit or '_'")
         }
         guard !license.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("license", "must be an SPDX expression such as Apache-2.0") }
         do { try architecture.validate() } catch let error as ArchitectureError {

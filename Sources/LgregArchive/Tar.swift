@@ -57,7 +57,7 @@ public final class TarReader {
 
     /// Opens `path`, which must be a regular file (a FIFO, device or folder is refused before anything
     /// blocks on it); the compression is detected from the bytes. `label` names the archive in errors.
-    /// - Throws: `FileSystemError` of kind `.notARegularFile`; `ArchiveError.unreadable` when the file cannot
+    /// - Throws: `FileSystemError` of kind `.refused`; `ArchiveError.unreadable` when the file cannot
     ///   be opened or decoded.
     public init(path: String, label: String? = nil) throws {
         let name = label ?? path

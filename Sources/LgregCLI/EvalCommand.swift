@@ -105,10 +105,10 @@ struct EvalCommand: ParsableCommand {
         var label = model ?? ""
         if let model, isModelFile {
             let network = try modelFromFile(model)
-            rows.append(try DesNetEvaluation.evaluate(network, on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)"))
+            rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else {
-            try runResolver {
-                let opened = try OpenedLearngene.open(model, store: store.open)
+            try StoreExit.run {
+                let opened = try OpenedLearngene.open(model, store: { try store.open() })
                 if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
                 label = opened.reference
                 let source = opened.source

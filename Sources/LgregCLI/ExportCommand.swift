@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LgregCore
 import LgregStore
 
 /// `lgreg export aux-b:0.1.0 -o aux-b.lgz`
@@ -7,7 +8,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a stored learngene as a .lgz archive (manifest and tensor bytes identical to those published).",
-        discussion: StoreExit.help)
+        discussion: "The output is written whole and renamed into place; an existing path that is not a regular file (a device, a FIFO, a folder, a link) is refused. \(StoreExit.help)")
 
     @Argument(help: "name, name:version or a digest prefix.")
     var reference: String
@@ -17,6 +18,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
+            try AtomicFileWriter.checkReplaceable(URL(fileURLWithPath: output))
             let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
             print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
         }

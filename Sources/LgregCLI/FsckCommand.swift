@@ -8,11 +8,13 @@ struct FsckCommand: ParsableCommand {
         commandName: "fsck",
         abstract: "Re-hash every blob, check every tag's manifest, quarantine damage; exit 1 on damage.",
         discussion: """
-        A blob whose content does not match its name moves to .lgreg/quarantine/. The index database is rebuilt \
-        from the layout. \(StoreExit.help)
+        Everything is checked and every problem reported. A blob whose content does not match its name moves to \
+        .lgreg/quarantine/; publishing its archive again restores it. Untagged learngene and Des-Net manifests are \
+        listed as dangling (not damage). A missing or unreadable index.json is damage: --rebuild-index writes it \
+        anew from the manifests in blobs/. The index database is rebuilt from the layout. \(StoreExit.help)
         """)
 
-    @Flag(help: "Rebuild the index database from the layout (it is a cache of index.json and the blobs).")
+    @Flag(help: "Rebuild the index database; when index.json is missing or unreadable, rebuild it too from the manifests in blobs/.")
     var rebuildIndex = false
     @OptionGroup var store: StoreOptions
     @Flag(help: "Print JSON.")
@@ -21,13 +23,18 @@ struct FsckCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             let onTerminal = isatty(STDERR_FILENO) != 0
-            let report = try store.open().check(rebuildIndex: rebuildIndex) { done, total in
+            let report = try store.open(.write).check(rebuildIndex: rebuildIndex) { done, total in
                 guard onTerminal else { return }
                 FileHandle.standardError.write(Data("\rfsck: \(done)/\(total) blobs re-hashed\(done == total ? "\n" : "")".utf8))
             }
             if json {
                 try printReport("fsck", report)
             } else {
+                for tag in report.restoredTags { print("restored tag \(tag)") }
+                for dangling in report.dangling {
+                    print("dangling \(dangling.artifactType == OCIMediaType.learngene ? "learngene" : "artifact") \(dangling.digest)" +
+                          (dangling.reference.map { " (\($0))" } ?? ""))
+                }
                 for problem in report.problems {
                     print("damaged: \(problem.subject): \(problem.reason)" + (problem.quarantinedTo.map { " (moved to \($0))" } ?? ""))
                 }

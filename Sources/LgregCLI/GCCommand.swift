@@ -2,34 +2,54 @@ import ArgumentParser
 import Foundation
 import LgregStore
 
-/// `lgreg gc [--dry-run] [--grace 3600]`
+/// `lgreg gc [--dry-run] [--grace 7d] [--prune-dangling]`
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
         abstract: "Delete blobs no tag reaches (mark and sweep).",
         discussion: """
-        Blobs younger than the grace period are spared (an upload may be in flight), as are temp files. \
+        Blobs younger than the grace period are spared (an upload may be in flight), and so are untagged \
+        learngene manifests and their blobs (what `lgreg rm` untagged, or what a lost index.json left; `lgreg fsck` \
+        lists them as dangling) unless --prune-dangling is given. Temp files whose process is gone are removed. \
         --dry-run prints what would go and the bytes it would free. \(StoreExit.help)
         """)
 
     @Flag(help: "Report, delete nothing.")
     var dryRun = false
-    @Option(help: "Seconds an unreachable blob or temp file must have existed before it is deleted.")
-    var grace: Double = 3600
+    @Option(help: "How long an unreachable blob must have existed before it is deleted: seconds, or a number with s, m, h or d (at most 36500d).")
+    var grace: GracePeriod = GracePeriod(seconds: 7 * 86_400, text: "7d")
+    @Flag(help: "Also delete untagged learngene manifests and their blobs (they cannot be recovered afterwards).")
+    var pruneDangling = false
     @OptionGroup var store: StoreOptions
     @Flag(help: "Print JSON.")
     var json = false
 
-    func validate() throws {
-        guard grace >= 0 else { throw ValidationError("--grace must be at least 0 seconds.") }
-    }
-
     func run() throws {
         try StoreExit.run {
-            let report = try store.open().collectGarbage(grace: grace, dryRun: dryRun)
+            let report = try store.open(.write).collectGarbage(grace: grace.seconds, dryRun: dryRun, pruneDangling: pruneDangling)
             if json { return try printReport("gc", report) }
             print("\(dryRun ? "would delete" : "deleted") \(report.blobs.count) blobs, \(formatBytes(report.bytes)) (\(report.bytes) bytes); " +
-                  "spared \(report.sparedYoung) younger than \(Int(grace)) s; \(report.tempFiles) temp files")
+                  "spared \(report.sparedYoung) younger than \(grace.text); kept \(report.danglingKept) dangling learngene(s); \(report.tempFiles) temp files")
         }
+    }
+}
+
+/// A grace period: seconds, or a number with a unit (s, m, h, d), between 0 and 100 years.
+struct GracePeriod: ExpressibleByArgument {
+    var seconds: TimeInterval
+    var text: String
+
+    init(seconds: TimeInterval, text: String) {
+        self.seconds = seconds
+        self.text = text
+    }
+
+    init?(argument: String) {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let scale = argument.last.flatMap { units[$0] }
+        guard let number = Double(scale == nil ? argument : String(argument.dropLast())), number.isFinite, number >= 0 else { return nil }
+        let seconds = number * (scale ?? 1)
+        guard seconds <= 36_500 * 86_400 else { return nil }
+        self.init(seconds: seconds, text: scale == nil ? "\(argument) s" : argument)
     }
 }

@@ -74,7 +74,7 @@ struct ImportCommand: ParsableCommand {
         if let schedule { options.schedule = try StageSchedule(parsing: schedule) }
         if let arch {
             do { options.architecture = try ArchitectureOptions.parse([arch]).resolve() } catch let error as ValidationError {
-                StoreExit.fail(error.message, 64)
+                throw StoreExit.failure(error.message, 64)
             }
         }
         return options

@@ -41,7 +41,7 @@ struct InitCommand: ParsableCommand {
         try StoreExit.run {
             let architecture: ViTArchitecture
             do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
-                StoreExit.fail(error.message, 64)
+                throw StoreExit.failure(error.message, 64)
             }
             let stages = try StageSchedule(parsing: schedule)
             let kind = LearngeneManifest.Kind(rawValue: kind)!

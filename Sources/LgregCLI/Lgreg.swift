@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LgregArchitecture
+import LgregCore
 
 /// The `lgreg` command: a registry and model zoo for SWS learngenes.
 @main
@@ -31,12 +31,19 @@ struct Lgreg: ParsableCommand {
     )
 
     /// Refuses, with exit code 69, an x86-64 CPU without the AVX2 and FMA the runtime is compiled for, before
-    /// any of its code runs; then runs the command line.
+    /// any of its code runs; then runs the command line, every lgreg error printed as `error: …` with the exit
+    /// code `StoreExit.exitCode(for:)` gives it (README's table).
     static func main() {
         if let refusal = CPUSupport.refusal(missing: CPUSupport.missingOnThisCPU()) {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             exit(withError: ExitCode(CPUSupport.unavailableExitCode))
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard let code = StoreExit.exitCode(for: error) else { exit(withError: error) }
+            exit(withError: StoreExit.failure("\(error)", code))
+        }
     }
 }

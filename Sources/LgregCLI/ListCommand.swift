@@ -8,23 +8,35 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the learngenes in the store, one row per tag.",
-        discussion: StoreExit.help)
+        discussion: """
+        A damaged entry (a blob missing or unreadable; `lgreg fsck` says more) is listed with kind DAMAGED and a \
+        warning on stderr, and the exit status is then 1. Where there is no store yet the listing is empty. \
+        \(StoreExit.help)
+        """)
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
         try StoreExit.run {
-            let rows = try store.open().list()
-            if output.format == .json { return try printReport("list", rows) }
-            let table = ReportTable(
-                columns: [.init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"), .init("layers", "Layers"),
-                          .init("parameters", "Params (M)"), .init("bytes", "Size"), .init("created", "Created")],
-                rows: rows.map { r in
-                    [.text(r.reference), .text(r.digest.short), .text(r.kind), .int(r.layers, shown: "\(r.layers)"), .millions(r.storedParameters),
-                     .int(r.totalBytes, shown: formatBytes(r.totalBytes)), r.created.map { .text($0) } ?? .empty]
-                })
-            print(table.rendered(output.format), terminator: "")
+            let rows: [LearngeneSummary]
+            do { rows = try store.open().list() } catch StoreError.noStore { rows = [] }
+            try render(rows)
+            let damaged = rows.filter { $0.damage != nil }
+            for row in damaged { FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8)) }
+            if !damaged.isEmpty { throw ExitCode(1) }
         }
+    }
+
+    private func render(_ rows: [LearngeneSummary]) throws {
+        if output.format == .json { return try printReport("list", rows) }
+        let table = ReportTable(
+            columns: [.init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"), .init("layers", "Layers"),
+                      .init("parameters", "Params (M)"), .init("bytes", "Size"), .init("created", "Created")],
+            rows: rows.map { r in
+                [.text(r.reference), .text(r.digest.short), .text(r.damage == nil ? r.kind : "DAMAGED"), .int(r.layers, shown: "\(r.layers)"), .millions(r.storedParameters),
+                 .int(r.totalBytes, shown: formatBytes(r.totalBytes)), r.created.map { .text($0) } ?? .empty]
+            })
+        print(table.rendered(output.format), terminator: "")
     }
 }

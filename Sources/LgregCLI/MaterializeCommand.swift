@@ -53,8 +53,8 @@ struct MaterializeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runResolver {
-            let opened = try learngene.open()
+        try StoreExit.run {
+            let opened = try learngene.open(.write)
             let request = Materialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
                                                   head: head, classes: classes)
             let showProgress = output != nil && isatty(STDERR_FILENO) != 0

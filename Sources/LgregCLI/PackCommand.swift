@@ -26,7 +26,7 @@ struct PackCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             guard let data = FileManager.default.contents(atPath: manifest) else {
-                StoreExit.fail("\(manifest): cannot be read", 64)
+                throw StoreExit.failure("\(manifest): cannot be read", 64)
             }
             let template = try LearngeneManifest.decodeTemplate(data, path: manifest)
             let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))

@@ -56,7 +56,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        try runResolver {
+        try StoreExit.run {
             let opened = try learngene.open()
             let source = opened.source
             let chosen = try strategy.resolve()

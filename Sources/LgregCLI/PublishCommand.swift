@@ -11,7 +11,8 @@ struct PublishCommand: ParsableCommand {
         abstract: "Check an archive and add it to the store; prints the manifest digest.",
         discussion: """
         Every entry is checked while it streams into the store; a refused archive leaves the store unchanged. \
-        A layer already stored (by any learngene) is kept once. Publishing content the tag already holds is a no-op.
+        A layer already stored (by any learngene) is kept once. Publishing content the tag already holds writes back \
+        any of its blobs that are missing and otherwise changes nothing. The store is created if the folder is new or empty.
         \(StoreExit.help)
         """)
 
@@ -27,7 +28,7 @@ struct PublishCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            let opened = try store.open()
+            let opened = try store.open(.create)
             let result = try opened.publish(archive: URL(fileURLWithPath: archive), tag: tag)
             if use { try CurrentLearngene.set(result.reference, in: opened) }
             if json {

@@ -37,7 +37,7 @@ struct ReportCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try runResolver {
+            try StoreExit.run {
                 var arch: ViTArchitecture
                 var stages: StageSchedule
                 if let learngene = try LearngeneArgument.swsShape(architecture.architecture, store: store) {

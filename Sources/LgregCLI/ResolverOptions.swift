@@ -20,9 +20,10 @@ struct LearngeneArgument: ParsableArguments {
     /// Whether the argument is an archive path rather than a store reference.
     var isArchive: Bool { reference.map(OpenedLearngene.isArchivePath) ?? false }
 
-    /// Opens the learngene, saying on stderr which one was used when none was named.
-    func open() throws -> OpenedLearngene {
-        let opened = try OpenedLearngene.open(reference, store: store.open)
+    /// Opens the learngene, saying on stderr which one was used when none was named; a store is opened as
+    /// `mode` says (`.write` for a command that records what it derives).
+    func open(_ mode: LearngeneStore.OpenMode = .read) throws -> OpenedLearngene {
+        let opened = try OpenedLearngene.open(reference, store: { try store.open(mode) })
         if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
         return opened
     }
@@ -80,20 +81,6 @@ struct StrategyOptions: ParsableArguments {
     }
 }
 
-/// Runs a resolver command body: resolver errors print as `error: …` and exit 64 for bad input, 65 for bad
-/// learngene data, 1 for I/O; archive, store and safetensors errors as `StoreExit.run` maps them.
-func runResolver(_ body: () throws -> Void) throws {
-    try StoreExit.run {
-        do { try body() } catch let error as ResolverError {
-            switch error {
-            case .tensorMismatch, .unsupportedDType, .scheduleMismatch, .invalidFile: StoreExit.fail(error.description, 65)
-            case .io: StoreExit.fail(error.description, 1)
-            default: StoreExit.fail(error.description, 64)
-            }
-        }
-    }
-}
-
 extension LearngeneArgument {
     /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
     /// archive), or nil when `name` is a preset or an architecture file (any existing file not ending in `.lgz`).
@@ -102,7 +89,7 @@ extension LearngeneArgument {
         if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
         var isDirectory: ObjCBool = false
         if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
-        let manifest = try OpenedLearngene.open(name, store: store.open).source.manifest
+        let manifest = try OpenedLearngene.open(name, store: { try store.open() }).source.manifest
         guard manifest.kind == .sws else {
             throw ValidationError("'\(name)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
         }

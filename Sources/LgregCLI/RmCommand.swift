@@ -14,7 +14,7 @@ struct RmCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            for tag in try store.open().remove(reference) { print("removed \(tag)") }
+            for tag in try store.open(.write).remove(reference) { print("removed \(tag)") }
         }
     }
 }

@@ -4,6 +4,8 @@ import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregImport
+import LgregResolver
+import LgregRuntime
 import LgregStore
 import LgregZoo
 import SafeTensors
@@ -13,48 +15,80 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Store folder (default: $LGREG_HOME, else $XDG_DATA_HOME/lgreg, else ~/.local/share/lgreg).")
     var store: String?
 
-    /// Opens (creating if needed) the store.
-    func open() throws -> LearngeneStore {
-        try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot())
+    func validate() throws {
+        if store?.isEmpty == true { throw ValidationError("--store needs a folder; '' names none.") }
+    }
+
+    /// Opens the store as `mode` says (readers never create or write anything); a store this creates is
+    /// announced once on stderr.
+    func open(_ mode: LearngeneStore.OpenMode = .read) throws -> LearngeneStore {
+        let opened = try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
+        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
+        return opened
     }
 }
 
-/// The exit codes the store and archive commands use, listed in their `--help`.
+/// The exit codes every command uses, listed in their `--help` and in README.md, and the one place that turns
+/// a module's error into a message and a code.
 enum StoreExit {
-    static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input; 65 bad archive data; 74 I/O error."
+    static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
-    /// Runs `body`, printing an lgreg error on stderr and exiting with its code: 64 for bad input (an unknown
-    /// reference, an invalid preset or schedule, a FIFO or device where a file belongs), 65 for bad archive or
-    /// tensor data, 74 for a file that cannot be read or written, 1 for damage and conflicts.
+    /// Runs `body`; an lgreg error is printed on stderr as `error: …` and becomes the `ExitCode` that
+    /// `exitCode(for:)` gives it. Other errors (ArgumentParser's own) pass through.
     static func run(_ body: () throws -> Void) throws {
-        do { try body() } catch let error as FileSystemError {
-            fail(error.description, error.kind == .notARegularFile ? 64 : 74)
-        } catch let error as ArchiveError {
-            fail(error.description, 65)
-        } catch let error as SafeTensorsError {
-            fail(error.description, 65)
-        } catch let error as ArchitectureError {
-            fail(error.description, 64)
-        } catch let error as ArchitectureFileError {
-            fail(error.description, 64)
-        } catch let error as ImportError {
-            switch error {
-            case .missingKey, .invalidOption: fail(error.description, 64)
-            default: fail(error.description, 65)
-            }
-        } catch let error as ZooError {
-            fail(error.description, error == .nothingToVerify ? 2 : 64)
-        } catch let error as StoreError {
-            switch error {
-            case .notFound, .ambiguous, .invalidReference: fail(error.description, 64)
-            default: fail(error.description, 1)
-            }
+        do { try body() } catch {
+            guard let code = exitCode(for: error) else { throw error }
+            throw failure("\(error)", code)
         }
     }
 
-    static func fail(_ message: String, _ code: Int32) -> Never {
+    /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
+    static func failure(_ message: String, _ code: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(code)
+        return ExitCode(code)
+    }
+
+    /// 64 for bad input (an unknown reference, no store or not a store, an invalid preset, schedule, order or
+    /// layer map, a FIFO or device where a file belongs, an unknown data set); 65 for bad archive, tensor or
+    /// data-set content; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
+    /// that cannot be read or written); 2 when there is nothing to verify; 1 for damage and conflicts; nil for
+    /// an error that is not lgreg's.
+    static func exitCode(for error: Error) -> Int32? {
+        switch error {
+        case let error as FileSystemError: return error.kind == .refused ? 64 : 74
+        case let error as ArchiveError:
+            if case .io = error { return 74 }
+            return 65
+        case is SafeTensorsError: return 65
+        case is ArchitectureError, is ArchitectureFileError: return 64
+        case let error as ImportError:
+            switch error {
+            case .missingKey, .invalidOption: return 64
+            default: return 65
+            }
+        case let error as ZooError: return error == .nothingToVerify ? 2 : 64
+        case let error as StoreError:
+            switch error {
+            case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
+            case .io: return 74
+            default: return 1
+            }
+        case let error as ResolverError:
+            switch error {
+            case .tensorMismatch, .unsupportedDType, .scheduleMismatch, .invalidFile: return 65
+            case .io: return 74
+            default: return 64
+            }
+        case let error as RuntimeError:
+            switch error {
+            // A model file that does not fit the --arch it was given, an unknown data set, a bad map: bad input.
+            case .unknownDataSpec, .layerMap, .batchTooLarge, .missingTensor, .tensorShape, .unexpectedTensor, .blockIndices, .inputShape:
+                return 64
+            case .dataIO: return 74
+            default: return 65
+            }
+        default: return nil
+        }
     }
 }
 

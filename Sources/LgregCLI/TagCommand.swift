@@ -8,13 +8,13 @@ struct TagCommand: ParsableCommand {
         abstract: "Give a stored learngene another name:version tag.",
         discussion: StoreExit.help)
 
-    @Argument(help: "Existing reference: name, name:version or a digest prefix.")
+    @Argument(help: "Existing reference: name, name:version, a digest prefix, or the full digest of an untagged (dangling) manifest.")
     var source: String
     @Argument(help: "New tag, name:version.")
     var target: String
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        try StoreExit.run { print(try store.open().tag(source, as: target)) }
+        try StoreExit.run { print(try store.open(.write).tag(source, as: target)) }
     }
 }

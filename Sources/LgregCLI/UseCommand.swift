@@ -40,7 +40,7 @@ struct UseCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            let opened = try store.open()
+            let opened = try store.open(clear || reference != nil ? .write : .read)
             if clear { try CurrentLearngene.set(nil, in: opened) }
             if let reference { try CurrentLearngene.set(reference, in: opened) }
             var report = Report(current: try CurrentLearngene.get(in: opened))

@@ -66,12 +66,15 @@ public final class AtomicFileWriter {
     private let file: DurableFileWriter
     private var committed = false
 
-    /// Starts writing a temporary file (named by `TemporaryName`) for `destination`.
+    /// Starts writing a temporary file (named by `TemporaryName`) for `destination`. Without a
+    /// `temporaryDirectory` the temporary goes beside the destination, and the temporaries a killed lgreg
+    /// left there are removed first.
     /// - Throws: `FileSystemError` when the target exists and is not a regular file, or the temporary file
     ///   cannot be created.
     public init(replacing destination: URL, temporaryDirectory: URL? = nil) throws {
         try Self.checkReplaceable(destination)
         self.destination = destination
+        if temporaryDirectory == nil { TemporaryName.removeAbandoned(in: destination.deletingLastPathComponent()) }
         let folder = temporaryDirectory ?? destination.deletingLastPathComponent()
         file = try DurableFileWriter(url: folder.appendingPathComponent(TemporaryName.make(for: destination.lastPathComponent)))
     }
@@ -113,7 +116,7 @@ public final class AtomicFileWriter {
         let type = status.st_mode & S_IFMT
         guard type == S_IFREG else {
             throw FileSystemError(path: url.path, reason: "is \(RegularFile.typeName(type)), not a regular file; refusing to replace it",
-                                  kind: .notARegularFile)
+                                  kind: .refused)
         }
     }
 

@@ -2,16 +2,17 @@
 import Glibc
 #endif
 
-/// A file could not be opened, read, written, synced or renamed (an I/O failure, exit 74), or is not a
-/// regular file where lgreg reads or replaces one (a FIFO, device, folder: bad input, exit 64). The message
-/// names the file and the reason.
+/// A file could not be opened, read, written, synced or renamed (an I/O failure, exit 74), or the path names
+/// something lgreg refuses to read or replace (a FIFO, a device, a folder holding other files: bad input,
+/// exit 64). The message names the file and the reason.
 public struct FileSystemError: Error, Equatable, CustomStringConvertible {
     /// Whether the file system failed or the path names the wrong kind of file.
     public enum Kind: Sendable {
         /// A call failed (no space, no permission, no such file, a read error).
         case io
-        /// The path exists but is a FIFO, device, socket, folder or symbolic link, not a regular file.
-        case notARegularFile
+        /// The path exists but is not what lgreg reads or replaces there: a FIFO, device, socket, folder or
+        /// symbolic link where a regular file belongs, or a folder holding files lgreg did not write.
+        case refused
     }
 
     /// The file or folder.

@@ -19,7 +19,7 @@ public final class RegularFile {
     public let size: Int
 
     /// Opens `path` for reading.
-    /// - Throws: `FileSystemError` of kind `.notARegularFile`, or `.io` when it cannot be opened.
+    /// - Throws: `FileSystemError` of kind `.refused`, or `.io` when it cannot be opened.
     public init(path: String) throws {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError(path: path, operation: "open") }
@@ -32,7 +32,7 @@ public final class RegularFile {
         let type = status.st_mode & S_IFMT
         guard type == S_IFREG else {
             close(fd)
-            throw FileSystemError(path: path, reason: "is \(Self.typeName(type)), not a regular file", kind: .notARegularFile)
+            throw FileSystemError(path: path, reason: "is \(Self.typeName(type)), not a regular file", kind: .refused)
         }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         descriptor = fd

@@ -98,8 +98,8 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     /// - Throws: `ResolverError.invalidFile` naming the field for a malformed file or an unknown version.
     public static func read(from url: URL) throws -> TimmConfig {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ResolverError.io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        do { data = try RegularFile.contents(of: url, limit: 1 << 20) } catch let error as FileSystemError {
+            throw ResolverError.io(path: url.path, reason: error.reason)
         }
         struct Probe: Decodable {
             struct Section: Decodable { var schemaVersion: Int? }
@@ -131,30 +131,33 @@ public struct TimmConfig: Codable, Equatable, Sendable {
 }
 
 /// Writes a Des-Net as a folder timm loads: `model.safetensors` under timm's key names (streamed tensor by
-/// tensor, never assembled in memory) and `config.json`.
+/// tensor, never assembled in memory) and `config.json`, the pair replaced together (`AtomicDirectory`) so a
+/// reader never finds the model of one export beside the config of another.
 public enum TimmExport {
-    /// Writes `net` into `directory` (created if needed).
+    /// The files an export folder holds.
+    public static let files: Set<String> = ["model.safetensors", "config.json"]
+
+    /// Writes `net` into `directory`, created or replaced as a whole.
     /// - Parameter progress: called after each tensor with (bytes written, total bytes).
-    /// - Throws: `ResolverError.io` when the folder cannot be created or written; `SafeTensorsError` from
-    ///   the writer or a source file.
+    /// - Throws: `FileSystemError` when the folder cannot be written, or exists and holds other files;
+    ///   `SafeTensorsError` from the writer or a source file.
     public static func write(_ net: DesNet, to directory: URL, tool: String,
                              progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw ResolverError.io(path: directory.path, reason: "cannot create the folder: \(error.localizedDescription)")
-        }
         let declarations = try net.tensors.map {
             try SafeTensorsWriter.Declaration(name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
         }
+        let config = try TimmConfig(net, tool: tool).encoded()
         let total = net.byteCount
-        var written = 0
-        try SafeTensorsWriter.stream(to: directory.appendingPathComponent("model.safetensors"), tensors: declarations,
-                                     metadata: ["format": "pt"]) { index, emit in
-            try net.tensors[index].withBytes(emit)
-            written += net.tensors[index].byteCount
-            progress(written, total)
+        try AtomicDirectory.replace(directory, holding: files) { folder in
+            var written = 0
+            try SafeTensorsWriter.stream(to: folder.appendingPathComponent("model.safetensors"), tensors: declarations,
+                                         metadata: ["format": "pt"]) { index, emit in
+                try net.tensors[index].withBytes(emit)
+                written += net.tensors[index].byteCount
+                progress(written, total)
+            }
+            TestCrashPoint.reached("export-model")
+            try AtomicFileWriter.write(config, to: folder.appendingPathComponent("config.json"))
         }
-        try AtomicFileWriter.write(try TimmConfig(net, tool: tool).encoded(), to: directory.appendingPathComponent("config.json"))
     }
 }

@@ -107,7 +107,7 @@ public final class ViTActivations {
 }
 
 /// The ViT forward pass, timm's `VisionTransformer.forward`, on the runtime's kernels; inference and training
-/// both run it.
+/// both run it: `vitEmbeddingForward`, `vitBlockForward` for each virtual layer, `vitHeadForward`.
 ///
 /// - Parameters:
 ///   - images: [batch, C, H, W] normalized floats
@@ -120,43 +120,67 @@ public func vitForward(images: UnsafePointer<Float>, batch: Int, architecture ar
                        blocks: [BlockParameters], activations acts: ViTActivations, pathMasks: [[Float]] = []) {
     precondition(batch <= acts.batchCapacity, "vitForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
     precondition(blocks.count == acts.layers.count, "vitForward: \(blocks.count) blocks for \(acts.layers.count) layers")
-    let d = arch.width, n = arch.patchCount, t = arch.tokenCount, h = arch.mlpWidth, rows = batch * t
-    let prefix = arch.classToken ? 1 : 0
-    let eps = Float(arch.layerNormEps)
+    vitEmbeddingForward(images: images, batch: batch, architecture: arch, shared: shared, activations: acts)
+    for (l, w) in blocks.enumerated() {
+        vitBlockForward(acts.residual[l + 1], acts.residual[l], weights: w, saved: acts.layers[l], branch: acts.branch,
+                        batch: batch, architecture: arch, pathMask: pathMasks.isEmpty ? nil : pathMasks[l])
+    }
+    vitHeadForward(acts.residual[blocks.count], batch: batch, architecture: arch, shared: shared, activations: acts)
+}
 
-    // Patch embedding: one GEMM over every patch of every image, then class token and positions.
+/// Patch embedding as one GEMM over every patch of every image, then class token and positions:
+/// `activations.residual[0]` = [cls;] patches·Wᵀ + b + pos.
+public func vitEmbeddingForward(images: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
+                                activations acts: ViTActivations) {
+    precondition(batch <= acts.batchCapacity, "vitEmbeddingForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
+    let d = arch.width, n = arch.patchCount
     patchifyForward(acts.patches, images, batch: batch, channels: arch.inChannels, imageSize: arch.imageSize, patchSize: arch.patchSize)
     matmulForward(acts.patchTokens, acts.patches, shared.pointer("patch_embed.proj.weight"), shared.pointer("patch_embed.proj.bias"),
                   rows: batch * n, inDim: arch.patchValues, outDim: d)
     tokenEmbedForward(acts.residual[0], acts.patchTokens, classToken: arch.classToken ? UnsafePointer(shared.pointer("cls_token")) : nil,
                       posEmbed: shared.pointer("pos_embed"), batch: batch, patches: n, width: d)
+}
 
-    for (l, w) in blocks.enumerated() {
-        let a = acts.layers[l], x = acts.residual[l], out = acts.residual[l + 1]
-        // mid = x + drop(proj(attention(qkv(norm1(x)))))
-        layerNormForward(a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d, eps: eps)
-        matmulForward(a.qkv, a.ln1, w.qkvWeight, w.qkvBias, rows: rows, inDim: d, outDim: 3 * d)
-        attentionForward(a.attn, probs: a.probs, a.qkv, batch: batch, tokens: t, heads: arch.heads, headDim: arch.headWidth)
-        matmulForward(acts.branch, a.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
-        if !pathMasks.isEmpty { dropPathForward(acts.branch, keep: pathMasks[l][..<batch], batch: batch, span: t * d) }
-        residualForward(a.mid, x, acts.branch, count: rows * d)
-        // out = mid + drop(fc2(gelu(fc1(norm2(mid)))))
-        layerNormForward(a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d, eps: eps)
-        matmulForward(a.fc1, a.ln2, w.fc1Weight, w.fc1Bias, rows: rows, inDim: d, outDim: h)
-        geluForward(a.gelu, a.fc1, count: rows * h)
-        matmulForward(acts.branch, a.gelu, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
-        if !pathMasks.isEmpty { dropPathForward(acts.branch, keep: pathMasks[l][batch...], batch: batch, span: t * d) }
-        residualForward(out, a.mid, acts.branch, count: rows * d)
-    }
+/// One transformer block, pre-norm: mid = x + drop(proj(attention(qkv(norm1(x))))), then
+/// out = mid + drop(fc2(gelu(fc1(norm2(mid))))). `out` may be `x` (inference updates the stream in place).
+///
+/// - Parameters:
+///   - saved: where the block's activations go (the backward pass reads them when training)
+///   - branch: [B, T, d] scratch for a branch's output before drop-path and the residual add
+///   - pathMask: drop-path multipliers `[branch · batch + b]` (0: attention, 1: MLP), or nil for none
+public func vitBlockForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weights w: BlockParameters,
+                            saved a: BlockActivations, branch: UnsafeMutablePointer<Float>, batch: Int,
+                            architecture arch: ViTArchitecture, pathMask: [Float]? = nil) {
+    let d = arch.width, t = arch.tokenCount, h = arch.mlpWidth, rows = batch * t
+    let eps = Float(arch.layerNormEps)
+    layerNormForward(a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d, eps: eps)
+    matmulForward(a.qkv, a.ln1, w.qkvWeight, w.qkvBias, rows: rows, inDim: d, outDim: 3 * d)
+    attentionForward(a.attn, probs: a.probs, a.qkv, batch: batch, tokens: t, heads: arch.heads, headDim: arch.headWidth)
+    matmulForward(branch, a.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
+    if let pathMask { dropPathForward(branch, keep: pathMask[..<batch], batch: batch, span: t * d) }
+    residualForward(a.mid, x, branch, count: rows * d)
+    layerNormForward(a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d, eps: eps)
+    matmulForward(a.fc1, a.ln2, w.fc1Weight, w.fc1Bias, rows: rows, inDim: d, outDim: h)
+    geluForward(a.gelu, a.fc1, count: rows * h)
+    matmulForward(branch, a.gelu, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
+    if let pathMask { dropPathForward(branch, keep: pathMask[batch...], batch: batch, span: t * d) }
+    residualForward(out, a.mid, branch, count: rows * d)
+}
 
-    let final = acts.residual[blocks.count]
+/// The final norm, pooling and head on the blocks' output `final` [B, T, d]: `activations.logits` [B, classes].
+/// avgNormFirst: norm every token → mean → head; avg: mean → norm → head; cls: class token → norm → head.
+public func vitHeadForward(_ final: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
+                           activations acts: ViTActivations) {
+    let d = arch.width, t = arch.tokenCount, rows = batch * t
+    let prefix = arch.classToken ? 1 : 0
+    let eps = Float(arch.layerNormEps)
     let normWeight = shared.pointer("norm.weight"), normBias = shared.pointer("norm.bias")
     switch arch.pooling {
-    case .avgNormFirst: // norm every token → mean → head
+    case .avgNormFirst:
         layerNormForward(acts.headNorm, mean: acts.headMean, rstd: acts.headRstd, final, weight: normWeight, bias: normBias,
                          rows: rows, cols: d, eps: eps)
         meanPoolForward(acts.features, acts.headNorm, batch: batch, tokens: t, width: d, skip: prefix)
-    case .avg: // mean → norm → head
+    case .avg:
         meanPoolForward(acts.pooled, final, batch: batch, tokens: t, width: d, skip: prefix)
         layerNormForward(acts.features, mean: acts.headMean, rstd: acts.headRstd, acts.pooled, weight: normWeight, bias: normBias,
                          rows: batch, cols: d, eps: eps)

@@ -2,8 +2,12 @@ import Foundation
 import GRDB
 import LgregArchive
 import LgregCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The store's SQLite index (GRDB `DatabasePool`, WAL): a cache of facts derived from the layout.
+/// The store's SQLite index (GRDB `DatabasePool`, WAL): a cache of facts derived from the layout, read and
+/// written through the records in `*Record.swift`.
 ///
 /// `sync` rebuilds the derived tables whenever `index.json` differs from the one they were built from, so
 /// a crash between `index.json` and the database, or a database deleted by hand, heals on the next open.
@@ -81,28 +85,87 @@ CREATE TABLE IF NOT EXISTS verifications (
     detail TEXT
 );
 
+"""#), ("v2", #"""
+
+-- Schema version 2: a tagged manifest that cannot be read is listed as damaged instead of dropped, and the blobs
+-- whose SHA-256 was checked are remembered, so tensor bytes are re-hashed only when their file changed.
+
+-- Why a tagged manifest could not be read (its manifest or config blob missing, quarantined or invalid); NULL
+-- when it reads.
+ALTER TABLE manifests ADD COLUMN damage TEXT;
+
+-- Blobs whose SHA-256 matched their name, with the file's identity and times at that moment: a reader re-hashes
+-- a blob before using its bytes whenever any of these differ from the file's.
+CREATE TABLE IF NOT EXISTS verified_blobs (
+    digest TEXT PRIMARY KEY,
+    device INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL
+);
+
 """#)]
 
-    let pool: DatabasePool
+    /// The database: a `DatabasePool` on `index.db`, or an in-memory copy built from the layout when the file
+    /// cannot be used (a read-only or full filesystem, a reader facing a stale file).
+    let writer: any DatabaseWriter
+    /// The file, or nil in memory.
+    let url: URL?
 
-    init(url: URL) throws {
+    private init(writer: any DatabaseWriter, url: URL?) {
+        self.writer = writer
+        self.url = url
+    }
+
+    private static func configuration(readonly: Bool) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        configuration.readonly = readonly
         // A cache rebuilt from the layout needs no fsync per commit: WAL with synchronous=NORMAL stays
         // consistent through a crash and may only lose the last commits, which the next open rebuilds.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        if !readonly { configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
+        return configuration
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+        }
+        return migrator
+    }
+
+    /// Opens `url` for writing, creating and migrating it.
+    /// - Throws: `Unreadable` when the file is no usable SQLite database, `StoreError` otherwise.
+    static func openForWriting(_ url: URL) throws -> IndexDatabase {
         do {
-            pool = try DatabasePool(path: url.path, configuration: configuration)
-            var migrator = DatabaseMigrator()
-            for migration in Self.migrations {
-                migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
-            }
+            let pool = try DatabasePool(path: url.path, configuration: configuration(readonly: false))
             try migrator.migrate(pool)
+            return IndexDatabase(writer: pool, url: url)
         } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
             throw Unreadable(reason: "\(url.path): \(error.message ?? error.description)")
         } catch let error as DatabaseError {
-            throw StoreError.database(reason: "\(url.path): \(error.message ?? error.description)")
+            throw storeError(error, path: url.path)
         }
+    }
+
+    /// Opens an existing, fully migrated `url` without creating or migrating anything (a reader's way in);
+    /// nil when there is no such file or it cannot be opened. Writes through it (the verification cache) are
+    /// best effort.
+    static func openExisting(_ url: URL) -> IndexDatabase? {
+        guard access(url.path, R_OK) == 0 else { return nil }
+        let writable = access(url.path, W_OK) == 0 && access(url.deletingLastPathComponent().path, W_OK) == 0
+        guard let pool = try? DatabasePool(path: url.path, configuration: configuration(readonly: !writable)),
+              (try? pool.read({ try migrator.hasCompletedMigrations($0) })) == true else { return nil }
+        return IndexDatabase(writer: pool, url: url)
+    }
+
+    /// An empty, migrated database in memory.
+    static func inMemory() throws -> IndexDatabase {
+        let queue = try DatabaseQueue()
+        try migrator.migrate(queue)
+        return IndexDatabase(writer: queue, url: nil)
     }
 
     /// The file is not a usable SQLite database (corrupt, or not a database at all): the one failure after
@@ -111,79 +174,93 @@ CREATE TABLE IF NOT EXISTS verifications (
         var reason: String
     }
 
-    /// Runs a write transaction, turning GRDB errors into `StoreError.database`.
+    /// A GRDB error as a store error: running out of space, a read-only or unreadable file are I/O errors.
+    static func storeError(_ error: DatabaseError, path: String) -> StoreError {
+        let message = error.message ?? error.description
+        switch error.resultCode {
+        case .SQLITE_FULL: return .io(path: path, reason: "no space left on device (\(message))")
+        case .SQLITE_READONLY: return .io(path: path, reason: "read-only (\(message))")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_PERM: return .io(path: path, reason: message)
+        default: return .database(reason: "\(path): \(message)")
+        }
+    }
+
+    private var label: String { url?.path ?? "index database (in memory)" }
+
+    /// Runs a write transaction, turning GRDB errors into `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DatabaseError {
-            throw StoreError.database(reason: error.message ?? error.description)
-        }
+        do { return try writer.write(body) } catch let error as DatabaseError { throw Self.storeError(error, path: label) }
     }
 
-    /// Runs a read, turning GRDB errors into `StoreError.database`.
+    /// Runs a read, turning GRDB errors into `StoreError`.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError {
-            throw StoreError.database(reason: error.message ?? error.description)
-        }
+        do { return try writer.read(body) } catch let error as DatabaseError { throw Self.storeError(error, path: label) }
     }
 
-    /// One manifest's derived facts, gathered from its blobs.
+    /// Whether the derived tables were built from the `index.json` whose digest is `indexDigest`.
+    func isBuilt(from indexDigest: Digest) -> Bool {
+        (try? read { try MetaRecord.fetchOne($0, key: MetaRecord.indexDigestKey)?.value }) == indexDigest.description
+    }
+
+    /// One manifest's derived facts, gathered from its blobs, or why they could not be.
     struct ManifestFacts {
         var digest: Digest
-        var manifest: ImageManifest
+        var manifest: ImageManifest?
         var learngene: LearngeneManifest?
+        var damage: String?
     }
 
     /// Replaces the derived tables with the facts of the index `load` reads unless they were built from that
     /// index already (`force` rebuilds anyway). `load` runs inside the write transaction, so of two processes
     /// syncing at once the later one always sees the later `index.json`.
-    func sync(force: Bool, load: () throws -> (ImageIndex, Digest), facts: (Digest) -> ManifestFacts?) throws {
+    func sync(force: Bool, load: () throws -> (ImageIndex, Digest), facts: (Digest) -> ManifestFacts) throws {
         try write { db in
             let (index, indexDigest) = try load()
-            if !force, try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'index_digest'") == indexDigest.description {
-                return
-            }
-            for table in ["materializations", "manifest_layers", "tags", "blobs", "manifests"] {
-                try db.execute(sql: "DELETE FROM \(table)")
+            if !force, try MetaRecord.fetchOne(db, key: MetaRecord.indexDigestKey)?.value == indexDigest.description { return }
+            for record in [MaterializationRecord.self, ManifestLayerRecord.self, TagRecord.self, BlobRecord.self,
+                           ManifestRecord.self] as [any TableRecord.Type] {
+                _ = try record.deleteAll(db)
             }
             var seen = Set<Digest>()
             for descriptor in index.manifests {
-                guard let found = facts(descriptor.digest) else { continue }
-                if seen.insert(descriptor.digest).inserted { try insert(found, size: descriptor.size, db) }
+                if seen.insert(descriptor.digest).inserted {
+                    try insert(facts(descriptor.digest), descriptor: descriptor, db)
+                }
                 if let ref = descriptor.annotations?[OCIAnnotation.refName] {
                     let parts = ref.split(separator: ":", maxSplits: 1).map(String.init)
-                    try db.execute(sql: "INSERT OR REPLACE INTO tags (ref, name, version, digest) VALUES (?, ?, ?, ?)",
-                                   arguments: [ref, parts[0], parts.count > 1 ? parts[1] : "", descriptor.digest.description])
+                    try TagRecord(ref: ref, name: parts[0], version: parts.count > 1 ? parts[1] : "", digest: descriptor.digest).save(db)
                 }
             }
-            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_digest', ?)", arguments: [indexDigest.description])
+            try MetaRecord(key: MetaRecord.indexDigestKey, value: indexDigest.description).save(db)
         }
     }
 
-    private func insert(_ facts: ManifestFacts, size: Int, _ db: Database) throws {
-        let m = facts.manifest
+    private func insert(_ facts: ManifestFacts, descriptor: Descriptor, _ db: Database) throws {
+        let size = descriptor.size
+        guard let m = facts.manifest else {
+            try ManifestRecord(digest: facts.digest, artifactType: descriptor.artifactType ?? "", configDigest: nil, name: nil, version: nil,
+                               kind: nil, storedParameters: nil, totalBytes: size, baseDigest: nil, created: nil, damage: facts.damage).insert(db)
+            return
+        }
         let notes = m.annotations ?? [:]
         let total = size + m.config.size + m.layers.reduce(0) { $0 + $1.size }
-        try db.execute(sql: """
-            INSERT INTO manifests (digest, artifact_type, config_digest, name, version, kind, stored_parameters, total_bytes, base_digest, created)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [facts.digest.description, m.artifactType ?? "", m.config.digest.description, facts.learngene?.name,
-                             facts.learngene?.version, facts.learngene?.kind.rawValue, facts.learngene?.parameters?.stored, total,
-                             notes[OCIAnnotation.baseDigest], notes[OCIAnnotation.created]])
-        let blobSQL = "INSERT OR IGNORE INTO blobs (digest, size, media_type) VALUES (?, ?, ?)"
-        try db.execute(sql: blobSQL, arguments: [facts.digest.description, size, OCIMediaType.imageManifest])
-        try db.execute(sql: blobSQL, arguments: [m.config.digest.description, m.config.size, m.config.mediaType])
+        try ManifestRecord(digest: facts.digest, artifactType: m.artifactType ?? "", configDigest: m.config.digest, name: facts.learngene?.name,
+                           version: facts.learngene?.version, kind: facts.learngene?.kind.rawValue,
+                           storedParameters: facts.learngene?.parameters?.stored, totalBytes: total,
+                           baseDigest: notes[OCIAnnotation.baseDigest], created: notes[OCIAnnotation.created], damage: facts.damage).insert(db)
+        try BlobRecord(digest: facts.digest, size: size, mediaType: OCIMediaType.imageManifest).insert(db, onConflict: .ignore)
+        try BlobRecord(digest: m.config.digest, size: m.config.size, mediaType: m.config.mediaType).insert(db, onConflict: .ignore)
         for (position, layer) in m.layers.enumerated() {
-            try db.execute(sql: blobSQL, arguments: [layer.digest.description, layer.size, layer.mediaType])
-            try db.execute(sql: "INSERT INTO manifest_layers (manifest_digest, position, blob_digest, role, layer_index) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [facts.digest.description, position, layer.digest.description, layer.annotations?[OCIAnnotation.role],
-                                       layer.annotations?[OCIAnnotation.layerIndex].flatMap { Int($0) }])
+            try BlobRecord(digest: layer.digest, size: layer.size, mediaType: layer.mediaType).insert(db, onConflict: .ignore)
+            try ManifestLayerRecord(manifestDigest: facts.digest, position: position, blobDigest: layer.digest,
+                                    role: layer.annotations?[OCIAnnotation.role],
+                                    layerIndex: layer.annotations?[OCIAnnotation.layerIndex].flatMap { Int($0) }).insert(db)
         }
-        if let base = notes[OCIAnnotation.baseDigest], let depth = notes[OCIAnnotation.materializationDepth].flatMap({ Int($0) }),
+        if let base = notes[OCIAnnotation.baseDigest].flatMap { Digest($0) }, let depth = notes[OCIAnnotation.materializationDepth].flatMap({ Int($0) }),
            let strategy = notes[OCIAnnotation.materializationStrategy] {
-            try db.execute(sql: """
-                INSERT INTO materializations (des_net_digest, learngene_digest, depth, strategy, layer_order, seed, created)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [facts.digest.description, base, depth, strategy, notes[OCIAnnotation.materializationOrder],
-                                 notes[OCIAnnotation.materializationSeed].flatMap { Int($0) }, notes[OCIAnnotation.created]])
+            try MaterializationRecord(desNetDigest: facts.digest, learngeneDigest: base, depth: depth, strategy: strategy,
+                                      layerOrder: notes[OCIAnnotation.materializationOrder],
+                                      seed: notes[OCIAnnotation.materializationSeed].flatMap { Int($0) }, created: notes[OCIAnnotation.created]).insert(db)
         }
     }
 }

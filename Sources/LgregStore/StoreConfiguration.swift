@@ -33,6 +33,7 @@ extension LearngeneStore {
 
     /// Edits the settings under the index lock and writes them atomically.
     public func updateConfiguration(_ change: (inout StoreConfiguration) throws -> Void) throws {
+        guard mode != .read else { throw StoreError.openedForReading(root: layout.root.path) }
         let lock = try FileLock(layout.indexLock, exclusive: true)
         defer { withExtendedLifetime(lock) {} }
         var settings = try configuration()

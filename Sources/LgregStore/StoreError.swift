@@ -1,9 +1,19 @@
+import Foundation
 import LgregCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything that can go wrong in a store, one case per failure.
 public enum StoreError: Error, Equatable, CustomStringConvertible {
-    /// The store folder is not an OCI image layout lgreg can use.
+    /// The store folder is not an OCI image layout lgreg can use (and is not an empty folder to create one in).
     case notAStore(root: String, reason: String)
+    /// There is no store at the root (a reader never creates one).
+    case noStore(root: String)
+    /// `index.json` is missing or does not decode; `fsck --rebuild-index` rebuilds it from the blobs.
+    case corruptIndex(file: String, reason: String)
+    /// A store opened for reading was asked to write.
+    case openedForReading(root: String)
     /// A file of the layout (`index.json`, a manifest blob) does not decode.
     case corruptLayout(file: String, reason: String)
     /// No stored learngene or tag matches the reference.
@@ -13,12 +23,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// A reference is not `name`, `name:version` or a digest prefix of at least 4 hex digits.
     case invalidReference(String)
     /// The tag already points at another manifest.
-    case tagExists(reference: String, existing: Digest, new: Digest)
+    case tagExists(reference: String, existing: Digest)
     /// A blob the caller referenced is not in the store.
     case missingBlob(Digest)
     /// Bytes written to the store hashed to something other than expected.
     case digestMismatch(file: String, expected: Digest, actual: Digest)
-    /// The operating system refused a file operation.
+    /// The operating system refused a file operation (no space, read-only filesystem, permission, I/O error).
     case io(path: String, reason: String)
     /// The index database failed.
     case database(reason: String)
@@ -26,16 +36,26 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .notAStore(root, reason): return "\(root): not an lgreg store: \(reason)"
+        case let .noStore(root): return "\(root): no store here (a writing command such as `lgreg publish` creates one)"
+        case let .corruptIndex(file, reason):
+            return "\(file): \(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/"
+        case let .openedForReading(root): return "\(root): the store was opened for reading only"
         case let .corruptLayout(file, reason): return "\(file): \(reason)"
         case let .notFound(reference): return "no learngene or tag matches '\(reference)' (see `lgreg list`)"
         case let .ambiguous(reference, candidates): return "'\(reference)' matches \(candidates.count) manifests: \(candidates.joined(separator: ", ")); give more digits"
         case let .invalidReference(text): return "'\(text)' is not a reference: use name, name:version or a digest prefix (at least 4 hex digits, optionally after 'sha256:')"
-        case let .tagExists(reference, existing, new):
-            return "tag '\(reference)' already points at \(existing), not \(new); remove it first with `lgreg rm \(reference)`"
+        case let .tagExists(reference, existing):
+            return "tag '\(reference)' already points at \(existing), which holds other content; remove it first with `lgreg rm \(reference)`"
         case let .missingBlob(digest): return "blob \(digest) is not in the store"
-        case let .digestMismatch(file, expected, actual): return "\(file): content hashes to \(actual), expected \(expected)"
+        case let .digestMismatch(file, expected, actual):
+            return "\(file): content hashes to \(actual), expected \(expected); the blob is damaged (run `lgreg fsck`)"
         case let .io(path, reason): return "\(path): \(reason)"
         case let .database(reason): return "index database: \(reason)"
         }
+    }
+
+    /// `io` for an operating-system error number, its reason said in words ("No space left on device").
+    static func io(path: String, doing action: String, errno code: Int32) -> StoreError {
+        .io(path: path, reason: "\(action): \(String(cString: strerror(code)))")
     }
 }

@@ -14,7 +14,7 @@ import Glibc
 /// ROOT/.lgreg/index.db           SQLite index (derived; `fsck --rebuild-index` rebuilds it)
 /// ROOT/.lgreg/lock               shared by writers, exclusive for gc
 /// ROOT/.lgreg/index.lock         exclusive while index.json is rewritten
-/// ROOT/.lgreg/tmp/               staging for blobs being written
+/// ROOT/.lgreg/tmp/               staging, each entry named after its process (`TemporaryName`)
 /// ROOT/.lgreg/quarantine/        damaged blobs fsck moved aside
 /// ```
 ///
@@ -56,19 +56,66 @@ public struct StoreLayout: Sendable {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/share/lgreg")
     }
 
-    /// Creates the layout's folders and files where missing (an existing layout is left as it is).
-    func create() throws {
+    /// What is at the root.
+    enum State: Equatable {
+        /// A store (its `oci-layout` is there).
+        case store
+        /// Nothing.
+        case absent
+        /// An empty folder, or one holding only a store's first files (a creation cut short).
+        case empty
+        /// Something else, and why it is no store.
+        case other(String)
+    }
+
+    /// Names a store being created can hold before its `oci-layout`, written last.
+    private static let layoutNames: Set<String> = ["blobs", ".lgreg", "index.json"]
+
+    func state() -> State {
+        var status = stat()
+        guard stat(root.path, &status) == 0 else { return errno == ENOENT ? .absent : .other("cannot be read: \(String(cString: strerror(errno)))") }
+        guard status.st_mode & S_IFMT == S_IFDIR else { return .other("it is a file, not a folder") }
+        if access(ociLayout.path, F_OK) == 0 { return .store }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return .other("the folder cannot be listed") }
+        let foreign = names.filter { !Self.layoutNames.contains($0) && !$0.hasPrefix(".oci-layout") && !$0.hasPrefix(".index.json") }
+        return foreign.isEmpty ? .empty : .other("the folder holds other files (\(foreign.sorted().prefix(3).joined(separator: ", "))) and no oci-layout; give a new or empty folder")
+    }
+
+    /// Creates the store in a new or empty folder, the `oci-layout` file last, under a lock on the folder so
+    /// that processes creating it at once take turns. Returns false when another process made it first.
+    /// - Throws: `StoreError.notAStore` when the folder holds something else by then, `.io` when it cannot be made.
+    func create() throws -> Bool {
         let fm = FileManager.default
+        do { try fm.createDirectory(at: root, withIntermediateDirectories: true) } catch {
+            throw StoreError.io(path: root.path, reason: "cannot create: \(error.localizedDescription)")
+        }
+        let folder = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { throw StoreError.io(path: root.path, doing: "cannot open", errno: errno) }
+        defer { close(folder) }
+        while flock(folder, LOCK_EX) != 0, errno == EINTR {}
+        switch state() {
+        case .store: return false
+        case let .other(reason): throw StoreError.notAStore(root: root.path, reason: reason)
+        case .absent, .empty: break
+        }
         for dir in [blobsDirectory, tmpDirectory, quarantineDirectory] {
             do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
                 throw StoreError.io(path: dir.path, reason: "cannot create: \(error.localizedDescription)")
             }
         }
-        if !fm.fileExists(atPath: ociLayout.path) {
-            try writeFileAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: ociLayout)
-        }
         if !fm.fileExists(atPath: indexJSON.path) {
             try writeFileAtomically(try OCIJSON.encode(ImageIndex()), to: indexJSON)
+        }
+        try writeFileAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: ociLayout)
+        return true
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    /// - Throws: `StoreError.io` when it exists but cannot be read.
+    func readFileIfPresent(_ url: URL) throws -> Data? {
+        guard access(url.path, F_OK) == 0 else { return nil }
+        do { return try Data(contentsOf: url) } catch {
+            throw StoreError.io(path: url.path, reason: "cannot read: \((error as NSError).localizedDescription)")
         }
     }
 
@@ -81,10 +128,14 @@ public struct StoreLayout: Sendable {
         }
     }
 
-    /// A fresh temp file name in `.lgreg/tmp`.
+    /// A fresh temp file name in `.lgreg/tmp`, naming this process as its owner (`TemporaryName`).
     func temporaryFile(_ label: String) -> URL {
-        tmpDirectory.appendingPathComponent("\(label)-\(getpid())-\(UUID().uuidString)")
+        tmpDirectory.appendingPathComponent(TemporaryName.make(for: label))
     }
+
+    /// Removes the entries of `.lgreg/tmp` whose owner process is gone (a killed publish's staging); an entry
+    /// whose owner lives stays. Returns how many went.
+    func removeAbandonedStaging() -> Int { TemporaryName.removeAbandoned(in: tmpDirectory).count }
 
     /// Writes `data` to `url` through a fsynced temp file renamed into place, then fsyncs the folder.
     func writeFileAtomically(_ data: Data, to url: URL) throws {
@@ -117,9 +168,7 @@ public struct StoreLayout: Sendable {
             unlink(file.path)
             return
         }
-        guard rename(file.path, target.path) == 0 else {
-            throw StoreError.io(path: target.path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
-        }
+        guard rename(file.path, target.path) == 0 else { throw StoreError.io(path: target.path, doing: "cannot rename into place", errno: errno) }
         if syncDirectory { Self.syncDirectory(blobsDirectory) }
     }
 
@@ -133,7 +182,7 @@ public struct StoreLayout: Sendable {
     /// Reads a blob and checks its digest.
     func readBlob(_ digest: Digest) throws -> Data {
         let url = blob(digest)
-        guard let data = try? Data(contentsOf: url) else { throw StoreError.missingBlob(digest) }
+        guard let data = try readFileIfPresent(url) else { throw StoreError.missingBlob(digest) }
         let actual = Digest.of(data)
         guard actual == digest else { throw StoreError.digestMismatch(file: url.path, expected: digest, actual: actual) }
         return data
@@ -151,50 +200,5 @@ public struct StoreLayout: Sendable {
             if case let .io(path, reason) = error { throw StoreError.io(path: path, reason: reason) }
             throw StoreError.io(path: root.path, reason: error.description)
         }
-    }
-}
-
-/// An advisory `flock` on a file of the store, released when the value is dropped.
-///
-/// Locks are one line of defence: gc also spares blobs younger than a grace period, so a filesystem where
-/// `flock` does nothing (some network mounts) still keeps in-flight blobs.
-final class FileLock {
-    private let fd: Int32
-
-    /// Blocks until the lock is held: shared (publish, tag, write) or exclusive (gc, index.json rewrite).
-    init(_ url: URL, exclusive: Bool) throws {
-        fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: url.path, reason: "cannot open lock: \(String(cString: strerror(errno)))") }
-        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
-            guard errno == EINTR else {
-                close(fd)
-                throw StoreError.io(path: url.path, reason: "cannot lock: \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    deinit { close(fd) }
-}
-
-/// Test hook: with `LGREG_TEST_CRASH_AFTER=<step>` in the environment the process ends with `_exit(70)`
-/// right after that step of a write, so tests can check that a crash at any point leaves the store consistent.
-public enum CrashPoint: String, CaseIterable, Sendable {
-    /// The archive is staged in `.lgreg/tmp`, nothing in `blobs/` yet.
-    case staged
-    /// The first layer blob is in place.
-    case firstBlob = "first-blob"
-    /// Every layer blob is in place.
-    case blobs
-    /// The config blob is in place.
-    case config
-    /// The manifest blob is in place, `index.json` not yet updated.
-    case manifest
-    /// `index.json` is updated, the database not yet.
-    case index
-    /// The database is updated.
-    case database
-
-    func reached() {
-        if ProcessInfo.processInfo.environment["LGREG_TEST_CRASH_AFTER"] == rawValue { _exit(70) }
     }
 }

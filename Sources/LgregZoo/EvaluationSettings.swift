@@ -1,15 +1,34 @@
+import Foundation
+
 /// Evaluation settings shared by `eval` and `verify`.
 public struct EvaluationSettings: Sendable {
+    /// How several models are evaluated on one data set.
+    public enum Evaluator: String, Sendable {
+        /// Through the prefix tree of their layer maps (`PrefixTreeEvaluation`): shared work done once.
+        case prefixTree = "prefix-tree"
+        /// Each model alone (`Evaluation.run`), as before the tree; the same figures, to the bit.
+        case oneAtATime = "one-at-a-time"
+
+        /// `$LGREG_EVALUATOR` (`prefix-tree` or `one-at-a-time`, for benchmarks), else the prefix tree.
+        public static var fromEnvironment: Evaluator {
+            ProcessInfo.processInfo.environment["LGREG_EVALUATOR"].flatMap(Evaluator.init(rawValue:)) ?? .prefixTree
+        }
+    }
+
     /// Images per forward pass.
     public var batchSize: Int
     /// Evaluate only the first N images.
     public var limit: Int?
+    /// How several models are run.
+    public var evaluator: Evaluator
     /// A progress callback for a labelled run (nil: quiet).
     public var progress: @Sendable (String) -> ((Int, Int) -> Void)?
 
-    public init(batchSize: Int = 64, limit: Int? = nil, progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
+    public init(batchSize: Int = 64, limit: Int? = nil, evaluator: Evaluator = .fromEnvironment,
+                progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
         self.batchSize = batchSize
         self.limit = limit
+        self.evaluator = evaluator
         self.progress = progress
     }
 }

@@ -7,7 +7,7 @@ import LgregStore
 /// open, to record what is derived from it).
 ///
 /// ```swift
-/// let aux = try OpenedLearngene.open("aux-b", store: { try LearngeneStore(root: root) })
+/// let aux = try OpenedLearngene.open("aux-b", store: { try LearngeneStore(root: root, mode: .read) })
 /// let net = try Materializer.plan(aux.source, depth: 14, strategy: .cyclic(.named(.frontMidLast)))
 /// ```
 public struct OpenedLearngene {

@@ -56,6 +56,16 @@ public struct Verifier {
         public var tolerance: Double
         public var status: Status
         public var learngenes: [Verdict]
+        /// How the declared results were evaluated and the layer applications per image that took, against
+        /// evaluating each alone.
+        public var evaluation: EvaluationWork
+    }
+
+    /// The evaluator used and the work it did per image, summed over every learngene and eval set.
+    public struct EvaluationWork: Codable, Sendable {
+        public var evaluator: String
+        public var networks = 0
+        public var work = PrefixTreeEvaluation.Work()
     }
 
     /// What the verifier needs besides the store.
@@ -89,11 +99,12 @@ public struct Verifier {
         let chosen = references.isEmpty ? try store.list().map(\.reference) : references
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
         var dataSets: [String: ImageDataSet] = [:]
-        let verdicts = try chosen.map { try verify($0, dataSets: &dataSets) }
-        return Report(tolerance: settings.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts)
+        var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
+        let verdicts = try chosen.map { try verify($0, dataSets: &dataSets, work: &work) }
+        return Report(tolerance: settings.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: work)
     }
 
-    private func verify(_ reference: String, dataSets: inout [String: ImageDataSet]) throws -> Verdict {
+    private func verify(_ reference: String, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) throws -> Verdict {
         let stored: StoredLearngene
         do { stored = try store.resolve(reference) } catch let error as StoreError {
             if case .notFound = error { throw error }
@@ -102,12 +113,11 @@ public struct Verifier {
         }
         var checks = [blobCheck(stored), manifestCheck(stored), parameterCheck(stored)]
         if checks.allSatisfy({ $0.status == .ok }) {
-            let source = ManifestSource(stored)
-            checks += stored.manifest.results.map { resultCheck($0, source: source, dataSets: &dataSets) }
+            checks += resultChecks(stored.manifest.results, source: ManifestSource(stored), dataSets: &dataSets, work: &work)
         }
         let status = checks.map(\.status).max() ?? .ok
         let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
-        try store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
@@ -152,48 +162,71 @@ public struct Verifier {
         }
     }
 
-    /// One declared result re-measured.
-    private func resultCheck(_ declared: LearngeneManifest.DeclaredResult, source: ManifestSource,
-                             dataSets: inout [String: ImageDataSet]) -> Check {
-        var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: 100 * declared.top1)
-        let what = "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
-        guard declared.tunedEpochs == 0 else {
-            check.status = .skipped
-            check.detail = "\(what): tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
-            return check
-        }
-        let strategy: Strategy
-        do { strategy = try DeclaredStrategy(declared).strategy(for: source) } catch {
-            check.status = .cannotVerify
-            check.detail = "\(what): \(error)"
-            return check
-        }
-        let dataSet: ImageDataSet
-        do {
-            if let loaded = dataSets[declared.evalSet] {
-                dataSet = loaded
-            } else {
-                dataSet = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
-                dataSets[declared.evalSet] = dataSet
+    /// Every declared result re-measured: each rebuilt, then all of one eval set evaluated together (through
+    /// the prefix tree of their layer maps, unless `settings.evaluation` says one at a time).
+    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource,
+                              dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) -> [Check] {
+        let models = DesNetModels(source: source)
+        var checks: [Check] = []
+        var pending: [String: [(check: Int, model: ViTModel)]] = [:]
+        var evalSets: [String] = []
+        for declared in results {
+            var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: 100 * declared.top1)
+            check.detail = "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
+            defer { checks.append(check) }
+            guard declared.tunedEpochs == 0 else {
+                check.status = .skipped
+                check.detail += ": tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
+                continue
             }
-        } catch {
-            check.status = .cannotVerify
-            check.detail = "\(what): \(error)"
-            return check
+            do {
+                if dataSets[declared.evalSet] == nil {
+                    dataSets[declared.evalSet] = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
+                }
+            } catch {
+                check.status = .cannotVerify
+                check.detail += ": \(error)"
+                continue
+            }
+            do {
+                let strategy = try DeclaredStrategy(declared).strategy(for: source)
+                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
+                if pending[declared.evalSet] == nil { evalSets.append(declared.evalSet) }
+                pending[declared.evalSet, default: []].append((checks.count, try models.model(for: net)))
+            } catch let error as ZooError {
+                check.status = .cannotVerify
+                check.detail += ": \(error)"
+            } catch {
+                check.status = .mismatch
+                check.detail += ": \(error)"
+            }
         }
-        do {
-            let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
-            let row = try DesNetEvaluation.evaluate(try ViTModel(desNet: net, source: source), on: dataSet,
-                                                    settings: settings.evaluation, label: "verify \(what)")
-            check.measuredTop1 = row.result.top1
-            let difference = abs(row.result.top1 - 100 * declared.top1)
-            check.status = difference <= settings.tolerance + 1e-9 ? .ok : .mismatch
-            check.detail = String(format: "%@: declared %.2f%%, measured %.2f%% (%d/%d)", what, 100 * declared.top1, row.result.top1,
-                                  row.result.correct, row.result.images)
-        } catch {
-            check.status = .mismatch
-            check.detail = "\(what): \(error)"
+        for evalSet in evalSets {
+            let batch = pending[evalSet]!
+            let networks = batch.map(\.model)
+            do {
+                let rows = try DesNetEvaluation.evaluate(networks, on: dataSets[evalSet]!, settings: settings.evaluation,
+                                                         label: "verify \(networks.count) result\(networks.count == 1 ? "" : "s") on \(evalSet)")
+                let tree = PrefixTreeEvaluation.work(networks)
+                work.networks += networks.count
+                work.work.separateBlocks += tree.separateBlocks
+                work.work.sharedBlocks += settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
+                work.work.separateEmbeddings += tree.separateEmbeddings
+                work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
+                for ((index, _), row) in zip(batch, rows) {
+                    let declared = checks[index].declaredTop1!
+                    checks[index].measuredTop1 = row.result.top1
+                    checks[index].status = abs(row.result.top1 - declared) <= settings.tolerance + 1e-9 ? .ok : .mismatch
+                    checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", declared, row.result.top1,
+                                                   row.result.correct, row.result.images)
+                }
+            } catch {
+                for (index, _) in batch {
+                    checks[index].status = .mismatch
+                    checks[index].detail += ": \(error)"
+                }
+            }
         }
-        return check
+        return checks
     }
 }

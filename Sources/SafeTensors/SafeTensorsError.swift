@@ -1,3 +1,5 @@
+import LgregCore
+
 /// Everything that can be wrong with a safetensors file, one case per failure, in the order the reader
 /// checks them.
 public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
@@ -39,39 +41,39 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .fileTooSmall(path, size):
-            return "\(path): \(size) bytes is too small for a safetensors file (the header length alone takes 8)"
+            return "\(Quoted.name(path)): \(size) bytes is too small for a safetensors file (the header length alone takes 8)"
         case let .headerTooLarge(path, size, limit):
-            return "\(path): header length \(size) exceeds the limit of \(limit) bytes"
+            return "\(Quoted.name(path)): header length \(size) exceeds the limit of \(limit) bytes"
         case let .headerOutOfBounds(path, headerSize, fileSize):
-            return "\(path): header length \(headerSize) runs past the end of the \(fileSize)-byte file"
+            return "\(Quoted.name(path)): header length \(headerSize) runs past the end of the \(fileSize)-byte file"
         case let .headerNotUTF8(path):
-            return "\(path): header is not valid UTF-8"
+            return "\(Quoted.name(path)): header is not valid UTF-8"
         case let .invalidHeaderJSON(path, offset, reason):
-            return "\(path): header JSON invalid at byte \(offset): \(reason)"
+            return "\(Quoted.name(path)): header JSON invalid at byte \(offset): \(reason)"
         case let .duplicateKey(path, key):
-            return "\(path): header names '\(key)' twice"
+            return "\(Quoted.name(path)): header names '\(Quoted.name(key))' twice"
         case let .invalidTensorEntry(path, tensor, field, reason):
-            return "\(path): tensor '\(tensor)' field '\(field)' \(reason)"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' field '\(field)' \(reason)"
         case let .invalidMetadata(path, key, reason):
-            return "\(path): __metadata__\(key.map { " key '\($0)'" } ?? "") \(reason)"
+            return "\(Quoted.name(path)): __metadata__\(key.map { " key '\(Quoted.name($0))'" } ?? "") \(reason)"
         case let .unsupportedDType(path, tensor, dtype):
-            return "\(path): tensor '\(tensor)' has dtype \(dtype); lgreg supports \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' has dtype \(dtype); lgreg supports \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
         case let .offsetsNotContiguous(path, tensor, expectedBegin, actualBegin):
-            return "\(path): tensor '\(tensor)' begins at data offset \(actualBegin), expected \(expectedBegin) (offsets must be sorted, start at 0, with no gap or overlap)"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' begins at data offset \(actualBegin), expected \(expectedBegin) (offsets must be sorted, start at 0, with no gap or overlap)"
         case let .sizeMismatch(path, tensor, expectedBytes, actualBytes):
-            return "\(path): tensor '\(tensor)' spans \(actualBytes) bytes but its shape and dtype need \(expectedBytes)"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' spans \(actualBytes) bytes but its shape and dtype need \(expectedBytes)"
         case let .sizeOverflow(path, tensor):
-            return "\(path): tensor '\(tensor)' has a shape whose size overflows"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' has a shape whose size overflows"
         case let .dataNotCovered(path, dataBytes, coveredBytes):
-            return "\(path): tensors cover \(coveredBytes) of the \(dataBytes) data bytes; the rest of the file is unaccounted for"
+            return "\(Quoted.name(path)): tensors cover \(coveredBytes) of the \(dataBytes) data bytes; the rest of the file is unaccounted for"
         case let .missingTensor(path, name):
-            return "\(path): no tensor named '\(name)'"
+            return "\(Quoted.name(path)): no tensor named '\(Quoted.name(name))'"
         case let .wrongDType(path, tensor, expected, actual):
-            return "\(path): tensor '\(tensor)' is \(actual.rawValue), expected \(expected)"
+            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' is \(actual.rawValue), expected \(expected)"
         case let .invalidWrite(reason):
             return "cannot write safetensors: \(reason)"
         case let .io(path, reason):
-            return "\(path): \(reason)"
+            return "\(Quoted.name(path)): \(reason)"
         }
     }
 }

@@ -49,17 +49,18 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let release: () -> Void
     private let byName: [String: Int]
 
-    /// Maps and validates the file at `path`.
-    /// - Throws: `SafeTensorsError` naming the file and what is wrong.
+    /// Maps and validates the file at `path`, which must be a regular file (a FIFO or device is refused
+    /// before anything blocks on it).
+    /// - Throws: `SafeTensorsError` naming the file and what is wrong; `FileSystemError` of kind `.refused`
+    ///   for a path that is not a regular file.
     public convenience init(path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw SafeTensorsError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw SafeTensorsError.io(path: path, reason: "cannot stat: \(String(cString: strerror(errno)))") }
-        let size = Int(status.st_size)
+        let file: RegularFile
+        do { file = try RegularFile(path: path) } catch let error as FileSystemError where error.kind == .io {
+            throw SafeTensorsError.io(path: path, reason: error.reason)
+        }
+        let size = file.size
         guard size > 0 else { throw SafeTensorsError.fileTooSmall(path: path, size: 0) }
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), mapped != MAP_FAILED else {
             throw SafeTensorsError.io(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
         }
         try self.init(base: UnsafeRawPointer(mapped), length: size, label: path) { munmap(mapped, size) }

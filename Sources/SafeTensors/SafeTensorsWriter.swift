@@ -22,17 +22,25 @@ public struct SafeTensorsWriter {
         public let dtype: DType
         public let shape: [Int]
 
-        /// - Throws: `SafeTensorsError.invalidWrite` for the reserved name `__metadata__` or a negative dimension.
+        /// Bytes of the tensor's data: elements × dtype size.
+        public let byteCount: Int
+
+        /// - Throws: `SafeTensorsError.invalidWrite` for the reserved name `__metadata__`, a negative dimension,
+        ///   or a shape whose byte count overflows.
         public init(name: String, dtype: DType, shape: [Int]) throws {
             guard name != "__metadata__" else { throw SafeTensorsError.invalidWrite(reason: "a tensor may not be named __metadata__") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has a negative dimension in \(shape)") }
+            var bytes = dtype.byteSize
+            for dimension in shape {
+                let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' of shape \(shape) has more bytes than fit a 64-bit size") }
+                bytes = product
+            }
             self.name = name
             self.dtype = dtype
             self.shape = shape
+            self.byteCount = bytes
         }
-
-        /// Bytes of the tensor's data: elements × dtype size.
-        public var byteCount: Int { shape.reduce(1, *) * dtype.byteSize }
     }
 
     private var entries: [Entry] = []

@@ -39,17 +39,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: arch) }
         let other = Self.fixtures.appendingPathComponent("avg.model.safetensors").path
         let mismatch = try runLgreg(["eval", other, "--arch", arch.path])
-        #expect(mismatch.status == 1)
+        #expect(mismatch.status == 64, "\(mismatch.summary)")
         #expect(mismatch.err.contains("tensor 'patch_embed.proj.weight' has shape [48, 3, 8, 8], the architecture needs [32, 1, 4, 4]"))
         let model = Self.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path
         let depth = try runLgreg(["eval", model, "--arch", arch.path, "--depth", "5"])
         #expect(depth.status == 64 && depth.err.contains("--depth 5, but"))
         let data = try runLgreg(["eval", model, "--arch", arch.path, "--data", "mnist:test"])
-        #expect(data.status == 1 && data.err.contains("data 'mnist:test'"))
+        #expect(data.status == 64 && data.err.contains("data 'mnist:test'"), "\(data.summary)")
         let missing = try runLgreg(["eval", model, "--arch", arch.path, "--data-dir", "/nonexistent"])
-        #expect(missing.status == 1 && missing.err.contains("/nonexistent/t10k-images-idx3-ubyte.gz: no such file"))
+        #expect(missing.status == 74 && missing.err.contains("/nonexistent/t10k-images-idx3-ubyte.gz: no such file"))
         let map = try runLgreg(["eval", model, "--arch", arch.path, "--layers-source", "0,2"])
-        #expect(map.status == 1 && map.err.contains("layer map 0,2"))
+        #expect(map.status == 64 && map.err.contains("layer map 0,2"), "\(map.summary)")
     }
 
     @Test func evalSetFromThePythonExample() throws {

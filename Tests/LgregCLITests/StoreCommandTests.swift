@@ -114,6 +114,9 @@ import Testing
     /// gc with no grace period, run while publishes are in flight, never deletes a blob a tag needs.
     @Test func gcConcurrentWithPublishKeepsEveryBlobInUse() throws {
         let archives = try (0..<3).map { try initArchive("g\($0)", seed: $0) }
+        // gc needs a store to exist (it creates none): make it, and leave nothing tagged.
+        #expect(try runLgreg(["publish", archives[0], "--store", store, "--tag", "warm:0"]).status == 0)
+        #expect(try runLgreg(["rm", "warm", "--store", store]).status == 0)
         for round in 0..<4 {
             var processes: [Process] = []
             for archive in archives { processes.append(try start(["publish", archive, "--store", store, "--tag", "\(URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent):\(round)"])) }
@@ -126,7 +129,7 @@ import Testing
             }
         }
         #expect(try references().isEmpty)
-        let gc = try runLgreg(["gc", "--grace", "0", "--store", store, "--json"])
+        let gc = try runLgreg(["gc", "--grace", "0", "--prune-dangling", "--store", store, "--json"])
         #expect(gc.status == 0)
         let blobs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store/blobs/sha256").path)
         #expect(blobs.isEmpty, "everything unreachable is gone once nothing is in flight")
@@ -156,6 +159,7 @@ import Testing
     }
 
     @Test func exitCodesAndMessages() throws {
+        #expect(try runLgreg(["publish", try initArchive("first"), "--store", store]).status == 0)
         let unknown = try runLgreg(["show", "nothing:1", "--store", store])
         #expect(unknown.status == 64)
         #expect(unknown.err == "error: no learngene or tag matches 'nothing:1' (see `lgreg list`)\n")
@@ -182,7 +186,7 @@ import Testing
         #expect(try references() == ["tagged:0.1.0", "tagged:stable"])
         let removed = try runLgreg(["rm", "tagged", "--store", store])
         #expect(removed.out == "removed tagged:0.1.0\nremoved tagged:stable\n")
-        let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--store", store, "--json"])
+        let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--prune-dangling", "--store", store, "--json"])
         #expect(try validateJSON(dry.out, against: "store-output.schema.json").0 == 0)
         let report = (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
         // Everything the archive brought: shared + 3 layers + config + manifest, their sizes summed by `du`.

@@ -1,48 +1,43 @@
 import Foundation
 import Testing
 import LgregCore
+import LgregTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 @Suite struct AtomicFileWriterTests {
-    /// A fresh empty folder, removed when the test ends.
-    final class Folder {
-        let url: URL
-        init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-core-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(at: url) }
-        var names: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
+    /// The names in `folder`, sorted.
+    func names(_ folder: TemporaryDirectory) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.url.path)) ?? []).sorted()
     }
 
     @Test func replacesARegularFileAndLeavesNoTemporary() throws {
-        let folder = try Folder()
+        let folder = try TemporaryDirectory("lgreg-core")
         let target = folder.url.appendingPathComponent("config.json")
         try Data("old".utf8).write(to: target)
         try AtomicFileWriter.write(Data("new".utf8), to: target)
         #expect(try String(contentsOf: target, encoding: .utf8) == "new")
-        #expect(folder.names == ["config.json"])
+        #expect(names(folder) == ["config.json"])
     }
 
     @Test func anUncommittedWriterLeavesTheTargetAndRemovesItsTemporary() throws {
-        let folder = try Folder()
+        let folder = try TemporaryDirectory("lgreg-core")
         let target = folder.url.appendingPathComponent("model.safetensors")
         try Data("old".utf8).write(to: target)
         do {
             let writer = try AtomicFileWriter(replacing: target)
             try Data("half".utf8).withUnsafeBytes { try writer.write($0) }
-            #expect(folder.names.count == 2)
+            #expect(names(folder).count == 2)
         }
         #expect(try String(contentsOf: target, encoding: .utf8) == "old")
-        #expect(folder.names == ["model.safetensors"])
+        #expect(names(folder) == ["model.safetensors"])
     }
 
     /// Issue 10 case 9: `export -o /dev/full` replaced the device with a regular file.
     @Test func refusesACharacterDevice() throws {
         #expect(throws: FileSystemError(path: "/dev/null", reason: "is a character device, not a regular file; refusing to replace it",
-                                        kind: .notARegularFile)) {
+                                        kind: .refused)) {
             try AtomicFileWriter.write(Data("x".utf8), to: URL(fileURLWithPath: "/dev/null"))
         }
         var status = stat()
@@ -50,18 +45,18 @@ import Glibc
     }
 
     @Test func refusesAFIFOAFolderAndASymbolicLink() throws {
-        let folder = try Folder()
+        let folder = try TemporaryDirectory("lgreg-core")
         let fifo = folder.url.appendingPathComponent("fifo"), dir = folder.url.appendingPathComponent("dir")
         let link = folder.url.appendingPathComponent("link")
         #expect(mkfifo(fifo.path, 0o644) == 0)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "dir")
         for (url, what) in [(fifo, "a FIFO"), (dir, "a folder"), (link, "a symbolic link")] {
-            #expect(throws: FileSystemError(path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .notARegularFile)) {
+            #expect(throws: FileSystemError(path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .refused)) {
                 try AtomicFileWriter.write(Data("x".utf8), to: url)
             }
         }
-        #expect(folder.names == ["dir", "fifo", "link"])
+        #expect(names(folder) == ["dir", "fifo", "link"])
     }
 
     @Test func temporaryNamesCarryTheirOwner() {
@@ -75,13 +70,10 @@ import Glibc
     /// Only temporaries of processes that are gone are removed: not this process's, not a live one's
     /// (pid 1), not the user's files.
     @Test func removesOnlyTheTemporariesOfDeadProcesses() throws {
-        let folder = try Folder()
-        let exited = Process()
-        exited.executableURL = URL(fileURLWithPath: "/bin/true")
-        try exited.run()
-        exited.waitUntilExit()
-        let dead = ".model.safetensors.lgreg-tmp-\(exited.processIdentifier)-0000aaaa"
-        let deadFolder = ".out.lgreg-tmp-\(exited.processIdentifier)-0000bbbb"
+        let folder = try TemporaryDirectory("lgreg-core")
+        let gone = try exitedProcess()
+        let dead = ".model.safetensors.lgreg-tmp-\(gone)-0000aaaa"
+        let deadFolder = ".out.lgreg-tmp-\(gone)-0000bbbb"
         let live = ".model.safetensors.lgreg-tmp-1-0000cccc"
         let mine = TemporaryName.make(for: "config.json")
         for name in [dead, live, mine, "model.safetensors", ".hidden"] {
@@ -90,6 +82,15 @@ import Glibc
         try FileManager.default.createDirectory(at: folder.url.appendingPathComponent(deadFolder).appendingPathComponent("inner"),
                                                 withIntermediateDirectories: true)
         #expect(TemporaryName.removeAbandoned(in: folder.url).sorted() == [deadFolder, dead].sorted())
-        #expect(folder.names == [".hidden", live, mine, "model.safetensors"].sorted())
+        #expect(names(folder) == [".hidden", live, mine, "model.safetensors"].sorted())
     }
+}
+
+/// The id of a process that has already exited (run `/bin/true` and wait for it).
+func exitedProcess() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
 }

@@ -1,6 +1,7 @@
 import Foundation
-import LgregTestSupport
 import LgregArchitecture
+import LgregCore
+import LgregTestSupport
 import SafeTensors
 import Testing
 @testable import LgregResolver
@@ -25,12 +26,6 @@ import Testing
         var configs: [Config]
     }
 
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-export-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test(arguments: [Pooling.avgNormFirst, .avg]) func exportMatchesTimmStateDict(pooling: Pooling) throws {
         let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: data)
@@ -43,8 +38,7 @@ import Testing
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
         let net = try Materializer.plan(source, depth: config.model_args.depth, strategy: .cyclic(.named(.frontMidLast)),
                                         pooling: pooling, allowDropStages: true)
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let folder = try TemporaryDirectory("lgreg-export"), directory = folder.url
         var reports: [(Int, Int)] = []
         try TimmExport.write(net, to: directory, tool: "lgreg test") { reports.append(($0, $1)) }
         #expect(reports.count == net.tensors.count)
@@ -90,8 +84,7 @@ import Testing
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
         for pooling in [Pooling.avgNormFirst, .avg] {
             let net = try Materializer.plan(source, depth: 7, strategy: .cyclic(.named(.frontLastMid)), head: .new, classes: 6, pooling: pooling)
-            let directory = try Self.temporaryDirectory()
-            defer { try? FileManager.default.removeItem(at: directory) }
+            let folder = try TemporaryDirectory("lgreg-export"), directory = folder.url
             try TimmExport.write(net, to: directory, tool: "lgreg test")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -121,9 +114,8 @@ import Testing
     }
 
     @Test func unknownConfigVersionIsRefused() throws {
-        let directory = try Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent("config.json")
+        let folder = try TemporaryDirectory("lgreg-export")
+        let url = folder.appending("config.json")
         try Data(#"{"architecture": "vit_custom", "lgreg": {"schemaVersion": 2}}"#.utf8).write(to: url)
         #expect(throws: ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is 2; this lgreg reads version 1 only")) {
             try TimmConfig.read(from: url)
@@ -134,4 +126,43 @@ import Testing
         }
     }
 
+    /// Issue 10 case 8: the model and config of one export replace those of another together, and nothing
+    /// else is left in the parent folder.
+    @Test func aSecondExportReplacesThePairAsAWhole() throws {
+        let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
+        let folder = try TemporaryDirectory("lgreg-export"), output = folder.appending("des")
+        for depth in [6, 15] {
+            try TimmExport.write(try Materializer.plan(source, depth: depth, strategy: .cyclic(.named(.frontMidLast))), to: output, tool: "lgreg test")
+            #expect(try TimmConfig.read(from: output.appendingPathComponent("config.json")).modelArgs.depth == depth)
+            let model = try SafeTensorsFile(path: output.appendingPathComponent("model.safetensors").path)
+            #expect(model.contains("blocks.\(depth - 1).norm1.weight") && !model.contains("blocks.\(depth).norm1.weight"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["des"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == ["config.json", "model.safetensors"])
+    }
+
+    @Test func aFolderHoldingOtherFilesIsNotExportedInto() throws {
+        let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
+        let folder = try TemporaryDirectory("lgreg-export")
+        try Data("keep me".utf8).write(to: folder.appending("notes.txt"))
+        let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)))
+        #expect(throws: FileSystemError(path: folder.url.path, reason: "holds 'notes.txt', which lgreg did not write there; the folder is replaced as a "
+                                        + "whole, so give a new or empty folder (or one holding only config.json and model.safetensors)", kind: .refused)) {
+            try TimmExport.write(net, to: folder.url, tool: "lgreg test")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["notes.txt"])
+    }
+
+    /// Issue 10 case 15, for the export's own config: a key twice is refused, naming it.
+    @Test func aConfigWithADuplicateKeyIsRefused() throws {
+        let folder = try TemporaryDirectory("lgreg-export")
+        let url = folder.appending("config.json")
+        try Data(#"{"architecture": "vit_custom", "architecture": "vit_base_patch16_224", "lgreg": {"schemaVersion": 1}}"#.utf8).write(to: url)
+        do {
+            _ = try TimmConfig.read(from: url)
+            Issue.record("a duplicate key was accepted")
+        } catch let ResolverError.invalidFile(_, field, reason) {
+            #expect(field == "architecture" && reason.contains("appears twice in one object"), "field \(field ?? "nil"): \(reason)")
+        }
+    }
 }

@@ -151,4 +151,14 @@ import Testing
         let map = LayerMap(schedule: try StageSchedule([3, 3, 4, 3, 3]))
         #expect(map.sources == [0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 4, 4, 4])
     }
+
+    /// Issue 10 case 5: `plan --depth 9223372036854775807` tried to build a map of that length.
+    @Test func depthsAreBoundedBeforeAMapIsBuilt() throws {
+        let order = StageOrder(.frontMidLast, stageCount: 5)
+        #expect(throws: ResolverError.invalidDepth(.max)) { try LayerMap.cyclic(sourceLayers: 5, depth: .max, order: order) }
+        #expect(throws: ResolverError.invalidDepth(1025)) { try LayerMap.randomAssigned(sourceLayers: 5, depth: 1025, seed: 0) }
+        #expect(throws: ResolverError.invalidDepth(1025)) { try LayerMap(sources: Array(repeating: 0, count: 1025), sourceLayers: 1) }
+        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 1024, order: order).depth == 1024)
+        #expect(ResolverError.invalidDepth(.max).description == "depth 9223372036854775807: a Des-Net has between 1 and 1024 layers")
+    }
 }

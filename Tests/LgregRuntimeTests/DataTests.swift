@@ -1,15 +1,9 @@
 import Foundation
 import LgregArchitecture
+import LgregTestSupport
 import SafeTensors
 import Testing
 @testable import LgregRuntime
-
-/// A fresh temporary directory, removed by the caller.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-runtime-\(UUID())")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Gzips `bytes` into `url` with the system's gzip.
 func writeGzip(_ bytes: [UInt8], to url: URL) throws {
@@ -75,8 +69,7 @@ func nearTieCount(_ runner: ViTRunner, _ data: ImageDataSet, limit: Int, margin:
     }
 
     @Test func hostileIDXFilesAreRefusedByName() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-runtime"), dir = temporary.url
         let images = dir.appendingPathComponent("t10k-images-idx3-ubyte.gz")
         let labels = dir.appendingPathComponent("t10k-labels-idx1-ubyte.gz")
         try writeGzip(idxHeader(magic: 0x801, dimensions: [2]) + [1, 2], to: labels)
@@ -109,8 +102,7 @@ func nearTieCount(_ runner: ViTRunner, _ data: ImageDataSet, limit: Int, margin:
     }
 
     @Test func roundTripsAndNormalizes() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-runtime"), dir = temporary.url
         let url = dir.appendingPathComponent("set.safetensors")
         try EvalSetFile.write(try sample(pixels: .u8([0, 51, 255, 102, 0, 0, 0, 0])), to: url)
         let read = try EvalSetFile.read(path: url.path)
@@ -118,7 +110,8 @@ func nearTieCount(_ runner: ViTRunner, _ data: ImageDataSet, limit: Int, margin:
         var out = [Float](repeating: 0, count: 4), labels: [Int32] = [0]
         read.fill(&out, labels: &labels, indices: [0])
         // (0/255 − 0.5)/0.25 = −2, (51/255 − 0.5)/0.25 = −1.2, (1 − 0.5)/0.25 = 2, (102/255 − 0.5)/0.25 = −0.4
-        #expect(maxAbsDifference(out, [-2, -1.2, 2, -0.4]) < 1e-6 && labels == [3])
+        expectClose(out, [-2, -1.2, 2, -0.4] as [Float], absolute: 1e-6, "normalized pixels")
+        #expect(labels == [3])
 
         try EvalSetFile.write(try sample(pixels: .f32([1, 0.5, 0, 0, 0, 0, 0, 0.75])), to: url)
         let floats = try EvalSetFile.read(path: url.path)
@@ -127,8 +120,7 @@ func nearTieCount(_ runner: ViTRunner, _ data: ImageDataSet, limit: Int, margin:
     }
 
     @Test func badEvalSetsNameFileAndField() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-runtime"), dir = temporary.url
         func file(_ metadata: [String: String], labels: Int = 2, imageShape: [Int] = [2, 1, 2, 2]) throws -> String {
             var writer = SafeTensorsWriter(metadata: metadata)
             try writer.add("images", dtype: .u8, shape: imageShape, bytes: [UInt8](repeating: 1, count: imageShape.reduce(1, *)))

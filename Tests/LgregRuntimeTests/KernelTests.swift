@@ -1,5 +1,6 @@
 import Foundation
 import LgregCore
+import LgregTestSupport
 import Testing
 @testable import LgregRuntime
 
@@ -7,11 +8,6 @@ import Testing
 func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
     var generator = SplitMix64(seed: seed)
     return (0..<count).map { _ in Float.random(in: -1..<1, using: &generator) }
-}
-
-func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count)
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
 
 /// The kernels against hand-worked cases and `Double` references. Where a test compares floats with `==`, every
@@ -36,7 +32,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         var fast = [Float](repeating: 0, count: rows * outDim), slow = fast
         matmulForward(&fast, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
         referenceMatmulForward(&slow, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
-        #expect(maxAbsDifference(fast, slow) < 1e-5)
+        expectClose(fast, slow, absolute: 1e-5)
     }
 
     @Test func sgemmHonoursTransposesAndLeadingDimensions() {
@@ -59,7 +55,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(mean == [2.5, 10])
         #expect(abs(rstd[0] - s) < 1e-6)
         let expected: [Float] = [-1.5 * s, -0.5 * s * 2, 0.5 * s + 1, 1.5 * s - 1, 0, 0, 1, -1]
-        #expect(maxAbsDifference(out, expected) < 1e-6)
+        expectClose(out, expected, absolute: 1e-6)
         #expect(abs(rstd[1] - 1 / Float(1e-5).squareRoot()) < 1e-2)
     }
 
@@ -76,7 +72,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
             let variance = row.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(cols)
             expected += row.enumerated().map { Float(($1 - mu) / (variance + 1e-6).squareRoot() * Double(weight[$0]) + Double(bias[$0])) }
         }
-        #expect(maxAbsDifference(out, expected) < 1e-5)
+        expectClose(out, expected, absolute: 1e-5)
     }
 
     @Test func geluIsTheErfForm() {
@@ -84,7 +80,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         var out = [Float](repeating: 0, count: inp.count)
         geluForward(&out, inp, count: inp.count)
         let expected = inp.map { Float(0.5 * Double($0) * (1 + Foundation.erf(Double($0) / 2.0.squareRoot()))) }
-        #expect(maxAbsDifference(out, expected) < 2e-6)
+        expectClose(out, expected, absolute: 2e-6)
         // GELU(1) = 0.8413447…, GELU(−1) = −0.1586553… (erf form; the tanh form gives 0.841192).
         var pair: [Float] = [1, -1]
         geluForward(&pair, pair, count: 2)
@@ -105,7 +101,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         // softmax([0, ln 3]) = [1/4, 3/4]; softmax([1000, 1000, 1000]) = thirds without overflow.
         var values: [Float] = [0, Float(Foundation.log(3.0)), 1000, 1000]
         softmaxForward(&values, values, rows: 2, cols: 2)
-        #expect(maxAbsDifference(values, [0.25, 0.75, 0.5, 0.5]) < 1e-6)
+        expectClose(values, [0.25, 0.75, 0.5, 0.5], absolute: 1e-6)
     }
 
     @Test func attentionMatchesNaiveLoops() {
@@ -135,8 +131,8 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
                 }
             }
         }
-        #expect(maxAbsDifference(probs, expectedProbs) < 1e-6)
-        #expect(maxAbsDifference(out, expectedOut) < 1e-5)
+        expectClose(probs, expectedProbs, absolute: 1e-6)
+        expectClose(out, expectedOut, absolute: 1e-5)
     }
 
     @Test func patchifyUnfoldsInConvWeightOrder() {

@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregTestSupport
 import SafeTensors
 import Testing
 @testable import LgregRuntime
@@ -33,15 +34,14 @@ enum Fixtures {
         let batch = try io.info("images").shape[0]
         let runner = ViTRunner(model: model, maxBatch: batch)
         let logits: [Float] = try runner.logits(images: images, batch: batch)
-        let error = maxAbsDifference(logits, expected)
-        #expect(error <= 1e-4, "\(name): max |lgreg − timm| = \(error)")
+        expectClose(logits, expected, absolute: 1e-4, "\(name): lgreg's logits vs timm's")
 
         // The same images one at a time through a larger runner give the same logits (no cross-talk in the batch).
         let wide = ViTRunner(model: model, maxBatch: batch + 3)
         let perImage = images.count / batch
         for b in 0..<batch {
             let single: [Float] = try wide.logits(images: Array(images[b * perImage..<(b + 1) * perImage]), batch: 1)
-            #expect(maxAbsDifference(single, Array(expected[b * 10..<(b + 1) * 10])) <= 1e-4)
+            expectClose(single, Array(expected[b * 10..<(b + 1) * 10]), absolute: 1e-4, "\(name): image \(b) alone vs timm")
         }
 
         var losses = [Float](repeating: 0, count: batch)
@@ -58,11 +58,38 @@ enum Fixtures {
         #expect(model.parameters.layout.count == model.architecture.tensorSpecs(depth: 3).map(\.elementCount).reduce(0, +))
     }
 
+    @Test func inferenceActivationsDoNotGrowWithDepth() throws {
+        let (model, _) = try Fixtures.load("weight-shared")
+        let a = model.architecture, batch = 4
+        let deep = ViTRunner(model: model, maxBatch: batch)
+        let shallow = ViTRunner(model: try ViTModel(parameters: model.parameters, layerMap: [1]), maxBatch: batch)
+        // One set of buffers for every layer: patches [N, C·p²], patch tokens [N, d], residual stream, norm/branch
+        // output and attention output [T, d] each, qkv [T, 3d], probabilities [H, T, T], MLP hidden [T, h], one
+        // mean and one 1/std per token, pooled and features [d], logits — per image, whatever the depth.
+        let t = a.tokenCount, d = a.width
+        let perImage = a.patchCount * a.patchValues + a.patchCount * d + 3 * t * d + 3 * t * d + a.heads * t * t
+            + t * a.mlpWidth + 2 * t + 2 * d + a.classes
+        #expect(deep.activationCount == batch * perImage)
+        #expect(shallow.activationCount == deep.activationCount, "5 layers hold as much as 1")
+        let inference = ViTActivations(architecture: a, depth: model.depth, batchCapacity: batch, keepingEveryLayer: false)
+        #expect(inference.count == deep.activationCount && Set(inference.layers.map(\.qkv)).count == 1)
+        // Training keeps, per layer, the stream at its input, both norms' outputs and statistics, qkv, the
+        // probabilities, the attention output, the stream after attention, fc1's output before and after GELU.
+        let l = model.depth
+        let perLayer = t * d + t * d + 2 * t + 3 * t * d + a.heads * t * t + t * d + t * d + t * d + 2 * t + 2 * t * a.mlpWidth
+        let perImageTraining = a.patchCount * a.patchValues + a.patchCount * d + l * perLayer + t * d   // + the blocks' output
+            + t * d + t * d + 2 * t + 2 * d + a.classes   // branch, final norm with its statistics, pooled, features, logits
+        let training = ViTActivations(architecture: a, depth: l, batchCapacity: batch, keepingEveryLayer: true)
+        #expect(training.count == batch * perImageTraining)
+        #expect(Set(training.layers.map(\.qkv)).count == l && Set(training.residual).count == l + 1)
+    }
+
     @Test func differentLayerMapChangesTheOutput() throws {
         let (model, io) = try Fixtures.load("weight-shared")
         let other = try ViTModel(parameters: model.parameters, layerMap: [0, 1, 1, 2, 2])
         let logits: [Float] = try ViTRunner(model: other, maxBatch: 4).logits(images: try io.floats("images"), batch: 4)
-        #expect(maxAbsDifference(logits, try io.floats("logits")) > 1e-2)
+        let moved = zip(logits, try io.floats("logits")).map { abs($0 - $1) }.max() ?? 0
+        #expect(moved > 1e-2, "another layer map moves the logits only \(moved)")
     }
 }
 

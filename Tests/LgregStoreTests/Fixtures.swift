@@ -30,11 +30,12 @@ struct HandEntry {
     var hardlink: String?
 }
 
-/// Writes `entries` as a zstd tar through libarchive directly, with no checks at all.
-func writeHandTar(_ entries: [HandEntry], to url: URL) {
+/// Writes `entries` as a zstd (or, with `compressed` false, plain) tar through libarchive directly, with no
+/// checks at all.
+func writeHandTar(_ entries: [HandEntry], to url: URL, compressed: Bool = true) {
     let archive = archive_write_new()
     archive_write_set_format_pax_restricted(archive)
-    archive_write_add_filter_zstd(archive)
+    if compressed { archive_write_add_filter_zstd(archive) }
     archive_write_open_filename(archive, url.path)
     for item in entries {
         let entry = archive_entry_new()

@@ -12,7 +12,7 @@ import Testing
 
     init() throws {
         dir = try scratchDirectory()
-        store = try LearngeneStore(root: dir.appendingPathComponent("store"))
+        store = try LearngeneStore(root: dir.appendingPathComponent("store"), mode: .create)
         try store.publish(archive: try smallArchive(in: dir, name: "resident"))
         parts = try ArchiveParts(try smallArchive(in: dir, name: "incoming", seed: 1, file: "incoming.lgz"))
     }
@@ -22,6 +22,12 @@ import Testing
                 message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = dir.appendingPathComponent("hostile-\(UUID().uuidString).lgz")
         writeHandTar(entries, to: url)
+        try refuse(url, limits: limits, expected, message: message, sourceLocation: sourceLocation)
+    }
+
+    /// Publishes the archive at `url` and checks the refusal and the untouched store.
+    func refuse(_ url: URL, limits: ArchiveLimits = ArchiveLimits(), _ expected: (ArchiveError) -> Bool,
+                message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let before = try treeHash(store.layout.root)
         do {
             try store.publish(archive: url, limits: limits)

@@ -9,7 +9,7 @@ import Testing
 @Suite struct StoreTests {
     @Test func layoutIsAnOCIImageLayout() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let digest = try store.publish(archive: try smallArchive(in: dir)).digest
         let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.ociLayout)) as! [String: String]
         #expect(layout == ["imageLayoutVersion": "1.0.0"])
@@ -33,7 +33,7 @@ import Testing
 
     @Test func referencesResolveByTagNameAndDigestPrefix() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let first = try store.publish(archive: try smallArchive(in: dir, version: "1", seed: 0, file: "a.lgz")).digest
         let second = try store.publish(archive: try smallArchive(in: dir, version: "2", seed: 1, file: "b.lgz")).digest
         #expect(try store.resolve("tiny:1").digest == first)
@@ -48,7 +48,7 @@ import Testing
     /// the archive's bytes.
     @Test func resolvedLayersAreTheArchiveBytes() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let archive = try smallArchive(in: dir)
         try store.publish(archive: archive)
         let original = try LearngeneArchive.read(archive)
@@ -66,7 +66,7 @@ import Testing
     /// An identical layer is stored once, whether repeated inside one learngene or shared by two versions.
     @Test func identicalLayersAreStoredOnce() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let arch = try ViTArchitecture.preset("fmnist-tiny")
         // A plain 3-block model whose blocks are all the same block: one layer blob.
         let one = try SafeTensorsFile(data: try RandomLearngene.model(architecture: arch, layers: 1, seed: 5), label: "m")
@@ -89,7 +89,7 @@ import Testing
         #expect(try blobCount(store) == 4)  // shared + 1 layer + config + manifest
         // The same archive under another tag: the same manifest, no new blob.
         let again = try store.publish(archive: url, tag: "same:2")
-        #expect(again.newBlobs == 0 && again.reusedBlobs == 4 && again.digest == result.digest)
+        #expect(again.newBlobs == 0 && again.reusedBlobs == 4 && again.digest == result.digest && !again.alreadyPublished)
         #expect(try blobCount(store) == 4)
         // Publishing the same content under the same tag again changes nothing.
         let before = try treeHash(store.layout.root.appendingPathComponent("blobs"))
@@ -99,7 +99,7 @@ import Testing
 
     @Test func exportRoundTripsManifestAndTensorBytes() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let archive = try smallArchive(in: dir)
         try store.publish(archive: archive)
         let exported = dir.appendingPathComponent("exported.lgz")
@@ -113,7 +113,7 @@ import Testing
 
     @Test func tagAndRemove() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let digest = try store.publish(archive: try smallArchive(in: dir)).digest
         #expect(try store.tag("tiny:1", as: "tiny:stable") == digest)
         #expect(try store.list().map(\.reference) == ["tiny:1", "tiny:stable"])
@@ -130,7 +130,7 @@ import Testing
     @Test func derivedManifestsAndMaterializations() throws {
         let dir = try scratchDirectory()
         let root = dir.appendingPathComponent("s")
-        var store = try LearngeneStore(root: root)
+        var store = try LearngeneStore(root: root, mode: .create)
         let aux = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
         let blobs = try blobCount(store)
         let layers = [aux.shared.descriptor] + [0, 0, 1, 1].map { aux.layers[$0].descriptor }
@@ -149,7 +149,7 @@ import Testing
         #expect(throws: StoreError.self) { try store.resolve("tiny-d4:1") }
         // Delete the database: the next open rebuilds it from index.json and the blobs.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store.layout.database.path + suffix) }
-        store = try LearngeneStore(root: root)
+        store = try LearngeneStore(root: root, mode: .create)
         #expect(try store.materializations() == [expected])
         #expect(throws: StoreError.missingBlob(Digest(hex: String(repeating: "0", count: 64))!)) {
             var bad = layers
@@ -159,9 +159,40 @@ import Testing
         }
     }
 
+    /// A derived write decides before writing: one aimed at a learngene's tag is refused and adds no blob.
+    @Test func aDerivedWriteNeverTakesALearngenesTag() throws {
+        let dir = try scratchDirectory()
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
+        let aux = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
+        let before = try treeHash(store.layout.blobsDirectory)
+        #expect(throws: StoreError.tagExists(reference: "tiny:1", existing: aux.digest)) {
+            try store.writeDerived(DerivedArtifact(reference: "tiny:1", artifactType: "application/vnd.lgreg.desnet.v1", config: Data("{}".utf8),
+                                                   configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: [aux.shared.descriptor],
+                                                   base: aux.digest))
+        }
+        #expect(try treeHash(store.layout.blobsDirectory) == before)
+        #expect(try store.resolve("tiny:1").digest == aux.digest)
+    }
+
+    /// A store opened for reading writes nothing, and refuses writes.
+    @Test func aReaderCreatesAndWritesNothing() throws {
+        let dir = try scratchDirectory()
+        let root = dir.appendingPathComponent("s")
+        #expect(throws: StoreError.noStore(root: root.path)) { try LearngeneStore(root: root, mode: .read) }
+        #expect(!FileManager.default.fileExists(atPath: root.path))
+        try LearngeneStore(root: root, mode: .create).publish(archive: try smallArchive(in: dir))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: StoreLayout(root: root).database.path + suffix) }
+        let before = try treeHash(root)
+        let reader = try LearngeneStore(root: root, mode: .read)
+        #expect(try reader.list().map(\.reference) == ["tiny:1"], "the index is built in memory")
+        _ = try reader.resolve("tiny:1").layers[0].open()
+        #expect(throws: StoreError.openedForReading(root: root.path)) { try reader.tag("tiny:1", as: "tiny:2") }
+        #expect(try treeHash(root) == before)
+    }
+
     @Test func gcSweepsOnlyUnreachableBlobsPastTheGracePeriod() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         try store.publish(archive: try smallArchive(in: dir))
         // Same seed, so the same layers; another version, so another config and manifest.
         let second = try store.publish(archive: try smallArchive(in: dir, version: "2", file: "v2.lgz")).digest
@@ -172,15 +203,15 @@ import Testing
         let stale = store.layout.tmpDirectory.appendingPathComponent("publish-1-stale")
         try Data("partial".utf8).write(to: stale)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: stale.path)
-        let young = try store.collectGarbage(grace: 3600, dryRun: false)
+        let young = try store.collectGarbage(grace: 3600, dryRun: false, pruneDangling: true)
         #expect(young.blobs.isEmpty && young.sparedYoung == 2 && young.tempFiles == 1)
         #expect(!FileManager.default.fileExists(atPath: stale.path))
         // The dry run reports the second version's config and manifest blobs, the layers being shared.
-        let dry = try store.collectGarbage(grace: 0, dryRun: true)
+        let dry = try store.collectGarbage(grace: 0, dryRun: true, pruneDangling: true)
         #expect(Set(dry.blobs) == [second, image.config.digest])
         #expect(dry.bytes == manifestSize + image.config.size)
         #expect(try blobCount(store) == 7)
-        let swept = try store.collectGarbage(grace: 0, dryRun: false)
+        let swept = try store.collectGarbage(grace: 0, dryRun: false, pruneDangling: true)
         #expect(Set(swept.blobs) == [second, image.config.digest])
         #expect(try blobCount(store) == 5)
         #expect(try store.check(rebuildIndex: false).clean)
@@ -189,7 +220,7 @@ import Testing
 
     @Test func fsckQuarantinesACorruptedBlob() throws {
         let dir = try scratchDirectory()
-        let store = try LearngeneStore(root: dir.appendingPathComponent("s"))
+        let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let stored = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
         #expect(try store.check(rebuildIndex: false).clean)
         let victim = stored.layers[1].url
@@ -240,11 +271,11 @@ import Testing
     @Test func aCorruptDatabaseIsRebuiltFromTheLayout() throws {
         let dir = try scratchDirectory()
         let root = dir.appendingPathComponent("s")
-        let digest = try LearngeneStore(root: root).publish(archive: try smallArchive(in: dir)).digest
+        let digest = try LearngeneStore(root: root, mode: .create).publish(archive: try smallArchive(in: dir)).digest
         let layout = StoreLayout(root: root)
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: layout.database.path + suffix) }
         try Data(repeating: 0x42, count: 4096).write(to: layout.database)
-        let store = try LearngeneStore(root: root)
+        let store = try LearngeneStore(root: root, mode: .create)
         #expect(try store.list().map(\.digest) == [digest])
         #expect(try FileManager.default.contentsOfDirectory(atPath: layout.quarantineDirectory.path).contains { $0.hasPrefix("index.db.") })
     }

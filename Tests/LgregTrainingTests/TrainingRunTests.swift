@@ -24,12 +24,6 @@ enum SmallData {
                               dataset: Trainer.identity(of: SmallData.train, name: "fashion-mnist:train", count: images), teacher: teacher, initializedFrom: nil)
     }
 
-    func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-training-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     @Test func lossFallsOnFashionMNIST() throws {
         var cfg = try config(images: 512, epochs: 6, dropPath: 0)
         cfg.augmentation = nil
@@ -64,8 +58,7 @@ enum SmallData {
     }
 
     @Test func resumedRunEndsWithTheSameWeights() throws {
-        let folder = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryDirectory("lgreg-training"), folder = temporary.url
         let cfg = try config(epochs: 3)
         let whole = try Trainer(config: cfg, data: SmallData.train, evalSet: nil, evalLimit: nil, teacher: nil)
         try whole.run(checkpoint: nil, metrics: nil)
@@ -87,8 +80,7 @@ enum SmallData {
     }
 
     @Test func precomputedTeacherLogitsReproduceTheLiveTeacher() throws {
-        let folder = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let temporary = try TemporaryDirectory("lgreg-training"), folder = temporary.url
         // The teacher: a plain 2-layer model trained for one epoch, saved in timm naming.
         let teacherConfig = try config(epochs: 1)
         let teacherTrainer = try Trainer(config: TrainingConfig(mode: .plain, architecture: teacherConfig.architecture, schedule: try StageSchedule([1, 1]),

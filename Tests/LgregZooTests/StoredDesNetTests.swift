@@ -17,7 +17,7 @@ import Testing
         try RandomLearngene.write(name: "aux", version: "1", kind: .sws, architecture: ViTArchitecture(imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3,
                                                                                        classToken: false, pooling: .avgNormFirst),
                                   schedule: try StageSchedule([3, 3, 4, 3, 3]), seed: 1, toolVersion: "test", to: archive)
-        let store = try LearngeneStore(root: folder.appendingPathComponent("store"))
+        let store = try LearngeneStore(root: folder.appendingPathComponent("store"), mode: .create)
         _ = try store.publish(archive: archive)
         let learngene = try store.resolve("aux:1")
 

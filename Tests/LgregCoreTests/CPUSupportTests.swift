@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LgregArchitecture
+@testable import LgregCore
 
 /// The start-up CPU check: which of AVX, AVX2 and FMA a CPU with given feature bits lacks, hand-worked for
 /// real CPU generations, and on this machine against the kernel's own report (/proc/cpuinfo).

@@ -1,0 +1,16 @@
+import Foundation
+import LgregCore
+
+/// Media types, artifact types and annotation keys lgreg writes into its OCI image layout.
+public enum OCIMediaType {
+    /// OCI image manifest.
+    public static let imageManifest = "application/vnd.oci.image.manifest.v1+json"
+    /// OCI image index (`index.json`).
+    public static let imageIndex = "application/vnd.oci.image.index.v1+json"
+    /// `artifactType` of a learngene version's manifest.
+    public static let learngene = "application/vnd.lgreg.learngene.v1"
+    /// Config blob of a learngene: its `manifest.json` bytes (`Schemas/learngene-manifest.schema.json`).
+    public static let learngeneConfig = "application/vnd.lgreg.learngene.config.v1+json"
+    /// A layer blob: one safetensors file.
+    public static let safetensors = "application/vnd.lgreg.safetensors.v1"
+}
