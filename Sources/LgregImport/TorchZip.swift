@@ -28,9 +28,9 @@ public struct ImportLimits: Sendable {
 /// (it trusts the central directory, so a truncated file is refused before any entry is read).
 ///
 /// Every entry is checked before its data is read: a safe name under the one top folder, no duplicates, a
-/// declared size within the file's size (torch stores entries uncompressed) and `data.pkl` within
-/// `ImportLimits.pickleBytes`. Storages are held in memory, so the reader needs at most the file's size plus the
-/// pickle.
+/// declared size that keeps the sum of all entries within the file's size (torch stores entries uncompressed)
+/// and `data.pkl` within `ImportLimits.pickleBytes`. Storages are held in memory, so the reader holds at most the
+/// file's size.
 struct TorchZip {
     /// The top folder every entry lives in (`archive`, or the name the file was saved under).
     var folder: String
@@ -55,6 +55,7 @@ struct TorchZip {
         var pickle: [UInt8]?
         var byteOrder: [UInt8]?
         var storages: [String: [UInt8]] = [:]
+        var total = 0
         while true {
             var entry: OpaquePointer?
             let status = archive_read_next_header(archive, &entry)
@@ -71,8 +72,10 @@ struct TorchZip {
             guard UInt32(archive_entry_filetype(entry)) == TarFileType.regular else { throw ImportError.unsafeEntry(path: label, entry: name) }
             let size = Int(archive_entry_size(entry))
             let relative = parts.dropFirst().joined(separator: "/")
-            let limit = relative == "data.pkl" ? min(limits.pickleBytes, file.size) : file.size
+            // torch stores entries uncompressed, so together they never exceed the file: a compressed bomb cannot pass.
+            let limit = relative == "data.pkl" ? min(limits.pickleBytes, file.size - total) : file.size - total
             guard size >= 0, size <= limit else { throw ImportError.entryTooLarge(path: label, entry: name, size: size, limit: limit) }
+            total += size
             switch relative {
             case "data.pkl": pickle = try readEntry(archive, size: size, name: name, label: label, failure: failure)
             case "byteorder": byteOrder = try readEntry(archive, size: min(size, 16), name: name, label: label, failure: failure)

@@ -7,8 +7,8 @@ import Testing
 /// exact error, nothing executed (the payloads would create `marker`) and nothing written.
 ///
 /// Memory stays bounded by construction, before any data is read: the reader holds at most the checkpoint's size
-/// in storages (an entry may not declare more bytes than the file has, as torch stores entries uncompressed) plus
-/// a `data.pkl` of at most 64 MiB, and the unpickler at most 100,000 stack values, 1,000,000 memo entries and
+/// (the entries may not declare more bytes together than the file has, as torch stores them uncompressed), of
+/// which `data.pkl` is at most 64 MiB, and the unpickler at most 100,000 stack values, 1,000,000 memo entries and
 /// containers nested 100 deep (`ImportLimits`). The 1 GiB `data.pkl` below is refused from its declared size.
 @Suite(.serialized) struct HostileCheckpointTests {
     static let marker = "/tmp/lgreg-import-hostile-marker"
@@ -61,13 +61,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty)
     }
 
+    /// A deflated storage that expands past the whole file (torch never compresses) is refused from its declared
+    /// size, before anything is inflated.
+    @Test func compressedStoragePastTheFileIsRefused() throws {
+        let name = "hostile-deflate-bomb.pth"
+        do {
+            _ = try Checkpoint.open(path: Self.path(name))
+            Issue.record("a 10 MiB storage in a \(Self.fileSize(name))-byte file was accepted")
+        } catch let ImportError.entryTooLarge(path, entry, size, limit) {
+            #expect(path == Self.path(name) && entry == "archive/data/0" && size == 10 << 20)
+            #expect(limit < Self.fileSize(name))
+        }
+    }
+
     /// The legacy message says how to re-save the file.
     @Test func legacyMessageSaysHowToResave() {
         #expect(ImportError.legacyFormat(path: "old.pth").description.contains("torch.save(torch.load("))
     }
 
     /// The same checkpoints through the `lgreg` binary: exit 65, a message naming the file, no archive, no marker.
-    @Test(arguments: cases.map(\.0) + ["hostile-truncated.pth"])
+    @Test(arguments: cases.map(\.0) + ["hostile-truncated.pth", "hostile-deflate-bomb.pth"])
     func commandRefuses(name: String) throws {
         try? FileManager.default.removeItem(atPath: Self.marker)
         let directory = try TemporaryDirectory()

@@ -360,13 +360,15 @@ def state_dict_pickle(entries):
     return b"\x80\x02ccollections\nOrderedDict\n)R(" + b"".join(su(k) + v for k, v in entries) + b"u."
 
 
-def write_zip(name, pickle_bytes, storages=None, entries=None):
+def write_zip(name, pickle_bytes, storages=None, entries=None, compression=zipfile.ZIP_STORED):
     path = os.path.join(OUT, name)
     files = list(entries or []) + [("archive/data.pkl", pickle_bytes), ("archive/byteorder", b"little")]
     files += [(f"archive/data/{key}", data) for key, data in (storages or {}).items()] + [("archive/version", b"3\n")]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(path, "w", compression) as z:
         for entry, data in files:
-            z.writestr(zipfile.ZipInfo(entry, date_time=(2024, 1, 1, 0, 0, 0)), data)  # fixed time: same bytes each run
+            info = zipfile.ZipInfo(entry, date_time=(2024, 1, 1, 0, 0, 0))  # fixed time: same bytes each run
+            info.compress_type = compression
+            z.writestr(info, data)
     return path
 
 
@@ -382,6 +384,9 @@ def make_hostile():
     write_zip("hostile-nested-lists.pth", b"\x80\x02" + b"]" * depth + b"a" * (depth - 1) + b".")
     write_zip("hostile-dotdot.pth", state_dict_pickle([("w", tensor("0", 4, 0, [4], [1]))]), {"0": four},
               entries=[("archive/../../escaped.txt", b"outside")])
+    # A storage of 10 MiB of zeros deflated to a few KB: more than the whole file once expanded.
+    write_zip("hostile-deflate-bomb.pth", state_dict_pickle([("w", tensor("0", 4, 0, [4], [1]))]), {"0": bytes(10 << 20)},
+              compression=zipfile.ZIP_DEFLATED)
     # data.pkl declared as 1 GiB: a small stored entry whose sizes say 2^30 in both headers.
     path = write_zip("hostile-pickle-1gb.pth", b"\x80\x02}.")
     data = bytearray(open(path, "rb").read())
