@@ -104,8 +104,8 @@ public struct LayoutPlan: Sendable {
             layerCount = Self.indices(in: shapes.keys, prefix: "blocks.block.norm1.instances.", suffix: ".weight")
         case .tlegOfficial:
             let stages = Self.indices(in: shapes.keys, prefix: "blocks.block.norm1.instances.", suffix: ".weight_base")
-            guard stages == 1 else { throw mismatch("blocks.block.norm1.instances.0.weight_base", "appears for \(stages) stages; lgreg's tleg learngene has one (θ_A, θ_B)") }
-            layerCount = 2
+            guard stages <= 1 else { throw mismatch("blocks.block.norm1.instances.1.weight_base", "is a second stage; lgreg's tleg learngene has one (θ_A, θ_B)") }
+            layerCount = 2 * stages
         case .timm:
             layerCount = Self.indices(in: shapes.keys, prefix: "blocks.", suffix: ".norm1.weight")
         }

@@ -196,6 +196,10 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
                                                    tensor: "blocks.block.norm1.instances.0.weight", reason: "is missing; this is not a sws-official checkpoint")) {
             _ = try importArchive("timm-cls.pth", layout: .swsOfficial, into: directory)
         }
+        #expect(throws: ImportError.layoutMismatch(path: ImportFixtures.path("sws-aux.pth"), layout: "tleg-official",
+                                                   tensor: "blocks.block.norm1.instances.0.weight_base", reason: "is missing; this is not a tleg-official checkpoint")) {
+            _ = try importArchive("sws-aux.pth", layout: .tlegOfficial, into: directory)
+        }
         #expect(!FileManager.default.fileExists(atPath: directory.path("imported.lgz")))
     }
 }
