@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregReports
 import LgregStore
+import LgregZoo
 
 /// `lgreg list`
 struct ListCommand: ParsableCommand {
@@ -10,7 +11,8 @@ struct ListCommand: ParsableCommand {
         abstract: "List the learngenes in the store, one row per tag.",
         discussion: """
         A damaged entry (a blob missing or unreadable; `lgreg fsck` says more) is listed with kind DAMAGED and a \
-        warning on stderr, and the exit status is then 1. Where there is no store yet the listing is empty. \
+        warning on stderr, and the exit status is then 1. Where there is no store yet the listing is empty. The \
+        current learngene (`lgreg use`) is marked with *. \
         \(StoreExit.help)
         """)
 
@@ -19,8 +21,12 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try StoreExit.run {
-            let rows: [LearngeneSummary]
-            do { rows = try store.open().list() } catch StoreError.noStore { rows = [] }
+            var rows: [LearngeneSummary]
+            do {
+                let opened = try store.open()
+                rows = try opened.list()
+                for index in rows.indices { rows[index].current = try CurrentLearngene.marks(rows[index], in: opened) }
+            } catch StoreError.noStore { rows = [] }
             try render(rows)
             let damaged = rows.filter { $0.damage != nil }
             for row in damaged { FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8)) }
@@ -31,10 +37,10 @@ struct ListCommand: ParsableCommand {
     private func render(_ rows: [LearngeneSummary]) throws {
         if output.format == .json { return try printReport("list", rows) }
         let table = ReportTable(
-            columns: [.init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"), .init("layers", "Layers"),
+            columns: [.init("current", " "), .init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"), .init("layers", "Layers"),
                       .init("parameters", "Params (M)"), .init("bytes", "Size"), .init("created", "Created")],
             rows: rows.map { r in
-                [.text(r.reference), .text(r.digest.short), .text(r.damage == nil ? r.kind : "DAMAGED"), .int(r.layers, shown: "\(r.layers)"), .millions(r.storedParameters),
+                [.text(r.current ? "*" : ""), .text(r.reference), .text(r.digest.short), .text(r.damage == nil ? r.kind : "DAMAGED"), .int(r.layers, shown: "\(r.layers)"), .millions(r.storedParameters),
                  .int(r.totalBytes, shown: formatBytes(r.totalBytes)), r.created.map { .text($0) } ?? .empty]
             })
         print(table.rendered(output.format), terminator: "")

@@ -55,10 +55,10 @@ struct MaterializeCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             let opened = try learngene.open(.write)
-            let request = Materialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
+            let request = DesNetMaterialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
                                                   head: head, classes: classes)
             let showProgress = output != nil && isatty(STDERR_FILENO) != 0
-            let made = try Materialization.run(opened, request, output: output.map { URL(fileURLWithPath: $0) }, tag: tag,
+            let made = try DesNetMaterialization.run(opened, request, output: output.map { URL(fileURLWithPath: $0) }, tag: tag,
                                                tool: "lgreg \(Lgreg.version)") { written, total in
                 guard showProgress, let output else { return }
                 FileHandle.standardError.write(Data(String(format: "\rwriting %@/model.safetensors: %3d%% of %@", output,

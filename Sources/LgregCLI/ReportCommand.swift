@@ -22,7 +22,12 @@ struct ReportCommand: ParsableCommand {
             learngene (name, name:version, digest prefix) or a .lgz archive: its architecture and schedule are used.
             """)
 
-        @OptionGroup var architecture: ArchitectureOptions
+        @Argument(help: "A preset (see `lgreg arch list`), an architecture JSON file, a stored SWS learngene or a .lgz archive (default: the current learngene, see `lgreg use`).")
+        var subject: String?
+        @Option(help: "Classes of the head, replacing the architecture's own (Table 2 of the paper uses 100).")
+        var classes: Int?
+        @Flag(name: .customLong("class-token"), help: "Add a class token and classify from it, as timm's DeiT does.")
+        var classToken = false
         @Option(help: "Layers per stage of the Aux-Net that produced the learngene (default 3,3,4,3,3; a stored learngene's own).")
         var schedule: String?
         @Option(help: "Des-Net depths to initialize: N, N-M or a comma list.")
@@ -40,19 +45,20 @@ struct ReportCommand: ParsableCommand {
             try StoreExit.run {
                 var arch: ViTArchitecture
                 var stages: StageSchedule
-                if let learngene = try LearngeneArgument.swsShape(architecture.architecture, store: store) {
-                    if schedule != nil { throw ValidationError("--schedule is read from the learngene '\(architecture.architecture)'; drop it.") }
-                    (arch, stages) = learngene
-                    if let classes = architecture.classes { arch.classes = classes }
+                var label = subject ?? ""
+                if let learngene = try LearngeneArgument.swsShape(subject, store: store) {
+                    if schedule != nil { throw ValidationError("--schedule is read from the learngene '\(learngene.reference)'; drop it.") }
+                    (arch, stages, label) = (learngene.architecture, learngene.schedule, learngene.reference)
+                    if let classes { arch.classes = classes }
                 } else {
-                    arch = try architecture.resolve()
+                    arch = try ArchitectureOptions.parse([label] + (classes.map { ["--classes", String($0)] } ?? []) + (classToken ? ["--class-token"] : [])).resolve()
                     do { stages = try StageSchedule(parsing: schedule ?? "3,3,4,3,3") } catch let error as ArchitectureError { throw ValidationError(error.description) }
                 }
                 var epochs = SavingsReport.Epochs()
                 epochs.pretrain = pretrainEpochs
                 epochs.learngene = learngeneEpochs
                 epochs.desNetTuning = tuneEpochs
-                let report = SavingsReport(subject: architecture.architecture, architecture: arch, schedule: stages,
+                let report = SavingsReport(subject: label, architecture: arch, schedule: stages,
                                            depths: try parseDepths(depths), epochs: epochs)
                 switch output.format {
                 case .json:

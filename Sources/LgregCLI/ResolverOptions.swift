@@ -17,6 +17,14 @@ struct LearngeneArgument: ParsableArguments {
     var reference: String?
     @OptionGroup var store: StoreOptions
 
+    init() {}
+
+    /// A learngene named in code rather than on the command line.
+    init(reference: String?, store: StoreOptions) {
+        self.reference = reference
+        self.store = store
+    }
+
     /// Whether the argument is an archive path rather than a store reference.
     var isArchive: Bool { reference.map(OpenedLearngene.isArchivePath) ?? false }
 
@@ -83,16 +91,20 @@ struct StrategyOptions: ParsableArguments {
 
 extension LearngeneArgument {
     /// The architecture and stage schedule of the SWS learngene `name` names (a store reference or a `.lgz`
-    /// archive), or nil when `name` is a preset or an architecture file (any existing file not ending in `.lgz`).
+    /// archive; nil: the current learngene), or nil when `name` is a preset or an architecture file (any existing
+    /// file not ending in `.lgz`).
     /// - Throws: `ValidationError` for a learngene that is not SWS (the savings report compares stages).
-    static func swsShape(_ name: String, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule)? {
-        if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
-        var isDirectory: ObjCBool = false
-        if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
-        let manifest = try OpenedLearngene.open(name, store: { try store.open() }).source.manifest
-        guard manifest.kind == .sws else {
-            throw ValidationError("'\(name)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
+    static func swsShape(_ name: String?, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule, reference: String)? {
+        if let name {
+            if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
+            var isDirectory: ObjCBool = false
+            if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
         }
-        return (manifest.architecture, manifest.schedule)
+        let opened = try LearngeneArgument(reference: name, store: store).open()
+        let manifest = opened.source.manifest
+        guard manifest.kind == .sws else {
+            throw ValidationError("'\(opened.reference)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
+        }
+        return (manifest.architecture, manifest.schedule, opened.reference)
     }
 }

@@ -4,6 +4,7 @@ import LgregArchive
 import LgregCore
 import LgregReports
 import LgregStore
+import LgregZoo
 
 /// `lgreg show aux-b:0.1.0`
 struct ShowCommand: ParsableCommand {
@@ -16,8 +17,8 @@ struct ShowCommand: ParsableCommand {
         exit status is 1. \(StoreExit.help)
         """)
 
-    @Argument(help: "name, name:version or a digest prefix.")
-    var reference: String
+    @Argument(help: "name, name:version or a digest prefix (default: the current learngene, see `lgreg use`).")
+    var reference: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
@@ -35,7 +36,14 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         try StoreExit.run {
             let opened = try store.open()
-            let stored = try opened.resolve(reference)
+            let stored: StoredLearngene
+            if let reference {
+                stored = try opened.resolve(reference)
+            } else {
+                let chosen = try CurrentLearngene.choose(in: opened)
+                stored = try opened.resolve(chosen.reference)
+                FileHandle.standardError.write(Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
+            }
             let derived = try opened.materializations(of: stored.digest)
             let damage = opened.damage(of: stored)
             defer { for problem in damage { FileHandle.standardError.write(Data("error: damaged: \(problem)\n".utf8)) } }

@@ -26,4 +26,6 @@ public struct LearngeneSummary: Codable, Sendable {
     /// What is wrong with the entry (a manifest, config or layer blob missing or unreadable); nil when its
     /// blobs are all there. `list` checks presence and size, not digests (`show` and `fsck` re-hash).
     public var damage: String?
+    /// Whether this is the current learngene (`lgreg use`), which commands take when none is named.
+    public var current = false
 }

@@ -50,6 +50,13 @@ import Testing
 
         let use = try lgreg("use aux-c")
         #expect(use.status == 0, "\(use.summary)")
+        // list marks it; show takes it.
+        let listed = try lgreg("list").out.split(separator: "\n")
+        #expect(listed.contains { $0.hasPrefix("*") && $0.contains("aux-c:") } && !listed.contains { $0.hasPrefix("*") && $0.contains("aux-b:") }, "\(listed)")
+        let json = try lgreg("list --json")
+        #expect(try validateJSON(json.out, against: "store-output.schema.json").status == 0, "\(json.summary)")
+        let showed = try lgreg("show")
+        #expect(showed.status == 0 && showed.out.contains("name:        aux-c") && showed.err.contains("using learngene aux-c"), "\(showed.summary)")
         let shown = try lgreg("use --json")
         #expect(try validateJSON(shown.out, against: "use.schema.json").status == 0)
         #expect(shown.out.contains("\"current\" : \"aux-c\""), "\(shown.summary)")

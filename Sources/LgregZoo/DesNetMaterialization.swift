@@ -6,7 +6,7 @@ import LgregResolver
 import LgregStore
 
 /// Builds a Des-Net from a learngene: exported for timm, recorded in the store with its lineage, or both.
-public enum Materialization {
+public enum DesNetMaterialization {
     /// What to build.
     public struct Request: Sendable {
         public var depth: Int
