@@ -39,6 +39,14 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
     return try ViTRunner(model: model, maxBatch: batch).logits(images: images, batch: batch)
 }
 
+/// Expects the trained network of `archive`, run on the fixture's images, to give the fixture's `key` logits to 1e-4.
+func expectFixtureLogits(_ archive: ExtractedLearngene, fixture: String, key: String = "logits", _ what: String,
+                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let io = try ImportFixtures.io(fixture)
+    let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
+    expectClose(logits, try io.floats(key), absolute: 1e-4, what, sourceLocation: sourceLocation)
+}
+
 @Suite struct ImportTests {
     /// The official SWS checkpoint dict (model, optimizer, lr_scheduler, epoch, model_ema, scaler, args as an
     /// argparse.Namespace) becomes an SWS learngene whose Aux-Net gives PyTorch's logits.
@@ -54,9 +62,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         #expect(manifest.provenance.source == .init(file: "sws-aux.pth", digest: digest, layout: "sws-official", key: "model"))
         #expect(manifest.provenance.trained)
 
-        let io = try ImportFixtures.io("sws-aux")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "SWS Aux-Net logits against PyTorch")
+        try expectFixtureLogits(archive, fixture: "sws-aux", "SWS Aux-Net logits against PyTorch")
     }
 
     /// `--key model_ema` takes the EMA weights, which give the EMA model's logits (and not the model's).
@@ -64,10 +70,9 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         let directory = try TemporaryDirectory()
         let archive = try importArchive("sws-aux.pth", layout: .swsOfficial, key: "model_ema", into: directory)
         #expect(archive.manifest.provenance.source?.key == "model_ema")
+        try expectFixtureLogits(archive, fixture: "sws-aux", key: "logits_ema", "EMA Aux-Net logits against PyTorch")
         let io = try ImportFixtures.io("sws-aux")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits_ema"), absolute: 1e-4, "EMA Aux-Net logits against PyTorch")
-        #expect(zip(logits, try io.floats("logits")).contains { abs($0 - $1) > 1e-2 }, "the EMA weights differ from the model's")
+        #expect(zip(try io.floats("logits_ema"), try io.floats("logits")).contains { abs($0 - $1) > 1e-2 }, "the EMA weights differ from the model's")
     }
 
     /// The depth-14 Des-Net materialized from the import and exported for timm holds exactly the tensors of the
@@ -102,9 +107,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         #expect(archive.manifest.kind == .tleg)
         #expect(archive.manifest.schedule.layersPerStage == [12])
         #expect(archive.manifest.layers.map(\.role) == [.thetaA, .thetaB])
-        let io = try ImportFixtures.io("tleg-aux")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "TLEG Aux-Net logits against PyTorch")
+        try expectFixtureLogits(archive, fixture: "tleg-aux", "TLEG Aux-Net logits against PyTorch")
     }
 
     /// `torch.save(model.state_dict())` of a timm ViT with a class token becomes a plain learngene (cls pooling,
@@ -117,9 +120,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         #expect(archive.manifest.architecture.pooling == .cls)
         #expect(archive.manifest.architecture.layerNormEps == 1e-6)
         #expect(archive.manifest.provenance.source?.key == nil)
-        let io = try ImportFixtures.io("timm-cls")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm logits")
+        try expectFixtureLogits(archive, fixture: "timm-cls", "timm logits")
     }
 
     /// Tensors that share one storage at different offsets, one of them a transposed (non-contiguous) view, are
@@ -130,9 +131,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         let directory = try TemporaryDirectory()
         let archive = try importArchive("timm-views.pth", layout: .timm, into: directory)
         #expect(archive.manifest.architecture.pooling == .avg)
-        let io = try ImportFixtures.io("timm-views")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm (shared storage, transposed head) logits")
+        try expectFixtureLogits(archive, fixture: "timm-views", "timm (shared storage, transposed head) logits")
     }
 
     /// Half-precision weights saved with pickle protocol 4 (FRAME, MEMOIZE, STACK_GLOBAL) stay F16 in the archive
@@ -141,9 +140,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         let directory = try TemporaryDirectory()
         let archive = try importArchive("timm-f16-protocol4.pth", layout: .timm, into: directory)
         #expect(archive.manifest.dtype == .f16)
-        let io = try ImportFixtures.io("timm-f16-protocol4")
-        let logits = try trainedNetworkLogits(archive, images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm float16 logits")
+        try expectFixtureLogits(archive, fixture: "timm-f16-protocol4", "timm float16 logits")
     }
 
     /// A safetensors file with timm's names imports like the checkpoint it was written from.
@@ -158,9 +155,7 @@ func trainedNetworkLogits(_ archive: ExtractedLearngene, images: [Float], batch:
         let output = directory.appending("from-safetensors.lgz")
         try CheckpointImport.run(.init(path: directory.path("timm-cls.safetensors"), layout: .timm, options: ImportFixtures.options,
                                        name: "imported", output: output, toolVersion: "lgreg test"))
-        let io = try ImportFixtures.io("timm-cls")
-        let logits = try trainedNetworkLogits(try LearngeneArchive.read(output), images: try io.floats("images"), batch: 2)
-        expectClose(logits, try io.floats("logits"), absolute: 1e-4, "timm logits from the safetensors file")
+        try expectFixtureLogits(try LearngeneArchive.read(output), fixture: "timm-cls", "timm logits from the safetensors file")
     }
 
     /// The layout the names suggest, and the checkpoint's entries, as `--inspect` shows them.
