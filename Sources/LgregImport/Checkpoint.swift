@@ -164,7 +164,9 @@ public final class Checkpoint {
         let source = view.storage.dtype
         let size = source.byteSize
         var raw: [UInt8]
-        if view.isContiguous {
+        if view.isContiguous, view.offset == 0, view.elementCount * size == storage.count {
+            raw = storage  // the whole storage: shared, not copied
+        } else if view.isContiguous {
             raw = Array(storage[(view.offset * size)..<((view.offset + view.elementCount) * size)])
         } else {
             raw = [UInt8](repeating: 0, count: view.elementCount * size)
