@@ -138,9 +138,30 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         public var tau: Double?
         /// Random seed.
         public var seed: Int?
+        /// The checkpoint `lgreg import` converted, when the learngene was trained elsewhere.
+        public var source: Source?
+
+        /// A checkpoint trained outside lgreg: its file name, SHA-256 and the layout it was read with.
+        public struct Source: Codable, Equatable, Sendable {
+            /// The checkpoint's file name (no folder).
+            public var file: String
+            /// SHA-256 of the checkpoint's bytes.
+            public var digest: Digest
+            /// The layout it was read with (`sws-official`, `tleg-official`, `timm`).
+            public var layout: String
+            /// The checkpoint key the state dict came from (`model`, `model_ema`), nil for a bare state dict.
+            public var key: String?
+
+            public init(file: String, digest: Digest, layout: String, key: String?) {
+                self.file = file
+                self.digest = digest
+                self.layout = layout
+                self.key = key
+            }
+        }
 
         public init(trained: Bool, toolVersion: String, ancestry: String? = nil, dataset: String? = nil,
-                    epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil) {
+                    epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil, source: Source? = nil) {
             self.trained = trained
             self.toolVersion = toolVersion
             self.ancestry = ancestry
@@ -149,6 +170,7 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             self.alpha = alpha
             self.tau = tau
             self.seed = seed
+            self.source = source
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import LgregArchitecture
 import LgregArchive
 import LgregCore
+import LgregImport
 import LgregResolver
 import LgregRuntime
 import LgregStore
@@ -58,6 +59,11 @@ enum StoreExit {
             return 65
         case is SafeTensorsError: return 65
         case is ArchitectureError, is ArchitectureFileError: return 64
+        case let error as ImportError:
+            switch error {
+            case .missingKey, .invalidOption: return 64
+            default: return 65
+            }
         case let error as ZooError: return error == .nothingToVerify ? 2 : 64
         case let error as StoreError:
             switch error {
