@@ -52,21 +52,19 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let options = try layoutOptions()
-            if inspect {
-                render(try CheckpointImport.inspect(path: file, key: key, options: options))
-                return
-            }
-            let output = URL(fileURLWithPath: output!)
-            let request = CheckpointImport.Request(
-                path: file, layout: CheckpointLayout(rawValue: layout!)!, key: key, options: options,
-                name: name ?? output.deletingPathExtension().lastPathComponent.lowercased(), version: version, license: license,
-                output: output, toolVersion: "lgreg \(Lgreg.version)")
-            let manifest = try CheckpointImport.run(request)
-            print("\(output.path): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, "
-                  + "\(manifest.parameters!.stored) parameters, \(manifest.dtype.rawValue), from \(manifest.provenance.source!.digest)")
+        let options = try layoutOptions()
+        if inspect {
+            render(try CheckpointImport.inspect(path: file, key: key, options: options))
+            return
         }
+        let output = URL(fileURLWithPath: output!)
+        let request = CheckpointImport.Request(
+            path: file, layout: CheckpointLayout(rawValue: layout!)!, key: key, options: options,
+            name: name ?? output.deletingPathExtension().lastPathComponent.lowercased(), version: version, license: license,
+            output: output, toolVersion: "lgreg \(Lgreg.version)")
+        let manifest = try CheckpointImport.run(request)
+        print("\(output.path): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, "
+              + "\(manifest.parameters!.stored) parameters, \(manifest.dtype.rawValue), from \(manifest.provenance.source!.digest)")
     }
 
     private func layoutOptions() throws -> LayoutOptions {

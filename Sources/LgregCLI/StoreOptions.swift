@@ -31,15 +31,6 @@ struct StoreOptions: ParsableArguments {
 enum StoreExit {
     static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
-    /// Runs `body`; an lgreg error is printed on stderr as `error: …` and becomes the `ExitCode` that
-    /// `exitCode(for:)` gives it. Other errors (ArgumentParser's own) pass through.
-    static func run(_ body: () throws -> Void) throws {
-        do { try body() } catch {
-            guard let code = exitCode(for: error) else { throw error }
-            throw failure("\(error)", code)
-        }
-    }
-
     /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
     static func failure(_ message: String, _ code: Int32) -> ExitCode {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
