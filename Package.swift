@@ -18,7 +18,7 @@ let package = Package(
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
         ]),
     ],
     dependencies: [
@@ -65,10 +65,13 @@ let package = Package(
         .target(name: "LgregZoo", dependencies: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime",
         ]),
+        // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
+        // files in the official SWS, TLEG and timm layouts, written as learngene archives.
+        .target(name: "LgregImport", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "CArchive"]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo",
+            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
@@ -95,6 +98,8 @@ let package = Package(
         .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
+        .testTarget(name: "LgregImportTests", dependencies: ["LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime", "LgregZoo", "SafeTensors", "LgregTestSupport"],
+                    exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Fixtures", "Python"]),
     ]

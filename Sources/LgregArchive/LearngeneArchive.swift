@@ -173,9 +173,9 @@ public enum LearngeneArchive {
                 throw ArchiveError.unexpectedEntry(path: path, entry: name)
             }
             let record = current.files[slot]
-            for (limit, what) in [(expectedTensorBytes(current, slot: slot) + limits.headerAllowance, "the entry"),
-                                  (limits.entryBytes, "the entry")] where header.size > limit {
-                throw ArchiveError.limitExceeded(path: path, entry: name, limit: limit, what: what)
+            let entryLimit = min(expectedTensorBytes(current, slot: slot) + limits.headerAllowance, limits.entryBytes)
+            guard header.size <= entryLimit else {
+                throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
             }
             guard header.size == record.size else {
                 throw ArchiveError.sizeMismatch(path: path, entry: name, declared: record.size, actual: header.size)

@@ -138,9 +138,30 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         public var tau: Double?
         /// Random seed.
         public var seed: Int?
+        /// The checkpoint `lgreg import` converted, when the learngene was trained elsewhere.
+        public var source: Source?
+
+        /// A checkpoint trained outside lgreg: its file name, SHA-256 and the layout it was read with.
+        public struct Source: Codable, Equatable, Sendable {
+            /// The checkpoint's file name (no folder).
+            public var file: String
+            /// SHA-256 of the checkpoint's bytes.
+            public var digest: Digest
+            /// The layout it was read with (`sws-official`, `tleg-official`, `timm`).
+            public var layout: String
+            /// The checkpoint key the state dict came from (`model`, `model_ema`), nil for a bare state dict.
+            public var key: String?
+
+            public init(file: String, digest: Digest, layout: String, key: String?) {
+                self.file = file
+                self.digest = digest
+                self.layout = layout
+                self.key = key
+            }
+        }
 
         public init(trained: Bool, toolVersion: String, ancestry: String? = nil, dataset: String? = nil,
-                    epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil) {
+                    epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil, source: Source? = nil) {
             self.trained = trained
             self.toolVersion = toolVersion
             self.ancestry = ancestry
@@ -149,6 +170,7 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             self.alpha = alpha
             self.tau = tau
             self.seed = seed
+            self.source = source
         }
     }
 
@@ -328,14 +350,14 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         func fail(_ field: String, _ reason: String) -> ArchiveError { .invalidManifest(path: path, field: field, reason: reason) }
         try validateDescription(path: path)
         guard let shared else { throw fail("shared", "is missing") }
-        guard shared.file == Self.sharedFile else { throw fail("shared.file", "is '\(shared.file)', must be '\(Self.sharedFile)'") }
+        guard shared.file == Self.sharedFile else { throw fail("shared.file", "is '\(Quoted.name(shared.file))', must be '\(Self.sharedFile)'") }
         guard layers.count == expectedLayerCount else {
             throw fail("layers", "lists \(layers.count) layers; a \(kind.rawValue) learngene with schedule \(schedule) has \(expectedLayerCount)")
         }
         for (m, layer) in layers.enumerated() {
             guard layer.index == m else { throw fail("layers[\(m)].index", "is \(layer.index), must be \(m)") }
             guard layer.role == role(ofLayer: m) else { throw fail("layers[\(m)].role", "is '\(layer.role.rawValue)', must be '\(role(ofLayer: m).rawValue)' for kind \(kind.rawValue)") }
-            guard layer.file == Self.layerFile(m) else { throw fail("layers[\(m)].file", "is '\(layer.file)', must be '\(Self.layerFile(m))'") }
+            guard layer.file == Self.layerFile(m) else { throw fail("layers[\(m)].file", "is '\(Quoted.name(layer.file))', must be '\(Self.layerFile(m))'") }
         }
         for (i, record) in files.enumerated() where record.size < 8 {
             throw fail(i == 0 ? "shared.size" : "layers[\(i - 1)].size", "is \(record.size); a safetensors file has at least 8 bytes")

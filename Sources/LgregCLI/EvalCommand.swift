@@ -107,20 +107,17 @@ struct EvalCommand: ParsableCommand {
             let network = try modelFromFile(model)
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else {
-            try StoreExit.run {
-                let opened = try OpenedLearngene.open(model, store: { try store.open() })
-                if let note = opened.choiceNote { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-                label = opened.reference
-                let source = opened.source
-                let recipe = try strategy.recipe(pooling: pooling)
-                rows = try DesNetEvaluation.evaluate(source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
-                                                     recipe: recipe, on: dataSet, settings: settings)
-                if let declare {
-                    let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, evalSet: try DataSpec(parsing: data).label,
-                                                               archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
-                                                               to: URL(fileURLWithPath: declare))
-                    FileHandle.standardError.write(Data("declared \(declared.count) untuned results in \(declare)\n".utf8))
-                }
+            let opened = try LearngeneArgument(reference: model, store: store).open()
+            label = opened.reference
+            let source = opened.source
+            let recipe = try strategy.recipe(pooling: pooling)
+            rows = try DesNetEvaluation.evaluate(source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
+                                                 recipe: recipe, on: dataSet, settings: settings)
+            if let declare {
+                let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, evalSet: try DataSpec(parsing: data).label,
+                                                           archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
+                                                           to: URL(fileURLWithPath: declare))
+                FileHandle.standardError.write(Data("declared \(declared.count) untuned results in \(declare)\n".utf8))
             }
         }
         print(try EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")

@@ -17,10 +17,8 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        try StoreExit.run {
-            try AtomicFileWriter.checkReplaceable(URL(fileURLWithPath: output))
-            let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
-            print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
-        }
+        try AtomicFileWriter.checkReplaceable(URL(fileURLWithPath: output))
+        let stored = try store.open().export(reference, to: URL(fileURLWithPath: output))
+        print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
     }
 }

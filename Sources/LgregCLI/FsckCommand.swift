@@ -21,27 +21,25 @@ struct FsckCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try StoreExit.run {
-            let onTerminal = isatty(STDERR_FILENO) != 0
-            let report = try store.open(.write).check(rebuildIndex: rebuildIndex) { done, total in
-                guard onTerminal else { return }
-                FileHandle.standardError.write(Data("\rfsck: \(done)/\(total) blobs re-hashed\(done == total ? "\n" : "")".utf8))
-            }
-            if json {
-                try printReport("fsck", report)
-            } else {
-                for tag in report.restoredTags { print("restored tag \(tag)") }
-                for dangling in report.dangling {
-                    print("dangling \(dangling.artifactType == OCIMediaType.learngene ? "learngene" : "artifact") \(dangling.digest)" +
-                          (dangling.reference.map { " (\($0))" } ?? ""))
-                }
-                for problem in report.problems {
-                    print("damaged: \(problem.subject): \(problem.reason)" + (problem.quarantinedTo.map { " (moved to \($0))" } ?? ""))
-                }
-                print("\(report.blobsChecked) blobs (\(formatBytes(report.bytesChecked))) and \(report.manifestsChecked) tags checked: " +
-                      (report.clean ? "clean" : "\(report.problems.count) problem(s)") + (report.rebuiltIndex ? "; index rebuilt" : ""))
-            }
-            if !report.clean { throw ExitCode(1) }
+        let onTerminal = isatty(STDERR_FILENO) != 0
+        let report = try store.open(.write).check(rebuildIndex: rebuildIndex) { done, total in
+            guard onTerminal else { return }
+            FileHandle.standardError.write(Data("\rfsck: \(done)/\(total) blobs re-hashed\(done == total ? "\n" : "")".utf8))
         }
+        if json {
+            try printReport("fsck", report)
+        } else {
+            for tag in report.restoredTags { print("restored tag \(tag)") }
+            for dangling in report.dangling {
+                print("dangling \(dangling.artifactType == OCIMediaType.learngene ? "learngene" : "artifact") \(dangling.digest)" +
+                      (dangling.reference.map { " (\($0))" } ?? ""))
+            }
+            for problem in report.problems {
+                print("damaged: \(problem.subject): \(problem.reason)" + (problem.quarantinedTo.map { " (moved to \($0))" } ?? ""))
+            }
+            print("\(report.blobsChecked) blobs (\(formatBytes(report.bytesChecked))) and \(report.manifestsChecked) tags checked: " +
+                  (report.clean ? "clean" : "\(report.problems.count) problem(s)") + (report.rebuiltIndex ? "; index rebuilt" : ""))
+        }
+        if !report.clean { throw ExitCode(1) }
     }
 }

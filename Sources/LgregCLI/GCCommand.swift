@@ -25,12 +25,10 @@ struct GCCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try StoreExit.run {
-            let report = try store.open(.write).collectGarbage(grace: grace.seconds, dryRun: dryRun, pruneDangling: pruneDangling)
-            if json { return try printReport("gc", report) }
-            print("\(dryRun ? "would delete" : "deleted") \(report.blobs.count) blobs, \(formatBytes(report.bytes)) (\(report.bytes) bytes); " +
-                  "spared \(report.sparedYoung) younger than \(grace.text); kept \(report.danglingKept) dangling learngene(s); \(report.tempFiles) temp files")
-        }
+        let report = try store.open(.write).collectGarbage(grace: grace.seconds, dryRun: dryRun, pruneDangling: pruneDangling)
+        if json { return try printReport("gc", report) }
+        print("\(dryRun ? "would delete" : "deleted") \(report.blobs.count) blobs, \(formatBytes(report.bytes)) (\(report.bytes) bytes); " +
+              "spared \(report.sparedYoung) younger than \(grace.text); kept \(report.danglingKept) dangling learngene(s); \(report.tempFiles) temp files")
     }
 }
 

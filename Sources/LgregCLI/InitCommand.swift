@@ -38,19 +38,17 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let architecture: ViTArchitecture
-            do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
-                throw StoreExit.failure(error.message, 64)
-            }
-            let stages = try StageSchedule(parsing: schedule)
-            let kind = LearngeneManifest.Kind(rawValue: kind)!
-            let manifest = try RandomLearngene.write(
-                name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
-                version: version, kind: kind, architecture: architecture, schedule: stages, seed: seed,
-                toolVersion: "lgreg \(Lgreg.version)", to: URL(fileURLWithPath: output))
-            print("\(output): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, " +
-                  "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained")
+        let architecture: ViTArchitecture
+        do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
+            throw StoreExit.failure(error.message, 64)
         }
+        let stages = try StageSchedule(parsing: schedule)
+        let kind = LearngeneManifest.Kind(rawValue: kind)!
+        let manifest = try RandomLearngene.write(
+            name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
+            version: version, kind: kind, architecture: architecture, schedule: stages, seed: seed,
+            toolVersion: "lgreg \(Lgreg.version)", to: URL(fileURLWithPath: output))
+        print("\(output): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, " +
+              "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained")
     }
 }

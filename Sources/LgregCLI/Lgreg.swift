@@ -19,7 +19,7 @@ struct Lgreg: ParsableCommand {
             // Describe and account
             ArchCommand.self, ReportCommand.self,
             // Archives and the store
-            InitCommand.self, PackCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
+            InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             // Resolve
             UseCommand.self, PlanCommand.self, MaterializeCommand.self,

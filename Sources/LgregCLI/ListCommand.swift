@@ -20,18 +20,16 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        try StoreExit.run {
-            var rows: [LearngeneSummary]
-            do {
-                let opened = try store.open()
-                rows = try opened.list()
-                for index in rows.indices { rows[index].current = try CurrentLearngene.marks(rows[index], in: opened) }
-            } catch StoreError.noStore { rows = [] }
-            try render(rows)
-            let damaged = rows.filter { $0.damage != nil }
-            for row in damaged { FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8)) }
-            if !damaged.isEmpty { throw ExitCode(1) }
-        }
+        var rows: [LearngeneSummary]
+        do {
+            let opened = try store.open()
+            rows = try opened.list()
+            for index in rows.indices { rows[index].current = try CurrentLearngene.marks(rows[index], in: opened) }
+        } catch StoreError.noStore { rows = [] }
+        try render(rows)
+        let damaged = rows.filter { $0.damage != nil }
+        for row in damaged { FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8)) }
+        if !damaged.isEmpty { throw ExitCode(1) }
     }
 
     private func render(_ rows: [LearngeneSummary]) throws {

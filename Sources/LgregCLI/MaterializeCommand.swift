@@ -54,30 +54,28 @@ struct MaterializeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let opened = try learngene.open(.write)
-            let request = DesNetMaterialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
-                                                  head: head, classes: classes)
-            let showProgress = output != nil && isatty(STDERR_FILENO) != 0
-            let made = try DesNetMaterialization.run(opened, request, output: output.map { URL(fileURLWithPath: $0) }, tag: tag,
-                                               tool: "lgreg \(Lgreg.version)") { written, total in
-                guard showProgress, let output else { return }
-                FileHandle.standardError.write(Data(String(format: "\rwriting %@/model.safetensors: %3d%% of %@", output,
-                                                           Int(100 * Double(written) / Double(max(total, 1))), formatBytes(total)).utf8))
-            }
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-            let net = made.net
-            if format.json {
-                return try printJSON(Result(depth: net.depth, parameters: net.parameterCount, bytes: net.byteCount, lineage: net.lineage,
-                                            desNetDigest: made.recorded?.digest.description, tag: made.recorded?.tag, output: output))
-            }
-            let map = net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")
-            print("Des-Net depth \(net.depth), \(net.lineage.strategy.rawValue)\(net.lineage.order.map { " (\($0))" } ?? ""), "
-                  + "\(net.parameterCount) parameters (\(String(format: "%.1f", Double(net.parameterCount) / 1e6)) M), head \(net.lineage.head.rawValue), pooling \(net.architecture.pooling.rawValue)")
-            print("layer map: \(net.lineage.strategy == .tleg ? "θ_A + (l/\(net.depth))·θ_B, l = 0…\(net.depth - 1)" : map)")
-            if let (digest, tag) = made.recorded { print("recorded:  \(tag) \(digest) (no layer copied)") }
-            if let output { print("wrote:     \(output)/model.safetensors (\(formatBytes(net.byteCount))), \(output)/config.json, \(output)/README.md") }
+        let opened = try learngene.open(.write)
+        let request = DesNetMaterialization.Request(depth: depth ?? strategy.explicitDepth!, recipe: try strategy.recipe(pooling: pooling),
+                                              head: head, classes: classes)
+        let showProgress = output != nil && isatty(STDERR_FILENO) != 0
+        let made = try DesNetMaterialization.run(opened, request, output: output.map { URL(fileURLWithPath: $0) }, tag: tag,
+                                           tool: "lgreg \(Lgreg.version)") { written, total in
+            guard showProgress, let output else { return }
+            FileHandle.standardError.write(Data(String(format: "\rwriting %@/model.safetensors: %3d%% of %@", output,
+                                                       Int(100 * Double(written) / Double(max(total, 1))), formatBytes(total)).utf8))
         }
+        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        let net = made.net
+        if format.json {
+            return try printJSON(Result(depth: net.depth, parameters: net.parameterCount, bytes: net.byteCount, lineage: net.lineage,
+                                        desNetDigest: made.recorded?.digest.description, tag: made.recorded?.tag, output: output))
+        }
+        let map = net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")
+        print("Des-Net depth \(net.depth), \(net.lineage.strategy.rawValue)\(net.lineage.order.map { " (\($0))" } ?? ""), "
+              + "\(net.parameterCount) parameters (\(String(format: "%.1f", Double(net.parameterCount) / 1e6)) M), head \(net.lineage.head.rawValue), pooling \(net.architecture.pooling.rawValue)")
+        print("layer map: \(net.lineage.strategy == .tleg ? "θ_A + (l/\(net.depth))·θ_B, l = 0…\(net.depth - 1)" : map)")
+        if let (digest, tag) = made.recorded { print("recorded:  \(tag) \(digest) (no layer copied)") }
+        if let output { print("wrote:     \(output)/model.safetensors (\(formatBytes(net.byteCount))), \(output)/config.json, \(output)/README.md") }
     }
 }
 

@@ -24,13 +24,11 @@ struct PackCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        try StoreExit.run {
-            guard let data = FileManager.default.contents(atPath: manifest) else {
-                throw StoreExit.failure("\(manifest): cannot be read", 64)
-            }
-            let template = try LearngeneManifest.decodeTemplate(data, path: manifest)
-            let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
-            print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")
+        guard let data = FileManager.default.contents(atPath: manifest) else {
+            throw StoreExit.failure("\(manifest): cannot be read", 64)
         }
+        let template = try LearngeneManifest.decodeTemplate(data, path: manifest)
+        let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
+        print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")
     }
 }

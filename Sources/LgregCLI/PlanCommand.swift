@@ -56,42 +56,40 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let opened = try learngene.open()
-            let source = opened.source
-            let chosen = try strategy.resolve()
-            let depthList = try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth ?? source.layerCount]
-            var rows: [Report.Row] = []
-            for d in depthList {
-                let blocks = try chosen.blocks(source: source, depth: d, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
-                var copies = Array(repeating: 0, count: source.layerCount)
-                for case let .layer(m) in blocks { copies[m] += 1 }
-                var stages: [Report.Stage] = []
-                for (index, block) in blocks.enumerated() {
-                    if index > 0, blocks[index - 1] == block {
-                        stages[stages.count - 1].last = index
-                    } else {
-                        stages.append(.init(layer: block.sourceLayer, kind: Self.kind(block), first: index, last: index))
-                    }
+        let opened = try learngene.open()
+        let source = opened.source
+        let chosen = try strategy.resolve()
+        let depthList = try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth ?? source.layerCount]
+        var rows: [Report.Row] = []
+        for d in depthList {
+            let blocks = try chosen.blocks(source: source, depth: d, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
+            var copies = Array(repeating: 0, count: source.layerCount)
+            for case let .layer(m) in blocks { copies[m] += 1 }
+            var stages: [Report.Stage] = []
+            for (index, block) in blocks.enumerated() {
+                if index > 0, blocks[index - 1] == block {
+                    stages[stages.count - 1].last = index
+                } else {
+                    stages.append(.init(layer: block.sourceLayer, kind: Self.kind(block), first: index, last: index))
                 }
-                rows.append(.init(depth: d, layerMap: blocks.map(\.sourceLayer), copies: copies, stages: stages))
             }
-            let report = Report(learngene: opened.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
-                                learngeneLayers: source.layerCount, strategy: chosen.name, order: chosen.orderDescription,
-                                seed: chosen.usesSeed ? strategy.seed : nil, rows: rows)
-            if output.format == .json { return try printJSON(report) }
-            let table = ReportTable(
-                columns: [.init("depth", "Depth"), .init("map", "Layer map (| = stage boundary)"), .init("copies", "Copies per layer")],
-                rows: rows.map { row in
-                    let map = row.stages.map { stage in
-                        Array(repeating: stage.layer.map(String.init) ?? (stage.kind == "fresh" ? "r" : "i"), count: stage.last - stage.first + 1)
-                            .joined(separator: " ")
-                    }.joined(separator: "|")
-                    return [.int(row.depth, shown: String(row.depth)), .text(map), .text(row.copies.map(String.init).joined(separator: ","))]
-                },
-                footer: output.format == .text ? ["\(source.kind.rawValue) learngene \(opened.reference), \(source.layerCount) layers; strategy \(chosen)"] : [])
-            print(table.rendered(output.format), terminator: "")
+            rows.append(.init(depth: d, layerMap: blocks.map(\.sourceLayer), copies: copies, stages: stages))
         }
+        let report = Report(learngene: opened.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
+                            learngeneLayers: source.layerCount, strategy: chosen.name, order: chosen.orderDescription,
+                            seed: chosen.usesSeed ? strategy.seed : nil, rows: rows)
+        if output.format == .json { return try printJSON(report) }
+        let table = ReportTable(
+            columns: [.init("depth", "Depth"), .init("map", "Layer map (| = stage boundary)"), .init("copies", "Copies per layer")],
+            rows: rows.map { row in
+                let map = row.stages.map { stage in
+                    Array(repeating: stage.layer.map(String.init) ?? (stage.kind == "fresh" ? "r" : "i"), count: stage.last - stage.first + 1)
+                        .joined(separator: " ")
+                }.joined(separator: "|")
+                return [.int(row.depth, shown: String(row.depth)), .text(map), .text(row.copies.map(String.init).joined(separator: ","))]
+            },
+            footer: output.format == .text ? ["\(source.kind.rawValue) learngene \(opened.reference), \(source.layerCount) layers; strategy \(chosen)"] : [])
+        print(table.rendered(output.format), terminator: "")
     }
 
     static func kind(_ block: BlockInit) -> String {

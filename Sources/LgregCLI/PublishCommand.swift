@@ -27,17 +27,17 @@ struct PublishCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try StoreExit.run {
-            let opened = try store.open(.create)
-            let result = try opened.publish(archive: URL(fileURLWithPath: archive), tag: tag)
-            if use { try CurrentLearngene.set(result.reference, in: opened) }
-            if json {
-                try printReport("publish", result)
-            } else {
-                print(result.digest)
-                if isatty(STDERR_FILENO) != 0 {
-                    FileHandle.standardError.write(Data("\(result.reference): \(result.newBlobs) new, \(result.reusedBlobs) reused blobs\(result.alreadyPublished ? " (already published)" : "")\n".utf8))
-                }
+        let opened = try store.open(.create)
+        let result = try opened.publish(archive: URL(fileURLWithPath: archive), tag: tag)
+        if use { try CurrentLearngene.set(result.reference, in: opened) }
+        // Said once, after the publish: an error, when there is one, stays the first line on stderr.
+        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
+        if json {
+            try printReport("publish", result)
+        } else {
+            print(result.digest)
+            if isatty(STDERR_FILENO) != 0 {
+                FileHandle.standardError.write(Data("\(result.reference): \(result.newBlobs) new, \(result.reusedBlobs) reused blobs\(result.alreadyPublished ? " (already published)" : "")\n".utf8))
             }
         }
     }

@@ -42,32 +42,30 @@ struct ReportCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try StoreExit.run {
-                var arch: ViTArchitecture
-                var stages: StageSchedule
-                var label = subject ?? ""
-                if let learngene = try LearngeneArgument.swsShape(subject, store: store) {
-                    if schedule != nil { throw ValidationError("--schedule is read from the learngene '\(learngene.reference)'; drop it.") }
-                    (arch, stages, label) = (learngene.architecture, learngene.schedule, learngene.reference)
-                    if let classes { arch.classes = classes }
-                } else {
-                    arch = try ArchitectureOptions.parse([label] + (classes.map { ["--classes", String($0)] } ?? []) + (classToken ? ["--class-token"] : [])).resolve()
-                    do { stages = try StageSchedule(parsing: schedule ?? "3,3,4,3,3") } catch let error as ArchitectureError { throw ValidationError(error.description) }
-                }
-                var epochs = SavingsReport.Epochs()
-                epochs.pretrain = pretrainEpochs
-                epochs.learngene = learngeneEpochs
-                epochs.desNetTuning = tuneEpochs
-                let report = SavingsReport(subject: label, architecture: arch, schedule: stages,
-                                           depths: try parseDepths(depths), epochs: epochs)
-                switch output.format {
-                case .json:
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                    print(String(decoding: try encoder.encode(report), as: UTF8.self))
-                case let format:
-                    print(report.table.rendered(format), terminator: "")
-                }
+            var arch: ViTArchitecture
+            var stages: StageSchedule
+            var label = subject ?? ""
+            if let learngene = try LearngeneArgument.swsShape(subject, store: store) {
+                if schedule != nil { throw ValidationError("--schedule is read from the learngene '\(learngene.reference)'; drop it.") }
+                (arch, stages, label) = (learngene.architecture, learngene.schedule, learngene.reference)
+                if let classes { arch.classes = classes }
+            } else {
+                arch = try ArchitectureOptions.parse([label] + (classes.map { ["--classes", String($0)] } ?? []) + (classToken ? ["--class-token"] : [])).resolve()
+                do { stages = try StageSchedule(parsing: schedule ?? "3,3,4,3,3") } catch let error as ArchitectureError { throw ValidationError(error.description) }
+            }
+            var epochs = SavingsReport.Epochs()
+            epochs.pretrain = pretrainEpochs
+            epochs.learngene = learngeneEpochs
+            epochs.desNetTuning = tuneEpochs
+            let report = SavingsReport(subject: label, architecture: arch, schedule: stages,
+                                       depths: try parseDepths(depths), epochs: epochs)
+            switch output.format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            case let format:
+                print(report.table.rendered(format), terminator: "")
             }
         }
     }

@@ -13,8 +13,6 @@ struct RmCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        try StoreExit.run {
-            for tag in try store.open(.write).remove(reference) { print("removed \(tag)") }
-        }
+        for tag in try store.open(.write).remove(reference) { print("removed \(tag)") }
     }
 }

@@ -34,22 +34,20 @@ struct ShowCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let opened = try store.open()
-            let stored: StoredLearngene
-            if let reference {
-                stored = try opened.resolve(reference)
-            } else {
-                let chosen = try CurrentLearngene.choose(in: opened)
-                stored = try opened.resolve(chosen.reference)
-                FileHandle.standardError.write(Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
-            }
-            let derived = try opened.materializations(of: stored.digest)
-            let damage = opened.damage(of: stored)
-            defer { for problem in damage { FileHandle.standardError.write(Data("error: damaged: \(problem)\n".utf8)) } }
-            try render(stored, derived, damage)
-            if !damage.isEmpty { throw ExitCode(1) }
+        let opened = try store.open()
+        let stored: StoredLearngene
+        if let reference {
+            stored = try opened.resolve(reference)
+        } else {
+            let chosen = try CurrentLearngene.choose(in: opened)
+            stored = try opened.resolve(chosen.reference)
+            FileHandle.standardError.write(Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
         }
+        let derived = try opened.materializations(of: stored.digest)
+        let damage = opened.damage(of: stored)
+        defer { for problem in damage { FileHandle.standardError.write(Data("error: damaged: \(problem)\n".utf8)) } }
+        try render(stored, derived, damage)
+        if !damage.isEmpty { throw ExitCode(1) }
     }
 
     private func render(_ stored: StoredLearngene, _ derived: [Materialization], _ damage: [String]) throws {

@@ -3,6 +3,7 @@ import Foundation
 import LgregArchitecture
 import LgregArchive
 import LgregCore
+import LgregImport
 import LgregResolver
 import LgregRuntime
 import LgregStore
@@ -18,12 +19,10 @@ struct StoreOptions: ParsableArguments {
         if store?.isEmpty == true { throw ValidationError("--store needs a folder; '' names none.") }
     }
 
-    /// Opens the store as `mode` says (readers never create or write anything); a store this creates is
-    /// announced once on stderr.
+    /// Opens the store as `mode` says (readers never create or write anything; `publish`, the one command that
+    /// creates a store, says so).
     func open(_ mode: LearngeneStore.OpenMode = .read) throws -> LearngeneStore {
-        let opened = try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
-        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
-        return opened
+        try LearngeneStore(root: store.map { URL(fileURLWithPath: $0) } ?? LearngeneStore.defaultRoot(), mode: mode)
     }
 }
 
@@ -31,15 +30,6 @@ struct StoreOptions: ParsableArguments {
 /// a module's error into a message and a code.
 enum StoreExit {
     static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
-
-    /// Runs `body`; an lgreg error is printed on stderr as `error: …` and becomes the `ExitCode` that
-    /// `exitCode(for:)` gives it. Other errors (ArgumentParser's own) pass through.
-    static func run(_ body: () throws -> Void) throws {
-        do { try body() } catch {
-            guard let code = exitCode(for: error) else { throw error }
-            throw failure("\(error)", code)
-        }
-    }
 
     /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
     static func failure(_ message: String, _ code: Int32) -> ExitCode {
@@ -60,6 +50,11 @@ enum StoreExit {
             return 65
         case is SafeTensorsError: return 65
         case is ArchitectureError, is ArchitectureFileError: return 64
+        case let error as ImportError:
+            switch error {
+            case .missingKey, .invalidOption: return 64
+            default: return 65
+            }
         case let error as ZooError: return error == .nothingToVerify ? 2 : 64
         case let error as StoreError:
             switch error {

@@ -15,6 +15,6 @@ struct TagCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        try StoreExit.run { print(try store.open(.write).tag(source, as: target)) }
+        print(try store.open(.write).tag(source, as: target))
     }
 }

@@ -39,26 +39,24 @@ struct UseCommand: ParsableCommand {
     }
 
     func run() throws {
-        try StoreExit.run {
-            let opened = try store.open(clear || reference != nil ? .write : .read)
-            if clear { try CurrentLearngene.set(nil, in: opened) }
-            if let reference { try CurrentLearngene.set(reference, in: opened) }
-            var report = Report(current: try CurrentLearngene.get(in: opened))
-            if let current = report.current {
-                do {
-                    let learngene = try opened.resolve(current)
-                    report.tag = learngene.tags.first
-                    report.digest = learngene.digest.description
-                } catch StoreError.notFound(_) {
-                    throw ZooError.currentLearngeneGone(reference: current)
-                }
+        let opened = try store.open(clear || reference != nil ? .write : .read)
+        if clear { try CurrentLearngene.set(nil, in: opened) }
+        if let reference { try CurrentLearngene.set(reference, in: opened) }
+        var report = Report(current: try CurrentLearngene.get(in: opened))
+        if let current = report.current {
+            do {
+                let learngene = try opened.resolve(current)
+                report.tag = learngene.tags.first
+                report.digest = learngene.digest.description
+            } catch StoreError.notFound(_) {
+                throw ZooError.currentLearngeneGone(reference: current)
             }
-            if output.json { return try printJSON(report) }
-            if let current = report.current {
-                print("current learngene: \(current) (\(report.tag ?? current) \(report.digest ?? ""))")
-            } else {
-                print("no current learngene\(clear ? " (cleared)" : ""): commands given no learngene use the store's only one, if it holds exactly one")
-            }
+        }
+        if output.json { return try printJSON(report) }
+        if let current = report.current {
+            print("current learngene: \(current) (\(report.tag ?? current) \(report.digest ?? ""))")
+        } else {
+            print("no current learngene\(clear ? " (cleared)" : ""): commands given no learngene use the store's only one, if it holds exactly one")
         }
     }
 }

@@ -47,13 +47,9 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        var report: Verifier.Report?
-        try StoreExit.run {
-            let settings = Verifier.Settings(tolerance: tolerance, dataDirectory: dataDirectory,
-                                             evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter))
-            report = try Verifier(store: try store.open(), settings: settings).verify(reference.map { [$0] } ?? [])
-        }
-        guard let report else { return }
+        let settings = Verifier.Settings(tolerance: tolerance, dataDirectory: dataDirectory,
+                                         evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter))
+        let report = try Verifier(store: try store.open(), settings: settings).verify(reference.map { [$0] } ?? [])
         if output.json {
             try printJSON(report)
         } else {

@@ -1,4 +1,5 @@
 import LgregArchitecture
+import LgregCore
 
 /// Everything the resolver refuses, one case per failure, each carrying the values that explain it.
 public enum ResolverError: Error, Equatable, CustomStringConvertible {
@@ -46,16 +47,16 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
             return "depth \(depth) is below the learngene's \(stages) layers: \(stages - depth) stage(s) would be dropped and "
                 + "the Des-Net would lose what those stages learned; pass --allow-drop-stages to build it anyway"
         case let .invalidOrder(order, stages):
-            return "stage order \(order.map(String.init).joined(separator: ",")) is not a permutation of the stages 0…\(stages - 1)"
+            return "stage order \(Quoted.name(order.map(String.init).joined(separator: ","))) is not a permutation of the stages 0…\(stages - 1)"
         case let .unparsableOrder(text):
-            return "stage order '\(text)': expected front-mid-last, front-last-mid, mid-front-last, mid-last-front, "
+            return "stage order '\(Quoted.name(text))': expected front-mid-last, front-last-mid, mid-front-last, mid-last-front, "
                 + "last-front-mid, last-mid-front or a comma list of stages such as 0,4,1,3,2"
         case let .layerMapLength(count, depth):
             return "layer map has \(count) entries but the depth is \(depth); it needs exactly one learngene layer per Des-Net layer"
         case let .layerMapEntryOutOfRange(position, entry, layers):
             return "layer map entry \(position) names learngene layer \(entry), but the learngene has layers 0…\(layers - 1)"
         case let .unparsableLayerMap(text):
-            return "layer map '\(text)': expected a comma list of learngene layers such as 0,0,0,1,1,1,2,2,3,3,4,4"
+            return "layer map '\(Quoted.name(text))': expected a comma list of learngene layers such as 0,0,0,1,1,1,2,2,3,3,4,4"
         case let .orderNotApplicable(strategy, order):
             return "order '\(order)' applies to the cyclic and simple-lg strategies, not \(strategy)"
         case let .wrongKind(strategy, needs, found):
@@ -65,18 +66,18 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
         case let .invalidTopBlocks(k, depth):
             return "vanilla-lg: --top-blocks \(k) must lie between 1 and the depth \(depth)"
         case let .tensorMismatch(file, tensor, expected, found):
-            if let found { return "\(file): tensor '\(tensor)' has shape \(found); the architecture needs \(expected)" }
-            return "\(file): tensor '\(tensor)' (shape \(expected)) is missing"
+            if let found { return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' has shape \(found); the architecture needs \(expected)" }
+            return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' (shape \(expected)) is missing"
         case let .unsupportedDType(file, tensor, dtype):
-            return "\(file): tensor '\(tensor)' is \(dtype); the resolver needs F32, F16 or BF16 here"
+            return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' is \(dtype); the resolver needs F32, F16 or BF16 here"
         case let .headClassMismatch(learngene, requested):
             return "--head keep copies the learngene's \(learngene)-class head, but \(requested) classes were asked for; use --head new"
         case let .scheduleMismatch(schedule, layers):
             return "stage schedule \(schedule) has \(schedule.stageCount) stages but the learngene stores \(layers) layers"
         case let .io(path, reason):
-            return "\(path): \(reason)"
+            return "\(Quoted.name(path)): \(reason)"
         case let .invalidFile(path, field, reason):
-            return "\(path)\(field.map { ": field '\($0)'" } ?? ""): \(reason)"
+            return "\(Quoted.name(path))\(field.map { ": field '\($0)'" } ?? ""): \(reason)"
         }
     }
 }

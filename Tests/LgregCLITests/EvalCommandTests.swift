@@ -53,17 +53,10 @@ import Testing
     }
 
     @Test func evalSetFromThePythonExample() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("evalset-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("set.safetensors")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"]
-        process.standardOutput = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let dir = try TemporaryDirectory("evalset")
+        let file = dir.appending("set.safetensors")
+        let made = try runProcess("python3", [repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"])
+        #expect(made.status == 0, "\(made.summary)")
         // Its header is what Schemas/eval-set.schema.json describes.
         let bytes = try Data(contentsOf: file)
         let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })

@@ -5,12 +5,13 @@ import Testing
 /// `lgreg plan`, `lgreg materialize` and `lgreg report savings REF`, run as a user runs them against a store in
 /// a temporary folder holding a small random SWS learngene (fmnist-tiny, schedule 3,3,4,3,3: 5 layers).
 @Suite(.serialized) final class ResolverCLITests {
+    let temporary: TemporaryDirectory
     let folder: URL
     let store: String
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-resolver-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        temporary = try TemporaryDirectory("lgreg-resolver-cli")
+        folder = temporary.url
         store = folder.appendingPathComponent("store").path
         let archive = folder.appendingPathComponent("aux.lgz").path
         let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive])
@@ -18,8 +19,6 @@ import Testing
         let published = try runLgreg(["publish", archive, "--store", store])
         #expect(published.status == 0, "\(published.err)")
     }
-
-    deinit { try? FileManager.default.removeItem(at: folder) }
 
     func lgreg(_ arguments: [String]) throws -> ProcessOutput {
         try runLgreg(arguments + ["--store", store])

@@ -5,27 +5,10 @@ import Testing
 /// `lgreg train` and `lgreg finetune` end to end on a few Fashion-MNIST images: archives, metrics lines and
 /// metadata checked against their schemas by an outside validator, --resume, and bad input.
 @Suite(.serialized) struct TrainCommandTests {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-train-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    /// Runs a command line and returns its status and standard output.
+    /// Runs a command line in the repository and returns its status and standard output and error together.
     func shell(_ command: String) throws -> (status: Int32, out: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = repository
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try runProcess("/bin/sh", ["-c", command], directory: repositoryRoot)
+        return (result.status, result.out + result.err)
     }
 
     func validate(_ schema: String, json: String) throws {
@@ -36,8 +19,8 @@ import Testing
     let common = ["--arch", "fmnist-tiny", "--epochs", "2", "--batch", "32", "--train-limit", "64", "--eval-limit", "64", "--seed", "5", "--json"]
 
     @Test func trainWritesAnArchiveAndResumesToTheSameWeights() throws {
-        let dir = try folder()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-train-cli")
+        let dir = temporary.url
         let whole = dir.appendingPathComponent("whole.lgz").path
         let run = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["-o", whole])
         #expect(run.status == 0, "\(run.err)")
@@ -80,8 +63,8 @@ import Testing
     }
 
     @Test func trainedAccuracyIsDeclaredAndVerifyReproducesIt() throws {
-        let dir = try folder()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-train-cli")
+        let dir = temporary.url
         let archive = dir.appendingPathComponent("aux.lgz").path
         let run = try runLgreg(["train", "sws", "--schedule", "2,1", "--arch", "fmnist-tiny", "--epochs", "1", "--batch", "32",
                                 "--train-limit", "64", "--seed", "3", "--json", "-o", archive])
@@ -102,8 +85,8 @@ import Testing
     }
 
     @Test func finetuneStartsFromTheTrainedWeights() throws {
-        let dir = try folder()
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let temporary = try TemporaryDirectory("lgreg-train-cli")
+        let dir = temporary.url
         let plain = dir.appendingPathComponent("plain.lgz").path
         let run = try runLgreg(["train", "plain", "--depth", "2"] + common + ["-o", plain])
         #expect(run.status == 0, "\(run.err)")
