@@ -318,6 +318,26 @@ import Testing
         #expect(refused.status == 65 && refused.err.contains("lgreg.schemaVersion") && refused.err.contains("is 7"), "\(refused.summary)")
     }
 
+    /// The user's path on the zoo's learngene: `materialize … --depth 14 --output d14`, then `lgreg eval
+    /// d14/model.safetensors --arch d14/config.json` runs it as the preset does, and the card names the learngene.
+    @Test func zooDesNet14RunsFromItsOwnConfig() throws {
+        let folder = try TemporaryDirectory("lgreg-export"), d14 = folder.path("d14")
+        let archive = repositoryRoot.appendingPathComponent("Registry/fmnist-tiny-sws.lgz").path
+        let made = try runLgreg(["materialize", archive, "--depth", "14", "--output", d14])
+        #expect(made.status == 0, "\(made.summary)")
+        #expect(made.out.contains("\(d14)/config.json, \(d14)/README.md"))
+        let common = ["--limit", "200", "--json"]
+        let own = try runLgreg(["eval", d14 + "/model.safetensors", "--arch", d14 + "/config.json"] + common)
+        let preset = try runLgreg(["eval", d14 + "/model.safetensors", "--arch", "fmnist-tiny"] + common)
+        #expect(own.status == 0 && preset.status == 0, "\(own.summary)\n\(preset.summary)")
+        let figures = try Self.evalFigures(own.out), expected = try Self.evalFigures(preset.out)
+        #expect(figures.depth == 14 && figures.images == 200)
+        #expect(figures.correct == expected.correct && figures.meanLoss == expected.meanLoss, "\(figures) vs the preset's \(expected)")
+        let card = try String(contentsOfFile: d14 + "/README.md", encoding: .utf8)
+        #expect(card.hasPrefix("---\nlibrary_name: timm\n") && card.contains("# `fmnist-tiny-sws:"), "\(card.prefix(300))")
+        #expect(card.contains("| Layer map (block → learngene layer) | 0 0 0 1 1 1 2 2 2 3 3 3 4 4 |"))
+    }
+
     static func evalFigures(_ json: String) throws -> (depth: Int, images: Int, correct: Int, meanLoss: Double) {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let row = try #require((object["rows"] as? [[String: Any]])?.first)
