@@ -17,8 +17,7 @@ struct FsckCommand: ParsableCommand {
     @Flag(help: "Rebuild the index database; when index.json is missing or unreadable, rebuild it too from the manifests in blobs/.")
     var rebuildIndex = false
     @OptionGroup var store: StoreOptions
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let onTerminal = isatty(STDERR_FILENO) != 0
@@ -26,7 +25,7 @@ struct FsckCommand: ParsableCommand {
             guard onTerminal else { return }
             FileHandle.standardError.write(Data("\rfsck: \(done)/\(total) blobs re-hashed\(done == total ? "\n" : "")".utf8))
         }
-        if json {
+        if format.json {
             try printReport("fsck", report)
         } else {
             for tag in report.restoredTags { print("restored tag \(tag)") }

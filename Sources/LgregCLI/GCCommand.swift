@@ -21,12 +21,11 @@ struct GCCommand: ParsableCommand {
     @Flag(help: "Also delete untagged learngene manifests and their blobs (they cannot be recovered afterwards).")
     var pruneDangling = false
     @OptionGroup var store: StoreOptions
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let report = try store.open(.write).collectGarbage(grace: grace.seconds, dryRun: dryRun, pruneDangling: pruneDangling)
-        if json { return try printReport("gc", report) }
+        if format.json { return try printReport("gc", report) }
         print("\(dryRun ? "would delete" : "deleted") \(report.blobs.count) blobs, \(formatBytes(report.bytes)) (\(report.bytes) bytes); " +
               "spared \(report.sparedYoung) younger than \(grace.text); kept \(report.danglingKept) dangling learngene(s); \(report.tempFiles) temp files")
     }

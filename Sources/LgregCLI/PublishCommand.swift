@@ -23,8 +23,7 @@ struct PublishCommand: ParsableCommand {
     @Flag(help: "Make the published learngene the current one (see `lgreg use`).")
     var use = false
     @OptionGroup var store: StoreOptions
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let opened = try store.open(.create)
@@ -32,7 +31,7 @@ struct PublishCommand: ParsableCommand {
         if use { try CurrentLearngene.set(result.reference, in: opened) }
         // Said once, after the publish: an error, when there is one, stays the first line on stderr.
         if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
-        if json {
+        if format.json {
             try printReport("publish", result)
         } else {
             print(result.digest)

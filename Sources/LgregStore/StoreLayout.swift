@@ -81,8 +81,11 @@ public struct StoreLayout: Sendable {
         return foreign.isEmpty ? .empty : .other("the folder holds other files (\(foreign.sorted().prefix(3).joined(separator: ", "))) and no oci-layout; give a new or empty folder")
     }
 
-    /// Creates the store in a new or empty folder, the `oci-layout` file last, under a lock on the folder so
-    /// that processes creating it at once take turns. Returns false when another process made it first.
+    /// Creates the store in a new or empty folder, under a lock on the folder so that processes creating it at
+    /// once take turns. The layout is built in a hidden sibling folder and swapped in whole (`AtomicDirectory`),
+    /// so a reader finds either no store or a complete one; where that cannot be done (the folder is a mount
+    /// point, its parent is not writable, or a creation cut short left part of a layout) it is built in place,
+    /// the `oci-layout` file last. Returns false when another process made it first.
     /// - Throws: `StoreError.notAStore` when the folder holds something else by then, `.io` when it cannot be made.
     func create() throws -> Bool {
         let fm = FileManager.default
@@ -98,16 +101,25 @@ public struct StoreLayout: Sendable {
         case let .other(reason): throw StoreError.notAStore(root: root.path, reason: reason)
         case .absent, .empty: break
         }
+        if (try? fm.contentsOfDirectory(atPath: root.path))?.isEmpty == true,
+           (try? AtomicDirectory.replace(root, holding: [], fill: { try StoreLayout(root: $0).fillNewLayout() })) != nil {
+            return true
+        }
+        try fillNewLayout()
+        return true
+    }
+
+    /// Writes a new store's folders, an empty `index.json` and, last, `oci-layout`.
+    private func fillNewLayout() throws {
         for dir in [blobsDirectory, tmpDirectory, quarantineDirectory] {
-            do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
                 throw StoreError.io(path: dir.path, reason: "cannot create: \(error.localizedDescription)")
             }
         }
-        if !fm.fileExists(atPath: indexJSON.path) {
+        if !FileManager.default.fileExists(atPath: indexJSON.path) {
             try writeFileAtomically(try OCIJSON.encode(ImageIndex()), to: indexJSON)
         }
         try writeFileAtomically(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: ociLayout)
-        return true
     }
 
     /// The file's bytes, or nil when it does not exist.

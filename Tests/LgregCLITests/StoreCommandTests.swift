@@ -31,13 +31,18 @@ import Testing
     }
 
     /// Starts the binary without waiting for it.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    func start(_ arguments: [String], environment: [String: String] = [:], errors: URL? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("lgreg")
+        process.executableURL = lgregBinary
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let errors {
+            FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
@@ -86,11 +91,13 @@ import Testing
         let a = try initArchive("alpha", seed: 1)
         for round in 0..<12 {
             let root = dir.appendingPathComponent("new-\(round)").path
+            let errors = (0..<6).map { dir.appendingPathComponent("errors-\(round)-\($0)") }
             let processes = try (0..<6).map { i in
-                try start(i % 2 == 0 ? ["list", "--store", root] : ["publish", a, "--store", root, "--tag", "alpha:\(i)"])
+                try start(i % 2 == 0 ? ["list", "--store", root] : ["publish", a, "--store", root, "--tag", "alpha:\(i)"], errors: errors[i])
             }
             for process in processes { process.waitUntilExit() }
-            #expect(processes.map(\.terminationStatus) == Array(repeating: 0, count: 6), "round \(round)")
+            let said = errors.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.filter { $0.contains("error") }
+            #expect(processes.map(\.terminationStatus) == Array(repeating: 0, count: 6), "round \(round): \(said.prefix(2))")
             let quarantine = URL(fileURLWithPath: root).appendingPathComponent(".lgreg/quarantine").path
             #expect(try FileManager.default.contentsOfDirectory(atPath: quarantine).isEmpty)
             #expect(try runLgreg(["fsck", "--store", root]).status == 0)
