@@ -77,6 +77,8 @@ public struct StoreLayout: Sendable {
         guard status.st_mode & S_IFMT == S_IFDIR else { return .other("it is a file, not a folder") }
         if access(ociLayout.path, F_OK) == 0 { return .store }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return .other("the folder cannot be listed") }
+        // A creator may have finished between the check above and this listing.
+        if names.contains(ociLayout.lastPathComponent) { return .store }
         let foreign = names.filter { !Self.layoutNames.contains($0) && !$0.hasPrefix(".oci-layout") && !$0.hasPrefix(".index.json") }
         return foreign.isEmpty ? .empty : .other("the folder holds other files (\(foreign.sorted().prefix(3).joined(separator: ", "))) and no oci-layout; give a new or empty folder")
     }
