@@ -55,7 +55,12 @@ enum StoreExit {
             case .missingKey, .invalidOption: return 64
             default: return 65
             }
-        case let error as ZooError: return error == .nothingToVerify ? 2 : 64
+        case let error as ZooError:
+            switch error {
+            case .nothingToVerify: return 2
+            case .invalidTunedConfig: return 1
+            default: return 64
+            }
         case let error as StoreError:
             switch error {
             case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: return 64

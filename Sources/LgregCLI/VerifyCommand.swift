@@ -53,7 +53,7 @@ struct VerifyCommand: ParsableCommand {
         if output.json {
             try printJSON(report)
         } else {
-            for verdict in report.learngenes {
+            for verdict in report.learngenes + report.tuned {
                 print("\(verdict.reference) \(verdict.digest ?? ""): \(verdict.status.rawValue)")
                 for check in verdict.checks { print("  \(check.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(check.check): \(check.detail)") }
             }

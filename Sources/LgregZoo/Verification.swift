@@ -56,6 +56,8 @@ public struct Verifier {
         public var tolerance: Double
         public var status: Status
         public var learngenes: [Verdict]
+        /// Tuned Des-Nets (`lgreg finetune`): blobs, config, lineage, and the recorded top-1 re-measured.
+        public var tuned: [Verdict]
         /// How the declared results were evaluated and the layer applications per image that took, against
         /// evaluating each alone.
         public var evaluation: EvaluationWork
@@ -91,17 +93,21 @@ public struct Verifier {
         self.settings = settings
     }
 
-    /// Verifies each reference (every tagged learngene when `references` is empty), records each verdict in the
-    /// store's index, and returns the report.
+    /// Verifies each reference, a learngene or a tuned Des-Net (every tagged learngene and tuned Des-Net when
+    /// `references` is empty), records each verdict in the store's index, and returns the report.
     /// - Throws: `ZooError.nothingToVerify` when asked for everything in a store that holds nothing;
     ///   `StoreError.notFound` for a reference that names nothing.
     public func verify(_ references: [String]) throws -> Report {
-        let chosen = references.isEmpty ? try store.list().map(\.reference) : references
-        guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
+        let chosen = references.isEmpty ? try store.list().map(\.reference) : references.filter { !namesTunedDesNet($0) }
+        let tuned = references.isEmpty ? try store.derivedArtifacts(artifactType: TunedDesNet.artifactType).map(\.reference)
+            : references.filter(namesTunedDesNet)
+        guard !chosen.isEmpty || !tuned.isEmpty else { throw ZooError.nothingToVerify }
         var dataSets: [String: ImageDataSet] = [:]
         var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
         let verdicts = try chosen.map { try verify($0, dataSets: &dataSets, work: &work) }
-        return Report(tolerance: settings.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: work)
+        let tunedVerdicts = try tuned.map { try verifyTuned($0, dataSets: &dataSets) }
+        return Report(tolerance: settings.tolerance, status: (verdicts + tunedVerdicts).map(\.status).max() ?? .ok, learngenes: verdicts,
+                      tuned: tunedVerdicts, evaluation: work)
     }
 
     private func verify(_ reference: String, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) throws -> Verdict {
@@ -123,7 +129,11 @@ public struct Verifier {
 
     /// Every blob the learngene's OCI manifest names, and the manifest itself, re-hashed.
     private func blobCheck(_ stored: StoredLearngene) -> Check {
-        let blobs = [(stored.digest, nil as Int?)] + ([stored.imageManifest.config] + stored.imageManifest.layers).map { ($0.digest, Optional($0.size)) }
+        blobCheck([(stored.digest, nil as Int?)] + ([stored.imageManifest.config] + stored.imageManifest.layers).map { ($0.digest, Optional($0.size)) })
+    }
+
+    /// Each blob re-hashed and, where a size is given, measured.
+    func blobCheck(_ blobs: [(Digest, Int?)]) -> Check {
         for (digest, size) in blobs {
             let url = store.layout.blob(digest)
             do {
