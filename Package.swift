@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
-        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
+        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),

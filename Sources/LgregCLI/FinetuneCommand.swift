@@ -198,9 +198,9 @@ struct FinetuneCommand: ParsableCommand {
         let measured = try TunedDesNet.measure(try SafeTensorsFile(data: weights, label: "tuned weights"), architecture: config.architecture,
                                                on: test, settings: settings, label: "measure on \(TunedDesNet.evalSet)")
         let recipe = TunedDesNet.Recipe(
-            epochs: config.epochs, learningRate: Double(config.learningRate), minLearningRate: Double(config.minLearningRate),
-            batchSize: config.batchSize, weightDecay: Double(config.weightDecay), warmupEpochs: config.warmupEpochs, seed: config.seed,
-            labelSmoothing: Double(config.labelSmoothing), dropPath: Double(config.dropPath), augmented: config.augmentation != nil,
+            epochs: config.epochs, learningRate: config.learningRate, minLearningRate: config.minLearningRate,
+            batchSize: config.batchSize, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs, seed: config.seed,
+            labelSmoothing: config.labelSmoothing, dropPath: config.dropPath, augmented: config.augmentation != nil,
             dataset: config.dataset.name, images: config.dataset.count, dataDigest: config.dataset.digest)
         let tuned = TunedDesNet.Config(architecture: config.architecture, depth: config.schedule.depth, lineage: lineage, recipe: recipe,
                                        result: .init(evalSet: TunedDesNet.evalSet, result: measured), tool: "lgreg \(Lgreg.version)")

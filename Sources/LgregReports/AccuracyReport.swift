@@ -217,6 +217,8 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
     /// One line per strategy and depth: untuned and tuned top-1 in percent (mean, and the min–max spread over
     /// seeds), the seeds summarized, and the parameters stored; storage against PF in the footer.
     public var table: ReportTable {
+        // Two decimals, so the small models of a Fashion-MNIST zoo do not all print as 0.1.
+        func millions(_ count: Int) -> ReportTable.Cell { .int(count, shown: String(format: "%.2f", Double(count) / 1e6)) }
         func percent(_ value: Double?) -> ReportTable.Cell { value.map { .double(100 * $0, shown: String(format: "%.2f", 100 * $0)) } ?? .empty }
         // The range is shown where there is one: over two or more seeds.
         func spread(_ s: Statistic?, _ end: KeyPath<Statistic, Double>) -> ReportTable.Cell { s.flatMap { $0.count > 1 ? percent($0[keyPath: end]) : nil } ?? .empty }
@@ -227,7 +229,7 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
                     percent(row.untuned?.mean), spread(row.untuned, \.min), spread(row.untuned, \.max),
                     percent(row.tuned?.mean), spread(row.tuned, \.min), spread(row.tuned, \.max),
                     row.tunedEpochs.map { .int($0, shown: String($0)) } ?? .empty, .int(seeds, shown: String(seeds)),
-                    .millions(row.storedParameters), .millions(row.desNetParameters)]
+                    millions(row.storedParameters), millions(row.desNetParameters)]
         }
         var footer = ["Top-1 in percent on \(evalSet); a strategy measured over several seeds shows their mean and range (min–max); --json adds the sample standard deviation.",
                       "Stored (M): what the approach keeps to make the Des-Net: the learngene, once for every depth; from scratch, the Des-Net itself (as PF keeps every one). P-S (M): the Des-Net's own parameters."]

@@ -99,23 +99,23 @@ public enum TunedDesNet {
     /// The training recipe as recorded: the parts of the training configuration that decide the weights.
     public struct Recipe: Codable, Equatable, Sendable {
         public var epochs: Int
-        public var learningRate: Double
-        public var minLearningRate: Double
+        public var learningRate: Float
+        public var minLearningRate: Float
         public var batchSize: Int
-        public var weightDecay: Double
+        public var weightDecay: Float
         public var warmupEpochs: Int
         /// Seed of shuffling, augmentation and drop-path (and of a scratch model's initialization).
         public var seed: UInt64
-        public var labelSmoothing: Double
-        public var dropPath: Double
+        public var labelSmoothing: Float
+        public var dropPath: Float
         public var augmented: Bool
         /// The training images: `fashion-mnist:train`, how many, and the SHA-256 of their pixels and labels.
         public var dataset: String
         public var images: Int
         public var dataDigest: String
 
-        public init(epochs: Int, learningRate: Double, minLearningRate: Double, batchSize: Int, weightDecay: Double, warmupEpochs: Int,
-                    seed: UInt64, labelSmoothing: Double, dropPath: Double, augmented: Bool, dataset: String, images: Int, dataDigest: String) {
+        public init(epochs: Int, learningRate: Float, minLearningRate: Float, batchSize: Int, weightDecay: Float, warmupEpochs: Int,
+                    seed: UInt64, labelSmoothing: Float, dropPath: Float, augmented: Bool, dataset: String, images: Int, dataDigest: String) {
             self.epochs = epochs
             self.learningRate = learningRate
             self.minLearningRate = minLearningRate
