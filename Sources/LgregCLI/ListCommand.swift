@@ -12,14 +12,19 @@ struct ListCommand: ParsableCommand {
         discussion: """
         A damaged entry (a blob missing or unreadable; `lgreg fsck` says more) is listed with kind DAMAGED and a \
         warning on stderr, and the exit status is then 1. Where there is no store yet the listing is empty. The \
-        current learngene (`lgreg use`) is marked with *. \
+        current learngene (`lgreg use`) is marked with *. With HOST/REPO it lists a registry's tags instead (see \
+        `lgreg pull`). \
         \(StoreExit.help)
         """)
 
+    @Argument(help: "HOST[:PORT]/REPOSITORY lists a registry repository's tags, HOST[:PORT]/ the registry's catalog (text or --json).")
+    var remote: String?
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var registry: RegistryOptionGroup
 
     func run() throws {
+        if let remote { return try RemoteListing.run(remote, json: output.json, registry: registry) }
         var rows: [LearngeneSummary]
         do {
             let opened = try store.open()
