@@ -20,7 +20,7 @@ struct Lgreg: ParsableCommand {
             ArchCommand.self, ReportCommand.self,
             // Archives and the store
             InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
-            TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
+            TagCommand.self, RmCommand.self, DuCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             // Resolve
             UseCommand.self, PlanCommand.self, MaterializeCommand.self,
             // Run and check
