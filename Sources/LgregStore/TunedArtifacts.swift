@@ -47,46 +47,20 @@ public struct TrainedArtifact: Sendable {
     }
 }
 
-/// A tagged manifest that is not a learngene, as the index lists it.
-public struct DerivedSummary: Codable, Equatable, Sendable {
-    /// Its tag.
-    public var reference: String
-    public var digest: Digest
-    public var artifactType: String
-    /// The learngene it derives from, if any.
-    public var base: Digest?
-    /// RFC 3339 time of writing.
-    public var created: String?
-}
-
-/// A derived artifact read back from the store: its manifest, config bytes (verified) and blobs.
-public struct StoredDerivedArtifact: Sendable {
-    public var digest: Digest
-    public var imageManifest: ImageManifest
-    /// Tags pointing at it.
-    public var tags: [String]
-    /// The config blob's bytes, their digest checked.
-    public var config: Data
-    /// The learngene it derives from, if any.
-    public var base: Digest?
-    /// Its layer blobs; opening one checks its digest.
-    public var layers: [StoredBlob]
-}
-
 extension LearngeneStore {
     /// Records an artifact with weights of its own: each weight file is streamed into `.lgreg/tmp`, fsynced and
     /// renamed into `blobs/`, then the config and manifest blobs, one fsync of `blobs/sha256`, and last the tag in
     /// `index.json` (the commit point), so a crash at any step leaves nothing visible. The tag may replace a
     /// derived artifact's, never a learngene's; the base, when given, must be stored. Both are checked before the
     /// first byte is written.
-    /// - Throws: `StoreError.tagExists` when the tag names a learngene, `.notFound`-like errors for a missing
-    ///   base, `.io` when the disk is full or read-only.
+    /// - Throws: `StoreError.tagExists` when the tag names a learngene, `.missingBlob` for a base that is not
+    ///   stored, `.io` when the disk is full or read-only.
     @discardableResult
     public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
         try Self.checkTag(artifact.reference)
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
-        if let base = artifact.base { _ = try imageManifest(base) }
+        let base = try artifact.base.map { (digest: $0, image: try imageManifest($0), size: try layout.readBlob($0).count) }
         if let existing = try readIndex().0.tagged(artifact.reference), existing.artifactType == OCIMediaType.learngene {
             throw StoreError.tagExists(reference: artifact.reference, existing: existing.digest)
         }
@@ -96,11 +70,13 @@ extension LearngeneStore {
                                                OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
         }
         let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType, syncDirectory: false)
+        // The manifest names content only (when it was tagged lives beside the tag in index.json); the learngene
+        // is its base and, as OCI 1.1 says it, its subject.
         var notes = artifact.annotations
-        if let base = artifact.base { notes[OCIAnnotation.baseDigest] = base.description }
+        if let base { notes[OCIAnnotation.baseDigest] = base.digest.description }
         notes[OCIAnnotation.refName] = artifact.reference
-        notes[OCIAnnotation.created] = Self.now()
-        let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: layers, annotations: notes)
+        let subject = base.map { Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size, artifactType: $0.image.artifactType) }
+        let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: layers, annotations: notes, subject: subject)
         let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
         // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
         StoreLayout.syncDirectory(layout.blobsDirectory)
@@ -108,40 +84,5 @@ extension LearngeneStore {
                             replacing: true, sameContent: { _ in false })
         syncAfterCommit()
         return descriptor.digest
-    }
-
-    /// The derived artifact `reference` names (a tag or a digest prefix), its config blob read and checked.
-    /// - Throws: `StoreError.notFound` when the reference names a learngene or an artifact of another type than
-    ///   `artifactType` (when given).
-    public func resolveDerived(_ reference: String, artifactType: String? = nil) throws -> StoredDerivedArtifact {
-        let digest = try resolveDigest(reference)
-        let image = try imageManifest(digest)
-        guard image.artifactType != OCIMediaType.learngene, artifactType == nil || image.artifactType == artifactType else {
-            throw StoreError.notFound(reference: "\(reference) (\(digest.short) is a \(image.artifactType ?? "manifest"), not a \(artifactType ?? "derived artifact"))")
-        }
-        let config = try layout.readBlob(image.config.digest)
-        let blobs = image.layers.map { layer in
-            StoredBlob(descriptor: layer, url: layout.blob(layer.digest), verify: { [self] in try verifyBlob(layer.digest) })
-        }
-        let tags = try readIndex().0.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
-        return StoredDerivedArtifact(digest: digest, imageManifest: image, tags: tags.sorted(), config: config,
-                                     base: image.annotations?[OCIAnnotation.baseDigest].flatMap { Digest($0) }, layers: blobs)
-    }
-
-    /// Every tagged artifact that is not a learngene, one row per tag, by tag: all of them, those of one
-    /// `artifactType`, or those derived from the learngene manifest `base` (materialized and tuned Des-Nets).
-    /// This is what removing a learngene leaves behind.
-    public func derivedArtifacts(artifactType: String? = nil, of base: Digest? = nil) throws -> [DerivedSummary] {
-        let (tags, manifests) = try readCache { db in
-            (try TagRecord.order(TagRecord.Columns.ref).fetchAll(db), try ManifestRecord.fetchAll(db))
-        }
-        let byDigest = Dictionary(manifests.map { ($0.digest, $0) }) { first, _ in first }
-        return tags.compactMap { tag in
-            guard let manifest = byDigest[tag.digest], manifest.artifactType != OCIMediaType.learngene,
-                  artifactType == nil || manifest.artifactType == artifactType,
-                  base == nil || manifest.baseDigest == base?.description else { return nil }
-            return DerivedSummary(reference: tag.ref, digest: tag.digest, artifactType: manifest.artifactType,
-                                  base: manifest.baseDigest.flatMap { Digest($0) }, created: manifest.created)
-        }
     }
 }

@@ -16,7 +16,7 @@ public enum AccuracyCollection {
     /// - Throws: `StoreError.notFound` for a reference that names neither.
     public static func report(_ references: [String], in store: LearngeneStore) throws -> AccuracyReport {
         var collected = Collected()
-        let tunedTags = try store.derivedArtifacts(artifactType: TunedDesNet.artifactType)
+        let tunedTags = try TunedDesNet.all(in: store)
         if references.isEmpty {
             for learngene in try store.list() where learngene.damage == nil { try collected.addLearngene(learngene.reference, in: store, tuned: tunedTags) }
             for tuned in tunedTags { try collected.addTuned(tuned.reference, in: store) }
@@ -46,7 +46,7 @@ public enum AccuracyCollection {
 
         /// A learngene's declared test-set results and the tuned Des-Nets derived from it; returns its name in the report.
         @discardableResult
-        mutating func addLearngene(_ reference: String, in store: LearngeneStore, tuned: [DerivedSummary]) throws -> String {
+        mutating func addLearngene(_ reference: String, in store: LearngeneStore, tuned: [(reference: String, base: Digest?)]) throws -> String {
             let stored = try store.resolve(reference)
             let name = learngenes[stored.digest] ?? stored.tags.first ?? reference
             if learngenes[stored.digest] == nil {
@@ -66,13 +66,13 @@ public enum AccuracyCollection {
         /// A tuned Des-Net's recorded top-1, under its learngene (added too) or its scratch family.
         mutating func addTuned(_ reference: String, in store: LearngeneStore) throws {
             let tuned = try TunedDesNet.open(reference, in: store)
-            guard tunedSeen.insert(tuned.artifact.digest).inserted else { return }
+            guard tunedSeen.insert(tuned.entry.digest).inserted else { return }
             let config = tuned.config
             let source: String
-            if let base = tuned.artifact.base, (try? store.imageManifest(base))?.artifactType == OCIMediaType.learngene,
+            if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), (try? store.imageManifest(base))?.artifactType == OCIMediaType.learngene,
                let tagged = try? store.resolve(base.description) {
                 source = try addLearngene(tagged.tags.first ?? base.description, in: store, tuned: [])
-            } else if let base = tuned.artifact.base {
+            } else if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }) {
                 // The learngene is no longer tagged: named by its digest, its parameters unknown to the report.
                 source = base.short
                 if !sources.contains(where: { $0.reference == source }) {
@@ -81,7 +81,7 @@ public enum AccuracyCollection {
                 }
             } else {
                 // From scratch: one family per tag name without its depth (`scratch-fmnist-tiny-d12` → `scratch-fmnist-tiny`).
-                let tag = tuned.artifact.tags.first ?? reference
+                let tag = tuned.entry.tags.first ?? reference
                 let name = String(tag.prefix { $0 != ":" })
                 source = name.replacingOccurrences(of: "-d\(config.depth)", with: "", options: [.anchored, .backwards])
                 if !sources.contains(where: { $0.reference == source }) {
@@ -89,7 +89,7 @@ public enum AccuracyCollection {
                 }
             }
             observations.append(.init(source: source, strategy: config.lineage.strategy, order: config.lineage.desNet?.order, seed: config.recipe.seed,
-                                      depth: config.depth, tunedEpochs: config.recipe.epochs, top1: config.result.top1, tag: tuned.artifact.tags.first))
+                                      depth: config.depth, tunedEpochs: config.recipe.epochs, top1: config.result.top1, tag: tuned.entry.tags.first))
         }
     }
 }

@@ -195,8 +195,8 @@ public enum TunedDesNet {
         let candidates = (try? store.materializations(of: learngene.digest)) ?? []
         return candidates.reversed().first { candidate in
             guard candidate.depth == net.depth, candidate.strategy == net.lineage.strategy.rawValue,
-                  let stored = try? store.resolveDerived(candidate.desNetDigest.description, artifactType: StoredDesNet.artifactType),
-                  let config = try? JSONDecoder().decode(TimmConfig.self, from: stored.config) else { return false }
+                  let image = store.storedImageManifest(candidate.desNetDigest), image.artifactType == StoredDesNet.artifactType,
+                  let bytes = try? store.readBlob(image.config.digest), let config = try? JSONDecoder().decode(TimmConfig.self, from: bytes) else { return false }
             return config.lgreg.lineage == net.lineage && config.lgreg.pooling == net.architecture.pooling
         }?.desNetDigest
     }
@@ -228,24 +228,39 @@ public enum TunedDesNet {
 
     /// A tuned Des-Net read back from the store.
     public struct Stored {
-        public var artifact: StoredDerivedArtifact
+        public var entry: DerivedEntry
         public var config: Config
 
         /// The tuned weights, their blob's digest checked first.
-        public func weights() throws -> SafeTensorsFile {
-            guard let blob = artifact.layers.first, artifact.layers.count == 1 else {
-                throw ZooError.invalidTunedConfig(file: artifact.digest.description, reason: "the manifest lists \(artifact.layers.count) weight blobs, not 1")
+        public func weights(in store: LearngeneStore) throws -> SafeTensorsFile {
+            guard let blob = entry.image.layers.first, entry.image.layers.count == 1 else {
+                throw ZooError.invalidTunedConfig(file: entry.reference, reason: "the manifest lists \(entry.image.layers.count) weight blobs, not 1")
             }
-            return try blob.open()
+            try store.verifyBlob(blob.digest)
+            return try SafeTensorsFile(path: store.layout.blob(blob.digest).path)
         }
     }
 
+    /// The tuned Des-Net `entry` is, its config read.
+    /// - Throws: `StoreError.notFound` for another kind of entry; `ZooError.invalidTunedConfig` for a config this
+    ///   build cannot read.
+    public static func open(_ entry: DerivedEntry, in store: LearngeneStore) throws -> Stored {
+        guard entry.image.artifactType == artifactType else {
+            throw StoreError.notFound(reference: "\(entry.reference) (a \(entry.kind) entry, not a tuned Des-Net)")
+        }
+        return Stored(entry: entry, config: try Config.decode(entry.config, file: store.layout.blob(entry.image.config.digest).path))
+    }
+
     /// The tuned Des-Net `reference` names.
-    /// - Throws: `StoreError.notFound` when it names something else; `ZooError.invalidTunedConfig` for a config
-    ///   this build cannot read.
     public static func open(_ reference: String, in store: LearngeneStore) throws -> Stored {
-        let artifact = try store.resolveDerived(reference, artifactType: artifactType)
-        let config = try Config.decode(artifact.config, file: store.layout.blob(artifact.imageManifest.config.digest).path)
-        return Stored(artifact: artifact, config: config)
+        guard case let .derived(entry) = try ResolvedEntry.resolve(reference, in: store) else {
+            throw StoreError.notFound(reference: "\(reference) (a learngene, not a tuned Des-Net)")
+        }
+        return try open(entry, in: store)
+    }
+
+    /// The tags of every tuned Des-Net in the store, with the learngene each derives from (nil from scratch).
+    public static func all(in store: LearngeneStore) throws -> [(reference: String, base: Digest?)] {
+        try store.entries().filter { $0.artifactType == artifactType }.map { ($0.reference, $0.base) }
     }
 }

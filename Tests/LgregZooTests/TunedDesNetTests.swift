@@ -88,8 +88,8 @@ import Testing
         #expect(validation.status == 0, "\(validation.message)")
 
         // What the store says was derived from the learngene: the materialized and the tuned Des-Net.
-        #expect(try store.derivedArtifacts(of: learngene.digest).map(\.reference).sorted() == [materialized.tag, tag].sorted())
-        #expect(try store.derivedArtifacts(artifactType: TunedDesNet.artifactType).map(\.reference) == [tag])
+        #expect(try store.entries().filter { $0.base == learngene.digest }.map(\.reference).sorted() == [materialized.tag, tag].sorted())
+        #expect(try TunedDesNet.all(in: store).map(\.reference) == [tag])
 
         // The accuracy report: the declared results untuned, the recorded top-1 tuned.
         let report = try AccuracyCollection.report(["aux:1"], in: store)
@@ -103,10 +103,10 @@ import Testing
         // verify re-measures the stored weights: the same figure.
         let verifier = Verifier(store: store, settings: .init(evaluation: EvaluationSettings(batchSize: 16)))
         let verified = try verifier.verify([tag])
-        #expect(verified.learngenes.isEmpty && verified.status == .ok, "\(verified.tuned.flatMap(\.checks).map(\.detail))")
-        let result = try #require(verified.tuned.first?.checks.first { $0.check == "result" })
-        #expect(result.measuredTop1 == 100 * tuned.result.top1)
-        #expect(verified.tuned.first?.checks.map(\.check) == ["blobs", "manifest", "lineage", "result"])
+        #expect(verified.learngenes.count == 1 && verified.status == .ok, "\(verified.learngenes.flatMap(\.checks).map(\.detail))")
+        let result = try #require(verified.learngenes.first?.checks.first { $0.check == "result" })
+        #expect(result.measuredTop1 == tuned.result.top1 && result.declaredTop1 == tuned.result.top1)
+        #expect(verified.learngenes.first?.checks.map(\.check) == ["blobs", "config", "learngene", "result"])
 
         // A recorded top-1 the weights do not reach is a mismatch; the same weights are one blob.
         var wrong = tuned
@@ -114,7 +114,7 @@ import Testing
         try TunedDesNet.record(wrong, weights: weights, base: learngene.digest, in: store, tag: "aux-d5:wrong")
         let mismatch = try verifier.verify(["aux-d5:wrong"])
         #expect(mismatch.status == .mismatch)
-        #expect(mismatch.tuned.first?.checks.last?.status == .mismatch)
+        #expect(mismatch.learngenes.first?.checks.last?.status == .mismatch)
 
         // From scratch: no base, a lineage that names no learngene, verified the same way.
         let scratchWeights = try SafeTensorsFile(data: try RandomLearngene.model(architecture: architecture, layers: 4, seed: 3), label: "scratch")
@@ -123,7 +123,7 @@ import Testing
         let scratchTag = "scratch-my-arch-d4:s0-ft3"
         #expect(try store.imageManifest(try store.resolveDigest(scratchTag)).annotations?[OCIAnnotation.baseDigest] == nil)
         let scratch = try verifier.verify([scratchTag])
-        #expect(scratch.status == .ok, "\(scratch.tuned.flatMap(\.checks).map(\.detail))")
+        #expect(scratch.status == .ok, "\(scratch.learngenes.flatMap(\.checks).map(\.detail))")
         let scratchReport = try AccuracyCollection.report(["scratch-my-arch-d4"], in: store)
         #expect(scratchReport.series.map(\.label) == ["Scratch 3 ep"] && scratchReport.sources.map(\.reference) == ["scratch-my-arch"])
         #expect(scratchReport.rows.first?.storedParameters == architecture.parameterCount(depth: 4))
@@ -138,10 +138,10 @@ import Testing
         #expect(try verifier.verify([tag]).status == .ok)
         // Removing the learngene leaves what was derived from it, which the store still lists.
         try store.remove("aux:1")
-        #expect(try store.derivedArtifacts(of: learngene.digest).map(\.reference).sorted() == [materialized.tag, tag].sorted())
+        #expect(try store.entries().filter { $0.base == learngene.digest }.map(\.reference).sorted() == [materialized.tag, tag].sorted())
         let orphan = try verifier.verify([tag])
         #expect(orphan.status == .ok)
-        #expect(orphan.tuned.first?.checks.first { $0.check == "lineage" }?.detail.contains("untagged") == true)
+        #expect(orphan.learngenes.first?.checks.first { $0.check == "learngene" }?.detail.contains("orphaned") == true)
         try store.remove(tag)
         _ = try store.collectGarbage(grace: 0, dryRun: false, pruneDangling: true)
         #expect(!FileManager.default.fileExists(atPath: weightsBlob.path))
