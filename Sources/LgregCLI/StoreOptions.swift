@@ -4,6 +4,7 @@ import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregImport
+import LgregRemote
 import LgregResolver
 import LgregRuntime
 import LgregStore
@@ -39,7 +40,8 @@ enum StoreExit {
 
     /// 64 for bad input (an unknown reference, no store or not a store, an invalid preset, schedule, order or
     /// layer map, a FIFO or device where a file belongs, an unknown data set); 65 for bad archive, tensor or
-    /// data-set content; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
+    /// data-set content (and a refused blob or manifest from a registry); 75 a registry unreachable or failing,
+    /// 76 a request it refused, 77 refused credentials; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
     /// that cannot be read or written); 2 when there is nothing to verify; 1 for damage and conflicts; nil for
     /// an error that is not lgreg's.
     static func exitCode(for error: Error) -> Int32? {
@@ -55,10 +57,15 @@ enum StoreExit {
             case .missingKey, .invalidOption: return 64
             default: return 65
             }
-        case let error as ZooError: return error == .nothingToVerify ? 2 : 64
+        case let error as ZooError:
+            switch error {
+            case .nothingToVerify: return 2
+            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan: return 1
+            default: return 64
+            }
         case let error as StoreError:
             switch error {
-            case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
+            case .notFound, .notALearngene, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
             case .io: return 74
             default: return 1
             }
@@ -76,6 +83,7 @@ enum StoreExit {
             case .dataIO: return 74
             default: return 65
             }
+        case let error as RemoteError: return error.exitCode
         default: return nil
         }
     }
@@ -114,6 +122,12 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Pretty JSON with sorted keys of a `JSONSerialization` object (a table's rows inside a document).
+func printJSONObject(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
 }
 
 /// Human byte counts: 141.2 MB.
