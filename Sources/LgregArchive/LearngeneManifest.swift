@@ -188,7 +188,7 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         public var order: String?
         /// Epochs fine-tuned after initialization; 0 is untuned.
         public var tunedEpochs: Int
-        /// The evaluation set (`fashion-mnist-test`).
+        /// The evaluation set (`fashion-mnist:test`; archives written before 0.1.0's tour spelled it `fashion-mnist-test`, still read).
         public var evalSet: String
         /// Top-1 accuracy in [0, 1].
         public var top1: Double

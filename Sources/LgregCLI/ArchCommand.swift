@@ -13,7 +13,8 @@ struct ArchCommand: ParsableCommand {
 
     /// `lgreg arch list`
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the architecture presets.")
+        static let configuration = CommandConfiguration(abstract: "List the architecture presets.",
+                                                        discussion: "--json follows Schemas/arch-list.schema.json.")
         @OptionGroup var output: OutputOptions
 
         func run() throws {
@@ -25,6 +26,7 @@ struct ArchCommand: ParsableCommand {
                      .int(a.width, shown: "\(a.width)"), .int(a.heads, shown: "\(a.heads)"), .int(a.classes, shown: "\(a.classes)"),
                      .text(a.pooling.rawValue)]
                 })
+            if output.format == .json { return try printJSONObject(["schemaVersion": 1, "presets": table.jsonObjects()]) }
             print(table.rendered(output.format), terminator: "")
         }
     }
@@ -33,7 +35,7 @@ struct ArchCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print parameters and FLOPs (fvcore multiply-accumulates) per depth.",
-            discussion: "`lgreg arch show deit-base --depths 6-15` prints the Params and FLOPs columns of the paper's Table 1.")
+            discussion: "`lgreg arch show deit-base --depths 6-15` prints the Params and FLOPs columns of the paper's Table 1 (FLOPs in G, or M and k for small models). --json follows Schemas/arch-show.schema.json.")
 
         @OptionGroup var architecture: ArchitectureOptions
         @Option(help: "Depths to list: N, N-M or a comma list.")
@@ -44,8 +46,9 @@ struct ArchCommand: ParsableCommand {
             let arch = try architecture.resolve()
             let depthList = try parseDepths(depths)
             let table = ReportTable(
-                columns: [.init("depth", "Depth"), .init("parameters", "Params (M)"), .init("flops", "FLOPs (G)")],
-                rows: depthList.map { [.int($0, shown: "\($0)"), .millions(arch.parameterCount(depth: $0)), .billions(arch.flops(depth: $0))] })
+                columns: [.init("depth", "Depth"), .init("parameters", "Params (M)"), .init("flops", "FLOPs")],
+                rows: depthList.map { [.int($0, shown: "\($0)"), .millions(arch.parameterCount(depth: $0)), .flops(arch.flops(depth: $0))] })
+            if output.format == .json { return try printJSONObject(["schemaVersion": 1, "architecture": architecture.architecture, "rows": table.jsonObjects()]) }
             print(table.rendered(output.format), terminator: "")
         }
     }

@@ -14,12 +14,13 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
         MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
-        --arch, or a learngene: a stored reference (name, name:version, digest prefix) or a .lgz archive. A model \
+        --arch, a stored Des-Net (its tag or digest: evaluated as recorded), or a learngene: a stored reference \
+        (name, name:version, digest prefix) or a .lgz archive. A model \
         file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
         schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each \
         --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run \
         straight from its layers. Images are visited in order, so the same model and data always give the same \
-        figures. --json follows Schemas/eval-report.schema.json.
+        figures. --json follows Schemas/eval-report.schema.json (top1 a fraction in [0, 1]; the table prints percent).
         """)
 
     @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
@@ -86,9 +87,6 @@ struct EvalCommand: ParsableCommand {
             if arch != nil || classes != nil || classToken {
                 throw ValidationError("A learngene carries its architecture and head; --arch, --classes and --class-token apply to model files.")
             }
-            if depth == nil, depths == nil, strategy.explicitDepth == nil {
-                throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
-            }
         }
         if declare != nil {
             guard let model, model.hasSuffix(".lgz") else { throw ValidationError("--declare rewrites a .lgz archive; '\(model ?? "the current learngene")' is not one.") }
@@ -106,7 +104,14 @@ struct EvalCommand: ParsableCommand {
         if let model, isModelFile {
             let network = try modelFromFile(model)
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
+        } else if let desNet = try storedDesNet() {
+            label = model ?? ""
+            rows = try DesNetEvaluation.evaluate([try ViTModel(desNet: desNet.net, source: ManifestSource(desNet.learngene))], on: dataSet,
+                                                 settings: settings, label: "eval \(label) on \(dataSet.source)")
         } else {
+            if depth == nil, depths == nil, strategy.explicitDepth == nil {
+                throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
+            }
             let opened = try LearngeneArgument(reference: model, store: store).open()
             label = opened.reference
             let source = opened.source
@@ -121,6 +126,18 @@ struct EvalCommand: ParsableCommand {
             }
         }
         print(try EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")
+    }
+
+    /// The stored Des-Net MODEL names, rebuilt from its learngene; nil when MODEL is no Des-Net (an archive, a
+    /// learngene, nothing). A Des-Net carries its depth, strategy and head, so the options that choose them are refused.
+    private func storedDesNet() throws -> StoredDesNet.Opened? {
+        guard let model, !OpenedLearngene.isArchivePath(model) else { return nil }
+        let opened = try store.open()
+        guard case let .derived(entry) = try ResolvedEntry.resolve(model, in: opened) else { return nil }
+        if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil || pooling != nil || declare != nil {
+            throw ValidationError("'\(model)' is a Des-Net: it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare.")
+        }
+        return try StoredDesNet.open(entry, in: opened)
     }
 
     private func modelFromFile(_ model: String) throws -> ViTModel {

@@ -8,7 +8,9 @@ struct GCCommand: ParsableCommand {
         commandName: "gc",
         abstract: "Delete blobs no tag reaches (mark and sweep).",
         discussion: """
-        Blobs younger than the grace period are spared (an upload may be in flight), and so are untagged \
+        The rule: gc keeps every blob any tag reaches — a learngene's manifest, config and layers, and a derived \
+        entry's (a Des-Net, a tuned Des-Net) with everything it derives from, down to its learngene, even when that \
+        learngene is no longer tagged (`rm --force` leaves such orphans working). Blobs younger than the grace period are spared (an upload may be in flight), and so are untagged \
         learngene manifests and their blobs (what `lgreg rm` untagged, or what a lost index.json left; `lgreg fsck` \
         lists them as dangling) unless --prune-dangling is given. Temp files whose process is gone are removed. \
         --dry-run prints what would go and the bytes it would free. \(StoreExit.help)

@@ -20,7 +20,7 @@ struct Lgreg: ParsableCommand {
             ArchCommand.self, ReportCommand.self,
             // Archives and the store
             InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
-            TagCommand.self, RmCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
+            TagCommand.self, RmCommand.self, DuCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             // Share through OCI registries
             PushCommand.self, PullCommand.self, LoginCommand.self, LogoutCommand.self,
             // Resolve
@@ -40,12 +40,54 @@ struct Lgreg: ParsableCommand {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             exit(withError: ExitCode(CPUSupport.unavailableExitCode))
         }
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch {
+            // ArgumentParser validates a command before it looks for arguments it did not use, so a misspelt
+            // option would be reported as whatever the validation missed ("Give --depth") instead of by name.
+            if let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) {
+                exit(withError: StoreExit.failure("unknown option '\(unknown.option.prefix(200))' (see 'lgreg \(unknown.command) --help')", 64))
+            }
+            exit(withError: error)
+        }
         do {
-            var command = try parseAsRoot()
             try command.run()
         } catch {
             guard let code = StoreExit.exitCode(for: error) else { exit(withError: error) }
             exit(withError: StoreExit.failure("\(error)", code))
         }
+    }
+}
+
+/// Finds an option the command line gives that its subcommand does not take, from the command tree
+/// ArgumentParser describes (`_dumpHelp`).
+enum UnknownOption {
+    private struct Tool: Decodable { var command: Command }
+    private struct Command: Decodable {
+        var commandName: String
+        var arguments: [Argument]?
+        var subcommands: [Command]?
+    }
+    private struct Argument: Decodable { var names: [Name]? }
+    private struct Name: Decodable { var kind: String; var name: String }
+
+    /// The first option in `arguments` (before any `--`) that the subcommand they name does not take, with that
+    /// subcommand's path (`materialize`, `arch show`); nil when every option is known.
+    static func find(in arguments: [String]) -> (option: String, command: String)? {
+        guard let tool = try? JSONDecoder().decode(Tool.self, from: Data(Lgreg._dumpHelp().utf8)) else { return nil }
+        var command = tool.command, path: [String] = []
+        for argument in arguments {
+            guard let next = command.subcommands?.first(where: { $0.commandName == argument }) else { continue }
+            command = next
+            path.append(argument)
+        }
+        var names: Set<String> = ["--help", "-h", "--version"]
+        for name in (command.arguments ?? []).flatMap({ $0.names ?? [] }) { names.insert((name.kind == "short" ? "-" : "--") + name.name) }
+        for argument in arguments {
+            if argument == "--" { break }
+            guard argument.hasPrefix("-"), argument.count > 1, Double(argument) == nil else { continue }
+            let name = argument.hasPrefix("--") ? String(argument.prefix { $0 != "=" }) : String(argument.prefix(2))
+            if !names.contains(name) { return (name, path.joined(separator: " ")) }
+        }
+        return nil
     }
 }

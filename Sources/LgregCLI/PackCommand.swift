@@ -27,7 +27,13 @@ struct PackCommand: ParsableCommand {
         guard let data = FileManager.default.contents(atPath: manifest) else {
             throw StoreExit.failure("\(manifest): cannot be read", 64)
         }
-        let template = try LearngeneManifest.decodeTemplate(data, path: manifest)
+        let template: LearngeneManifest
+        do {
+            template = try LearngeneManifest.decodeTemplate(data, path: manifest)
+            try template.validateDescription(path: manifest)
+        } catch let error as ArchiveError {
+            throw StoreExit.failure("\(error)", 64)   // the template is the user's input, not archive data
+        }
         let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
         print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")
     }

@@ -3,72 +3,127 @@ import Foundation
 import LgregArchive
 import LgregCore
 import LgregReports
+import LgregResolver
 import LgregStore
 import LgregZoo
 
-/// `lgreg show aux-b:0.1.0`
+/// `lgreg show aux-b:0.1.0`, `lgreg show fmnist-tiny-sws-d12:1-cyclic-front-mid-last`, `lgreg show aux-b --lineage`
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a stored learngene: manifest, blobs and materializations.",
+        abstract: "Show a stored learngene (model card, declared results, blobs, Des-Nets) or a Des-Net (lineage, config).",
         discussion: """
-        REF is name, name:version or a digest prefix. Every blob of the learngene is checked against its digest \
+        REF is name, name:version or a digest prefix of a learngene or of a derived entry (a Des-Net's tag, e.g. \
+        fmnist-tiny-sws-d12:1-cyclic-front-mid-last). A learngene shows its model card (name, licence, \
+        architecture, provenance), its declared results (depth, strategy, order, top-1) and its blobs; a Des-Net \
+        shows its lineage (learngene, depth, strategy, order, layer map) and its config. --lineage draws the tree \
+        learngene → Des-Nets → tuned Des-Nets that REF belongs to. Every blob is checked against its digest \
         (re-hashed unless its file is unchanged since it was last found intact); a damaged one is named and the \
-        exit status is 1. \(StoreExit.help)
+        exit status is 1. --json follows Schemas/store-output.schema.json. \(StoreExit.help)
         """)
 
-    @Argument(help: "name, name:version or a digest prefix (default: the current learngene, see `lgreg use`).")
+    @Argument(help: "name, name:version or a digest prefix, of a learngene or a Des-Net (default: the current learngene, see `lgreg use`).")
     var reference: String?
+    @Flag(help: "Draw the tree learngene → Des-Nets → tuned Des-Nets that REF belongs to.")
+    var lineage = false
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    /// What `--json` prints.
+    /// What `--json` prints for a learngene.
     struct Shown: Encodable {
+        var entry = "learngene"
         var digest: String
         var tags: [String]
         var manifest: LearngeneManifest
         var blobs: [Descriptor]
         var materializations: [Materialization]
+        /// The tags of the entries derived from it.
+        var derived: [String]
         /// What is wrong with the blobs (empty when every digest matched).
         var damage: [String]
     }
 
+    /// What `--json` prints for a derived entry.
+    struct ShownDerived: Encodable {
+        var entry: String
+        var artifactType: String
+        var digest: String
+        var tags: [String]
+        var lineage: EntryLineage?
+        var config: TimmConfig?
+        var blobs: [Descriptor]
+        var damage: [String]
+    }
+
+    /// A node of `--lineage`: an entry and what derives from it.
+    struct LineageNode: Encodable {
+        var reference: String?
+        var digest: String
+        var entry: String
+        var detail: String
+        var children: [LineageNode]
+    }
+
     func run() throws {
         let opened = try store.open()
-        let stored: StoredLearngene
+        let resolved: ResolvedEntry
         if let reference {
-            stored = try opened.resolve(reference)
+            resolved = try ResolvedEntry.resolve(reference, in: opened)
         } else {
             let chosen = try CurrentLearngene.choose(in: opened)
-            stored = try opened.resolve(chosen.reference)
+            let stored = try opened.resolve(chosen.reference)
             FileHandle.standardError.write(Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
+            resolved = .learngene(stored)
         }
-        let derived = try opened.materializations(of: stored.digest)
-        let damage = opened.damage(of: stored)
-        defer { for problem in damage { FileHandle.standardError.write(Data("error: damaged: \(problem)\n".utf8)) } }
-        try render(stored, derived, damage)
+        if lineage { return try renderLineage(resolved, in: opened) }
+        let damage: [String]
+        switch resolved {
+        case let .learngene(stored):
+            damage = opened.damage(of: stored)
+            try render(stored, in: opened, damage)
+        case let .derived(entry):
+            damage = ([entry.digest, entry.image.config.digest] + entry.image.layers.map(\.digest)).compactMap { blob in
+                do { try opened.verifyBlob(blob); return nil } catch { return "\(error)" }
+            }
+            try render(entry, damage)
+        }
+        for problem in damage { FileHandle.standardError.write(Data("error: damaged: \(problem)\n".utf8)) }
         if !damage.isEmpty { throw ExitCode(1) }
     }
 
-    private func render(_ stored: StoredLearngene, _ derived: [Materialization], _ damage: [String]) throws {
+    // MARK: A learngene
+
+    private func render(_ stored: StoredLearngene, in store: LearngeneStore, _ damage: [String]) throws {
+        let derived = try ZooEntry.all(in: store).filter { $0.lineage?.learngeneDigest == stored.digest }
         if output.format == .json {
             return try printReport("show", Shown(digest: stored.digest.description, tags: stored.tags, manifest: stored.manifest,
-                                       blobs: stored.imageManifest.layers, materializations: derived, damage: damage))
+                                                 blobs: stored.imageManifest.layers, materializations: try store.materializations(of: stored.digest),
+                                                 derived: derived.map(\.reference), damage: damage))
         }
-        let m = stored.manifest
+        let m = stored.manifest, a = m.architecture, p = m.provenance
         if output.format == .text {
+            var training = [p.trained ? "trained" : "untrained (random weights)", p.toolVersion]
+            if let dataset = p.dataset { training.append("data \(dataset)") }
+            if let epochs = p.epochs { training.append("\(epochs) epochs") }
+            if let ancestry = p.ancestry { training.append("distilled from \(ancestry)" + (p.alpha.map { ", α \($0)" } ?? "") + (p.tau.map { ", τ \($0)" } ?? "")) }
+            if let seed = p.seed { training.append("seed \(seed)") }
+            if let source = p.source { training.append("imported from \(source.file) (\(source.layout), \(source.digest.short))") }
             print("""
                 \(stored.digest)
-                tags:        \(stored.tags.joined(separator: ", "))
-                name:        \(m.name) \(m.version) (\(m.kind.rawValue), \(m.license))
-                description: \(m.description)
-                schedule:    \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
-                parameters:  \(m.parameters!.stored) (\(String(format: "%.1f", Double(m.parameters!.stored) / 1e6)) M), \(m.dtype.rawValue)
-                provenance:  \(m.provenance.trained ? "trained" : "untrained"), \(m.provenance.toolVersion)\(m.provenance.dataset.map { ", data \($0)" } ?? "")\(m.provenance.seed.map { ", seed \($0)" } ?? "")
-                materialized: \(derived.count) Des-Net(s)\(derived.isEmpty ? "" : ": " + derived.map { "depth \($0.depth) \($0.strategy)" }.joined(separator: ", "))
-                integrity:   \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 1) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")
+                tags:         \(stored.tags.joined(separator: ", "))
+                name:         \(m.name) \(m.version) (\(m.kind.rawValue) learngene)
+                license:      \(m.license)
+                description:  \(m.description)
+                architecture: \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), \(a.heads) heads, MLP ratio \(a.mlpRatio), \(a.classes) classes, \(a.pooling.rawValue) pooling\(a.classToken ? ", class token" : "")
+                schedule:     \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
+                parameters:   \(m.parameters?.stored ?? 0) (\(String(format: "%.1f", Double(m.parameters?.stored ?? 0) / 1e6)) M), \(m.dtype.rawValue)
+                provenance:   \(training.joined(separator: ", "))
+                Des-Nets:     \(derived.isEmpty ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)" : derived.map(\.reference).joined(separator: ", "))
+                integrity:    \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 1) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")
 
                 """)
+            print(m.results.isEmpty ? "declared results: none (lgreg eval ARCHIVE.lgz --depths 6-15 --declare OUT.lgz declares them)\n"
+                                    : "declared results (re-measured by lgreg verify):\n" + declaredTable(m.results).rendered(.text))
         }
         let table = ReportTable(
             columns: [.init("file", "File"), .init("role", "Role"), .init("digest", "Digest"), .init("bytes", "Size")],
@@ -77,5 +132,92 @@ struct ShowCommand: ParsableCommand {
                  .int(d.size, shown: formatBytes(d.size))]
             })
         print(table.rendered(output.format), terminator: "")
+    }
+
+    /// The declared results: depth, strategy, order, tuning, eval set, top-1 in percent.
+    private func declaredTable(_ results: [LearngeneManifest.DeclaredResult]) -> ReportTable {
+        ReportTable(
+            columns: [.init("depth", "Depth"), .init("strategy", "Strategy"), .init("order", "Order"), .init("tunedEpochs", "Tuned"),
+                      .init("evalSet", "Eval set"), .init("top1", "Top-1 %")],
+            rows: results.map { r in
+                [.int(r.depth, shown: String(r.depth)), .text(r.strategy), .text(r.order ?? ""), .int(r.tunedEpochs, shown: String(r.tunedEpochs)),
+                 .text(r.evalSet), .double(r.top1, shown: String(format: "%.2f", 100 * r.top1))]
+            })
+    }
+
+    // MARK: A derived entry
+
+    private func render(_ entry: DerivedEntry, _ damage: [String]) throws {
+        let config = try? TimmConfig.decode(entry.config, path: entry.image.config.digest.description)
+        if output.format == .json {
+            return try printReport("show", ShownDerived(entry: entry.kind, artifactType: entry.image.artifactType ?? "", digest: entry.digest.description,
+                                                        tags: entry.tags, lineage: entry.lineage, config: config, blobs: entry.image.layers, damage: damage))
+        }
+        if output.format == .text {
+            var lines = ["\(entry.digest)", "tags:         \(entry.tags.joined(separator: ", "))",
+                         "kind:         \(entry.kind) (\(entry.image.artifactType ?? "no artifactType"))"]
+            if let lineage = entry.lineage {
+                lines.append("lineage:      \(lineage.summary)\(lineage.orphaned ? " — orphaned: its learngene is no longer tagged" : "")")
+                lines.append("learngene:    \(lineage.learngeneDigest)")
+            } else {
+                lines.append("lineage:      its learngene is no longer in the store")
+            }
+            if let config {
+                let args = config.modelArgs, net = config.lgreg
+                lines.append("architecture: depth \(args.depth), \(args.imgSize)×\(args.imgSize)×\(args.inChans) images, patch \(args.patchSize), width \(args.embedDim), \(args.numHeads) heads, \(config.numClasses) classes, \(net.pooling.rawValue) pooling")
+                lines.append("parameters:   \(net.parameters) (\(String(format: "%.1f", Double(net.parameters) / 1e6)) M), none stored anew: its layers are the learngene's blobs")
+                lines.append("layer map:    \(net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))")
+                lines.append("head:         \(net.lineage.head.rawValue)\(net.lineage.seed.map { ", seed \($0)" } ?? "")")
+                lines.append("timm:         \(config.architecture) with model_args (lgreg export \(entry.tags.first ?? entry.digest.short) -o DIR writes the Hub folder)")
+            }
+            if let created = entry.image.annotations?[OCIAnnotation.created] { lines.append("created:      \(created)") }
+            lines.append("integrity:    \(damage.isEmpty ? "intact (\(entry.image.layers.count + 2) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")")
+            print(lines.joined(separator: "\n") + "\n")
+        }
+        let table = ReportTable(
+            columns: [.init("role", "Role"), .init("digest", "Digest"), .init("bytes", "Size")],
+            rows: entry.image.layers.map { d in
+                [.text(d.annotations?[OCIAnnotation.role] ?? d.annotations?[OCIAnnotation.title] ?? ""), .text(d.digest.short), .int(d.size, shown: formatBytes(d.size))]
+            })
+        print(table.rendered(output.format), terminator: "")
+    }
+
+    // MARK: --lineage
+
+    /// Draws the tree of the learngene `resolved` belongs to: every tagged entry derived from it, under its parent.
+    private func renderLineage(_ resolved: ResolvedEntry, in store: LearngeneStore) throws {
+        let entries = try ZooEntry.all(in: store)
+        let root: Digest
+        switch resolved {
+        case let .learngene(stored): root = stored.digest
+        case let .derived(entry):
+            guard let lineage = entry.lineage else { throw ZooError.desNetLearngeneMissing(reference: entry.reference, learngene: entry.image.annotations?[OCIAnnotation.baseDigest] ?? "none recorded") }
+            root = lineage.learngeneDigest
+        }
+        let members = entries.filter { $0.lineage?.learngeneDigest == root }
+        func node(_ digest: Digest, _ entry: ZooEntry?) -> LineageNode {
+            let children = members.filter { ($0.lineage?.via.last ?? $0.lineage?.learngeneDigest) == digest }
+            let tags = entries.filter { $0.digest == digest }.map(\.reference)
+            var detail = entry?.kind ?? "learngene"
+            if let lineage = entry?.lineage, let depth = lineage.depth {
+                detail += ", depth \(depth)" + (lineage.strategy.map { ", \($0)" } ?? "") + (lineage.order.map { " (\($0))" } ?? "")
+            }
+            return LineageNode(reference: tags.first, digest: digest.description, entry: entry?.kind ?? "learngene", detail: detail,
+                               children: Dictionary(grouping: children, by: \.digest).sorted { $0.value[0].reference < $1.value[0].reference }
+                                   .map { node($0.key, $0.value[0]) })
+        }
+        let tree = node(root, nil)
+        if output.format == .json { return try printReport("lineage", tree) }
+        var lines: [String] = []
+        func draw(_ node: LineageNode, prefix: String, branch: String) {
+            let name = node.reference ?? "\(Digest(node.digest)?.short ?? node.digest) (untagged)"
+            lines.append("\(prefix)\(branch)\(name)  [\(node.detail)]")
+            let childPrefix = prefix + (branch == "├── " ? "│   " : branch.isEmpty ? "" : "    ")
+            for (index, child) in node.children.enumerated() {
+                draw(child, prefix: childPrefix, branch: index == node.children.count - 1 ? "└── " : "├── ")
+            }
+        }
+        draw(tree, prefix: "", branch: "")
+        print(lines.joined(separator: "\n"))
     }
 }

@@ -57,10 +57,15 @@ enum StoreExit {
             case .missingKey, .invalidOption: return 64
             default: return 65
             }
-        case let error as ZooError: return error == .nothingToVerify ? 2 : 64
+        case let error as ZooError:
+            switch error {
+            case .nothingToVerify: return 2
+            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan: return 1
+            default: return 64
+            }
         case let error as StoreError:
             switch error {
-            case .notFound, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
+            case .notFound, .notALearngene, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
             case .io: return 74
             default: return 1
             }
@@ -117,6 +122,12 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Pretty JSON with sorted keys of a `JSONSerialization` object (a table's rows inside a document).
+func printJSONObject(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
 }
 
 /// Human byte counts: 141.2 MB.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregRuntime
 import LgregTraining
 import SafeTensors
@@ -97,11 +98,11 @@ struct TrainingOptions: ParsableArguments {
         return true
     }
 
-    /// Prints the outcome: a JSON object with `--json`, else one line.
+    /// Prints the outcome: with `--json` an object of `Schemas/train-result.schema.json` (its `schemaVersion` added;
+    /// accuracies are fractions), else one line.
     func report(_ fields: [String: Any], summary: String) throws {
         if format.json {
-            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .prettyPrinted])
-            print(String(decoding: data, as: UTF8.self))
+            try printJSONObject(fields.merging(["schemaVersion": 1]) { $1 })
         } else {
             print(summary)
         }
@@ -144,7 +145,7 @@ struct TrainCommand: ParsableCommand {
     var alpha: Float?
     @Option(help: "Distillation temperature τ.")
     var tau: Float = 1
-    @Option(help: "Learngene name in the archive.")
+    @Option(help: "Learngene name in the archive (default: the file stem of --output, e.g. aux for -o aux.lgz).")
     var name: String?
     @Option(name: .customLong("learngene-version"), help: "Version (an OCI tag) in the archive.")
     var learngeneVersion = "1"
@@ -191,8 +192,7 @@ struct TrainCommand: ParsableCommand {
         try options.prepare(trainer)
         guard try options.run(trainer) else { return }
 
-        let learngeneName = name ?? "\(arch.split(separator: "/").last!.replacingOccurrences(of: ".json", with: ""))-\(mode.rawValue)"
-        let identity = LearngeneIdentity(name: learngeneName.lowercased(), version: learngeneVersion, license: license,
+        let identity = LearngeneIdentity(name: learngeneName, version: learngeneVersion, license: license,
                                          description: "\(mode.rawValue) Aux-Net \(stageSchedule) trained by lgreg on \(data.identity.name)")
         let output = URL(fileURLWithPath: options.output)
         try? FileManager.default.removeItem(at: output)
@@ -203,6 +203,19 @@ struct TrainCommand: ParsableCommand {
              "schedule": stageSchedule.layersPerStage, "epochs": config.epochs, "evalAccuracy": accuracy,
              "storedParameters": manifest.parameters?.stored ?? 0, "metrics": options.metrics.path, "checkpoint": options.checkpoint.path],
             summary: "wrote \(output.path) (\(manifest.kind.rawValue), schedule \(stageSchedule), \(manifest.layers.count) layers): test top-1 \(String(format: "%.2f", accuracy * 100))%; metrics in \(options.metrics.path)")
+    }
+}
+
+extension TrainCommand {
+    /// `--name`, else `--output`'s file stem (`-o aux.lgz` → `aux`), lowercased with anything a learngene name
+    /// cannot hold turned into `-`, so a tour's result never takes the zoo's names; `ARCH-MODE` if nothing is left.
+    var learngeneName: String {
+        if let name { return name.lowercased() }
+        var stem = URL(fileURLWithPath: options.output).lastPathComponent.lowercased()
+        if stem.hasSuffix(".lgz") { stem.removeLast(4) }
+        let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+            .trimmingCharacters(in: CharacterSet(charactersIn: "._-"))
+        return LearngeneManifest.isValidName(cleaned) ? cleaned : "\(arch.split(separator: "/").last!.replacingOccurrences(of: ".json", with: ""))-\(mode.rawValue)".lowercased()
     }
 }
 

@@ -8,22 +8,24 @@ import LgregZoo
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Checks stored learngenes: blobs, manifest, parameter budget, and every declared untuned accuracy re-measured.",
+        abstract: "Checks stored learngenes and Des-Nets: blobs, manifest, parameter budget, and every declared untuned accuracy re-measured.",
         discussion: """
         For each learngene: every blob is re-hashed against its digest and size; the manifest is validated; the \
         parameters in its tensors are counted against the manifest's budget; and every declared result with \
-        tunedEpochs 0 is rebuilt (depth, strategy, order), evaluated on its declared eval set (fashion-mnist-test, \
-        fashion-mnist-train or an eval-set file) and compared with the declared top-1 within --tolerance points. \
+        tunedEpochs 0 is rebuilt (depth, strategy, order), evaluated on its declared eval set (fashion-mnist:test, \
+        fashion-mnist:train or an eval-set file) and compared with the declared top-1 within --tolerance points. \
+        A Des-Net (its tag or digest): its learngene is present, its blobs hash right, its recorded plan rebuilds \
+        from the learngene, and each result the learngene declares for that plan is re-measured. \
         Evaluation is deterministic. Results after fine-tuning are listed as skipped: the tuned weights are not part \
         of the learngene. Each verdict is recorded in the store's index. --json follows \
         Schemas/verify-report.schema.json. Exit status: 0 all good; 1 a mismatch or damage; 2 something could not \
         be verified (a missing data set, an unknown strategy) or there is nothing to verify; 64 bad usage.
         """)
 
-    @Argument(help: "A stored learngene (name, name:version or digest prefix), or HOST[:PORT]/REPO@sha256:… to pull what is missing first.")
+    @Argument(help: "A stored learngene or Des-Net (name, name:version or digest prefix), or HOST[:PORT]/REPO@sha256:… to pull what is missing first.")
     var reference: String?
 
-    @Flag(help: "Verify every tagged learngene in the store.")
+    @Flag(help: "Verify every tagged learngene in the store (Des-Nets are verified when named).")
     var all = false
 
     @Option(help: "Largest accepted difference between declared and measured top-1, in percentage points.")

@@ -112,6 +112,10 @@ public struct ReportTable: Sendable {
 extension ReportTable.Cell {
     /// A count printed in millions as the paper prints parameters (`PaperRounding.millions`).
     public static func millions(_ value: Int) -> Self { .int(value, shown: String(format: "%.1f", PaperRounding.millions(value))) }
-    /// A count printed in billions with one decimal (17,490,465,792 → "17.5").
-    public static func billions(_ value: Int) -> Self { .int(value, shown: String(format: "%.1f", PaperRounding.oneDecimal(value, unit: 1e9))) }
+    /// Multiply-accumulates printed with one decimal in the largest unit that keeps the figure at least 1: G
+    /// as the paper prints them (17,490,465,792 → "17.5 G"), M or k for small models (4,196,352 → "4.2 M").
+    public static func flops(_ value: Int) -> Self {
+        let unit = [(1e9, "G"), (1e6, "M"), (1e3, "k")].first { Double(value) >= $0.0 } ?? (1, "")
+        return .int(value, shown: String(format: "%.1f%@", PaperRounding.oneDecimal(value, unit: unit.0), unit.1.isEmpty ? "" : " " + unit.1))
+    }
 }

@@ -3,10 +3,12 @@ import LgregArchitecture
 
 /// What initializing a family of Des-Nets costs from one learngene, against pre-training and fine-tuning
 /// (PF), which stores and pre-trains one full model per depth. Reproduces the paper's Table 2 storage
-/// column (759.3 M against 37.0 M, 20.5×) and its pre-training comparisons (10×, 6.6×, 2.5×).
+/// column (759.3 M against 37.0 M) and its pre-training comparisons (10×, 6.6×, 2.5×). The storage ratio is
+/// exact counts divided (759,343,120 / 36,951,016 = 20.54999…, printed 20.5×); the paper's 20.5× divides its rounded figures and is
+/// kept beside it as `paperStorageRatio`.
 public struct SavingsReport: Codable, Equatable, Sendable {
     /// Version of this report's JSON form (`Schemas/savings-report.schema.json`).
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     /// One Des-Net depth.
     public struct Row: Codable, Equatable, Sendable {
@@ -49,8 +51,12 @@ public struct SavingsReport: Codable, Equatable, Sendable {
     public var totalParametersPrinted: Double
     /// The learngene in millions, one decimal.
     public var learngeneParametersPrinted: Double
-    /// Storage ratio as the paper computes it: printed total / printed learngene (759.3 / 37.0 = 20.5).
+    /// Storage ratio: exact total / exact learngene parameters (759,343,120 / 36,951,016 = 20.54999…), unrounded;
+    /// printed with one decimal.
     public var storageRatio: Double
+    /// The ratio as the paper computes it, from the printed figures: printed total / printed learngene (759.3 /
+    /// 37.0 = 20.5), one decimal.
+    public var paperStorageRatio: Double
     public var epochs: Epochs
     /// PF pre-trains each Des-Net, SWS trains one learngene: N·pretrain / learngene (10× for ten Des-Bs).
     public var pretrainingRatio: Double
@@ -70,7 +76,8 @@ public struct SavingsReport: Codable, Equatable, Sendable {
         totalParameters = rows.map(\.parameters).reduce(0, +)
         totalParametersPrinted = PaperRounding.sumOfPrinted(rows.map(\.parameters), unit: 1e6)
         learngeneParametersPrinted = PaperRounding.oneDecimal(learngeneParameters, unit: 1e6)
-        storageRatio = PaperRounding.rounded(totalParametersPrinted / learngeneParametersPrinted, decimals: 1)
+        storageRatio = Double(totalParameters) / Double(learngeneParameters)
+        paperStorageRatio = PaperRounding.rounded(totalParametersPrinted / learngeneParametersPrinted, decimals: 1)
         let n = Double(depths.count)
         pretrainingRatio = n * Double(epochs.pretrain) / Double(epochs.learngene)
         let total = n * Double(epochs.pretrain) / (Double(epochs.learngene) + n * Double(epochs.desNetTuning))
@@ -80,16 +87,19 @@ public struct SavingsReport: Codable, Equatable, Sendable {
 
     /// The per-depth table with totals and ratios in the footer.
     public var table: ReportTable {
-        ReportTable(
-            columns: [.init("depth", "Depth"), .init("parameters", "P-S (M)"), .init("flops", "FLOPs (G)")],
-            rows: rows.map { [.int($0.depth, shown: String($0.depth)), .millions($0.parameters), .billions($0.flops)] },
+        let one = { (value: Double) in String(format: "%.1f", value) }
+        let ratio = one(storageRatio), paperRatio = one(paperStorageRatio)
+        let note = ratio == paperRatio ? "." : " (exact counts; the printed figures give \(one(totalParametersPrinted)) / \(one(learngeneParametersPrinted)) = \(paperRatio)×, as the paper divides)."
+        let storage = "PF stores \(one(totalParametersPrinted)) M for \(rows.count) Des-Nets (exactly \(totalParameters.formatted())); "
+            + "the learngene (schedule \(schedule)) stores \(one(learngeneParametersPrinted)) M (exactly \(learngeneParameters.formatted())): \(ratio)× less" + note
+        return ReportTable(
+            columns: [.init("depth", "Depth"), .init("parameters", "P-S (M)"), .init("flops", "FLOPs")],
+            rows: rows.map { [.int($0.depth, shown: String($0.depth)), .millions($0.parameters), .flops($0.flops)] },
             footer: [
-                "PF stores \(String(format: "%.1f", totalParametersPrinted)) M for \(rows.count) Des-Nets (exactly \(totalParameters.formatted())); "
-                    + "the learngene (schedule \(schedule)) stores \(String(format: "%.1f", learngeneParametersPrinted)) M (exactly \(learngeneParameters.formatted())): "
-                    + "\(String(format: "%.1f", storageRatio))× less.",
-                "Pre-training: \(rows.count)×\(epochs.pretrain) epochs for PF against 1×\(epochs.learngene) for the learngene: \(String(format: "%.1f", pretrainingRatio))×.",
-                "Total training: \(rows.count)×\(epochs.pretrain) from scratch against \(epochs.learngene) + \(rows.count)×\(epochs.desNetTuning): \(String(format: "%.1f", totalTrainingRatio))×; "
-                    + "TLEG \(epochs.learngene) + \(rows.count)×\(epochs.tlegTuning) against SWS \(epochs.learngene) + \(rows.count)×\(epochs.swsTuningAgainstTLEG): \(String(format: "%.1f", tlegRatio))×.",
+                storage,
+                "Pre-training: \(rows.count)×\(epochs.pretrain) epochs for PF against 1×\(epochs.learngene) for the learngene: \(one(pretrainingRatio))×.",
+                "Total training: \(rows.count)×\(epochs.pretrain) from scratch against \(epochs.learngene) + \(rows.count)×\(epochs.desNetTuning): \(one(totalTrainingRatio))×; "
+                    + "TLEG \(epochs.learngene) + \(rows.count)×\(epochs.tlegTuning) against SWS \(epochs.learngene) + \(rows.count)×\(epochs.swsTuningAgainstTLEG): \(one(tlegRatio))×.",
             ])
     }
 }

@@ -166,21 +166,27 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         do { data = try RegularFile.contents(of: url, limit: 1 << 20) } catch let error as FileSystemError {
             throw ResolverError.io(path: url.path, reason: error.reason)
         }
+        return try decode(data, path: url.path)
+    }
+
+    /// Decodes and checks a config's bytes (an export's `config.json`, a stored Des-Net's config blob).
+    /// - Throws: `ResolverError.invalidFile` naming `path` and the field.
+    public static func decode(_ data: Data, path: String) throws -> TimmConfig {
         struct Probe: Decodable {
             struct Section: Decodable { var schemaVersion: Int? }
             var lgreg: Section?
         }
         guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
-            throw ResolverError.invalidFile(path: url.path, field: nil, reason: "is not a JSON object")
+            throw ResolverError.invalidFile(path: path, field: nil, reason: "is not a JSON object")
         }
         guard let version = probe.lgreg?.schemaVersion else {
-            throw ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is missing")
+            throw ResolverError.invalidFile(path: path, field: "lgreg.schemaVersion", reason: "is missing")
         }
         guard version == currentVersion else {
-            throw ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is \(version); this lgreg reads version \(currentVersion) only")
+            throw ResolverError.invalidFile(path: path, field: "lgreg.schemaVersion", reason: "is \(version); this lgreg reads version \(currentVersion) only")
         }
         do { return try StrictJSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
-            throw ResolverError.invalidFile(path: url.path, field: Self.field(of: error), reason: "\(error)")
+            throw ResolverError.invalidFile(path: path, field: Self.field(of: error), reason: "\(error)")
         }
     }
 

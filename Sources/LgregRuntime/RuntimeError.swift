@@ -61,7 +61,7 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
         case let .unknownFormatVersion(file, version, supported):
             return "\(file): eval-set format version '\(version)'; this lgreg reads version \(supported) only"
         case let .unknownDataSpec(spec):
-            return "data '\(spec)': expected fashion-mnist:test, fashion-mnist:train (or fashion-mnist-test, fashion-mnist-train) or the path of an eval-set .safetensors file"
+            return "data '\(spec)': expected fashion-mnist:test, fashion-mnist:train or the path of an eval-set .safetensors file"
         }
     }
 }

@@ -6,15 +6,19 @@ import Glibc
 #endif
 
 extension LearngeneStore {
-    /// Blobs the manifests `digests` reach: each manifest, its config and its layers. An unreadable manifest
-    /// reaches only itself (fsck reports it).
+    /// Blobs the manifests `digests` reach: each manifest, its config and its layers, and what a derived
+    /// manifest derives from (`org.opencontainers.image.base.digest`), down to its learngene. An unreadable
+    /// manifest reaches only itself (fsck reports it).
     func blobsReached(from digests: [Digest]) -> Set<Digest> {
         var marked = Set<Digest>()
-        for digest in digests {
-            marked.insert(digest)
-            guard let image = try? imageManifest(digest) else { continue }
+        var pending = digests
+        while let digest = pending.popLast() {
+            guard marked.insert(digest).inserted, let image = try? imageManifest(digest) else { continue }
             marked.insert(image.config.digest)
             for layer in image.layers { marked.insert(layer.digest) }
+            if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), access(layout.blob(base).path, F_OK) == 0 {
+                pending.append(base)
+            }
         }
         return marked
     }
@@ -45,7 +49,7 @@ extension LearngeneStore {
         return reference.flatMap { (try? Self.checkTag($0)) == nil ? nil : $0 }
     }
 
-    /// Mark and sweep: deletes blobs no tag reaches once they are older than `grace` seconds, except the
+    /// Mark and sweep (`blobsKept`): deletes blobs no tag reaches once they are older than `grace` seconds, except the
     /// blobs of untagged learngene manifests unless `pruneDangling`; removes temp entries whose owner process
     /// is gone, and unowned ones older than `grace`. Holds the exclusive store lock, so no write is in flight.
     /// - Throws: `StoreError.corruptIndex` when `index.json` cannot be read (nothing is swept then).
@@ -53,14 +57,8 @@ extension LearngeneStore {
     public func collectGarbage(grace: TimeInterval, dryRun: Bool, pruneDangling: Bool = false) throws -> GCReport {
         let lock = try lockForWriting(exclusive: true, sweepStaging: false)
         defer { withExtendedLifetime(lock) {} }
-        let tagged = try readIndex().0.manifests.map(\.digest)
-        var marked = blobsReached(from: tagged)
-        var report = GCReport(blobs: [], bytes: 0, sparedYoung: 0, tempFiles: 0, danglingKept: 0, dryRun: dryRun)
-        if !pruneDangling {
-            let dangling = storedManifests().filter { !marked.contains($0.digest) && $0.image.artifactType == OCIMediaType.learngene }.map(\.digest)
-            report.danglingKept = dangling.count
-            marked.formUnion(blobsReached(from: dangling))
-        }
+        let (marked, _, danglingKept) = try blobsKept(pruneDangling: pruneDangling)
+        var report = GCReport(blobs: [], bytes: 0, sparedYoung: 0, tempFiles: 0, danglingKept: danglingKept, dryRun: dryRun)
         let cutoff = Date().timeIntervalSince1970 - grace
         let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.blobsDirectory.path)) ?? []
         for name in names.sorted() {

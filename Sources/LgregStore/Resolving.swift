@@ -33,12 +33,17 @@ extension LearngeneStore {
 
     /// The learngene `reference` names, with its manifest and a handle on each blob that checks the blob's
     /// digest when opened.
-    /// - Throws: `StoreError.notFound` also when the reference names a derived artifact, not a learngene.
+    /// - Throws: `StoreError.notFound`, or `.notALearngene` when the reference names a derived entry (a Des-Net).
     public func resolve(_ reference: String) throws -> StoredLearngene {
-        let digest = try resolveDigest(reference)
+        try learngene(at: try resolveDigest(reference), reference: reference)
+    }
+
+    /// The learngene whose manifest is blob `digest`, tagged or not (the learngene of an orphaned Des-Net).
+    /// - Throws: `StoreError.notALearngene` when the manifest is another kind; what reading the blob throws.
+    public func learngene(at digest: Digest, reference: String? = nil) throws -> StoredLearngene {
         let image = try imageManifest(digest)
         guard image.artifactType == OCIMediaType.learngene, image.layers.count >= 1 else {
-            throw StoreError.notFound(reference: "\(reference) (\(digest.short) is a \(image.artifactType ?? "manifest"), not a learngene)")
+            throw StoreError.notALearngene(reference: reference ?? digest.description, digest: digest, artifactType: image.artifactType ?? "manifest")
         }
         let configURL = layout.blob(image.config.digest)
         let manifest = try LearngeneManifest.decode(try layout.readBlob(image.config.digest), path: configURL.path)

@@ -18,6 +18,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case corruptLayout(file: String, reason: String)
     /// No stored learngene or tag matches the reference.
     case notFound(reference: String)
+    /// The reference names a stored entry of another kind (a Des-Net) where a learngene is needed.
+    case notALearngene(reference: String, digest: Digest, artifactType: String)
     /// A digest prefix matches more than one manifest.
     case ambiguous(reference: String, candidates: [String])
     /// A reference is not `name`, `name:version` or a digest prefix of at least 4 hex digits.
@@ -42,6 +44,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .openedForReading(root): return "\(root): the store was opened for reading only"
         case let .corruptLayout(file, reason): return "\(file): \(reason)"
         case let .notFound(reference): return "no learngene or tag matches '\(reference)' (see `lgreg list`)"
+        case let .notALearngene(reference, digest, artifactType):
+            return "'\(reference)' (\(digest.short)) is not a learngene but a derived entry (\(artifactType)); this command takes a learngene "
+                + "(`lgreg show \(reference) --lineage` shows the one it comes from)"
         case let .ambiguous(reference, candidates): return "'\(reference)' matches \(candidates.count) manifests: \(candidates.joined(separator: ", ")); give more digits"
         case let .invalidReference(text): return "'\(text)' is not a reference: use name, name:version or a digest prefix (at least 4 hex digits, optionally after 'sha256:')"
         case let .tagExists(reference, existing):

@@ -27,21 +27,30 @@ extension LearngeneStore {
     /// stay until `gc` (a learngene's until `gc --prune-dangling`). Returns the tags removed.
     @discardableResult
     public func remove(_ reference: String) throws -> [String] {
+        try remove(tags: try tags(matching: reference))
+    }
+
+    /// Removes the tags `tags` (those not present are skipped) in one rewrite of `index.json`; returns them sorted.
+    @discardableResult
+    public func remove(tags: [String]) throws -> [String] {
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
-        let (index, _) = try readIndex()
-        let tags: [String]
-        if index.tagged(reference) != nil {
-            tags = [reference]
-        } else if LearngeneManifest.isValidName(reference), index.manifests.contains(where: { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }) {
-            tags = index.manifests.compactMap { $0.annotations?[OCIAnnotation.refName] }.filter { $0.hasPrefix(reference + ":") }
-        } else {
-            let digest = try resolveDigest(reference)
-            tags = index.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
-        }
         try updateIndex { index in index.manifests.removeAll { tags.contains($0.annotations?[OCIAnnotation.refName] ?? "") } }
         syncAfterCommit()
         return tags.sorted()
+    }
+
+    /// The tags `remove(reference)` removes: the tag itself, every version of a name, or every tag of a digest
+    /// prefix.
+    /// - Throws: `StoreError.notFound`, `.ambiguous`, `.invalidReference`.
+    public func tags(matching reference: String) throws -> [String] {
+        let (index, _) = try readIndex()
+        if index.tagged(reference) != nil { return [reference] }
+        if LearngeneManifest.isValidName(reference), index.manifests.contains(where: { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }) {
+            return index.manifests.compactMap { $0.annotations?[OCIAnnotation.refName] }.filter { $0.hasPrefix(reference + ":") }
+        }
+        let digest = try resolveDigest(reference)
+        return index.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
     }
 
     /// Adds `reference` → `descriptor` to `index.json`, recording beside the tag what the manifest was made for

@@ -36,11 +36,11 @@ public enum DesNetEvaluation {
 }
 
 extension DataSpec {
-    /// The one label a data set has in declared results and reports: `fashion-mnist-test`,
-    /// `fashion-mnist-train`, or the eval-set file's path.
+    /// The one label a data set has in declared results and reports: `fashion-mnist:test`,
+    /// `fashion-mnist:train` (as `--data` spells them), or the eval-set file's path.
     public var label: String {
         switch self {
-        case let .fashionMNIST(split): return "fashion-mnist-\(split.rawValue)"
+        case let .fashionMNIST(split): return "fashion-mnist:\(split.rawValue)"
         case let .evalSet(path): return path
         }
     }

@@ -36,7 +36,7 @@ public struct Verifier {
         public var status: Status
         public var detail: String
         public var depth: Int?
-        /// Declared and measured top-1, in percent.
+        /// Declared and measured top-1, as fractions in [0, 1] (the unit of manifests and every JSON output).
         public var declaredTop1: Double?
         public var measuredTop1: Double?
     }
@@ -51,8 +51,10 @@ public struct Verifier {
 
     /// What `verify --json` prints (`Schemas/verify-report.schema.json`).
     public struct Report: Codable, Sendable {
-        public var schemaVersion = 1
-        /// Largest accepted difference between declared and measured top-1, in percentage points.
+        /// 2: accuracies and the tolerance are fractions (version 1 gave percent).
+        public var schemaVersion = 2
+        /// Largest accepted difference between declared and measured top-1, as a fraction (`--tolerance 0.1`
+        /// percentage points is 0.001).
         public var tolerance: Double
         public var status: Status
         public var learngenes: [Verdict]
@@ -101,12 +103,17 @@ public struct Verifier {
         var dataSets: [String: ImageDataSet] = [:]
         var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
         let verdicts = try chosen.map { try verify($0, dataSets: &dataSets, work: &work) }
-        return Report(tolerance: settings.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: work)
+        return Report(tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: work)
     }
 
     private func verify(_ reference: String, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) throws -> Verdict {
         let stored: StoredLearngene
-        do { stored = try store.resolve(reference) } catch let error as StoreError {
+        do {
+            switch try ResolvedEntry.resolve(reference, in: store) {
+            case let .learngene(learngene): stored = learngene
+            case let .derived(entry): return verifyDerived(entry, dataSets: &dataSets, work: &work)
+            }
+        } catch let error as StoreError {
             if case .notFound = error { throw error }
             return Verdict(reference: reference, digest: nil, status: .mismatch,
                            checks: [Check(check: "manifest", status: .mismatch, detail: error.description)])
@@ -121,9 +128,43 @@ public struct Verifier {
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
+    /// A derived entry: its learngene present, its blobs intact, and for a Des-Net its recorded plan rebuilt and
+    /// each result its learngene declares for that plan (depth, strategy, order, untuned) re-measured.
+    private func verifyDerived(_ entry: DerivedEntry, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) -> Verdict {
+        var checks: [Check] = []
+        if let lineage = entry.lineage {
+            checks.append(Check(check: "learngene", status: .ok, detail: "\(lineage.summary)\(lineage.orphaned ? "; orphaned: the learngene is kept but no longer tagged" : "")"))
+        } else {
+            checks.append(Check(check: "learngene", status: .mismatch,
+                                detail: "its learngene \(entry.image.annotations?[OCIAnnotation.baseDigest] ?? "(none recorded)") is no longer in the store"))
+        }
+        checks.append(blobCheck(digest: entry.digest, image: entry.image))
+        if checks.allSatisfy({ $0.status == .ok }), entry.image.artifactType == StoredDesNet.artifactType {
+            do {
+                let opened = try StoredDesNet.open(entry, in: store)
+                let lineage = opened.net.lineage
+                checks.append(Check(check: "config", status: .ok, detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
+                                    + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
+                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep && (lineage.seed ?? 0) == 0
+                let declared = opened.learngene.manifest.results.filter { result in
+                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
+                    return strategy.kind == lineage.strategy && strategy.orderDescription == lineage.order
+                }
+                checks += resultChecks(declared, source: ManifestSource(opened.learngene), dataSets: &dataSets, work: &work)
+            } catch {
+                checks.append(Check(check: "config", status: .mismatch, detail: "\(error)"))
+            }
+        }
+        let status = checks.map(\.status).max() ?? .ok
+        return Verdict(reference: entry.reference, digest: entry.digest.description, status: status, checks: checks)
+    }
+
     /// Every blob the learngene's OCI manifest names, and the manifest itself, re-hashed.
-    private func blobCheck(_ stored: StoredLearngene) -> Check {
-        let blobs = [(stored.digest, nil as Int?)] + ([stored.imageManifest.config] + stored.imageManifest.layers).map { ($0.digest, Optional($0.size)) }
+    private func blobCheck(_ stored: StoredLearngene) -> Check { blobCheck(digest: stored.digest, image: stored.imageManifest) }
+
+    /// Every blob an OCI manifest names, and the manifest itself, re-hashed.
+    private func blobCheck(digest: Digest, image: ImageManifest) -> Check {
+        let blobs = [(digest, nil as Int?)] + ([image.config] + image.layers).map { ($0.digest, Optional($0.size)) }
         for (digest, size) in blobs {
             let url = store.layout.blob(digest)
             do {
@@ -171,7 +212,7 @@ public struct Verifier {
         var pending: [String: [(check: Int, model: ViTModel)]] = [:]
         var evalSets: [String] = []
         for declared in results {
-            var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: 100 * declared.top1)
+            var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: declared.top1)
             check.detail = "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
             defer { checks.append(check) }
             guard declared.tunedEpochs == 0 else {
@@ -215,9 +256,10 @@ public struct Verifier {
                 work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
-                    checks[index].measuredTop1 = row.result.top1
-                    checks[index].status = abs(row.result.top1 - declared) <= settings.tolerance + 1e-9 ? .ok : .mismatch
-                    checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", declared, row.result.top1,
+                    let measured = row.result.top1 / 100
+                    checks[index].measuredTop1 = measured
+                    checks[index].status = abs(measured - declared) <= settings.tolerance / 100 + 1e-11 ? .ok : .mismatch
+                    checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", 100 * declared, row.result.top1,
                                                    row.result.correct, row.result.images)
                 }
             } catch {

@@ -6,6 +6,14 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
     case currentLearngeneGone(reference: String)
     /// `verify` was asked to check everything in a store that holds nothing.
     case nothingToVerify
+    /// The entry is derived but not a Des-Net (a tuned Des-Net, a later kind) where a Des-Net is needed.
+    case notADesNet(reference: String, kind: String)
+    /// A Des-Net's learngene manifest is no longer in the store (removed, then garbage-collected).
+    case desNetLearngeneMissing(reference: String, learngene: String)
+    /// A Des-Net planned again from its recorded lineage gives another layer map than it records.
+    case desNetDoesNotReplan(reference: String, recorded: String, planned: String)
+    /// `rm` of a learngene that derived entries come from, without `--with-derived` or `--force`.
+    case derivedEntriesExist(reference: String, derived: [String])
     /// A declared result cannot be rebuilt: its strategy or order is not one lgreg knows.
     case unknownDeclaredStrategy(strategy: String, order: String?, reason: String)
 
@@ -20,6 +28,15 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
             return "the current learngene '\(reference)' is no longer in the store: choose another with lgreg use REF (lgreg list shows them)"
         case .nothingToVerify:
             return "nothing to verify: the store holds no learngene"
+        case let .notADesNet(reference, kind):
+            return "'\(reference)' is a \(kind) entry, not a Des-Net; this command takes a learngene or a Des-Net"
+        case let .desNetLearngeneMissing(reference, learngene):
+            return "Des-Net '\(reference)': its learngene \(learngene) is no longer in the store; publish that learngene again to restore it"
+        case let .desNetDoesNotReplan(reference, recorded, planned):
+            return "Des-Net '\(reference)' records layer map \(recorded), but its lineage plans \(planned) from its learngene"
+        case let .derivedEntriesExist(reference, derived):
+            return "'\(reference)' has \(derived.count) derived entr\(derived.count == 1 ? "y" : "ies"): \(derived.prefix(20).joined(separator: ", "))"
+                + "\(derived.count > 20 ? ", …" : ""); remove them too with --with-derived, or leave them orphaned with --force"
         case let .unknownDeclaredStrategy(strategy, order, reason):
             return "declared strategy '\(strategy)'\(order.map { " order '\($0)'" } ?? "") is not understood: \(reason)"
         }

@@ -76,8 +76,8 @@ public enum EvalSetFile {
     }
 }
 
-/// A `--data` argument: `fashion-mnist:test`, `fashion-mnist:train` (also spelled `fashion-mnist-test`, as
-/// learngene manifests name their eval sets), or the path of an eval-set file.
+/// A `--data` argument: `fashion-mnist:test`, `fashion-mnist:train` (`fashion-mnist-test`, as
+/// older learngene manifests spell their eval sets, is read too), or the path of an eval-set file.
 public enum DataSpec: Equatable, Sendable {
     /// A Fashion-MNIST split read from a directory of gzipped IDX files.
     case fashionMNIST(FashionMNIST.Split)

@@ -1,0 +1,107 @@
+import Foundation
+import LgregCore
+import LgregStore
+
+/// What a stored entry derives from: the learngene at the root of its lineage and how it was expanded.
+public struct EntryLineage: Codable, Equatable, Sendable {
+    /// The learngene's tag (`name:version`), nil when it is no longer tagged (removed with `rm --force`).
+    public var learngene: String?
+    /// The learngene's manifest digest.
+    public var learngeneDigest: Digest
+    /// The manifests between the learngene and this entry, nearest to the learngene first (a tuned Des-Net's
+    /// Des-Net); empty for a Des-Net made straight from its learngene.
+    public var via: [Digest]
+    /// Des-Net depth.
+    public var depth: Int?
+    /// Initialization strategy.
+    public var strategy: String?
+    /// Layer order.
+    public var order: String?
+    /// True when the learngene is no longer tagged.
+    public var orphaned: Bool { learngene == nil }
+
+    /// `fmnist-tiny-sws:1, depth 12, cyclic (front-mid-last)`.
+    public var summary: String {
+        var text = learngene ?? "\(learngeneDigest.short) (untagged)"
+        if let depth { text += ", depth \(depth)" }
+        if let strategy { text += ", \(strategy)" + (order.map { " (\($0))" } ?? "") }
+        return text
+    }
+}
+
+/// One row of `lgreg list --all`: a tagged learngene or an entry derived from one, whatever its `artifactType`.
+public struct ZooEntry: Codable, Sendable {
+    /// The tag, `name:version`.
+    public var reference: String
+    public var digest: Digest
+    /// `learngene`, `desnet`, `tuned`, or the label `ZooEntry.kind(of:)` gives a later artifact type.
+    public var kind: String
+    public var artifactType: String
+    /// Bytes of its manifest, config and layer blobs (shared ones included).
+    public var bytes: Int
+    public var created: String?
+    /// What it derives from; nil for a learngene.
+    public var lineage: EntryLineage?
+    /// What is wrong with it; nil when it reads.
+    public var damage: String?
+
+    /// Whether this is a learngene rather than a derived entry.
+    public var isLearngene: Bool { artifactType == OCIMediaType.learngene }
+
+    /// The kinds lgreg names; any other `application/vnd.lgreg.<kind>.v<N>` artifact type is labelled `<kind>`
+    /// with its dots turned to dashes, so a new derived kind lists without a change here.
+    public static let kindLabels: [String: String] = [
+        OCIMediaType.learngene: "learngene",
+        StoredDesNet.artifactType: "desnet",
+        "application/vnd.lgreg.desnet.tuned.v1": "tuned",
+    ]
+
+    /// The short label of `artifactType`.
+    public static func kind(of artifactType: String) -> String {
+        if let label = kindLabels[artifactType] { return label }
+        var name = Substring(artifactType)
+        if name.hasPrefix("application/vnd.lgreg.") { name = name.dropFirst("application/vnd.lgreg.".count) }
+        if let version = name.range(of: #"\.v[0-9]+$"#, options: .regularExpression) { name = name[..<version.lowerBound] }
+        return name.replacingOccurrences(of: ".", with: "-")
+    }
+
+    /// Every tagged entry of `store`, learngenes and derived entries, each derived one with its lineage.
+    public static func all(in store: LearngeneStore) throws -> [ZooEntry] {
+        let entries = try store.entries()
+        let byDigest = Dictionary(entries.map { ($0.digest, $0) }) { first, _ in first }
+        return entries.map { entry in
+            let lineage = entry.base == nil ? nil : lineage(of: entry, byDigest: byDigest, store: store)
+            let broken = entry.base != nil && lineage == nil ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
+            return ZooEntry(reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType), artifactType: entry.artifactType,
+                            bytes: entry.totalBytes, created: entry.created, lineage: lineage, damage: entry.damage ?? broken)
+        }
+    }
+
+    /// Follows `base` digests down to the learngene; depth, strategy and order come from the nearest entry that
+    /// records a materialization. A base that is not tagged is read from its blob (an orphan's learngene).
+    static func lineage(of entry: StoreEntry, byDigest: [Digest: StoreEntry], store: LearngeneStore) -> EntryLineage? {
+        var materialization = entry.materialization
+        var via: [Digest] = []
+        var current = entry.base
+        while let digest = current, via.count < 64 {
+            if let tagged = byDigest[digest] {
+                materialization = materialization ?? tagged.materialization
+                guard tagged.artifactType != OCIMediaType.learngene else {
+                    return EntryLineage(learngene: tagged.reference, learngeneDigest: digest, via: via.reversed(), depth: materialization?.depth,
+                                        strategy: materialization?.strategy, order: materialization?.order)
+                }
+                via.append(digest)
+                current = tagged.base
+                continue
+            }
+            guard let image = store.storedImageManifest(digest) else { break }
+            if image.artifactType == OCIMediaType.learngene {
+                return EntryLineage(learngene: nil, learngeneDigest: digest, via: via.reversed(), depth: materialization?.depth,
+                                    strategy: materialization?.strategy, order: materialization?.order)
+            }
+            via.append(digest)
+            current = image.annotations?[OCIAnnotation.baseDigest].flatMap { Digest($0) }
+        }
+        return nil
+    }
+}
