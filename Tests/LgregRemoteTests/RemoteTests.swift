@@ -267,6 +267,52 @@ import Glibc
         #expect(try runLgreg(["fsck", "--store", store]).status == 0)
     }
 
+    /// A learngene pushed straight to `registry` as team/aux; its digest.
+    func pushed(to registry: RegistryServer, in temporary: TemporaryDirectory) throws -> String {
+        let archive = temporary.path("aux.lgz"), publisher = temporary.path("publisher")
+        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive]).status == 0)
+        let digest = try runLgreg(["publish", archive, "--store", publisher]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try runLgreg(["push", "aux", "\(registry.host)/team/aux", "--plain-http", "--store", publisher]).status == 0)
+        return digest
+    }
+
+    @Test func aRegistryThatStopsMidBlobLeavesAPullThatResumes() throws {
+        if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
+        let temporary = try TemporaryDirectory("lgreg-cut")
+        let registry = try RegistryServer()
+        let digest = try pushed(to: registry, in: temporary)
+        let store = temporary.path("store")
+        let liar = try FixtureServer("lying_registry.py") { ["\($0)", "\(registry.port)", "cut-blob"] }
+        let cut = try runLgreg(["pull", "127.0.0.1:\(liar.port)/team/aux@\(digest)", "--plain-http", "--store", store], timeout: 120)
+        #expect(cut.status == 75 && cut.err.contains("run again to resume"), "\(cut.summary)")
+        let listed = try runLgreg(["list", "--json", "--store", store])
+        #expect(listed.status == 0 && !listed.out.contains("aux"), "\(listed.summary)")
+        let partials = try FileManager.default.contentsOfDirectory(atPath: store + "/.lgreg/downloads").filter { $0.hasSuffix(".part") }
+        #expect(partials.count == 1, "\(partials)")
+        let resumed = try runLgreg(["pull", "\(registry.host)/team/aux@\(digest)", "--plain-http", "--json", "--store", store])
+        #expect(resumed.status == 0 && resumed.out.contains("\"resumedBlobs\" : 1"), "\(resumed.summary)")
+        #expect(try runLgreg(["fsck", "--store", store]).status == 0)
+    }
+
+    @Test func aBlobRedirectedToAnotherHostIsFetchedWithoutTheCredentials() throws {
+        if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
+        let temporary = try TemporaryDirectory("lgreg-redirect")
+        let registry = try RegistryServer()
+        let digest = try pushed(to: registry, in: temporary)
+        let log = temporary.path("redirected.jsonl")
+        let proxy = try FixtureServer("lying_registry.py") { ["\($0)", "\(registry.port)", "redirect", log] }
+        let environment = ["DOCKER_CONFIG": temporary.path("docker")]
+        let login = try runLgreg(["login", "127.0.0.1:\(proxy.port)", "-u", "me", "--password-stdin", "--plain-http"], environment: environment,
+                                 input: Data("pass-word\n".utf8))
+        #expect(login.status == 0, "\(login.summary)")
+        let pulled = try runLgreg(["pull", "127.0.0.1:\(proxy.port)/team/aux@\(digest)", "--plain-http", "--store", temporary.path("store")],
+                                  environment: environment)
+        #expect(pulled.status == 0 && pulled.out.contains(digest), "\(pulled.summary)")
+        let redirected = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        #expect(redirected.count == 7, "config and six tensor blobs fetched from the other host: \(redirected.count)")
+        #expect(redirected.allSatisfy { $0.contains("\"authorization\": false") }, "\(redirected)")
+    }
+
     /// index.json and every blob, by name and bytes.
     func snapshot(_ store: String) throws -> [String: Data] {
         var files = ["index.json": try Data(contentsOf: URL(fileURLWithPath: store + "/index.json"))]
