@@ -55,7 +55,7 @@ public enum AccuracyCollection {
                 sources.append(.init(reference: name, kind: manifest.kind.rawValue, architecture: manifest.architecture, schedule: manifest.schedule,
                                      storedParameters: manifest.parameters?.stored ?? stored.layers.count * manifest.architecture.blockParameters + manifest.architecture.sharedParameters))
                 for result in manifest.results where AccuracyCollection.testSetLabels.contains(result.evalSet) {
-                    observations.append(.init(source: name, strategy: result.strategy == "sws" ? "cyclic" : result.strategy, order: result.order, seed: nil,
+                    observations.append(.init(source: name, strategy: result.strategy == "sws" ? "cyclic" : result.strategy, order: result.order, seed: result.seed.map(UInt64.init),
                                               depth: result.depth, tunedEpochs: result.tunedEpochs, top1: result.top1))
                 }
             }

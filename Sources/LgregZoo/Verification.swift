@@ -147,9 +147,10 @@ public struct Verifier {
                 let lineage = opened.net.lineage
                 checks.append(Check(check: "config", status: .ok, detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
                                     + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
-                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep && (lineage.seed ?? 0) == 0
+                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep
                 let declared = opened.learngene.manifest.results.filter { result in
-                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
+                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, UInt64(result.seed ?? 0) == lineage.seed ?? 0,
+                          case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
                     return strategy.kind == lineage.strategy && strategy.orderDescription == lineage.order
                 }
                 checks += resultChecks(declared, source: ManifestSource(opened.learngene), dataSets: &dataSets, work: &work)
@@ -233,7 +234,7 @@ public struct Verifier {
             }
             do {
                 let strategy = try DeclaredStrategy(declared).strategy(for: source)
-                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
+                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: UInt64(declared.seed ?? 0))
                 if pending[declared.evalSet] == nil { evalSets.append(declared.evalSet) }
                 pending[declared.evalSet, default: []].append((checks.count, try models.model(for: net)))
             } catch let error as ZooError {

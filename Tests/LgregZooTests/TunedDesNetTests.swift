@@ -17,14 +17,17 @@ import Testing
     let architecture = ViTArchitecture(imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3, classToken: false,
                                        pooling: .avgNormFirst)
 
-    /// A store holding learngene `aux:1` (SWS, schedule 2,1,2) whose manifest declares three test-set results,
-    /// and an eval-set file of 40 random 8×8 images.
-    func makeStore(_ folder: TemporaryDirectory) throws -> (LearngeneStore, StoredLearngene, evalSet: String) {
-        let results: [LearngeneManifest.DeclaredResult] = [
+    /// Three declared test-set results: cyclic at depth 5, random-assigned at depth 5 over two seeds.
+    static let testSetResults: [LearngeneManifest.DeclaredResult] = [
             .init(depth: 5, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0, evalSet: "fashion-mnist-test", top1: 0.40),
             .init(depth: 5, strategy: "random", tunedEpochs: 0, evalSet: "fashion-mnist-test", top1: 0.30),
             .init(depth: 5, strategy: "random", tunedEpochs: 0, evalSet: "fashion-mnist-test", top1: 0.36),
         ]
+
+    /// A store holding learngene `aux:1` (SWS, schedule 2,1,2, its archive `aux.lgz`) whose manifest declares
+    /// `results`, and an eval-set file of 40 random 8×8 images.
+    func makeStore(_ folder: TemporaryDirectory, results: [LearngeneManifest.DeclaredResult] = testSetResults) throws
+        -> (LearngeneStore, StoredLearngene, evalSet: String) {
         let template = LearngeneManifest(name: "aux", version: "1", description: "test", license: "Apache-2.0", kind: .sws, architecture: architecture,
                                          schedule: try StageSchedule([2, 1, 2]), dtype: .f32, provenance: .init(trained: false, toolVersion: "test"),
                                          results: results)
@@ -170,5 +173,37 @@ import Testing
         for tag in [TunedDesNet.defaultTag(cyclic, learngene: learngene.manifest, seed: 2, epochs: 3), TunedDesNet.scratchTag(arch: "Ä/ü.json", depth: 1, seed: 9, epochs: 1)] {
             #expect(throws: Never.self) { try LearngeneStore.checkTag(tag) }
         }
+    }
+
+    @Test func randomAssignedResultsOfSeveralSeedsAreDeclaredSideBySideAndVerified() throws {
+        let folder = try TemporaryDirectory("lgreg-declared-seeds")
+        _ = try makeStore(folder, results: [])
+        let evalSet = folder.path("eval.safetensors")
+        let data = try EvalSetFile.read(path: evalSet)
+        let settings = EvaluationSettings(batchSize: 16)
+        var current = folder.path("aux.lgz")
+        var measured: [Int: Double] = [:]
+        // Seeds 1 and 2 give different maps at depth 8, so a verify that ignored the seed would rebuild another net.
+        let opened = try OpenedLearngene.open(current, store: { throw ZooError.nothingToVerify })
+        let maps = try [1, 2].map { try Materializer.plan(opened.source, depth: 8, strategy: .randomAssigned, seed: $0).lineage.layerMap }
+        #expect(maps[0] != maps[1])
+        for (step, seed) in [1, 2, 2].enumerated() {
+            let rows = try DesNetEvaluation.evaluate(try OpenedLearngene.open(current, store: { throw ZooError.nothingToVerify }).source, depths: [8],
+                                                     recipe: DesNetRecipe(strategy: .randomAssigned, seed: UInt64(seed)), on: data, settings: settings)
+            measured[seed] = Double(rows[0].result.correct) / Double(rows[0].result.images)
+            let next = folder.path("aux.step\(step).lgz")
+            try ResultDeclaration.write(rows, strategy: .randomAssigned, seed: UInt64(seed), evalSet: evalSet, archive: try LearngeneArchive.read(URL(fileURLWithPath: current)),
+                                        to: URL(fileURLWithPath: next))
+            current = next
+        }
+        // Declaring seed 2 again replaced its result; seed 1's stays beside it.
+        let declared = try LearngeneArchive.read(URL(fileURLWithPath: current)).manifest.results
+        #expect(declared.map(\.seed) == [1, 2] && declared.map(\.top1) == [measured[1]!, measured[2]!])
+        let store = try LearngeneStore(root: folder.appending("declared-store"), mode: .create)
+        try store.publish(archive: URL(fileURLWithPath: current))
+        let report = try Verifier(store: store, settings: .init(evaluation: settings)).verify(["aux:1"])
+        let results = report.learngenes.first?.checks.filter { $0.check == "result" } ?? []
+        #expect(report.status == .ok && results.count == 2, "\(results.map(\.detail))")
+        #expect(results.map(\.measuredTop1) == [measured[1]!, measured[2]!])
     }
 }
