@@ -98,6 +98,15 @@ import Testing
         }
     }
 
+    /// A model file that cannot be opened is an I/O error (74), as an unreadable archive or checkpoint is.
+    @Test func unreadableModelFileIsAnIOError() throws {
+        let folder = try TemporaryDirectory("lgreg-io")
+        for arguments in [["eval", folder.path("none.safetensors"), "--arch", "fmnist-tiny"], ["finetune", folder.path("none.safetensors"), "-o", folder.path("x.safetensors")]] {
+            let result = try runLgreg(arguments)
+            #expect(result.status == 74 && result.err.contains("none.safetensors") && result.err.contains("No such file"), "\(arguments): \(result.summary)")
+        }
+    }
+
     /// Small models' FLOPs print in M, not as "0.0 G"; the paper's in G.
     @Test func flopsPrintInAnAdaptiveUnit() throws {
         let tiny = try runLgreg(["arch", "show", "fmnist-tiny", "--depths", "12"])
