@@ -18,13 +18,18 @@ let package = Package(
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
+            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
         ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The HTTP client of `lgreg push/pull` (streaming bodies, custom TLS trust); swift-nio and swift-nio-ssl are
+        // its own dependencies, named here for the types its API takes (ByteBuffer, HTTPHeaders, TLSConfiguration).
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // C libraries, each through a module map and a shim header.
@@ -68,10 +73,20 @@ let package = Package(
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
         .target(name: "LgregImport", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "CArchive"]),
+        // `lgreg push/pull/login`: the OCI distribution API v2 client (AsyncHTTPClient), the Docker config's
+        // credentials, transfers checked blob by blob into the store.
+        .target(name: "LgregRemote", dependencies: [
+            "LgregCore", "LgregStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
             "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
+            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
 
@@ -100,6 +115,8 @@ let package = Package(
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
         .testTarget(name: "LgregImportTests", dependencies: ["LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime", "LgregZoo", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregRemoteTests", dependencies: ["LgregRemote", "LgregStore", "LgregCore", "LgregCLI", "LgregTestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Fixtures", "Python"]),
     ]

@@ -21,6 +21,8 @@ struct Lgreg: ParsableCommand {
             // Archives and the store
             InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, DuCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
+            // Share through OCI registries
+            PushCommand.self, PullCommand.self, LoginCommand.self, LogoutCommand.self,
             // Resolve
             UseCommand.self, PlanCommand.self, MaterializeCommand.self,
             // Run and check

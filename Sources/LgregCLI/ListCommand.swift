@@ -18,9 +18,12 @@ struct ListCommand: ParsableCommand {
         with other entries (`lgreg du` sums them). A damaged entry (a blob missing or unreadable; `lgreg fsck` \
         says more) is listed with kind DAMAGED and a warning on stderr, and the exit status is then 1. Where there \
         is no store yet the listing is empty. The current learngene (`lgreg use`) is marked with *. --json \
-        follows Schemas/store-output.schema.json. \(StoreExit.help)
+        follows Schemas/store-output.schema.json. With HOST/REPO it lists a registry's tags instead (see \
+        `lgreg pull`). \(StoreExit.help)
         """)
 
+    @Argument(help: "HOST[:PORT]/REPOSITORY lists a registry repository's tags, HOST[:PORT]/ the registry's catalog (text or --json).")
+    var remote: String?
     @Flag(help: "Also list derived entries: materialized and tuned Des-Nets, with their lineage.")
     var all = false
     @Option(help: "Only entries of this kind: learngene, desnet, tuned (implies --all).")
@@ -31,6 +34,7 @@ struct ListCommand: ParsableCommand {
     var size = false
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var registry: RegistryOptionGroup
 
     /// One row of the listing (`list` in Schemas/store-output.schema.json).
     struct Row: Encodable {
@@ -54,6 +58,7 @@ struct ListCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let remote { return try RemoteListing.run(remote, json: output.json, registry: registry) }
         let rows = try localRows()
         try render(rows)
         let damaged = rows.filter { $0.damage != nil }

@@ -4,6 +4,7 @@ import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregImport
+import LgregRemote
 import LgregResolver
 import LgregRuntime
 import LgregStore
@@ -39,7 +40,8 @@ enum StoreExit {
 
     /// 64 for bad input (an unknown reference, no store or not a store, an invalid preset, schedule, order or
     /// layer map, a FIFO or device where a file belongs, an unknown data set); 65 for bad archive, tensor or
-    /// data-set content; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
+    /// data-set content (and a refused blob or manifest from a registry); 75 a registry unreachable or failing,
+    /// 76 a request it refused, 77 refused credentials; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
     /// that cannot be read or written); 2 when there is nothing to verify; 1 for damage and conflicts; nil for
     /// an error that is not lgreg's.
     static func exitCode(for error: Error) -> Int32? {
@@ -83,6 +85,7 @@ enum StoreExit {
             case .dataIO: return 74
             default: return 65
             }
+        case let error as RemoteError: return error.exitCode
         default: return nil
         }
     }

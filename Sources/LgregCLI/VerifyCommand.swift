@@ -22,7 +22,7 @@ struct VerifyCommand: ParsableCommand {
         be verified (a missing data set, an unknown strategy) or there is nothing to verify; 64 bad usage.
         """)
 
-    @Argument(help: "A stored learngene or Des-Net (name, name:version or digest prefix).")
+    @Argument(help: "A stored learngene or Des-Net (name, name:version or digest prefix), or HOST[:PORT]/REPO@sha256:… to pull what is missing first.")
     var reference: String?
 
     @Flag(help: "Verify every tagged learngene in the store (Des-Nets are verified when named).")
@@ -41,6 +41,8 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var output: JSONOption
 
+    @OptionGroup var registry: RegistryOptionGroup
+
     func validate() throws {
         if reference != nil, all { throw ValidationError("Give a learngene reference or --all, not both.") }
         if reference == nil, !all { throw ValidationError("Give a learngene reference to verify, or --all for every learngene in the store.") }
@@ -51,7 +53,8 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let settings = Verifier.Settings(tolerance: tolerance, dataDirectory: dataDirectory,
                                          evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter))
-        let report = try Verifier(store: try store.open(), settings: settings).verify(reference.map { [$0] } ?? [])
+        let local = try reference.map(storeReference)
+        let report = try Verifier(store: try store.open(), settings: settings).verify(local.map { [$0] } ?? [])
         if output.json {
             try printJSON(report)
         } else {

@@ -13,16 +13,19 @@ public struct ImageManifest: Codable, Equatable, Sendable {
     public var config: Descriptor
     /// The layer blobs, in order.
     public var layers: [Descriptor]
-    /// Creation time, version, licence, lineage and materialization annotations.
+    /// Version, licence, lineage and materialization annotations.
     public var annotations: [String: String]?
+    /// What a derived artifact refers to (OCI 1.1): a Des-Net's learngene, so registries list it as a referrer.
+    public var subject: Descriptor?
 
-    public init(artifactType: String, config: Descriptor, layers: [Descriptor], annotations: [String: String]) {
+    public init(artifactType: String, config: Descriptor, layers: [Descriptor], annotations: [String: String], subject: Descriptor? = nil) {
         self.schemaVersion = 2
         self.mediaType = OCIMediaType.imageManifest
         self.artifactType = artifactType
         self.config = config
         self.layers = layers
         self.annotations = annotations
+        self.subject = subject
     }
 
     /// Canonical bytes: sorted keys, no escaped slashes.

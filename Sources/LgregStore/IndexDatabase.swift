@@ -243,11 +243,13 @@ CREATE TABLE IF NOT EXISTS verified_blobs (
             return
         }
         let notes = m.annotations ?? [:]
+        // When it was tagged (index.json), else an older store's manifest time.
+        let created = descriptor.annotations?[OCIAnnotation.created] ?? notes[OCIAnnotation.created]
         let total = size + m.config.size + m.layers.reduce(0) { $0 + $1.size }
         try ManifestRecord(digest: facts.digest, artifactType: m.artifactType ?? "", configDigest: m.config.digest, name: facts.learngene?.name,
                            version: facts.learngene?.version, kind: facts.learngene?.kind.rawValue,
                            storedParameters: facts.learngene?.parameters?.stored, totalBytes: total,
-                           baseDigest: notes[OCIAnnotation.baseDigest], created: notes[OCIAnnotation.created], damage: facts.damage).insert(db)
+                           baseDigest: notes[OCIAnnotation.baseDigest], created: created, damage: facts.damage).insert(db)
         try BlobRecord(digest: facts.digest, size: size, mediaType: OCIMediaType.imageManifest).insert(db, onConflict: .ignore)
         try BlobRecord(digest: m.config.digest, size: m.config.size, mediaType: m.config.mediaType).insert(db, onConflict: .ignore)
         for (position, layer) in m.layers.enumerated() {
@@ -260,7 +262,7 @@ CREATE TABLE IF NOT EXISTS verified_blobs (
            let strategy = notes[OCIAnnotation.materializationStrategy] {
             try MaterializationRecord(desNetDigest: facts.digest, learngeneDigest: base, depth: depth, strategy: strategy,
                                       layerOrder: notes[OCIAnnotation.materializationOrder],
-                                      seed: notes[OCIAnnotation.materializationSeed].flatMap { Int($0) }, created: notes[OCIAnnotation.created]).insert(db)
+                                      seed: notes[OCIAnnotation.materializationSeed].flatMap { Int($0) }, created: created).insert(db)
         }
     }
 }

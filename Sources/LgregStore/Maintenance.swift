@@ -203,14 +203,20 @@ extension LearngeneStore {
     private func writeIndex(from found: [(digest: Digest, image: ImageManifest, size: Int)]) throws -> [String] {
         let lock = try FileLock(layout.indexLock, exclusive: true)
         defer { withExtendedLifetime(lock) {} }
-        var chosen: [String: (descriptor: Descriptor, learngene: Bool, created: String)] = [:]
+        var chosen: [String: (descriptor: Descriptor, learngene: Bool, created: String, written: Int)] = [:]
         for (digest, image, size) in found {
             guard let reference = ownReference(of: image) else { continue }
             let learngene = image.artifactType == OCIMediaType.learngene
+            // An older store's manifests say when they were published; newer ones name content only, and the
+            // time their blob was written decides.
             let created = image.annotations?[OCIAnnotation.created] ?? ""
-            if let other = chosen[reference], (other.learngene ? 1 : 0, other.created) >= (learngene ? 1 : 0, created) { continue }
+            var status = stat()
+            let written = stat(layout.blob(digest).path, &status) == 0 ? Int(status.st_mtim.tv_sec) : 0
+            if let other = chosen[reference],
+               (other.learngene ? 1 : 0, other.created, other.written) >= (learngene ? 1 : 0, created, written) { continue }
             chosen[reference] = (Descriptor(mediaType: OCIMediaType.imageManifest, digest: digest, size: size, artifactType: image.artifactType,
-                                            annotations: Self.identity(of: image).merging([OCIAnnotation.refName: reference]) { $1 }), learngene, created)
+                                            annotations: Self.identity(of: image).merging([OCIAnnotation.refName: reference]) { $1 }),
+                                 learngene, created, written)
         }
         if access(layout.indexJSON.path, F_OK) == 0 {
             let aside = layout.quarantineDirectory.appendingPathComponent("index.json.\(Int(Date().timeIntervalSince1970))")

@@ -53,7 +53,7 @@ extension LearngeneStore {
             utimes(layout.blob(same.digest).path, nil)
         } else {
             let image = ImageManifest(artifactType: OCIMediaType.learngene, config: config, layers: layers, annotations: [
-                OCIAnnotation.created: Self.now(), OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
+                OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
                 OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
                 OCIAnnotation.kind: manifest.kind.rawValue,
             ])

@@ -17,7 +17,7 @@ extension LearngeneStore {
         if LearngeneManifest.isValidName(reference) {
             let versions = index.manifests.filter { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }
             // Learngenes before derived artifacts, then the latest publication.
-            let ranked = versions.map { ($0, $0.artifactType == OCIMediaType.learngene, (try? imageManifest($0.digest))?.annotations?[OCIAnnotation.created] ?? "") }
+            let ranked = versions.map { ($0, $0.artifactType == OCIMediaType.learngene, createdTime(of: $0)) }
             if let latest = ranked.max(by: { ($0.1 ? 1 : 0, $0.2) < ($1.1 ? 1 : 0, $1.2) }) { return latest.0.digest }
         }
         let hex = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
@@ -133,5 +133,11 @@ extension LearngeneStore {
             try layout.readBlob(record.digest)
         }
         return stored
+    }
+
+    /// When the tag `descriptor` was made (its `index.json` annotation), else what an older store's manifest
+    /// says, else "".
+    func createdTime(of descriptor: Descriptor) -> String {
+        descriptor.annotations?[OCIAnnotation.created] ?? (try? imageManifest(descriptor.digest))?.annotations?[OCIAnnotation.created] ?? ""
     }
 }

@@ -54,7 +54,8 @@ extension LearngeneStore {
     }
 
     /// Adds `reference` → `descriptor` to `index.json`, recording beside the tag what the manifest was made for
-    /// (`identity`, which fsck checks). An existing tag is replaced when `replacing`, kept when `sameContent`
+    /// (`identity`, which fsck checks) and when it was tagged (`org.opencontainers.image.created`: the manifest
+    /// itself carries no time of this store, so the same content has one digest everywhere). An existing tag is replaced when `replacing`, kept when `sameContent`
     /// says its manifest holds the same content (its digest is returned), refused otherwise.
     func tagManifest(_ descriptor: Descriptor, artifactType: String, identity: [String: String], reference: String, replacing: Bool,
                      sameContent: (Digest) throws -> Bool) throws -> Digest {
@@ -68,7 +69,8 @@ extension LearngeneStore {
                 index.manifests.removeAll { $0.annotations?[OCIAnnotation.refName] == reference }
             }
             index.manifests.append(Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size,
-                                              artifactType: artifactType, annotations: identity.merging([OCIAnnotation.refName: reference]) { $1 }))
+                                              artifactType: artifactType,
+                                              annotations: identity.merging([OCIAnnotation.refName: reference, OCIAnnotation.created: Self.now()]) { $1 }))
             return descriptor.digest
         }
     }

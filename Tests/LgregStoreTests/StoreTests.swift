@@ -142,8 +142,13 @@ import Testing
         let image = try store.imageManifest(derived)
         #expect(image.annotations?["org.opencontainers.image.base.digest"] == aux.digest.description)
         #expect(image.layers.map(\.digest) == layers.map(\.digest))
+        #expect(image.annotations?["org.opencontainers.image.created"] == nil, "the manifest names content only")
+        let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.indexJSON)) as? [String: Any])
+        let tags = (index["manifests"] as? [[String: Any]] ?? []).compactMap { $0["annotations"] as? [String: String] }
+        let tagged = try #require(tags.first { $0["org.opencontainers.image.ref.name"] == "tiny-d4:1" })
         let expected = Materialization(desNetDigest: derived, learngeneDigest: aux.digest, depth: 4, strategy: "sws", order: "stage", seed: 9,
-                                       created: image.annotations?["org.opencontainers.image.created"])
+                                       created: tagged["org.opencontainers.image.created"])
+        #expect(expected.created != nil, "index.json says when the tag was made")
         #expect(try store.materializations(of: aux.digest) == [expected])
         #expect(try store.list().map(\.reference) == ["tiny:1"], "list shows learngenes only")
         #expect(throws: StoreError.self) { try store.resolve("tiny-d4:1") }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import LgregRemote
+
+/// `--plain-http`, `--ca-file`: how every remote command reaches a registry.
+struct RegistryOptionGroup: ParsableArguments {
+    @Flag(name: .customLong("plain-http"), help: "Talk plain HTTP instead of HTTPS (a local test registry); credentials then go only to 127.0.0.1/localhost.")
+    var plainHTTP = false
+    @Option(name: .customLong("ca-file"), help: "A PEM file of CA certificates to trust beside the system's (a registry with a private CA).")
+    var caFile: String?
+    @Option(name: .customLong("chunk-size"), help: .hidden)
+    var chunkSize: Int?
+
+    func validate() throws {
+        if let chunkSize, chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1 byte.") }
+    }
+
+    /// The options a `Registry` takes.
+    var options: RegistryOptions {
+        var options = RegistryOptions()
+        options.plainHTTP = plainHTTP
+        options.caFile = caFile
+        if let chunkSize { options.chunkBytes = chunkSize }
+        return options
+    }
+
+    /// Runs `work` against `registry`, the HTTP client closed afterwards.
+    func with<T: Sendable>(_ registry: String, options: RegistryOptions? = nil, _ work: @escaping @Sendable (Registry) async throws -> T) throws -> T {
+        let remote = try Registry(registry, options: options ?? self.options)
+        return try Blocking.run {
+            do {
+                let result = try await work(remote)
+                await remote.close()
+                return result
+            } catch {
+                await remote.close()
+                throw error
+            }
+        }
+    }
+}
+
+/// The remote exit codes, for `--help`.
+enum RemoteExit {
+    static let help = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out or failing (5xx); 76 the registry refused the request; 77 authentication refused."
+}
+
+/// A transfer's progress on stderr when it is a terminal: bytes, rate and blobs; nothing in a pipe.
+func transferProgress(_ label: String) -> (@Sendable (TransferProgress) -> Void)? {
+    guard isatty(STDERR_FILENO) == 1 else { return nil }
+    let started = Date()
+    return { progress in
+        let rate = Double(progress.bytes) / max(Date().timeIntervalSince(started), 0.001)
+        let line = "\r\(label): \(formatBytes(progress.bytes)) of \(formatBytes(progress.totalBytes)), \(formatBytes(Int(rate)))/s, blobs \(progress.blobs)/\(progress.totalBlobs)   "
+        FileHandle.standardError.write(Data((line + (progress.blobs == progress.totalBlobs && progress.bytes >= progress.totalBytes ? "\n" : "")).utf8))
+    }
+}

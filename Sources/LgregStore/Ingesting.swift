@@ -1,0 +1,101 @@
+import Foundation
+import LgregArchive
+import LgregCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A shared hold on the store's writer lock for a long transfer (`lgreg pull`): `gc` and `fsck` wait for it to
+/// end. Released when the value is dropped.
+public final class StoreWriterLease: @unchecked Sendable {
+    let lock: FileLock
+    init(_ lock: FileLock) { self.lock = lock }
+}
+
+/// What a blob, a manifest or a tag from another store (a registry) goes through on its way in: blobs arrive as
+/// files the caller checked while they streamed, manifests are checked against the blobs they name, and the tag
+/// is written last, through the same `index.json` commit as a publish.
+extension LearngeneStore {
+    /// Holds the writer lock shared until the lease is dropped (removing staging whose process is gone).
+    public func leaseForWriting() throws -> StoreWriterLease { StoreWriterLease(try lockForWriting(exclusive: false)) }
+
+    /// `.lgreg/downloads`: partial downloads, kept across runs so an interrupted transfer resumes where it stopped
+    /// (never swept at start-up, unlike `.lgreg/tmp`).
+    public var downloadsDirectory: URL { layout.privateDirectory.appendingPathComponent("downloads") }
+
+    /// The partial-download file of blob `digest`, its folder created.
+    public func partialDownload(of digest: Digest) throws -> URL {
+        do { try FileManager.default.createDirectory(at: downloadsDirectory, withIntermediateDirectories: true) } catch {
+            throw StoreError.io(path: downloadsDirectory.path, reason: "cannot create: \((error as NSError).localizedDescription)")
+        }
+        return downloadsDirectory.appendingPathComponent("sha256-\(digest.hex).part")
+    }
+
+    /// Whether blob `digest` is stored with `size` bytes (its content is checked whenever it is read).
+    public func hasBlob(_ digest: Digest, size: Int) -> Bool {
+        var status = stat()
+        return stat(layout.blob(digest).path, &status) == 0 && Int(status.st_size) == size
+    }
+
+    /// Moves a fsynced download whose SHA-256 and size the caller checked while it streamed into `blobs/` (an
+    /// identical blob already stored counts as success).
+    public func adoptDownload(_ file: URL, digest: Digest, size: Int) throws {
+        try layout.adopt(file, digest: digest, size: size)
+    }
+
+    /// Stores a manifest pulled from elsewhere and tags it, once everything it names is stored: a learngene under
+    /// `tag` (default its config's `name:version`; a tag holding other content is refused, as by publish); a derived
+    /// artifact (a Des-Net) under `tag` or the tag recorded in it (never a learngene's tag).
+    /// - Returns: its digest and tag.
+    /// - Throws: `StoreError.missingBlob` when a blob it names is absent or of another size,
+    ///   `.corruptLayout` when it is not an lgreg artifact or disagrees with its config, `.tagExists`.
+    @discardableResult
+    public func ingestManifest(_ data: Data, tag: String? = nil, label: String) throws -> (digest: Digest, reference: String) {
+        let lock = try lockForWriting(exclusive: false)
+        defer { withExtendedLifetime(lock) {} }
+        let image = try OCIJSON.decode(ImageManifest.self, from: data, file: label)
+        guard image.schemaVersion == 2, image.mediaType == OCIMediaType.imageManifest else {
+            throw StoreError.corruptLayout(file: label, reason: "is not an OCI image manifest (schemaVersion 2, \(OCIMediaType.imageManifest))")
+        }
+        for blob in [image.config] + image.layers where !hasBlob(blob.digest, size: blob.size) { throw StoreError.missingBlob(blob.digest) }
+        let reference: String
+        let identity = Self.identity(of: image)
+        let digest = Digest.of(data)
+        if image.artifactType == OCIMediaType.learngene {
+            let manifest = try LearngeneManifest.decode(try layout.readBlob(image.config.digest), path: label + " (config)")
+            guard image.layers.count == manifest.files.count, zip(image.layers, manifest.files).allSatisfy({ $0.digest == $1.digest && $0.size == $1.size }),
+                  image.annotations?[OCIAnnotation.name] == manifest.name else {
+                throw StoreError.corruptLayout(file: label, reason: "its layers or name disagree with the learngene manifest in its config")
+            }
+            reference = tag ?? manifest.reference
+            try Self.checkTag(reference)
+            let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
+            _ = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, identity: identity, reference: reference, replacing: false,
+                                sameContent: { (try? self.imageManifest($0))?.config.digest == image.config.digest })
+        } else if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), let own = tag ?? image.annotations?[OCIAnnotation.refName] {
+            reference = own
+            try Self.checkTag(reference)
+            _ = try imageManifest(base)
+            if let existing = try readIndex().0.tagged(reference), existing.artifactType == OCIMediaType.learngene {
+                throw StoreError.tagExists(reference: reference, existing: existing.digest)
+            }
+            let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
+            _ = try tagManifest(descriptor, artifactType: image.artifactType ?? "", identity: identity, reference: reference, replacing: true,
+                                sameContent: { _ in false })
+        } else {
+            throw StoreError.corruptLayout(file: label, reason: "is neither a learngene (\(OCIMediaType.learngene)) nor an artifact derived from one")
+        }
+        syncAfterCommit()
+        return (digest, reference)
+    }
+
+    /// The manifests stored with `org.opencontainers.image.base.digest` = `learngene` (its Des-Nets), tagged ones only.
+    public func derivedArtifacts(of learngene: Digest) throws -> [Digest] {
+        let (index, _) = try readIndex()
+        var seen = Set<Digest>()
+        return index.manifests.filter { $0.annotations?[OCIAnnotation.baseDigest] == learngene.description && seen.insert($0.digest).inserted }.map(\.digest)
+    }
+
+    /// The bytes of manifest or config blob `digest`, checked against it.
+    public func blobBytes(_ digest: Digest) throws -> Data { try layout.readBlob(digest) }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""A registry that lies: a proxy on 127.0.0.1 in front of a real registry that passes every request through,
+except what its MODE makes it change on the way back. For lgreg's hostile-registry tests only.
+
+usage: lying_registry.py PORT UPSTREAM_PORT MODE
+MODE: wrong-bytes     a blob GET answers the right size with one byte flipped
+      wrong-size      a blob GET answers 10 bytes fewer (an honest Content-Length for them)
+      endless         a blob GET answers a chunked body that never ends (stopped after 64 MiB)
+      huge-manifest   a manifest GET answers 5 MiB of JSON, chunked, as an OCI manifest
+      other-manifest  a manifest GET answers another manifest (an annotation changed) with the original digest header
+"""
+import http.client
+import http.server
+import json
+import sys
+
+PORT, UPSTREAM, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+
+
+class Proxy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        response = upstream.getresponse()
+        data = response.read()
+        upstream.close()
+        return response.status, [(k, v) for k, v in response.getheaders() if k.lower() not in ("connection", "transfer-encoding")], data
+
+    def answer(self, status, headers, data, content_length=True):
+        self.send_response(status)
+        for key, value in headers:
+            if key.lower() != "content-length":
+                self.send_header(key, value)
+        if content_length:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def chunked(self, status, headers, chunks):
+        self.send_response(status)
+        for key, value in headers:
+            if key.lower() != "content-length":
+                self.send_header(key, value)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def do_GET(self):
+        status, headers, data = self.forward()
+        is_blob = "/blobs/sha256:" in self.path and status == 200
+        is_manifest = "/manifests/" in self.path and status == 200 and "sha256-" not in self.path
+        if is_blob and MODE == "wrong-bytes" and data:
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
+        elif is_blob and MODE == "wrong-size":
+            data = data[:-10]
+        elif is_blob and MODE == "endless":
+            return self.chunked(status, headers, (b"\0" * (1 << 20) for _ in range(64)))
+        elif is_manifest and MODE == "huge-manifest":
+            filler = json.dumps({"schemaVersion": 2, "annotations": {"filler": "x" * (5 << 20)}}).encode()
+            return self.chunked(status, headers, (filler[i:i + (1 << 16)] for i in range(0, len(filler), 1 << 16)))
+        elif is_manifest and MODE == "other-manifest":
+            manifest = json.loads(data)
+            manifest.setdefault("annotations", {})["org.opencontainers.image.description"] = "not what was pushed"
+            data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+        self.answer(status, headers, data)
+
+    def do_HEAD(self):
+        status, headers, data = self.forward()
+        self.answer(status, headers, b"", content_length=False)
+        self.wfile.flush()
+
+    do_PUT = do_POST = do_PATCH = do_DELETE = lambda self: self.answer(*self.forward())
+
+
+if __name__ == "__main__":
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Proxy)
+    server.daemon_threads = True
+    print("listening", flush=True)
+    server.serve_forever()
