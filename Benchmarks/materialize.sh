@@ -2,7 +2,7 @@
 # Materialization benchmark (not a test): builds lgreg and MaterializeBenchmark in release mode, publishes an
 # Aux-B-shaped random learngene (deit-base, schedule 3,3,4,3,3: 37.0 M parameters) into a temporary store, then
 # prints, from one run: in-store materialization of a depth-14 Des-Net (goal < 50 ms) and the export of Des-B-15
-# (108 M parameters, 431 MB) beside `cp` of a file of the same size (goal: at least as fast).
+# (108 M parameters, 431 MB) beside `cp` and `cp` + `sync` of a file of the same size (goal: median ≤ 1.2× cp + sync).
 #
 #   Benchmarks/materialize.sh [RUNS]        (WORK=/path keeps the scratch folder; default: a temp dir)
 set -euo pipefail

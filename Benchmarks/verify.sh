@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Verification benchmark (not a test): `lgreg verify --all` on the zoo (Registry/*.lgz published into a fresh
-# store), evaluating the declared results one network at a time (LGREG_EVALUATOR=one-at-a-time, the path before
-# the prefix tree) and through the prefix tree of their layer maps (the default), in the same run. Prints both
-# wall times, the speed-up, the layer applications per image each did (the tree's is the ideal: one per distinct
-# layer prefix), and checks that both runs measured the same figures.
+# store), in the same run:
+#   - one network at a time (LGREG_EVALUATOR=one-at-a-time, the path before the prefix tree), OpenBLAS's threads
+#     inside each GEMM;
+#   - the prefix tree of their layer maps, OpenBLAS's threads inside each GEMM (LGREG_EVAL_THREADING=gemm);
+#   - the prefix tree with independent batches on separate threads, OpenBLAS at one thread in each (the default).
+# Prints each median wall time, the speed-ups, the layer applications per image each did (the tree's is the
+# ideal: one per distinct layer prefix), and checks that every run measured the same figures.
 #
-# Usage: Benchmarks/verify.sh [RUNS]   (release build; goal: the tree ≥ 3× faster, identical figures)
+# Usage: Benchmarks/verify.sh [--threads N] [RUNS]
+#   N: threads for every side (OpenBLAS's, or batches in flight); default: all cores. RUNS: default 1; the runs
+#   of the three sides alternate, so other load on the machine falls on all alike.
+# Goal: the tree ≥ 3× faster than one at a time, identical figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+threads=$(nproc)
+if [ "${1:-}" = "--threads" ]; then threads=$2; shift 2; fi
 runs=${1:-1}
 swift build -c release --product lgreg >&2
 bin=$PWD/.build/release/lgreg
@@ -16,32 +24,42 @@ trap 'rm -rf "$work"' EXIT
 for archive in Registry/*.lgz; do "$bin" publish "$archive" --store "$work/store" > /dev/null; done
 
 now() { date +%s.%N; }
-best() { printf '%s\n' "$@" | sort -g | head -1; }
-declare -A seconds
-for evaluator in one-at-a-time prefix-tree; do
-    times=()
-    for _ in $(seq "$runs"); do
+sides=(one-at-a-time:gemm prefix-tree:gemm prefix-tree:batches)
+for run in $(seq "$runs"); do
+    for side in "${sides[@]}"; do
         t0=$(now)
-        LGREG_EVALUATOR=$evaluator "$bin" verify --all --store "$work/store" --json > "$work/$evaluator.json"
+        OPENBLAS_NUM_THREADS=$threads LGREG_EVALUATOR=${side%%:*} LGREG_EVAL_THREADING=${side##*:} \
+            "$bin" verify --all --store "$work/store" --json > "$work/$side-$run.json"
         t1=$(now)
-        times+=("$(echo "$t1 - $t0" | bc -l)")
+        echo "$side $(echo "$t1 - $t0" | bc -l)" >> "$work/times"
     done
-    seconds[$evaluator]=$(best "${times[@]}")
 done
 
-python3 - "$work" "${seconds[one-at-a-time]}" "${seconds[prefix-tree]}" <<'PY'
-import json, sys
-work, alone, tree = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-reports = {name: json.load(open(f"{work}/{name}.json")) for name in ("one-at-a-time", "prefix-tree")}
+python3 - "$work" "$runs" "$threads" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+import json, statistics, sys
+work, runs, threads, load = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+sides = ["one-at-a-time:gemm", "prefix-tree:gemm", "prefix-tree:batches"]
+times = {side: [] for side in sides}
+for line in open(f"{work}/times"):
+    side, seconds = line.split()
+    times[side].append(float(seconds))
+median = {side: statistics.median(t) for side, t in times.items()}
 def figures(report):
     return [(v["reference"], c.get("depth"), c.get("detail"), c.get("measuredTop1"))
             for v in report["learngenes"] for c in v["checks"] if c["check"] == "result"]
-same = figures(reports["one-at-a-time"]) == figures(reports["prefix-tree"])
-e = reports["prefix-tree"]["evaluation"]
-w = e["work"]
-print(f"declared results re-measured: {e['networks']} networks on the Fashion-MNIST test set (10,000 images each)")
-print(f"one network at a time: {alone:8.2f} s   {w['separateBlocks']:4d} block applications and {w['separateEmbeddings']} embeddings per image")
-print(f"prefix tree:           {tree:8.2f} s   {w['sharedBlocks']:4d} block applications and {w['sharedEmbeddings']} embeddings per image (the ideal)")
-print(f"speed-up: {alone / tree:.2f}x (goal >= 3x); figures identical: {'yes' if same else 'NO'}")
+reports = {(side, run): json.load(open(f"{work}/{side}-{run}.json")) for side in sides for run in range(1, runs + 1)}
+reference = figures(reports[(sides[0], 1)])
+same = all(figures(r) == reference for r in reports.values())
+alone, tree = reports[(sides[0], 1)]["evaluation"], reports[(sides[2], 1)]["evaluation"]
+def every(side): return ", ".join(f"{t:.1f}" for t in times[side])
+print(f"declared results re-measured: {tree['networks']} networks on the Fashion-MNIST test set (10,000 images each); "
+      f"{threads} threads; median of {runs} run{'s' if runs > 1 else ''} (load average at the end: {load})")
+print(f"one network at a time, OpenBLAS threads:   {median[sides[0]]:8.2f} s   {alone['work']['separateBlocks']:4d} block applications "
+      f"and {alone['work']['separateEmbeddings']} embeddings per image   (runs: {every(sides[0])} s)")
+print(f"prefix tree, OpenBLAS threads in each GEMM: {median[sides[1]]:8.2f} s   {tree['work']['sharedBlocks']:4d} block applications "
+      f"and {tree['work']['sharedEmbeddings']} embeddings per image (the ideal)   (runs: {every(sides[1])} s)")
+print(f"prefix tree, batches on separate threads:   {median[sides[2]]:8.2f} s   (the same work)   (runs: {every(sides[2])} s)")
+print(f"speed-up of the tree: {median[sides[0]] / median[sides[1]]:.2f}x with OpenBLAS threads, {median[sides[0]] / median[sides[2]]:.2f}x "
+      f"with batches on threads (goal >= 3x); figures identical in every run: {'yes' if same else 'NO'}")
 sys.exit(0 if same else 1)
 PY

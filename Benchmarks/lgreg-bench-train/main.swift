@@ -4,7 +4,9 @@
 //
 // The model is 28×28×1 with patch 4, no class token and avg pooling (timm's global_pool='avg': mean, then
 // norm), 10 classes, seeded random weights and images. Prints one JSON object: milliseconds per step (the
-// median of the measured steps), images/s, steps measured. Benchmarks/train_step.sh runs it beside
+// median of the measured steps), images/s, steps measured, and GFLOP/s counting a step as three forward passes
+// (2 × the fvcore multiply-accumulates of `ViTArchitecture.flops(depth:)` per image, × 3: the backward pass does
+// two GEMMs for each forward one). Benchmarks/train_step.sh runs it beside
 // Benchmarks/train_step_timm.py and prints the ratio.
 import Foundation
 import LgregArchitecture
@@ -60,5 +62,7 @@ while times.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) / 
     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
 }
 let median = times.sorted()[times.count / 2]
+let gflops = 3 * 2 * Double(architecture.flops(depth: depth)) * Double(batch) / (median / 1000) / 1e9
 print("{\"side\": \"lgreg\", \"width\": \(width), \"depth\": \(depth), \"batch\": \(batch), \"threads\": \(BLASThreads.count), "
-      + "\"steps\": \(times.count), \"msPerStep\": \(String(format: "%.2f", median)), \"imagesPerSecond\": \(String(format: "%.1f", Double(batch) * 1000 / median))}")
+      + "\"steps\": \(times.count), \"msPerStep\": \(String(format: "%.2f", median)), \"imagesPerSecond\": \(String(format: "%.1f", Double(batch) * 1000 / median)), "
+      + "\"gflopsPerSecond\": \(String(format: "%.1f", gflops))}")

@@ -99,7 +99,7 @@ public enum LearngeneArchive {
             if let directory {
                 let target = directory.appendingPathComponent("\(slot).part")
                 let writer = HashingWriter(file: try DurableFileWriter(url: target))
-                try check.stream(tar) { writer.append($0) }
+                try check.stream(tar) { try writer.append($0) }
                 let actual = try writer.finish()
                 syncs?.schedule(target)
                 try check.digest(actual)

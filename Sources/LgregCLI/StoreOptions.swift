@@ -60,7 +60,7 @@ enum StoreExit {
         case let error as ZooError:
             switch error {
             case .nothingToVerify: return 2
-            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan: return 1
+            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan, .invalidTunedConfig: return 1
             default: return 64
             }
         case let error as StoreError:

@@ -342,16 +342,29 @@ public enum TimmExport {
         let card = Data(ModelCard(net: net, manifest: manifest).markdown(net, config: timmConfig).utf8)
         let total = net.byteCount
         try AtomicDirectory.replace(directory, holding: files) { folder in
+            // The folder is swapped in as a whole, so each file is written under its own name, without a
+            // temporary and rename of its own; the three are fsynced together, then the folder once, before the swap.
+            let syncs = BackgroundSync()
+            /// Creates `name` in the folder, fills it with `fill` and schedules its fsync.
+            func create(_ name: String, _ fill: (DurableFileWriter) throws -> Void) throws {
+                let file = try DurableFileWriter(url: folder.appendingPathComponent(name))
+                try fill(file)
+                try file.finish(sync: false)
+                syncs.schedule(file.url)
+            }
             var written = 0
-            try SafeTensorsWriter.stream(to: folder.appendingPathComponent("model.safetensors"), tensors: declarations,
-                                         metadata: ["format": "pt"]) { index, emit in
-                try net.tensors[index].withBytes(emit)
-                written += net.tensors[index].byteCount
-                progress(written, total)
+            try create("model.safetensors") { file in
+                try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: file.write) { index, emit in
+                    try net.tensors[index].withBytes(emit)
+                    written += net.tensors[index].byteCount
+                    progress(written, total)
+                }
             }
             TestCrashPoint.reached("export-model")
-            try AtomicFileWriter.write(config, to: folder.appendingPathComponent("config.json"))
-            try AtomicFileWriter.write(card, to: folder.appendingPathComponent("README.md"))
+            try create("config.json") { try config.withUnsafeBytes($0.write) }
+            try create("README.md") { try card.withUnsafeBytes($0.write) }
+            try syncs.wait()
+            try AtomicFileWriter.syncDirectory(folder)
         }
     }
 }

@@ -12,9 +12,11 @@ import LgregArchitecture
 /// Every model sees exactly the kernel calls, shapes and order `ViTRunner` gives it alone, so the figures are
 /// bit-identical to evaluating one model at a time on the same machine.
 ///
-/// Memory: one inference activation set per distinct architecture (`ViTActivations(depth: 1)`), plus one saved
-/// residual stream [batch, tokens, width] per tree level below a branch point — at most
-/// `activationBound(models:batchSize:)` floats, whatever the number of models.
+/// Threads: `threads` batches at once, one per thread, each with OpenBLAS at one thread (see `run`).
+///
+/// Memory: per batch in flight, one inference activation set per distinct architecture
+/// (`ViTActivations(depth: 1)`), plus one saved residual stream [batch, tokens, width] per tree level below a
+/// branch point — at most `activationBound(_:batchSize:workers:)` floats, whatever the number of models.
 public enum PrefixTreeEvaluation {
     /// How much work the tree saves, per image.
     public struct Work: Codable, Equatable, Sendable {
@@ -37,14 +39,19 @@ public enum PrefixTreeEvaluation {
     /// One node: the block it runs, the models whose layer map ends here, and what follows.
     final class Node {
         let block: Int
+        /// The block's weights (nil at the root, which runs the embedding).
+        let weights: BlockParameters?
         var ending: [Int] = []
         var children: [Node] = []
 
-        init(block: Int) { self.block = block }
+        init(block: Int, weights: BlockParameters?) {
+            self.block = block
+            self.weights = weights
+        }
 
-        func child(_ block: Int) -> Node {
+        func child(_ block: Int, of parameters: ViTParameters) -> Node {
             if let found = children.first(where: { $0.block == block }) { return found }
-            let node = Node(block: block)
+            let node = Node(block: block, weights: parameters.block(block))
             children.append(node)
             return node
         }
@@ -56,7 +63,7 @@ public enum PrefixTreeEvaluation {
     /// The models sharing one parameter set, with the tree of their layer maps (the root runs the embedding).
     struct Group {
         let parameters: ViTParameters
-        let root = Node(block: -1)
+        let root = Node(block: -1, weights: nil)
     }
 
     static func groups(_ models: [ViTModel]) -> [Group] {
@@ -70,7 +77,7 @@ public enum PrefixTreeEvaluation {
                 groups.append(group)
             }
             var node = group.root
-            for block in model.layerMap { node = node.child(block) }
+            for block in model.layerMap { node = node.child(block, of: model.parameters) }
             node.ending.append(index)
         }
         return groups
@@ -83,9 +90,10 @@ public enum PrefixTreeEvaluation {
                     separateEmbeddings: models.count, sharedEmbeddings: trees.count)
     }
 
-    /// The most activation floats `run` holds for `models` at `batchSize`: one inference activation set per
-    /// distinct architecture, plus a saved stream per tree level below the root.
-    public static func activationBound(_ models: [ViTModel], batchSize: Int) -> Int {
+    /// The most activation floats `run` holds for `models` at `batchSize` with `workers` batches in flight: per
+    /// worker, one inference activation set per distinct architecture plus a saved stream per tree level below
+    /// the root.
+    public static func activationBound(_ models: [ViTModel], batchSize: Int, workers: Int = 1) -> Int {
         var architectures: [ViTArchitecture] = []
         for model in models where !architectures.contains(model.architecture) { architectures.append(model.architecture) }
         let activations = architectures.reduce(0) {
@@ -93,45 +101,117 @@ public enum PrefixTreeEvaluation {
         }
         let stream = architectures.map { batchSize * $0.tokenCount * $0.width }.max() ?? 0
         let levels = models.map(\.depth).max() ?? 0
-        return activations + levels * stream
+        return max(workers, 1) * (activations + levels * stream)
     }
 
     /// Top-1 and mean cross-entropy of every model over the first `limit` images of `dataSet` (all when nil),
     /// in batches of `batchSize` in index order; `seconds` of each result is the run's wall time divided by the
     /// number of models (the tree does not split it further).
-    /// - Parameter progress: called after each batch with (images done, images in total).
+    ///
+    /// - Parameters:
+    ///   - threads: the threads to use, by default OpenBLAS's count. `.batches` runs `threads` batches at once,
+    ///     each on its own thread, with OpenBLAS at one thread (restored after); `.insideGEMM` runs one batch at
+    ///     a time on OpenBLAS's threads. Each image's loss is summed in index order either way, so the figures
+    ///     equal one model at a time to the bit with the same OpenBLAS threads per GEMM: one for `.batches`
+    ///     (whatever `threads` is, so they are the same on 2 cores and 16), OpenBLAS's count for `.insideGEMM`.
+    ///     (OpenBLAS's threads can change a GEMM's last bits: the tests saw it at 2 threads.)
+    ///   - progress: called after each batch with (images done, images in total).
     /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit a model.
     public static func run(_ models: [ViTModel], on dataSet: ImageDataSet, batchSize: Int, limit: Int? = nil,
+                           threads: Int = BLASThreads.count, threading: Threading = .batches,
                            progress: ((Int, Int) -> Void)? = nil) throws -> [EvaluationResult] {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         for model in models { try dataSet.check(against: model.architecture) }
         let trees = groups(models)
         let total = min(limit ?? dataSet.count, dataSet.count)
-        let levels = models.map(\.depth).max() ?? 0
-
-        var activations: [ViTArchitecture: ViTActivations] = [:]
-        for model in models where activations[model.architecture] == nil {
-            activations[model.architecture] = ViTActivations(architecture: model.architecture, depth: 1, batchCapacity: batchSize,
-                                                             keepingEveryLayer: false)
-        }
-        let streamFloats = models.map { batchSize * $0.architecture.tokenCount * $0.architecture.width }.max() ?? 0
-        let saved = (0..<levels).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(streamFloats, 1)) }
-        let images = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * dataSet.imageValues)
-        let labels = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
-        let losses = UnsafeMutablePointer<Float>.allocate(capacity: batchSize)
-        let predictions = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
-        defer {
-            for buffer in saved { buffer.deallocate() }
-            images.deallocate(); labels.deallocate(); losses.deallocate(); predictions.deallocate()
-        }
+        let batches = Array(BatchOrder(count: total, batchSize: batchSize))
+        let workers = threading == .batches ? max(1, min(threads, batches.count)) : 1
+        let lanes = (0..<workers).map { _ in Lane(models, trees: trees, imageValues: dataSet.imageValues, batchSize: batchSize) }
+        let blasThreads = BLASThreads.count
+        if threading == .batches { BLASThreads.set(1) }
+        defer { if threading == .batches { BLASThreads.set(blasThreads) } }
 
         var correct = [Int](repeating: 0, count: models.count)
         var lossSums = [Double](repeating: 0, count: models.count)
         var done = 0
         let start = DispatchTime.now().uptimeNanoseconds
-        for batch in BatchOrder(count: total, batchSize: batchSize) {
+        for round in stride(from: 0, to: batches.count, by: workers) {
+            let inFlight = min(workers, batches.count - round)
+            if inFlight == 1 {
+                lanes[0].evaluate(batches[round], of: dataSet)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: inFlight) { lanes[$0].evaluate(batches[round + $0], of: dataSet) }
+            }
+            // Summed image by image in index order, as `Evaluation.run` sums, so each mean is the same to the bit.
+            for (lane, batch) in zip(lanes, batches[round..<(round + inFlight)]) {
+                for index in models.indices {
+                    correct[index] += lane.correct[index]
+                    for i in 0..<batch.count { lossSums[index] += Double(lane.losses[index * batchSize + i]) }
+                }
+                done += batch.count
+                progress?(done, total)
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(models.count, 1))
+        return models.indices.map { index in
+            EvaluationResult(images: done, correct: correct[index], meanLoss: done == 0 ? 0 : lossSums[index] / Double(done), seconds: seconds)
+        }
+    }
+
+    /// Where the threads go.
+    public enum Threading: String, Sendable {
+        /// Independent batches on separate threads, OpenBLAS at one thread in each (and with one thread too).
+        case batches
+        /// One batch at a time, OpenBLAS's threads inside each GEMM.
+        case insideGEMM = "gemm"
+    }
+
+    /// What one thread needs to push a batch through every tree: its own activations, saved streams and
+    /// batch, and each model's per-image losses and correct count for the batch it last evaluated.
+    final class Lane: @unchecked Sendable {
+        let trees: [Group]
+        let batchSize: Int
+        let activations: [ViTArchitecture: ViTActivations]
+        let saved: [UnsafeMutablePointer<Float>]
+        let images: UnsafeMutablePointer<Float>
+        let labels: UnsafeMutablePointer<Int32>
+        let imageLosses: UnsafeMutablePointer<Float>
+        let predictions: UnsafeMutablePointer<Int32>
+        /// Model m's loss on image i of the batch at [m · batchSize + i].
+        var losses: [Float]
+        /// Images of the batch each model got right.
+        var correct: [Int]
+
+        init(_ models: [ViTModel], trees: [Group], imageValues: Int, batchSize: Int) {
+            self.trees = trees
+            self.batchSize = batchSize
+            var activations: [ViTArchitecture: ViTActivations] = [:]
+            for model in models where activations[model.architecture] == nil {
+                activations[model.architecture] = ViTActivations(architecture: model.architecture, depth: 1, batchCapacity: batchSize,
+                                                                 keepingEveryLayer: false)
+            }
+            self.activations = activations
+            let streamFloats = models.map { batchSize * $0.architecture.tokenCount * $0.architecture.width }.max() ?? 0
+            let levels = models.map(\.depth).max() ?? 0
+            saved = (0..<levels).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(streamFloats, 1)) }
+            images = .allocate(capacity: batchSize * imageValues)
+            labels = .allocate(capacity: batchSize)
+            imageLosses = .allocate(capacity: batchSize)
+            predictions = .allocate(capacity: batchSize)
+            losses = [Float](repeating: 0, count: models.count * batchSize)
+            correct = [Int](repeating: 0, count: models.count)
+        }
+
+        deinit {
+            for buffer in saved { buffer.deallocate() }
+            images.deallocate(); labels.deallocate(); imageLosses.deallocate(); predictions.deallocate()
+        }
+
+        /// Runs the images `batch` of `dataSet` through every tree, filling `losses` and `correct`.
+        func evaluate(_ batch: ArraySlice<Int>, of dataSet: ImageDataSet) {
             let n = batch.count
             dataSet.fill(images, labels: labels, indices: batch)
+            for index in correct.indices { correct[index] = 0 }
             for tree in trees {
                 let arch = tree.parameters.layout.architecture
                 let acts = activations[arch]!
@@ -140,12 +220,11 @@ public enum PrefixTreeEvaluation {
                 func visit(_ node: Node, level: Int) {
                     if !node.ending.isEmpty {
                         vitHeadForward(x, batch: n, architecture: arch, shared: tree.parameters, activations: acts)
-                        crossEntropyForward(losses, acts.logits, labels: labels, batch: n, classes: arch.classes)
+                        crossEntropyForward(imageLosses, acts.logits, labels: labels, batch: n, classes: arch.classes)
                         argmaxForward(predictions, acts.logits, batch: n, classes: arch.classes)
-                        // Summed image by image, in the order `Evaluation.run` sums, so the mean is the same to the bit.
                         for index in node.ending {
                             for i in 0..<n {
-                                lossSums[index] += Double(losses[i])
+                                losses[index * batchSize + i] = imageLosses[i]
                                 if predictions[i] == labels[i] { correct[index] += 1 }
                             }
                         }
@@ -153,8 +232,7 @@ public enum PrefixTreeEvaluation {
                     for (i, child) in node.children.enumerated() {
                         let restore = i < node.children.count - 1
                         if restore { saved[level].update(from: x, count: span) }
-                        vitBlockForward(x, x, weights: tree.parameters.block(child.block), saved: acts.layers[0], branch: acts.branch,
-                                        batch: n, architecture: arch)
+                        vitBlockForward(x, x, weights: child.weights!, saved: acts.layers[0], branch: acts.branch, batch: n, architecture: arch)
                         visit(child, level: level + 1)
                         if restore { x.update(from: saved[level], count: span) }
                     }
@@ -162,12 +240,6 @@ public enum PrefixTreeEvaluation {
                 vitEmbeddingForward(images: images, batch: n, architecture: arch, shared: tree.parameters, activations: acts)
                 visit(tree.root, level: 0)
             }
-            done += n
-            progress?(done, total)
-        }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(models.count, 1))
-        return models.indices.map { index in
-            EvaluationResult(images: done, correct: correct[index], meanLoss: done == 0 ? 0 : lossSums[index] / Double(done), seconds: seconds)
         }
     }
 }

@@ -45,11 +45,11 @@ extension LearngeneStore {
         }
         CrashPoint.blobs.reached()
         let configWasStored = access(layout.blob(configDigest).path, F_OK) == 0
-        let config = try layout.writeBlob(checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig, syncDirectory: false)
-        CrashPoint.config.reached()
-        let descriptor: Descriptor
+        let config = Descriptor(mediaType: OCIMediaType.learngeneConfig, digest: configDigest, size: checked.manifestBytes.count)
+        var blobs = [(data: checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig)]
+        var existing: Descriptor?
         if case let .reuse(same, _) = target {
-            descriptor = same
+            existing = same
             utimes(layout.blob(same.digest).path, nil)
         } else {
             let image = ImageManifest(artifactType: OCIMediaType.learngene, config: config, layers: layers, annotations: [
@@ -57,10 +57,12 @@ extension LearngeneStore {
                 OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
                 OCIAnnotation.kind: manifest.kind.rawValue,
             ])
-            descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
+            blobs.append((try image.encoded(), OCIMediaType.imageManifest))
         }
-        // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
-        StoreLayout.syncDirectory(layout.blobsDirectory)
+        // Config and manifest fsynced together, renamed in that order; one fsync of blobs/sha256 then makes every
+        // rename above durable before index.json names them.
+        let written = try layout.writeBlobs(blobs) { if $0 == 0 { CrashPoint.config.reached() } }
+        let descriptor = existing ?? written[1]
         CrashPoint.manifest.reached()
         let digest = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, identity: [OCIAnnotation.name: manifest.name],
                                      reference: reference, replacing: target == .repair,

@@ -160,12 +160,31 @@ public struct StoreLayout: Sendable {
     /// Writes bytes as a blob: hashed, fsynced, renamed to `blobs/sha256/<hex>`. Returns its descriptor.
     /// With `syncDirectory` false the caller fsyncs `blobs/sha256` itself before anything refers to the blob.
     func writeBlob(_ data: Data, mediaType: String, annotations: [String: String]? = nil, syncDirectory: Bool = true) throws -> Descriptor {
-        let digest = Digest.of(data)
-        let temp = temporaryFile("blob")
-        let writer = try wrap { try DurableFileWriter(url: temp) }
-        try wrap { try data.withUnsafeBytes { try writer.write($0) }; try writer.finish() }
-        try adopt(temp, digest: digest, size: data.count, syncDirectory: syncDirectory)
-        return Descriptor(mediaType: mediaType, digest: digest, size: data.count, annotations: annotations)
+        var descriptor = try writeBlobs([(data, mediaType)], syncDirectory: syncDirectory)[0]
+        descriptor.annotations = annotations
+        return descriptor
+    }
+
+    /// Writes several blobs as `writeBlob` writes one, with their fsyncs in flight together (one journal commit
+    /// can carry them all): each staged in `.lgreg/tmp`, all fsynced, then each renamed into `blobs/` in order,
+    /// `adopted(i)` called after the i-th.
+    func writeBlobs(_ blobs: [(data: Data, mediaType: String)], syncDirectory: Bool = true,
+                    adopted: (Int) -> Void = { _ in }) throws -> [Descriptor] {
+        let syncs = BackgroundSync()
+        let staged = try blobs.map { blob in
+            let temp = temporaryFile("blob")
+            let writer = try wrap { try DurableFileWriter(url: temp) }
+            try wrap { try blob.data.withUnsafeBytes { try writer.write($0) }; try writer.finish(sync: false) }
+            syncs.schedule(temp)
+            return (url: temp, descriptor: Descriptor(mediaType: blob.mediaType, digest: Digest.of(blob.data), size: blob.data.count))
+        }
+        try wrap { try syncs.wait() }
+        for (index, file) in staged.enumerated() {
+            try adopt(file.url, digest: file.descriptor.digest, size: file.descriptor.size, syncDirectory: false)
+            adopted(index)
+        }
+        if syncDirectory { Self.syncDirectory(blobsDirectory) }
+        return staged.map(\.descriptor)
     }
 
     /// Moves a fsynced file whose digest and size the caller verified into `blobs/`; an existing blob with that

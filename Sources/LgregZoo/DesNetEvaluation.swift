@@ -24,7 +24,7 @@ public enum DesNetEvaluation {
         switch settings.evaluator {
         case .prefixTree:
             results = try PrefixTreeEvaluation.run(models, on: dataSet, batchSize: settings.batchSize, limit: settings.limit,
-                                                   progress: settings.progress(label))
+                                                   threading: settings.threading, progress: settings.progress(label))
         case .oneAtATime:
             results = try models.enumerated().map { index, model in
                 try Evaluation.run(ViTRunner(model: model, maxBatch: settings.batchSize), on: dataSet, limit: settings.limit,

@@ -1,4 +1,5 @@
 import Foundation
+import LgregRuntime
 
 /// Evaluation settings shared by `eval` and `verify`.
 public struct EvaluationSettings: Sendable {
@@ -15,20 +16,30 @@ public struct EvaluationSettings: Sendable {
         }
     }
 
+    /// Where the prefix tree's threads go: `$LGREG_EVAL_THREADING` (`batches` or `gemm`, for benchmarks), else
+    /// independent batches on separate threads (`PrefixTreeEvaluation.run`).
+    public static var threadingFromEnvironment: PrefixTreeEvaluation.Threading {
+        ProcessInfo.processInfo.environment["LGREG_EVAL_THREADING"].flatMap(PrefixTreeEvaluation.Threading.init(rawValue:)) ?? .batches
+    }
+
     /// Images per forward pass.
     public var batchSize: Int
     /// Evaluate only the first N images.
     public var limit: Int?
     /// How several models are run.
     public var evaluator: Evaluator
+    /// Where the prefix tree's threads go.
+    public var threading: PrefixTreeEvaluation.Threading
     /// A progress callback for a labelled run (nil: quiet).
     public var progress: @Sendable (String) -> ((Int, Int) -> Void)?
 
     public init(batchSize: Int = 64, limit: Int? = nil, evaluator: Evaluator = .fromEnvironment,
+                threading: PrefixTreeEvaluation.Threading = threadingFromEnvironment,
                 progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
         self.batchSize = batchSize
         self.limit = limit
         self.evaluator = evaluator
+        self.threading = threading
         self.progress = progress
     }
 }

@@ -93,12 +93,13 @@ public struct Verifier {
         self.settings = settings
     }
 
-    /// Verifies each reference (every tagged learngene when `references` is empty), records each verdict in the
-    /// store's index, and returns the report.
+    /// Verifies each reference (every tagged learngene and tuned Des-Net when `references` is empty), records
+    /// each verdict in the store's index, and returns the report.
     /// - Throws: `ZooError.nothingToVerify` when asked for everything in a store that holds nothing;
     ///   `StoreError.notFound` for a reference that names nothing.
     public func verify(_ references: [String]) throws -> Report {
-        let chosen = references.isEmpty ? try store.list().map(\.reference) : references
+        let chosen = references.isEmpty
+            ? try store.list().map(\.reference) + TunedDesNet.all(in: store).map(\.reference) : references
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
         var dataSets: [String: ImageDataSet] = [:]
         var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
@@ -111,6 +112,7 @@ public struct Verifier {
         do {
             switch try ResolvedEntry.resolve(reference, in: store) {
             case let .learngene(learngene): stored = learngene
+            case let .derived(entry) where entry.image.artifactType == TunedDesNet.artifactType: return verifyTuned(entry, dataSets: &dataSets)
             case let .derived(entry): return verifyDerived(entry, dataSets: &dataSets, work: &work)
             }
         } catch let error as StoreError {
@@ -163,7 +165,7 @@ public struct Verifier {
     private func blobCheck(_ stored: StoredLearngene) -> Check { blobCheck(digest: stored.digest, image: stored.imageManifest) }
 
     /// Every blob an OCI manifest names, and the manifest itself, re-hashed.
-    private func blobCheck(digest: Digest, image: ImageManifest) -> Check {
+    func blobCheck(digest: Digest, image: ImageManifest) -> Check {
         let blobs = [(digest, nil as Int?)] + ([image.config] + image.layers).map { ($0.digest, Optional($0.size)) }
         for (digest, size) in blobs {
             let url = store.layout.blob(digest)

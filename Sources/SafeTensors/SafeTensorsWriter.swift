@@ -127,13 +127,33 @@ public struct SafeTensorsWriter {
     ///   whatever `produce` throws.
     public static func stream(to url: URL, tensors: [Declaration], metadata: [String: String] = [:],
                               produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        let header = try checkedHeader(tensors, metadata: metadata)
+        let file = try AtomicFileWriter(replacing: url)
+        try write(header: header, tensors: tensors, to: file.write, produce: produce)
+        try file.commit()
+    }
+
+    /// Streams the same bytes as `stream(to:…)` into `sink` (a `DurableFileWriter`'s `write`, for a file in a
+    /// folder that is itself swapped into place), leaving syncing and naming to the caller.
+    /// - Throws: as `stream(to:…)`, and whatever `sink` throws.
+    public static func stream(tensors: [Declaration], metadata: [String: String] = [:], into sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
+                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        try write(header: try checkedHeader(tensors, metadata: metadata), tensors: tensors, to: sink, produce: produce)
+    }
+
+    /// The header of `tensors`, after refusing a repeated name.
+    private static func checkedHeader(_ tensors: [Declaration], metadata: [String: String]) throws -> [UInt8] {
         var seen: Set<String> = []
         for tensor in tensors where !seen.insert(tensor.name).inserted {
             throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' added twice")
         }
-        let header = try headerBytes(tensors, metadata: metadata)
-        let file = try AtomicFileWriter(replacing: url)
-        try header.withUnsafeBytes { try file.write($0) }
+        return try headerBytes(tensors, metadata: metadata)
+    }
+
+    /// Writes `header`, then each tensor's bytes as `produce` hands them over, checking each tensor's size.
+    private static func write(header: [UInt8], tensors: [Declaration], to sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
+                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        try header.withUnsafeBytes { try sink($0) }
         for (index, tensor) in tensors.enumerated() {
             var produced = 0
             try produce(index) { bytes in
@@ -141,13 +161,12 @@ public struct SafeTensorsWriter {
                 guard produced <= tensor.byteCount else {
                     throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs")
                 }
-                if bytes.count > 0 { try file.write(bytes) }
+                if bytes.count > 0 { try sink(bytes) }
             }
             guard produced == tensor.byteCount else {
                 throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)")
             }
         }
-        try file.commit()
     }
 
     /// JSON string literal with the escapes JSON requires.

@@ -26,8 +26,11 @@ import Testing
         return ManifestSource(try LearngeneArchive.read(url))
     }
 
+    /// The tree on OpenBLAS's threads against each model alone on the same threads (`verify`'s default, batches
+    /// on threads, is compared with the models alone in `batchesOnSeparateThreadsMatchOneAtATimeToTheBit`).
     func evaluateBothWays(_ models: [ViTModel], batchSize: Int, limit: Int) throws {
-        let tree = try DesNetEvaluation.evaluate(models, on: test, settings: EvaluationSettings(batchSize: batchSize, limit: limit, evaluator: .prefixTree), label: "tree")
+        let tree = try DesNetEvaluation.evaluate(models, on: test, settings: EvaluationSettings(batchSize: batchSize, limit: limit, evaluator: .prefixTree,
+                                                                                               threading: .insideGEMM), label: "tree")
         let alone = try DesNetEvaluation.evaluate(models, on: test, settings: EvaluationSettings(batchSize: batchSize, limit: limit, evaluator: .oneAtATime), label: "alone")
         for (t, a) in zip(tree, alone) {
             #expect(t.result.images == limit && a.result.images == limit)
@@ -74,6 +77,39 @@ import Testing
         #expect(work.separateBlocks == 20 && work.sharedBlocks == 19)
     }
 
+    /// Each network alone, one batch at a time, with OpenBLAS at `blasThreads` threads (put back after).
+    func alone(_ networks: [ViTModel], blasThreads: Int, batchSize: Int, limit: Int) throws -> [EvaluationResult] {
+        let before = BLASThreads.count
+        BLASThreads.set(blasThreads)
+        defer { BLASThreads.set(before) }
+        return try networks.map { try Evaluation.run(ViTRunner(model: $0, maxBatch: batchSize), on: test, limit: limit) }
+    }
+
+    @Test func batchesOnSeparateThreadsMatchOneAtATimeToTheBit() throws {
+        let sws = try learngene(.sws, schedule: [3, 3, 4, 3, 3], seed: 6)
+        let models = DesNetModels(source: sws)
+        let networks = try (6...9).map { try models.model(for: try Materializer.plan(sws, depth: $0, strategy: .cyclic(.named(.frontMidLast)))) }
+        // Batches on threads run every GEMM on one OpenBLAS thread, whatever the thread count; OpenBLAS's own
+        // threading is compared with each network alone on the same OpenBLAS threads (its threads may change a
+        // GEMM's last bits, so the two are not compared with each other).
+        let oneThread = try alone(networks, blasThreads: 1, batchSize: 40, limit: 300)
+        let twoThreads = try alone(networks, blasThreads: 2, batchSize: 40, limit: 300)
+        let blasThreads = BLASThreads.count
+        // 300 images in batches of 40 make 8 batches, the last short: with 3 threads, rounds of 3, 3 and 2.
+        let ways: [(threads: Int, threading: PrefixTreeEvaluation.Threading, alone: [EvaluationResult])] =
+            [(3, .batches, oneThread), (2, .batches, oneThread), (1, .batches, oneThread), (2, .insideGEMM, twoThreads)]
+        for way in ways {
+            BLASThreads.set(way.threading == .insideGEMM ? way.threads : blasThreads)
+            let tree = try PrefixTreeEvaluation.run(networks, on: test, batchSize: 40, limit: 300, threads: way.threads, threading: way.threading)
+            #expect(BLASThreads.count == (way.threading == .insideGEMM ? way.threads : blasThreads), "\(way.threads) \(way.threading): OpenBLAS not put back")
+            for (depth, (t, a)) in zip(6..., zip(tree, way.alone)) {
+                #expect(t.images == 300 && t.correct == a.correct, "\(way.threads) \(way.threading) depth \(depth): \(t.correct) vs \(a.correct) correct")
+                #expect(t.meanLoss == a.meanLoss, "\(way.threads) \(way.threading) depth \(depth): loss \(t.meanLoss) vs \(a.meanLoss)")
+            }
+        }
+        BLASThreads.set(blasThreads)
+    }
+
     @Test func memoryStaysWithinTheStatedBoundWhateverTheNumberOfModels() throws {
         let sws = try learngene(.sws, schedule: [3, 3, 4, 3, 3], seed: 5)
         let models = DesNetModels(source: sws)
@@ -88,6 +124,8 @@ import Testing
         let stated = inference + 15 * 64 * arch.tokenCount * arch.width
         #expect(PrefixTreeEvaluation.activationBound(deepest, batchSize: 64) == stated)
         #expect(PrefixTreeEvaluation.activationBound(many, batchSize: 64) == stated)
+        // Each batch in flight on its own thread holds a set of its own.
+        #expect(PrefixTreeEvaluation.activationBound(many, batchSize: 64, workers: 2) == 2 * stated)
         // Less than three runners' activations, where evaluating the 41 networks alone would hold 41.
         #expect(stated < 3 * inference, "\(stated) floats against \(inference) per runner")
     }
