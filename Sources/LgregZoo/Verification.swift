@@ -259,7 +259,7 @@ public struct Verifier {
                 work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
-                    let measured = row.result.top1 / 100
+                    let measured = row.result.images == 0 ? 0 : Double(row.result.correct) / Double(row.result.images)
                     checks[index].measuredTop1 = measured
                     checks[index].status = abs(measured - declared) <= settings.tolerance / 100 + 1e-11 ? .ok : .mismatch
                     checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", 100 * declared, row.result.top1,
