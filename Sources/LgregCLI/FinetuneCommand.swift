@@ -31,7 +31,7 @@ struct FinetuneCommand: ParsableCommand {
         the evaluation after each epoch; the recorded top-1 is always measured on the whole test set. --output FILE \
         also writes the tuned weights as a timm-named safetensors file; a .lgz archive (not in the store) needs it, and a \
         MODEL.safetensors argument tunes that file into FILE as before. A checkpoint is written after every epoch to \
-        --work-dir (default TAG.train, with ':' as '_'); --resume continues. --json follows Schemas/finetune.schema.json. \
+        --work-dir (default TAG.train, with ':' as '_'); --resume continues. --json follows Schemas/train-result.schema.json. \
         \(StoreExit.help)
         """)
 

@@ -41,10 +41,10 @@ import Testing
         let first = try runLgreg(["finetune", "aux", "--depth", "3", "--seed", "1", "--store", store, "--work-dir", work, "--stop-after", "1"] + training)
         #expect(first.status == 0, "\(first.summary)")
         #expect(try json(first.out)["stoppedAfter"] as? Int == 1)
-        try validate("finetune", first.out)
+        try validate("train-result", first.out)
         let resumed = try runLgreg(["finetune", "aux", "--depth", "3", "--seed", "1", "--store", store, "--work-dir", work, "--resume"] + training)
         #expect(resumed.status == 0, "\(resumed.summary)")
-        try validate("finetune", resumed.out)
+        try validate("train-result", resumed.out)
         let tuned = try json(resumed.out)
         let tag = "aux-d3:1-cyclic-front-mid-last-s1-ft2"
         #expect(tuned["tag"] as? String == tag && tuned["depth"] as? Int == 3 && tuned["strategy"] as? String == "cyclic")
