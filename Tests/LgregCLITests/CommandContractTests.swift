@@ -48,6 +48,7 @@ import Testing
             ("verify", ["verify", "tiny-d6:1"] + s, "verify-report.schema.json"),
             ("gc", ["gc", "--dry-run"] + s, "store-output.schema.json"),
             ("fsck", ["fsck"] + s, "store-output.schema.json"),
+            ("report accuracy", ["report", "accuracy"] + s, "accuracy-report.schema.json"),
             ("train", ["train", "plain", "--depth", "1"] + train + ["-o", folder.path("plain.lgz")], "train-result.schema.json"),
             ("train", ["train", "plain", "--depth", "1", "--epochs", "2", "--train-limit", "32", "--eval-limit", "32", "--batch", "16",
                        "--stop-after", "1", "-o", folder.path("stopped.lgz")], "train-result.schema.json"),
