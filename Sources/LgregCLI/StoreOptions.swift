@@ -121,9 +121,14 @@ func printReport<T: Encodable>(_ report: String, _ body: T) throws {
 
 /// Pretty JSON with sorted keys, as every `--json` prints it.
 func printJSON<T: Encodable>(_ value: T) throws {
+    print(String(decoding: try encodedJSON(value), as: UTF8.self))
+}
+
+/// The bytes `printJSON` prints, without the final newline.
+func encodedJSON<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    return try encoder.encode(value)
 }
 
 /// Pretty JSON with sorted keys of a `JSONSerialization` object (a table's rows inside a document).

@@ -17,7 +17,9 @@ struct VerifyCommand: ParsableCommand {
         A Des-Net (its tag or digest): its learngene is present, its blobs hash right, its recorded plan rebuilds \
         from the learngene, and each result the learngene declares for that plan is re-measured. \
         Evaluation is deterministic. Results after fine-tuning are listed as skipped: the tuned weights are not part \
-        of the learngene. Each verdict is recorded in the store's index. --json follows \
+        of the learngene. Each verdict is recorded in the store's index. With --record the report about a learngene \
+        is also stored as a derived artifact (artifactType application/vnd.lgreg.verification.v1, subject the \
+        learngene, tag NAME-verification:VERSION, replaced by a later record) that push/pull --with-referrers carry. --json follows \
         Schemas/verify-report.schema.json. Exit status: 0 all good; 1 a mismatch or damage; 2 something could not \
         be verified (a missing data set, an unknown strategy) or there is nothing to verify; 64 bad usage.
         """)
@@ -27,6 +29,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "Verify every tagged learngene in the store (Des-Nets are verified when named).")
     var all = false
+
+    @Flag(help: "Store the report as a derived artifact of the learngene, tagged NAME-verification:VERSION.")
+    var record = false
 
     @Option(help: "Largest accepted difference between declared and measured top-1, in percentage points.")
     var tolerance = 0.1
@@ -45,6 +50,7 @@ struct VerifyCommand: ParsableCommand {
 
     func validate() throws {
         if reference != nil, all { throw ValidationError("Give a learngene reference or --all, not both.") }
+        if record, reference == nil { throw ValidationError("--record takes one learngene reference, not --all.") }
         if reference == nil, !all { throw ValidationError("Give a learngene reference to verify, or --all for every learngene in the store.") }
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a finite number of percentage points, at least 0; got \(tolerance).") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
@@ -54,7 +60,10 @@ struct VerifyCommand: ParsableCommand {
         let settings = Verifier.Settings(tolerance: tolerance, dataDirectory: dataDirectory,
                                          evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter))
         let local = try reference.map(storeReference)
-        let report = try Verifier(store: try store.open(), settings: settings).verify(local.map { [$0] } ?? [])
+        let opened = try store.open(record ? .write : .read)
+        let learngene = try record ? local.map { try opened.resolve($0) } : nil
+        let report = try Verifier(store: opened, settings: settings).verify(local.map { [$0] } ?? [])
+        let recorded = try learngene.map { try Verifier.record(report: try encodedJSON(report), of: $0, in: opened) }
         if output.json {
             try printJSON(report)
         } else {
@@ -62,6 +71,7 @@ struct VerifyCommand: ParsableCommand {
                 print("\(verdict.reference) \(verdict.digest ?? ""): \(verdict.status.rawValue)")
                 for check in verdict.checks { print("  \(check.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(check.check): \(check.detail)") }
             }
+            if let recorded { print("recorded the report as \(recorded.reference) \(recorded.digest)") }
         }
         switch report.status {
         case .ok, .skipped: return

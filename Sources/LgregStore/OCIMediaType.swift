@@ -11,6 +11,8 @@ public enum OCIMediaType {
     public static let learngene = "application/vnd.lgreg.learngene.v1"
     /// Config blob of a learngene: its `manifest.json` bytes (`Schemas/learngene-manifest.schema.json`).
     public static let learngeneConfig = "application/vnd.lgreg.learngene.config.v1+json"
+    /// OCI 1.1's empty descriptor: the config of an artifact that needs none, the 2-byte blob `{}`.
+    public static let empty = "application/vnd.oci.empty.v1+json"
     /// A layer blob: one safetensors file.
     public static let safetensors = "application/vnd.lgreg.safetensors.v1"
 }

@@ -4,19 +4,25 @@ import LgregCore
 import Glibc
 #endif
 
-/// An artifact with weights of its own to record (a fine-tuned Des-Net, or one trained from scratch): new
-/// safetensors blobs, a config blob, and the learngene it derives from when it has one.
+/// An artifact with blobs of its own to record (a fine-tuned Des-Net, one trained from scratch, a verification
+/// report): new layer blobs, a config blob, and the learngene it derives from when it has one.
 public struct TrainedArtifact: Sendable {
-    /// One weight file, stored as a layer blob.
+    /// One file stored as a layer blob: a safetensors weight file unless told otherwise.
     public struct Weights: Sendable {
         /// The file's name, recorded as the layer's `org.opencontainers.image.title` (`model.safetensors`).
         public var title: String
-        /// Its safetensors bytes.
+        /// Its bytes.
         public var bytes: Data
+        /// The layer's media type.
+        public var mediaType: String
+        /// The layer's `org.lgreg.role`.
+        public var role: String
 
-        public init(title: String, bytes: Data) {
+        public init(title: String, bytes: Data, mediaType: String = OCIMediaType.safetensors, role: String = "weights") {
             self.title = title
             self.bytes = bytes
+            self.mediaType = mediaType
+            self.role = role
         }
     }
 
@@ -27,7 +33,7 @@ public struct TrainedArtifact: Sendable {
     /// Config blob bytes and media type.
     public var config: Data
     public var configMediaType: String
-    /// The weights, each written as a new blob (an identical blob already stored is kept once).
+    /// The layer files, each written as a new blob (an identical blob already stored is kept once).
     public var weights: [Weights]
     /// The learngene manifest it derives from (`org.opencontainers.image.base.digest`); nil for a model trained
     /// from scratch, which derives from nothing stored.
@@ -48,7 +54,7 @@ public struct TrainedArtifact: Sendable {
 }
 
 extension LearngeneStore {
-    /// Records an artifact with weights of its own: each weight file is streamed into `.lgreg/tmp`, fsynced and
+    /// Records an artifact with blobs of its own: each layer file is streamed into `.lgreg/tmp`, fsynced and
     /// renamed into `blobs/`, then the config and manifest blobs, one fsync of `blobs/sha256`, and last the tag in
     /// `index.json` (the commit point), so a crash at any step leaves nothing visible. The tag may replace a
     /// derived artifact's, never a learngene's; the base, when given, must be stored. Both are checked before the
@@ -65,8 +71,8 @@ extension LearngeneStore {
             throw StoreError.tagExists(reference: artifact.reference, existing: existing.digest)
         }
         let layers = try artifact.weights.enumerated().map { index, weights in
-            try layout.writeBlob(weights.bytes, mediaType: OCIMediaType.safetensors,
-                                 annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: "weights",
+            try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
+                                 annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
                                                OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
         }
         let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType, syncDirectory: false)

@@ -113,6 +113,52 @@ import Glibc
         #expect(try runLgreg(["fsck", "--store", two]).status == 0)
     }
 
+    @Test func aRecordedVerificationReportTravelsAsAReferrer() throws {
+        if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
+        let registry = try RegistryServer()
+        let one = temporary.path("one"), two = temporary.path("two")
+        let digest = try published("aux", store: one)
+        let verified = try runLgreg(["verify", "aux", "--record", "--json", "--store", one])
+        try #require(verified.status == 0, "\(verified.summary)")
+        let recorded = try #require(try entries(one).first { $0["reference"] as? String == "aux-verification:0.1.0" }, "list --all shows the report")
+        #expect(recorded["kind"] as? String == "verification", "\(recorded)")
+        let manifestDigest = try #require(recorded["digest"] as? String)
+        let manifestBytes = try #require(try blobs(one)[String(manifestDigest.dropFirst(7))])
+        let (valid, message) = try validateJSON(String(decoding: manifestBytes, as: UTF8.self), against: "oci-verification-manifest.schema.json")
+        #expect(valid == 0, "\(message)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: manifestBytes) as? [String: Any])
+        let subject = manifest["subject"] as? [String: Any], config = manifest["config"] as? [String: Any]
+        let layers = try #require(manifest["layers"] as? [[String: Any]])
+        #expect(manifest["artifactType"] as? String == "application/vnd.lgreg.verification.v1" && subject?["digest"] as? String == digest, "\(manifest)")
+        #expect(config?["mediaType"] as? String == "application/vnd.oci.empty.v1+json" && config?["size"] as? Int == 2, "\(manifest)")
+        #expect(layers.count == 1 && layers.first?["mediaType"] as? String == "application/vnd.lgreg.verification.report.v1+json", "\(layers)")
+        let layer = try #require((layers.first?["digest"] as? String).flatMap { try blobs(one)[String($0.dropFirst(7))] })
+        #expect(String(decoding: layer, as: UTF8.self) + "\n" == verified.out, "the layer is what verify --json printed")
+        let pushed = try report(["push", "aux", "\(registry.host)/team/aux", "--with-referrers", "--store", one] + registry.lgregOptions, "push")
+        #expect(pushed["referrers"] as? [String] == [manifestDigest], "\(pushed)")
+        let pulled = try report(["pull", "\(registry.host)/team/aux@\(digest)", "--with-referrers", "--store", two] + registry.lgregOptions, "pull")
+        let referrers = try #require(pulled["referrers"] as? [[String: Any]])
+        #expect(referrers.count == 1 && referrers.first?["digest"] as? String == manifestDigest
+                && referrers.first?["tag"] as? String == "aux-verification:0.1.0", "\(pulled)")
+        let copied = try blobs(two), original = try blobs(one)
+        for key in [manifestDigest, layers.first?["digest"] as? String ?? ""].map({ String($0.dropFirst(7)) }) {
+            #expect(copied[key] != nil && copied[key] == original[key], "blob \(key) arrives byte for byte")
+        }
+        #expect(try entries(two).contains { $0["reference"] as? String == "aux-verification:0.1.0" && $0["digest"] as? String == manifestDigest })
+        #expect(try runLgreg(["gc", "--store", two]).status == 0)
+        #expect(try runLgreg(["fsck", "--store", two]).status == 0, "gc keeps the report and its blobs")
+        let removed = try runLgreg(["rm", "aux", "--with-derived", "--store", two])
+        #expect(removed.status == 0 && removed.out.contains("removed aux-verification:0.1.0"), "\(removed.summary)")
+    }
+
+    /// `lgreg list --all --json`'s rows.
+    func entries(_ store: String) throws -> [[String: Any]] {
+        let listed = try runLgreg(["list", "--all", "--json", "--store", store])
+        try #require(listed.status == 0, "\(listed.summary)")
+        let object = try JSONSerialization.jsonObject(with: Data(listed.out.utf8)) as? [String: Any]
+        return try #require(object?["list"] as? [[String: Any]], "\(listed.out.prefix(400))")
+    }
+
     @Test func verifyByDigestPullsWhatIsMissingFirst() throws {
         if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
         let registry = try RegistryServer()
