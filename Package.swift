@@ -68,7 +68,7 @@ let package = Package(
         // The application layer: what a command does, as library calls (open a learngene, materialize with
         // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
         .target(name: "LgregZoo", dependencies: [
-            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime",
+            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime", "LgregReports",
         ]),
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
-        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture"]),
+        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
@@ -110,7 +110,7 @@ let package = Package(
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregTestSupport"]),
+        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregReports", "SafeTensors", "LgregTestSupport"]),
         .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
         .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
         .testTarget(name: "LgregImportTests", dependencies: ["LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime", "LgregZoo", "SafeTensors", "LgregTestSupport"],

@@ -16,11 +16,16 @@ swift build -c release --product lgreg >&2
 bin=$PWD/.build/release/lgreg
 work=$(mktemp -d "${TMPDIR:-/tmp}/lgreg-remote-bench.XXXXXX")
 registry_pid=
-cleanup() { [ -n "$registry_pid" ] && kill -9 "$registry_pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { [ -n "$registry_pid" ] && { kill -9 "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; }; rm -rf "$work"; }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/registry.yml" <<YAML
+# A fresh registry (new storage, new port) for each run: nothing can be mounted or skipped from an earlier one,
+# neither by lgreg (its remote-origins name the registry by host:port) nor by skopeo's blob-info cache.
+start_registry() {
+    [ -n "$registry_pid" ] && { kill -9 "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; }
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    rm -rf "$work/registry"
+    cat > "$work/registry.yml" <<YAML
 version: 0.1
 log:
   level: error
@@ -34,10 +39,11 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YAML
-/usr/bin/docker-registry serve "$work/registry.yml" 2> "$work/registry.log" &
-registry_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v2/" > /dev/null && break; sleep 0.1; done
-host=127.0.0.1:$port
+    /usr/bin/docker-registry serve "$work/registry.yml" 2> "$work/registry.log" &
+    registry_pid=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v2/" > /dev/null && break; sleep 0.1; done
+    host=127.0.0.1:$port
+}
 
 "$bin" init --preset deit-base --schedule 3,3,4,3,3 --random --seed 0 --name aux-b -o "$work/aux-b.lgz" >&2
 "$bin" publish "$work/aux-b.lgz" --store "$work/store" > "$work/digest"
@@ -51,6 +57,7 @@ now() { date +%s.%N; }
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 lgreg_push=() lgreg_pull=() skopeo_push=() skopeo_pull=()
 for i in $(seq "$runs"); do
+    start_registry
     t0=$(now); "$bin" push aux-b "$host/lgreg-$i/aux-b:0.1.0" --plain-http --store "$work/store" > /dev/null; t1=$(now)
     lgreg_push+=("$(echo "$t1 - $t0" | bc -l)")
     t0=$(now); skopeo copy -q --dest-tls-verify=false "oci:$work/store:aux-b:0.1.0" "docker://$host/skopeo-$i/aux-b:0.1.0"; t1=$(now)
@@ -61,9 +68,10 @@ for i in $(seq "$runs"); do
     skopeo_pull+=("$(echo "$t1 - $t0" | bc -l)")
     rm -rf "$work/pulled-$i" "$work/layout-$i"
 done
+# The last registry holds lgreg-$runs/aux-b: push it again, every blob present.
 repeat=()
 for i in $(seq 5); do
-    t0=$(now); "$bin" push aux-b "$host/lgreg-1/aux-b:0.1.0" --plain-http --store "$work/store" > /dev/null; t1=$(now)
+    t0=$(now); "$bin" push aux-b "$host/lgreg-$runs/aux-b:0.1.0" --plain-http --store "$work/store" > /dev/null; t1=$(now)
     repeat+=("$(echo "$t1 - $t0" | bc -l)")
 done
 

@@ -55,3 +55,61 @@ train_step "$work/fmnist-tiny-tleg.lgz" tleg --arch fmnist-tiny --depth 16 "${te
     --name fmnist-tiny-tleg --learngene-version 2
 train_step "$work/fmnist-tiny-imwlm-source.lgz" plain --arch fmnist-tiny --depth 16 "${teacher[@]}" "${distill[@]}" \
     --name fmnist-tiny-imwlm-source --learngene-version 2
+
+# 4. Declared untuned results, depth 6..15 on the whole test set, for `lgreg verify` to re-measure. Each
+#    `eval --declare` writes a copy of its archive declaring what it measured; they are chained per learngene.
+# declare OUTPUT INPUT [EVAL-ARGS...]...: a `--` separates one eval's arguments from the next.
+declare_chain() {
+    local output=$1 current=$2; shift 2
+    if [[ -e $output ]]; then echo "build: $output exists, skipped"; return; fi
+    local step=0 args=()
+    while (($#)); do
+        args=()
+        while (($#)) && [[ $1 != -- ]]; do args+=("$1"); shift; done
+        (($#)) && shift
+        step=$((step + 1))
+        "$lgreg" eval "$current" --depths 6-15 "${args[@]}" --declare "$output.step$step.lgz" > /dev/null
+        current=$output.step$step.lgz
+    done
+    mv "$current" "$output"
+    rm -f "$output".step*.lgz
+}
+mkdir -p "$work/declared"
+declare_chain "$work/declared/fmnist-tiny-sws.lgz" "$work/fmnist-tiny-sws.lgz" \
+    --order front-mid-last -- --order last-mid-front -- --order mid-front-last -- \
+    --strategy random --seed 0 -- --strategy random --seed 1 -- --strategy random --seed 2 -- \
+    --strategy random --seed 3 -- --strategy random --seed 4
+declare_chain "$work/declared/fmnist-tiny-simple-lg.lgz" "$work/fmnist-tiny-simple-lg.lgz" --strategy simple-lg
+declare_chain "$work/declared/fmnist-tiny-tleg.lgz" "$work/fmnist-tiny-tleg.lgz" --strategy tleg
+declare_chain "$work/declared/fmnist-tiny-imwlm-source.lgz" "$work/fmnist-tiny-imwlm-source.lgz" --strategy imwlm
+declare_chain "$work/declared/fmnist-small-ancestry.lgz" "$work/ancestry.lgz" --strategy vanilla-lg
+cp "$work"/declared/*.lgz "$registry/"
+
+# 5. Fine-tuned Des-Nets, recorded in a store of their own: 1 epoch from SWS and from each baseline at depths
+#    6, 9, 12 and 15, against scratch for 1 and 3 epochs at the same depths and for 10 epochs at depth 12.
+#    Learngene fine-tunes use a tenth of the pre-training learning rate (the paper's ratio, 5e-5 against
+#    5e-4), scratch the pre-training recipe.
+export LGREG_HOME=$work/store
+for archive in "$registry"/fmnist-*.lgz; do "$lgreg" publish "$archive" > /dev/null; done
+# tune TAG ARGS...: `lgreg finetune ARGS --tag TAG`, skipped when TAG is recorded, resumed when interrupted.
+tune() {
+    local tag=$1; shift
+    if "$lgreg" show "$tag" > /dev/null 2>&1; then echo "build: $tag recorded, skipped"; return; fi
+    local dir=$work/tune/${tag//:/_} resume=()
+    [[ -e $dir/checkpoint.safetensors ]] && resume=(--resume)
+    echo "build: fine-tuning $tag ${resume[*]}"
+    "$lgreg" finetune "$@" --tag "$tag" --work-dir "$dir" --batch 128 --seed 0 "${resume[@]}" > /dev/null
+}
+for depth in 6 9 12 15; do
+    tune "fmnist-tiny-sws-d$depth:2-cyclic-ft1" fmnist-tiny-sws:2 --depth "$depth" --epochs 1 --lr 1e-4
+    tune "fmnist-tiny-simple-lg-d$depth:2-ft1" fmnist-tiny-simple-lg:2 --strategy simple-lg --depth "$depth" --epochs 1 --lr 1e-4
+    tune "fmnist-tiny-tleg-d$depth:2-ft1" fmnist-tiny-tleg:2 --strategy tleg --depth "$depth" --epochs 1 --lr 1e-4
+    tune "fmnist-tiny-imwlm-d$depth:2-ft1" fmnist-tiny-imwlm-source:2 --strategy imwlm --depth "$depth" --epochs 1 --lr 1e-4
+    tune "fmnist-small-vanilla-lg-d$depth:1-ft1" fmnist-small-ancestry:1 --strategy vanilla-lg --depth "$depth" --epochs 1 --lr 1e-4
+    for epochs in 1 3; do
+        tune "scratch-fmnist-tiny-d$depth:s0-ft$epochs" --scratch --arch fmnist-tiny --depth "$depth" --epochs "$epochs" --lr 1e-3
+    done
+done
+tune "scratch-fmnist-tiny-d12:s0-ft10" --scratch --arch fmnist-tiny --depth 12 --epochs 10 --lr 1e-3
+"$lgreg" verify --all
+echo "zoo archives written to $registry; tuned Des-Nets recorded in $LGREG_HOME (work files in $work)"

@@ -4,7 +4,7 @@
 # Installs only what is missing, so a second run takes a second.
 set -euo pipefail
 
-apt_packages=(pkg-config libopenblas-dev libarchive-dev libsqlite3-dev zstd dataset-fashion-mnist docker-registry apache2-utils openssl skopeo)
+apt_packages=(pkg-config libopenblas-dev libarchive-dev libsqlite3-dev zstd dataset-fashion-mnist docker-registry apache2-utils openssl skopeo librsvg2-bin)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

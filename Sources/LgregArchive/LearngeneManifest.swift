@@ -186,6 +186,9 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         public var strategy: String
         /// Layer order the strategy used (`front`, `cyclic`, …).
         public var order: String?
+        /// Seed of a random-assigned map (and of any fresh tensor), for the strategies that draw one; absent means
+        /// 0. Results of several seeds of one strategy and depth are declared side by side.
+        public var seed: Int?
         /// Epochs fine-tuned after initialization; 0 is untuned.
         public var tunedEpochs: Int
         /// The evaluation set (`fashion-mnist:test`; archives written before 0.1.0's tour spelled it `fashion-mnist-test`, still read).
@@ -195,10 +198,12 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         /// Mean cross-entropy on the evaluation set.
         public var loss: Double?
 
-        public init(depth: Int, strategy: String, order: String? = nil, tunedEpochs: Int, evalSet: String, top1: Double, loss: Double? = nil) {
+        public init(depth: Int, strategy: String, order: String? = nil, seed: Int? = nil, tunedEpochs: Int, evalSet: String, top1: Double,
+                    loss: Double? = nil) {
             self.depth = depth
             self.strategy = strategy
             self.order = order
+            self.seed = seed
             self.tunedEpochs = tunedEpochs
             self.evalSet = evalSet
             self.top1 = top1
@@ -339,8 +344,9 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         if kind == .plain, schedule.layersPerStage.contains(where: { $0 != 1 }) {
             throw fail("schedule", "a plain model of depth L has L stages of one layer, got \(schedule)")
         }
-        if let bad = results.firstIndex(where: { !(0...1).contains($0.top1) || !(1...ArchitectureLimits.maxDepth).contains($0.depth) || $0.tunedEpochs < 0 }) {
-            throw fail("results[\(bad)]", "needs depth in 1...\(ArchitectureLimits.maxDepth), tunedEpochs ≥ 0 and top1 in [0, 1]")
+        if let bad = results.firstIndex(where: { !(0...1).contains($0.top1) || !(1...ArchitectureLimits.maxDepth).contains($0.depth) || $0.tunedEpochs < 0
+            || ($0.seed ?? 0) < 0 }) {
+            throw fail("results[\(bad)]", "needs depth in 1...\(ArchitectureLimits.maxDepth), tunedEpochs ≥ 0, top1 in [0, 1] and a seed ≥ 0")
         }
     }
 

@@ -119,7 +119,7 @@ struct EvalCommand: ParsableCommand {
             rows = try DesNetEvaluation.evaluate(source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
                                                  recipe: recipe, on: dataSet, settings: settings)
             if let declare {
-                let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, evalSet: try DataSpec(parsing: data).label,
+                let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, seed: recipe.seed, evalSet: try DataSpec(parsing: data).label,
                                                            archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
                                                            to: URL(fileURLWithPath: declare))
                 FileHandle.standardError.write(Data("declared \(declared.count) untuned results in \(declare)\n".utf8))

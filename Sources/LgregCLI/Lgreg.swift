@@ -44,8 +44,9 @@ struct Lgreg: ParsableCommand {
         do { command = try parseAsRoot() } catch {
             // ArgumentParser validates a command before it looks for arguments it did not use, so a misspelt
             // option would be reported as whatever the validation missed ("Give --depth") instead of by name.
-            if let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) {
-                exit(withError: StoreExit.failure("unknown option '\(unknown.option.prefix(200))' (see 'lgreg \(unknown.command) --help')", 64))
+            if exitCode(for: error) == .validationFailure, let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) {
+                let help = (["lgreg"] + (unknown.command.isEmpty ? [] : [unknown.command]) + ["--help"]).joined(separator: " ")
+                exit(withError: StoreExit.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
             }
             exit(withError: error)
         }

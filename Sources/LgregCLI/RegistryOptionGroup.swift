@@ -45,13 +45,8 @@ enum RemoteExit {
     static let help = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out or failing (5xx); 76 the registry refused the request; 77 authentication refused."
 }
 
-/// A transfer's progress on stderr when it is a terminal: bytes, rate and blobs; nothing in a pipe.
+/// A transfer's progress on stderr when it is a terminal (bytes, rate, blobs); nothing in a pipe.
 func transferProgress(_ label: String) -> (@Sendable (TransferProgress) -> Void)? {
-    guard isatty(STDERR_FILENO) == 1 else { return nil }
-    let started = Date()
-    return { progress in
-        let rate = Double(progress.bytes) / max(Date().timeIntervalSince(started), 0.001)
-        let line = "\r\(label): \(formatBytes(progress.bytes)) of \(formatBytes(progress.totalBytes)), \(formatBytes(Int(rate)))/s, blobs \(progress.blobs)/\(progress.totalBlobs)   "
-        FileHandle.standardError.write(Data((line + (progress.blobs == progress.totalBlobs && progress.bytes >= progress.totalBytes ? "\n" : "")).utf8))
-    }
+    guard let draw = TerminalProgress.transfer(label, items: "blobs") else { return nil }
+    return { draw($0.bytes, $0.totalBytes, $0.blobs, $0.totalBlobs) }
 }

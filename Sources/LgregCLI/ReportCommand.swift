@@ -7,8 +7,8 @@ import LgregReports
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Reports on storage and training savings.",
-        subcommands: [Savings.self]
+        abstract: "Reports on storage and training savings, and on accuracy against storage.",
+        subcommands: [Savings.self, Accuracy.self]
     )
 
     /// `lgreg report savings deit-base --schedule 3,3,4,3,3 --depths 6-15`, or `lgreg report savings aux-b` for a

@@ -50,7 +50,9 @@ enum StoreExit {
         case let error as ArchiveError:
             if case .io = error { return 74 }
             return 65
-        case is SafeTensorsError: return 65
+        case let error as SafeTensorsError:
+            if case .io = error { return 74 }   // a file that cannot be opened or mapped, as for archives
+            return 65
         case is ArchitectureError, is ArchitectureFileError: return 64
         case let error as ImportError:
             switch error {
@@ -60,7 +62,7 @@ enum StoreExit {
         case let error as ZooError:
             switch error {
             case .nothingToVerify: return 2
-            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan: return 1
+            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan, .invalidTunedConfig: return 1
             default: return 64
             }
         case let error as StoreError:

@@ -6,7 +6,8 @@ import LgregRuntime
 import LgregTraining
 import SafeTensors
 
-/// The options `train` and `finetune` share: optimization, data, seed, output and resumption.
+/// The options `train` and `finetune` share: optimization, data, output and resumption (each command has its own
+/// `--seed`: `finetune` shares it with the Des-Net's strategy).
 struct TrainingOptions: ParsableArguments {
     @Option(help: "Passes over the training images.")
     var epochs = 10
@@ -20,8 +21,6 @@ struct TrainingOptions: ParsableArguments {
     var weightDecay: Float = 0.05
     @Option(help: "Epochs of linear warm-up before the cosine decay (default: min(5, epochs/4) for train, 0 for finetune).")
     var warmup: Int?
-    @Option(help: "Seed of initialization, shuffling, augmentation and drop-path: the same seed gives the same weights.")
-    var seed: UInt64 = 0
     @Option(name: .customLong("label-smoothing"), help: "Label smoothing of the cross-entropy term.")
     var labelSmoothing: Float = 0.1
     @Option(name: .customLong("drop-path"), help: "Drop-path rate of the last layer, growing linearly from 0 at the first (default: 0.1).")
@@ -38,9 +37,9 @@ struct TrainingOptions: ParsableArguments {
     var evalLimit: Int?
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
-    @Option(name: [.customShort("o"), .long], help: "Where the result goes.")
-    var output: String
-    @Option(name: .customLong("work-dir"), help: "Folder for the per-epoch checkpoint and the metrics log (default: OUTPUT.train).")
+    @Option(name: [.customShort("o"), .long], help: "Where the result goes (finetune: a loose safetensors file besides, or instead of, the store).")
+    var output: String?
+    @Option(name: .customLong("work-dir"), help: "Folder for the per-epoch checkpoint and the metrics log (default: OUTPUT.train; finetune into the store: TAG.train, ':' as '_').")
     var workDirectory: String?
     @Flag(help: "Continue from the work folder's checkpoint; the run ends with the same weights as an uninterrupted one.")
     var resume = false
@@ -57,7 +56,7 @@ struct TrainingOptions: ParsableArguments {
         if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter).") }
     }
 
-    var work: URL { URL(fileURLWithPath: workDirectory ?? output + ".train") }
+    var work: URL { URL(fileURLWithPath: workDirectory ?? (output ?? "lgreg") + ".train") }
     var checkpoint: URL { work.appendingPathComponent("checkpoint.safetensors") }
     var metrics: URL { work.appendingPathComponent("metrics.jsonl") }
 
@@ -147,6 +146,8 @@ struct TrainCommand: ParsableCommand {
     var tau: Float = 1
     @Option(help: "Learngene name in the archive (default: the file stem of --output, e.g. aux for -o aux.lgz).")
     var name: String?
+    @Option(help: "Seed of initialization, shuffling, augmentation and drop-path: the same seed gives the same weights.")
+    var seed: UInt64 = 0
     @Option(name: .customLong("learngene-version"), help: "Version (an OCI tag) in the archive.")
     var learngeneVersion = "1"
     @Option(help: "SPDX licence of the archive.")
@@ -157,6 +158,7 @@ struct TrainCommand: ParsableCommand {
         if teacher != nil && teacherLogits != nil { throw ValidationError("Give --teacher or --teacher-logits, not both.") }
         if writeTeacherLogits != nil && teacher == nil { throw ValidationError("--write-teacher-logits needs --teacher.") }
         if depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
+        if options.output == nil { throw ValidationError("Give --output FILE.lgz, the archive to write.") }
     }
 
     func run() throws {
@@ -180,7 +182,7 @@ struct TrainCommand: ParsableCommand {
         let config = TrainingConfig(
             mode: TrainingMode(rawValue: mode.rawValue)!, architecture: architecture, schedule: stageSchedule,
             epochs: options.epochs, batchSize: options.batch, learningRate: options.lr ?? 5e-4, minLearningRate: options.minLR ?? 1e-5,
-            weightDecay: options.weightDecay, warmupEpochs: options.warmup ?? min(5, options.epochs / 4), seed: options.seed,
+            weightDecay: options.weightDecay, warmupEpochs: options.warmup ?? min(5, options.epochs / 4), seed: seed,
             labelSmoothing: options.labelSmoothing, alpha: alpha ?? (hasTeacher ? 1 : 0), tau: tau, dropPath: options.dropPath ?? 0.1,
             clipNorm: options.clip, augmentation: options.noAugment ? nil : Augmentation(),
             dataset: data.identity, teacher: source?.description, initializedFrom: nil)
@@ -194,7 +196,7 @@ struct TrainCommand: ParsableCommand {
 
         let identity = LearngeneIdentity(name: learngeneName, version: learngeneVersion, license: license,
                                          description: "\(mode.rawValue) Aux-Net \(stageSchedule) trained by lgreg on \(data.identity.name)")
-        let output = URL(fileURLWithPath: options.output)
+        let output = URL(fileURLWithPath: options.output ?? "")
         try? FileManager.default.removeItem(at: output)
         let manifest = try trainer.packLearngene(to: output, identity: identity, toolVersion: "lgreg \(Lgreg.version)", evalSet: "fashion-mnist:test")
         let accuracy = trainer.history.last?.evalAccuracy ?? 0
@@ -211,7 +213,7 @@ extension TrainCommand {
     /// cannot hold turned into `-`, so a tour's result never takes the zoo's names; `ARCH-MODE` if nothing is left.
     var learngeneName: String {
         if let name { return name.lowercased() }
-        var stem = URL(fileURLWithPath: options.output).lastPathComponent.lowercased()
+        var stem = URL(fileURLWithPath: options.output ?? "").lastPathComponent.lowercased()
         if stem.hasSuffix(".lgz") { stem.removeLast(4) }
         let cleaned = String(stem.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
             .trimmingCharacters(in: CharacterSet(charactersIn: "._-"))

@@ -93,12 +93,13 @@ public struct Verifier {
         self.settings = settings
     }
 
-    /// Verifies each reference (every tagged learngene when `references` is empty), records each verdict in the
-    /// store's index, and returns the report.
+    /// Verifies each reference (every tagged learngene and tuned Des-Net when `references` is empty), records
+    /// each verdict in the store's index, and returns the report.
     /// - Throws: `ZooError.nothingToVerify` when asked for everything in a store that holds nothing;
     ///   `StoreError.notFound` for a reference that names nothing.
     public func verify(_ references: [String]) throws -> Report {
-        let chosen = references.isEmpty ? try store.list().map(\.reference) : references
+        let chosen = references.isEmpty
+            ? try store.list().map(\.reference) + TunedDesNet.all(in: store).map(\.reference) : references
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
         var dataSets: [String: ImageDataSet] = [:]
         var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
@@ -111,6 +112,7 @@ public struct Verifier {
         do {
             switch try ResolvedEntry.resolve(reference, in: store) {
             case let .learngene(learngene): stored = learngene
+            case let .derived(entry) where entry.image.artifactType == TunedDesNet.artifactType: return verifyTuned(entry, dataSets: &dataSets)
             case let .derived(entry): return verifyDerived(entry, dataSets: &dataSets, work: &work)
             }
         } catch let error as StoreError {
@@ -145,9 +147,10 @@ public struct Verifier {
                 let lineage = opened.net.lineage
                 checks.append(Check(check: "config", status: .ok, detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
                                     + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
-                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep && (lineage.seed ?? 0) == 0
+                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep
                 let declared = opened.learngene.manifest.results.filter { result in
-                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
+                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, UInt64(result.seed ?? 0) == lineage.seed ?? 0,
+                          case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
                     return strategy.kind == lineage.strategy && strategy.orderDescription == lineage.order
                 }
                 checks += resultChecks(declared, source: ManifestSource(opened.learngene), dataSets: &dataSets, work: &work)
@@ -163,7 +166,7 @@ public struct Verifier {
     private func blobCheck(_ stored: StoredLearngene) -> Check { blobCheck(digest: stored.digest, image: stored.imageManifest) }
 
     /// Every blob an OCI manifest names, and the manifest itself, re-hashed.
-    private func blobCheck(digest: Digest, image: ImageManifest) -> Check {
+    func blobCheck(digest: Digest, image: ImageManifest) -> Check {
         let blobs = [(digest, nil as Int?)] + ([image.config] + image.layers).map { ($0.digest, Optional($0.size)) }
         for (digest, size) in blobs {
             let url = store.layout.blob(digest)
@@ -231,7 +234,7 @@ public struct Verifier {
             }
             do {
                 let strategy = try DeclaredStrategy(declared).strategy(for: source)
-                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: 0)
+                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: UInt64(declared.seed ?? 0))
                 if pending[declared.evalSet] == nil { evalSets.append(declared.evalSet) }
                 pending[declared.evalSet, default: []].append((checks.count, try models.model(for: net)))
             } catch let error as ZooError {
@@ -256,7 +259,7 @@ public struct Verifier {
                 work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
-                    let measured = row.result.top1 / 100
+                    let measured = row.result.images == 0 ? 0 : Double(row.result.correct) / Double(row.result.images)
                     checks[index].measuredTop1 = measured
                     checks[index].status = abs(measured - declared) <= settings.tolerance / 100 + 1e-11 ? .ok : .mismatch
                     checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", 100 * declared, row.result.top1,

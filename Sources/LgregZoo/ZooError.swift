@@ -16,6 +16,8 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
     case derivedEntriesExist(reference: String, derived: [String])
     /// A declared result cannot be rebuilt: its strategy or order is not one lgreg knows.
     case unknownDeclaredStrategy(strategy: String, order: String?, reason: String)
+    /// A tuned Des-Net's config blob cannot be read: not JSON, an unknown schema version, a missing field.
+    case invalidTunedConfig(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
                 + "\(derived.count > 20 ? ", …" : ""); remove them too with --with-derived, or leave them orphaned with --force"
         case let .unknownDeclaredStrategy(strategy, order, reason):
             return "declared strategy '\(strategy)'\(order.map { " order '\($0)'" } ?? "") is not understood: \(reason)"
+        case let .invalidTunedConfig(file, reason):
+            return "\(file): not a tuned Des-Net config lgreg can read: \(reason)"
         }
     }
 }

@@ -52,7 +52,7 @@ import Testing
         let report = try JSONSerialization.jsonObject(with: Data(good.out.utf8)) as! [String: Any]
         let checks = ((report["learngenes"] as! [[String: Any]])[0]["checks"] as! [[String: Any]])
         #expect(checks.map { $0["status"] as! String } == ["ok", "ok", "ok", "ok", "skipped"])
-        #expect(checks[3]["measuredTop1"] as? Double == 10.7)
+        #expect(checks[3]["measuredTop1"] as? Double == Self.timmTop1, "a fraction, as manifests give it")
 
         // eval REF expands the learngene the same way and measures the same figure.
         let eval = try runLgreg(["eval", "good:1", "--store", setup.store, "--depths", "2", "--strategy", "imwlm",
@@ -60,6 +60,7 @@ import Testing
         #expect(eval.status == 0, "\(eval.err)")
         let rows = (try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any])["rows"] as! [[String: Any]]
         #expect(rows.first?["correct"] as? Int == 107 && rows.first?["layerMap"] as? String == "0,1")
+        #expect(rows.first?["top1"] as? Double == Self.timmTop1, "eval --json gives top-1 as a fraction")
 
         try setup.publish("overclaimed", results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": 0.109]])
         let wrong = try runLgreg(["verify", "overclaimed:1", "--store", setup.store])

@@ -237,8 +237,31 @@ import Glibc
     }
 }
 
+/// A real registry holding a learngene (team/aux), behind `Fixtures/lying_registry.py` in `mode`.
+struct ProxiedRegistry {
+    let temporary: TemporaryDirectory
+    let registry: RegistryServer
+    let proxy: FixtureServer
+    /// The learngene's manifest digest.
+    let digest: String
+    /// `127.0.0.1:PORT` of the proxy.
+    var host: String { "127.0.0.1:\(proxy.port)" }
+
+    init(mode: String, log: String? = nil) throws {
+        temporary = try TemporaryDirectory("lgreg-proxied")
+        registry = try RegistryServer()
+        let archive = temporary.path("aux.lgz"), publisher = temporary.path("publisher")
+        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive]).status == 0)
+        digest = try runLgreg(["publish", archive, "--store", publisher]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try runLgreg(["push", "aux", "\(registry.host)/team/aux", "--plain-http", "--store", publisher]).status == 0)
+        let upstream = registry.port
+        proxy = try FixtureServer("lying_registry.py") { ["\($0)", "\(upstream)", mode] + (log.map { [$0] } ?? []) }
+    }
+}
+
 /// A registry that lies (a proxy in front of the real one, `Fixtures/lying_registry.py`): every lie is refused
-/// with its own message and exit 65, and the store is left as it was.
+/// with its own message and exit 65, and the store is left as it was; one that stops mid-blob leaves a pull that
+/// resumes; one that redirects blobs to another host gets no credentials there.
 @Suite(.serialized) final class LyingRegistryTests {
     @Test(arguments: [
         ("wrong-bytes", "hashes to"), ("wrong-size", "the manifest declares"), ("endless", "more than the"),
@@ -246,25 +269,48 @@ import Glibc
     ])
     func aLieIsRefusedAndTheStoreUnchanged(mode: String, message: String) throws {
         if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
-        let temporary = try TemporaryDirectory("lgreg-lying")
-        let registry = try RegistryServer()
-        let publisher = temporary.path("publisher"), store = temporary.path("store")
-        let archive = temporary.path("aux.lgz")
-        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive]).status == 0)
-        let digest = try runLgreg(["publish", archive, "--store", publisher]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try runLgreg(["push", "aux", "\(registry.host)/team/aux", "--plain-http", "--store", publisher]).status == 0)
+        let liar = try ProxiedRegistry(mode: mode)
         // The store already holds another learngene; a refused pull must leave it byte-identical.
-        let other = temporary.path("other.lgz")
+        let store = liar.temporary.path("store"), other = liar.temporary.path("other.lgz")
         #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "1,1", "--random", "--name", "other", "-o", other]).status == 0)
         #expect(try runLgreg(["publish", other, "--store", store]).status == 0)
         let before = try snapshot(store)
-
-        let liar = try FixtureServer("lying_registry.py") { ["\($0)", "\(registry.port)", mode] }
-        let result = try runLgreg(["pull", "127.0.0.1:\(liar.port)/team/aux@\(digest)", "--plain-http", "--store", store], timeout: 120)
+        let result = try runLgreg(["pull", "\(liar.host)/team/aux@\(liar.digest)", "--plain-http", "--store", store], timeout: 120)
         #expect(result.status == 65, "\(mode): \(result.summary)")
         #expect(result.err.contains("refused") && result.err.contains(message), "\(mode): \(result.summary)")
         #expect(try snapshot(store) == before, "\(mode): the store changed")
         #expect(try runLgreg(["fsck", "--store", store]).status == 0)
+    }
+
+    @Test func aRegistryThatStopsMidBlobLeavesAPullThatResumes() throws {
+        if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
+        let liar = try ProxiedRegistry(mode: "cut-blob")
+        let store = liar.temporary.path("store")
+        let cut = try runLgreg(["pull", "\(liar.host)/team/aux@\(liar.digest)", "--plain-http", "--store", store], timeout: 120)
+        #expect(cut.status == 75 && cut.err.contains("run again to resume"), "\(cut.summary)")
+        let listed = try runLgreg(["list", "--json", "--store", store])
+        #expect(listed.status == 0 && !listed.out.contains("aux"), "\(listed.summary)")
+        let partials = try FileManager.default.contentsOfDirectory(atPath: store + "/.lgreg/downloads").filter { $0.hasSuffix(".part") }
+        #expect(partials.count == 1, "\(partials)")
+        let resumed = try runLgreg(["pull", "\(liar.registry.host)/team/aux@\(liar.digest)", "--plain-http", "--json", "--store", store])
+        #expect(resumed.status == 0 && resumed.out.contains("\"resumedBlobs\" : 1"), "\(resumed.summary)")
+        #expect(try runLgreg(["fsck", "--store", store]).status == 0)
+    }
+
+    @Test func aBlobRedirectedToAnotherHostIsFetchedWithoutTheCredentials() throws {
+        if let reason = RegistryServer.missing { print("skipped: \(reason)"); return }
+        let log = try TemporaryDirectory("lgreg-redirect-log")
+        let proxied = try ProxiedRegistry(mode: "redirect", log: log.path("redirected.jsonl"))
+        let environment = ["DOCKER_CONFIG": proxied.temporary.path("docker")]
+        let login = try runLgreg(["login", proxied.host, "-u", "me", "--password-stdin", "--plain-http"], environment: environment,
+                                 input: Data("pass-word\n".utf8))
+        #expect(login.status == 0, "\(login.summary)")
+        let pulled = try runLgreg(["pull", "\(proxied.host)/team/aux@\(proxied.digest)", "--plain-http", "--store", proxied.temporary.path("store")],
+                                  environment: environment)
+        #expect(pulled.status == 0 && pulled.out.contains(proxied.digest), "\(pulled.summary)")
+        let redirected = try String(contentsOfFile: log.path("redirected.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(redirected.count == 7, "config and six tensor blobs fetched from the other host: \(redirected.count)")
+        #expect(redirected.allSatisfy { $0.contains("\"authorization\": false") }, "\(redirected)")
     }
 
     /// index.json and every blob, by name and bytes.

@@ -2,12 +2,17 @@
 """A registry that lies: a proxy on 127.0.0.1 in front of a real registry that passes every request through,
 except what its MODE makes it change on the way back. For lgreg's hostile-registry tests only.
 
-usage: lying_registry.py PORT UPSTREAM_PORT MODE
+usage: lying_registry.py PORT UPSTREAM_PORT MODE [LOG]
 MODE: wrong-bytes     a blob GET answers the right size with one byte flipped
       wrong-size      a blob GET answers 10 bytes fewer (an honest Content-Length for them)
       endless         a blob GET answers a chunked body that never ends (stopped after 64 MiB)
       huge-manifest   a manifest GET answers 5 MiB of JSON, chunked, as an OCI manifest
       other-manifest  a manifest GET answers another manifest (an annotation changed) with the original digest header
+      cut-blob        a blob GET declares the whole blob, sends half of it and closes the connection (a registry
+                      that stops mid-transfer)
+      redirect        not a lie: every /v2/ request needs basic auth (any user), and a blob GET answers 307 to the
+                      same proxy under the name localhost (another host), which serves it without auth; each
+                      redirected request is logged to LOG with whether it carried an Authorization header
 """
 import http.client
 import http.server
@@ -15,6 +20,7 @@ import json
 import sys
 
 PORT, UPSTREAM, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+LOG = sys.argv[4] if len(sys.argv) > 4 else None
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -60,7 +66,28 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
+    def needs_auth(self):
+        if MODE != "redirect" or self.path.startswith("/redirected/") or self.headers.get("Authorization", "").startswith("Basic "):
+            return False
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="lying-registry"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self):
+        if self.needs_auth():
+            return
+        if MODE == "redirect" and self.path.startswith("/redirected/"):
+            with open(LOG, "a") as log:
+                log.write(json.dumps({"path": self.path, "authorization": "Authorization" in self.headers}) + "\n")
+            self.path = self.path[len("/redirected"):]
+        elif MODE == "redirect" and "/blobs/sha256:" in self.path:
+            self.send_response(307)
+            self.send_header("Location", "http://localhost:%d/redirected%s" % (PORT, self.path))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status, headers, data = self.forward()
         is_blob = "/blobs/sha256:" in self.path and status == 200
         is_manifest = "/manifests/" in self.path and status == 200 and "sha256-" not in self.path
@@ -68,6 +95,18 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             data = bytes([data[0] ^ 0xFF]) + data[1:]
         elif is_blob and MODE == "wrong-size":
             data = data[:-10]
+        elif is_blob and MODE == "cut-blob":
+            self.send_response(status)
+            for key, value in headers:
+                if key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
         elif is_blob and MODE == "endless":
             return self.chunked(status, headers, (b"\0" * (1 << 20) for _ in range(64)))
         elif is_manifest and MODE == "huge-manifest":
@@ -80,6 +119,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.answer(status, headers, data)
 
     def do_HEAD(self):
+        if self.needs_auth():
+            return
         status, headers, data = self.forward()
         self.answer(status, headers, b"", content_length=False)
         self.wfile.flush()

@@ -1,0 +1,88 @@
+import Foundation
+import LgregCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An artifact with weights of its own to record (a fine-tuned Des-Net, or one trained from scratch): new
+/// safetensors blobs, a config blob, and the learngene it derives from when it has one.
+public struct TrainedArtifact: Sendable {
+    /// One weight file, stored as a layer blob.
+    public struct Weights: Sendable {
+        /// The file's name, recorded as the layer's `org.opencontainers.image.title` (`model.safetensors`).
+        public var title: String
+        /// Its safetensors bytes.
+        public var bytes: Data
+
+        public init(title: String, bytes: Data) {
+            self.title = title
+            self.bytes = bytes
+        }
+    }
+
+    /// Tag to give it, `name:version`.
+    public var reference: String
+    /// Its `artifactType`.
+    public var artifactType: String
+    /// Config blob bytes and media type.
+    public var config: Data
+    public var configMediaType: String
+    /// The weights, each written as a new blob (an identical blob already stored is kept once).
+    public var weights: [Weights]
+    /// The learngene manifest it derives from (`org.opencontainers.image.base.digest`); nil for a model trained
+    /// from scratch, which derives from nothing stored.
+    public var base: Digest?
+    /// More manifest annotations.
+    public var annotations: [String: String]
+
+    public init(reference: String, artifactType: String, config: Data, configMediaType: String, weights: [Weights], base: Digest?,
+                annotations: [String: String] = [:]) {
+        self.reference = reference
+        self.artifactType = artifactType
+        self.config = config
+        self.configMediaType = configMediaType
+        self.weights = weights
+        self.base = base
+        self.annotations = annotations
+    }
+}
+
+extension LearngeneStore {
+    /// Records an artifact with weights of its own: each weight file is streamed into `.lgreg/tmp`, fsynced and
+    /// renamed into `blobs/`, then the config and manifest blobs, one fsync of `blobs/sha256`, and last the tag in
+    /// `index.json` (the commit point), so a crash at any step leaves nothing visible. The tag may replace a
+    /// derived artifact's, never a learngene's; the base, when given, must be stored. Both are checked before the
+    /// first byte is written.
+    /// - Throws: `StoreError.tagExists` when the tag names a learngene, `.missingBlob` for a base that is not
+    ///   stored, `.io` when the disk is full or read-only.
+    @discardableResult
+    public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
+        try Self.checkTag(artifact.reference)
+        let lock = try lockForWriting(exclusive: false)
+        defer { withExtendedLifetime(lock) {} }
+        let base = try artifact.base.map { (digest: $0, image: try imageManifest($0), size: try layout.readBlob($0).count) }
+        if let existing = try readIndex().0.tagged(artifact.reference), existing.artifactType == OCIMediaType.learngene {
+            throw StoreError.tagExists(reference: artifact.reference, existing: existing.digest)
+        }
+        let layers = try artifact.weights.enumerated().map { index, weights in
+            try layout.writeBlob(weights.bytes, mediaType: OCIMediaType.safetensors,
+                                 annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: "weights",
+                                               OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
+        }
+        let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType, syncDirectory: false)
+        // The manifest names content only (when it was tagged lives beside the tag in index.json); the learngene
+        // is its base and, as OCI 1.1 says it, its subject.
+        var notes = artifact.annotations
+        if let base { notes[OCIAnnotation.baseDigest] = base.digest.description }
+        notes[OCIAnnotation.refName] = artifact.reference
+        let subject = base.map { Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size, artifactType: $0.image.artifactType) }
+        let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: layers, annotations: notes, subject: subject)
+        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
+        // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
+        StoreLayout.syncDirectory(layout.blobsDirectory)
+        _ = try tagManifest(descriptor, artifactType: artifact.artifactType, identity: Self.identity(of: image), reference: artifact.reference,
+                            replacing: true, sameContent: { _ in false })
+        syncAfterCommit()
+        return descriptor.digest
+    }
+}
