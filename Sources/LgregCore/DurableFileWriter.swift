@@ -7,9 +7,10 @@ import Glibc
 /// overwrites), removed if dropped unfinished.
 ///
 /// Write-behind: every `writeBehindWindow` bytes appended are handed to the disk at once
-/// (`sync_file_range(WRITE)`) and the window before them waited for, so writing overlaps the disk, dirty pages
-/// stay within two windows, and the final fsync, which still makes the file durable, finds almost nothing left
-/// to write.
+/// (`sync_file_range(WRITE)`, which starts the write-back and does not wait for it), so writing overlaps the
+/// disk and the final fsync, which still makes the file durable, finds little left to write. (Waiting for the
+/// window before each one as well, to bound dirty pages, was tried: it leaves one or two 8 MiB requests in
+/// flight, and on the busy build machine a 431 MB export then took 5–9 s against 1.3 s for `cp` + `sync`.)
 public final class DurableFileWriter {
     /// Where the bytes go.
     public let url: URL
@@ -49,22 +50,18 @@ public final class DurableFileWriter {
         handOverFullWindows()
     }
 
-    /// Starts writing back each full window and waits for the one before it. Advice only: a failure here
-    /// shows up again in `finish()`'s fsync, which is what reports it.
+    /// Starts writing back the full windows not yet handed over. Advice only: a failure here shows up again in
+    /// `finish()`'s fsync, which is what reports it.
     private func handOverFullWindows() {
         guard let syncFileRange = Self.syncFileRange else { return }
-        let window = Self.writeBehindWindow
-        while appended - handedOver >= window {
-            _ = syncFileRange(fileDescriptor, Int64(handedOver), Int64(window), Self.startWriting)
-            if handedOver >= window {
-                _ = syncFileRange(fileDescriptor, Int64(handedOver - window), Int64(window), Self.waitBefore | Self.startWriting | Self.waitAfter)
-            }
-            handedOver += window
-        }
+        let full = (appended - handedOver) / Self.writeBehindWindow * Self.writeBehindWindow
+        guard full > 0 else { return }
+        _ = syncFileRange(fileDescriptor, Int64(handedOver), Int64(full), Self.startWriting)
+        handedOver += full
     }
 
-    /// `SYNC_FILE_RANGE_WAIT_BEFORE`, `_WRITE` and `_WAIT_AFTER` from `<fcntl.h>`.
-    private static let waitBefore: UInt32 = 1, startWriting: UInt32 = 2, waitAfter: UInt32 = 4
+    /// `SYNC_FILE_RANGE_WRITE` from `<fcntl.h>`.
+    private static let startWriting: UInt32 = 2
 
     /// glibc's `sync_file_range`, looked up at run time: the Swift Glibc module does not declare it.
     private static let syncFileRange: (@convention(c) (Int32, Int64, Int64, UInt32) -> Int32)? = {

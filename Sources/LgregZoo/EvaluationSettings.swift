@@ -22,6 +22,12 @@ public struct EvaluationSettings: Sendable {
         ProcessInfo.processInfo.environment["LGREG_EVAL_THREADING"].flatMap(PrefixTreeEvaluation.Threading.init(rawValue:)) ?? .batches
     }
 
+    /// `$LGREG_EVAL_LIMIT`: evaluate only the first N images where no limit is given (for benchmarks, so
+    /// `Benchmarks/verify.sh --images N` can time `verify` on a busy machine), else every image.
+    public static var limitFromEnvironment: Int? {
+        ProcessInfo.processInfo.environment["LGREG_EVAL_LIMIT"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
+    }
+
     /// Images per forward pass.
     public var batchSize: Int
     /// Evaluate only the first N images.
@@ -33,7 +39,7 @@ public struct EvaluationSettings: Sendable {
     /// A progress callback for a labelled run (nil: quiet).
     public var progress: @Sendable (String) -> ((Int, Int) -> Void)?
 
-    public init(batchSize: Int = 64, limit: Int? = nil, evaluator: Evaluator = .fromEnvironment,
+    public init(batchSize: Int = 64, limit: Int? = limitFromEnvironment, evaluator: Evaluator = .fromEnvironment,
                 threading: PrefixTreeEvaluation.Threading = threadingFromEnvironment,
                 progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
         self.batchSize = batchSize
