@@ -110,16 +110,16 @@ struct ShowCommand: ParsableCommand {
             if let source = p.source { training.append("imported from \(source.file) (\(source.layout), \(source.digest.short))") }
             print("""
                 \(stored.digest)
-                tags:         \(stored.tags.joined(separator: ", "))
-                name:         \(m.name) \(m.version) (\(m.kind.rawValue) learngene)
-                license:      \(m.license)
-                description:  \(m.description)
+                tags:        \(stored.tags.joined(separator: ", "))
+                name:        \(m.name) \(m.version) (\(m.kind.rawValue) learngene)
+                license:     \(m.license)
+                description: \(m.description)
                 architecture: \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), \(a.heads) heads, MLP ratio \(a.mlpRatio), \(a.classes) classes, \(a.pooling.rawValue) pooling\(a.classToken ? ", class token" : "")
-                schedule:     \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
-                parameters:   \(m.parameters?.stored ?? 0) (\(String(format: "%.1f", Double(m.parameters?.stored ?? 0) / 1e6)) M), \(m.dtype.rawValue)
-                provenance:   \(training.joined(separator: ", "))
-                Des-Nets:     \(derived.isEmpty ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)" : derived.map(\.reference).joined(separator: ", "))
-                integrity:    \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 1) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")
+                schedule:    \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
+                parameters:  \(m.parameters?.stored ?? 0) (\(String(format: "%.1f", Double(m.parameters?.stored ?? 0) / 1e6)) M), \(m.dtype.rawValue)
+                provenance:  \(training.joined(separator: ", "))
+                Des-Nets:    \(derived.isEmpty ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)" : derived.map(\.reference).joined(separator: ", "))
+                integrity:   \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 1) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")
 
                 """)
             print(m.results.isEmpty ? "declared results: none (lgreg eval ARCHIVE.lgz --depths 6-15 --declare OUT.lgz declares them)\n"

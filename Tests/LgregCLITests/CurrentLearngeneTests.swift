@@ -56,7 +56,7 @@ import Testing
         let json = try lgreg("list --json")
         #expect(try validateJSON(json.out, against: "store-output.schema.json").status == 0, "\(json.summary)")
         let showed = try lgreg("show")
-        #expect(showed.status == 0 && showed.out.contains("name:         aux-c") && showed.err.contains("using learngene aux-c"), "\(showed.summary)")
+        #expect(showed.status == 0 && showed.out.contains("name:        aux-c") && showed.err.contains("using learngene aux-c"), "\(showed.summary)")
         let shown = try lgreg("use --json")
         #expect(try validateJSON(shown.out, against: "use.schema.json").status == 0)
         #expect(shown.out.contains("\"current\" : \"aux-c\""), "\(shown.summary)")

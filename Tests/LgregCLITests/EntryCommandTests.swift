@@ -5,7 +5,8 @@ import Testing
 /// Des-Nets as store entries: listed with their lineage, shown, exported, evaluated and verified by their tag;
 /// `rm` refuses to orphan them; `du` and `gc` account for what they share with their learngene.
 @Suite struct EntryCommandTests {
-    /// A store holding the zoo's SWS learngene (`fmnist-tiny-sws:1`, schedule 3,3,4,3,3) and two of its Des-Nets.
+    /// A store holding an SWS learngene of the zoo's shape (`fmnist-tiny-sws:1`: fmnist-tiny, schedule 3,3,4,3,3,
+    /// random weights) and two of its Des-Nets.
     struct Zoo {
         let folder: TemporaryDirectory, store: String
         static let d12 = "fmnist-tiny-sws-d12:1-cyclic-front-mid-last"
@@ -14,7 +15,11 @@ import Testing
         init() throws {
             folder = try TemporaryDirectory("lgreg-entries")
             store = folder.path("store")
-            let published = try runLgreg(["publish", repositoryRoot.appendingPathComponent("Registry/fmnist-tiny-sws.lgz").path, "--store", store])
+            let archive = folder.path("fmnist-tiny-sws.lgz")
+            let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "fmnist-tiny-sws",
+                                     "--version", "1", "-o", archive])
+            #expect(made.status == 0, "\(made.summary)")
+            let published = try runLgreg(["publish", archive, "--store", store])
             #expect(published.status == 0, "\(published.summary)")
             for extra in [["--depth", "12"], ["--depth", "8", "--strategy", "random"]] {
                 let made = try runLgreg(["materialize", "fmnist-tiny-sws"] + extra + ["--store", store])
@@ -73,9 +78,9 @@ import Testing
 
             """, "\(tree.summary)")
         let learngene = try zoo.run(["show", "fmnist-tiny-sws"])
-        #expect(learngene.out.contains("Des-Nets:     \(Zoo.d12), \(Zoo.d8)"), "\(learngene.out)")
-        // The zoo's declared depth-12 cyclic result: 56.81% (Registry/README.md).
-        #expect(learngene.out.contains("   12    cyclic  front-mid-last      0  fashion-mnist-test    56.81"), "\(learngene.out)")
+        #expect(learngene.out.contains("Des-Nets:    \(Zoo.d12), \(Zoo.d8)"), "\(learngene.out)")
+        #expect(learngene.out.contains("architecture: 28×28×1 images, patch 4, width 64, 2 heads, MLP ratio 4, 10 classes, avg-norm-first pooling"), "\(learngene.out)")
+        #expect(learngene.out.contains("declared results: none"), "\(learngene.out)")
         for (arguments, schema) in [(["show", Zoo.d12], "store-output.schema.json"), (["show", Zoo.d12, "--lineage"], "store-output.schema.json")] {
             let out = try zoo.run(arguments + ["--json"]).out
             let (status, message) = try validateJSON(out, against: schema)
@@ -87,7 +92,8 @@ import Testing
         #expect(plan.err.contains("'\(Zoo.d12)' (") && plan.err.contains("is not a learngene but a derived entry (application/vnd.lgreg.desnet.v1)"), "\(plan.err)")
     }
 
-    /// The storage ratio divides exact counts: 5,298,340 / 254,922 = 20.78 → 20.8×, as Registry/README.md quotes it.
+    /// The storage ratio divides exact counts: for fmnist-tiny at depths 6..15 against 5 layers, 5,298,340 / 254,922
+    /// = 20.78 → 20.8×, as Registry/README.md quotes it (the rounded rows would give 18.3×).
     @Test func savingsOfTheZoosLearngeneUseExactCounts() throws {
         let zoo = try Zoo()
         let text = try zoo.run(["report", "savings", "fmnist-tiny-sws", "--depths", "6-15"])
@@ -166,6 +172,10 @@ import Testing
         #expect(eval.status == 0, "\(eval.summary)")
         let row = ((try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any])["rows"] as! [[String: Any]])[0]
         #expect(row["correct"] as? Int == 107 && row["top1"] as? Double == VerifyCommandTests.timmTop1, "timm's own count: \(row)")
+        // show prints the learngene's declared results, top-1 in percent.
+        let card = try runLgreg(["show", "good", "--store", setup.store])
+        let declaredRow = #"\b2\s+imwlm\s+0\s+"# + NSRegularExpression.escapedPattern(for: setup.evalSet) + #"\s+10\.70\n"#
+        #expect(card.out.range(of: declaredRow, options: .regularExpression) != nil, "\(card.out)")
         let refused = try runLgreg(["eval", "good-d2:1-imwlm", "--depth", "3", "--store", setup.store])
         #expect(refused.status == 64 && refused.err.contains("is a Des-Net"), "\(refused.summary)")
 

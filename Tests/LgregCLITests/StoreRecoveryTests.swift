@@ -145,11 +145,11 @@ import Testing
         let exported = try lgreg(["export", "eps", "-o", folder.path("e.lgz")], expect: 1)
         #expect(exported.err.contains(hex))
         let shown = try lgreg(["show", "eps"], expect: 1)
-        #expect(shown.out.split(separator: "\n").contains { $0.hasPrefix("integrity:") && $0.hasSuffix(" DAMAGED (1 blob(s))") } && shown.err.contains(hex))
+        #expect(shown.out.contains("integrity:   DAMAGED (1 blob(s))") && shown.err.contains(hex))
         let json = try lgreg(["show", "eps", "--json"], expect: 1)
-        #expect(!json.out.contains("eps-d4:1"), "the failed materialization recorded nothing")
+        #expect(!json.out.contains("\"eps-d4:1\""), "nothing recorded under the refused tag (show lists the Des-Nets derived from it)")
         #expect(try validateJSON(json.out, against: "store-output.schema.json").status == 0)
-        #expect(!(try lgreg(["list", "--all", "--json"], expect: 0).out.contains("eps-d4:1")))
+        #expect(!(try lgreg(["list", "--json"], expect: 0).out.contains("eps-d4")))
     }
 
     // MARK: 3. Damage shown, and repaired by publishing again
