@@ -3,20 +3,24 @@ import Foundation
 import LgregRemote
 import LgregStore
 
-/// `lgreg pull registry.example.com/team/aux-b@sha256:…`
+/// `lgreg pull registry.example.com/team/aux-b@sha256:…`, `lgreg pull oci:Registry/tuned`
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
-        abstract: "Copy a learngene from an OCI registry into the store; prints its manifest digest.",
+        abstract: "Copy a learngene from an OCI registry, or entries from an OCI layout folder, into the store; prints manifest digests.",
         discussion: """
         The manifest is read up to 4 MiB and checked against the digest asked for; every blob streams to \
         .lgreg/downloads and is checked for size and SHA-256 before it enters the store; the tag is written last, so \
         `lgreg list` shows nothing until the whole learngene is in. An interrupted pull resumes where it stopped. \
         The store is created if the folder is new or empty. --json follows Schemas/remote-output.schema.json. \
         \(RemoteExit.help)
+
+        oci:DIR[:TAG] reads an OCI image layout folder (`lgreg push … oci:DIR`, skopeo, oras): every tag in it, or \
+        the one named, learngenes before the entries derived from them; each blob is checked for size and SHA-256 \
+        on its way in, and a damaged folder (exit 65) leaves the store as it was.
         """)
 
-    @Argument(help: "HOST[:PORT]/REPOSITORY[:TAG|@sha256:DIGEST].")
+    @Argument(help: "HOST[:PORT]/REPOSITORY[:TAG|@sha256:DIGEST], or oci:DIR[:TAG].")
     var source: String
     @Option(help: "Store tag to give it, name:version (default: the learngene's own name:version).")
     var tag: String?
@@ -27,6 +31,18 @@ struct PullCommand: ParsableCommand {
     @OptionGroup var format: JSONOption
 
     func run() throws {
+        if let folder = LayoutArgument(source) {
+            if let tag { try LearngeneStore.checkTag(tag) }
+            guard tag == nil || folder.tag != nil else {
+                throw ValidationError("--tag retags one entry: name it, oci:DIR:TAG")
+            }
+            let opened = try store.open(.create)
+            let report = try folder.run { folderLayout in
+                try opened.importFromLayout(folderLayout, tags: folder.tag.map { [$0] }, retag: tag)
+            }
+            if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
+            return try folder.print(report, json: format.json)
+        }
         let report = try pullRemote(source, tag: tag, withReferrers: withReferrers, registry: registry, store: store, quiet: format.json)
         if format.json { return try printReport("pull", report) }
         print(report.digest)

@@ -67,7 +67,7 @@ enum StoreExit {
             }
         case let error as StoreError:
             switch error {
-            case .notFound, .notALearngene, .ambiguous, .invalidReference, .noStore, .notAStore: return 64
+            case .notFound, .notALearngene, .ambiguous, .invalidReference, .noStore, .notAStore, .baseMissing: return 64
             case .io: return 74
             default: return 1
             }

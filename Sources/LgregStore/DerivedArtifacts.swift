@@ -15,13 +15,10 @@ extension LearngeneStore {
     ///   the tag names a learngene.
     @discardableResult
     public func writeDerived(_ artifact: DerivedArtifact) throws -> Digest {
-        try Self.checkTag(artifact.reference)
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
+        try checkDerivedTag(artifact.reference)
         let base = try imageManifest(artifact.base)
-        if let existing = try readIndex().0.tagged(artifact.reference), existing.artifactType == OCIMediaType.learngene {
-            throw StoreError.tagExists(reference: artifact.reference, existing: existing.digest)
-        }
         for layer in artifact.layers {
             var status = stat()
             guard stat(layout.blob(layer.digest).path, &status) == 0, Int(status.st_size) == layer.size else {
@@ -44,9 +41,7 @@ extension LearngeneStore {
                                  artifactType: base.artifactType)
         let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: artifact.layers, annotations: notes, subject: subject)
         let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest)
-        _ = try tagManifest(descriptor, artifactType: artifact.artifactType, identity: Self.identity(of: image), reference: artifact.reference,
-                            replacing: true, sameContent: { _ in false })
-        syncAfterCommit()
+        try tagDerived(descriptor, image: image, reference: artifact.reference)
         return descriptor.digest
     }
 }

@@ -45,7 +45,8 @@ extension LearngeneStore {
 
     /// Stores a manifest pulled from elsewhere and tags it, once everything it names is stored: a learngene under
     /// `tag` (default its config's `name:version`; a tag holding other content is refused, as by publish); a derived
-    /// artifact (a Des-Net) under `tag` or the tag recorded in it (never a learngene's tag).
+    /// artifact (a Des-Net, a tuned one, one trained from scratch) under `tag` or the tag recorded in it (never a
+    /// learngene's tag); the learngene it names as base must be stored.
     /// - Returns: its digest and tag.
     /// - Throws: `StoreError.missingBlob` when a blob it names is absent or of another size,
     ///   `.corruptLayout` when it is not an lgreg artifact or disagrees with its config, `.tagExists`.
@@ -72,16 +73,20 @@ extension LearngeneStore {
             let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
             _ = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, identity: identity, reference: reference, replacing: false,
                                 sameContent: { (try? self.imageManifest($0))?.config.digest == image.config.digest })
-        } else if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), let own = tag ?? image.annotations?[OCIAnnotation.refName] {
+        } else if let artifactType = image.artifactType, !artifactType.isEmpty, let own = tag ?? image.annotations?[OCIAnnotation.refName] {
+            // A derived artifact: a Des-Net, a verification report, a model tuned from a learngene or trained from
+            // scratch (no base). The base it names must be stored.
             reference = own
-            try Self.checkTag(reference)
-            _ = try imageManifest(base)
-            if let existing = try readIndex().0.tagged(reference), existing.artifactType == OCIMediaType.learngene {
-                throw StoreError.tagExists(reference: reference, existing: existing.digest)
+            try checkDerivedTag(reference)
+            if let base = image.annotations?[OCIAnnotation.baseDigest] {
+                guard let baseDigest = Digest(base) else {
+                    throw StoreError.corruptLayout(file: label, reason: "its base digest \"\(base.prefix(80))\" is not sha256:<64 hex digits>")
+                }
+                guard (try? imageManifest(baseDigest)) != nil else { throw StoreError.baseMissing(label: label, base: baseDigest) }
             }
             let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
-            _ = try tagManifest(descriptor, artifactType: image.artifactType ?? "", identity: identity, reference: reference, replacing: true,
-                                sameContent: { _ in false })
+            try tagDerived(descriptor, image: image, reference: reference)
+            return (digest, reference)
         } else {
             throw StoreError.corruptLayout(file: label, reason: "is neither a learngene (\(OCIMediaType.learngene)) nor an artifact derived from one")
         }

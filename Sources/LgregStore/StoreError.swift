@@ -28,6 +28,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case tagExists(reference: String, existing: Digest)
     /// A blob the caller referenced is not in the store.
     case missingBlob(Digest)
+    /// A derived artifact being brought in names a learngene the store lacks as its base.
+    case baseMissing(label: String, base: Digest)
     /// Bytes written to the store hashed to something other than expected.
     case digestMismatch(file: String, expected: Digest, actual: Digest)
     /// The operating system refused a file operation (no space, read-only filesystem, permission, I/O error).
@@ -52,6 +54,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .tagExists(reference, existing):
             return "tag '\(reference)' already points at \(existing), which holds other content; remove it first with `lgreg rm \(reference)`"
         case let .missingBlob(digest): return "blob \(digest) is not in the store"
+        case let .baseMissing(label, base):
+            return "\(label) derives from learngene \(base), which is not in the store: publish or pull that learngene first"
         case let .digestMismatch(file, expected, actual):
             return "\(file): content hashes to \(actual), expected \(expected); the blob is damaged (run `lgreg fsck`)"
         case let .io(path, reason): return "\(path): \(reason)"

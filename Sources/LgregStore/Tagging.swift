@@ -75,6 +75,23 @@ extension LearngeneStore {
         }
     }
 
+    /// Checks that `reference` may tag a derived artifact: a valid `name:version` that names no learngene (a
+    /// derived artifact's tag may be repointed, a learngene's never). Called under the writer lock, before the
+    /// first byte is written.
+    func checkDerivedTag(_ reference: String) throws {
+        try Self.checkTag(reference)
+        if let existing = try readIndex().0.tagged(reference), existing.artifactType == OCIMediaType.learngene {
+            throw StoreError.tagExists(reference: reference, existing: existing.digest)
+        }
+    }
+
+    /// Tags a derived artifact's manifest, replacing what the tag held, and makes the commit durable.
+    func tagDerived(_ descriptor: Descriptor, image: ImageManifest, reference: String) throws {
+        _ = try tagManifest(descriptor, artifactType: image.artifactType ?? "", identity: Self.identity(of: image), reference: reference,
+                            replacing: true, sameContent: { _ in false })
+        syncAfterCommit()
+    }
+
     /// The annotations of a manifest that say what it is, copied beside each tag of it in `index.json`: a
     /// learngene's name, a derived artifact's base. A tag whose copy disagrees with its manifest was repointed.
     static func identity(of image: ImageManifest) -> [String: String] {

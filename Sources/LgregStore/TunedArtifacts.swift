@@ -63,13 +63,10 @@ extension LearngeneStore {
     ///   stored, `.io` when the disk is full or read-only.
     @discardableResult
     public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
-        try Self.checkTag(artifact.reference)
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
+        try checkDerivedTag(artifact.reference)
         let base = try artifact.base.map { (digest: $0, image: try imageManifest($0), size: try layout.readBlob($0).count) }
-        if let existing = try readIndex().0.tagged(artifact.reference), existing.artifactType == OCIMediaType.learngene {
-            throw StoreError.tagExists(reference: artifact.reference, existing: existing.digest)
-        }
         let layers = try artifact.weights.enumerated().map { index, weights in
             try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
                                  annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
@@ -86,9 +83,7 @@ extension LearngeneStore {
         let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
         // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
         StoreLayout.syncDirectory(layout.blobsDirectory)
-        _ = try tagManifest(descriptor, artifactType: artifact.artifactType, identity: Self.identity(of: image), reference: artifact.reference,
-                            replacing: true, sameContent: { _ in false })
-        syncAfterCommit()
+        try tagDerived(descriptor, image: image, reference: artifact.reference)
         return descriptor.digest
     }
 }
