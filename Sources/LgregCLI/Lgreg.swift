@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregCore
+import LgregRuntime
 
 /// The `lgreg` command: a registry and model zoo for SWS learngenes.
 @main
@@ -35,6 +36,10 @@ struct Lgreg: ParsableCommand {
     /// Refuses, with exit code 69, an x86-64 CPU without the AVX2 and FMA the runtime is compiled for, before
     /// any of its code runs; then runs the command line, every lgreg error printed as `error: …` with the exit
     /// code `StoreExit.exitCode(for:)` gives it (README's table).
+    /// The commands that spend their time in matrix products: on a terminal they say when OpenBLAS runs slower
+    /// kernels than the CPU can.
+    static let computeCommands: [ParsableCommand.Type] = [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, VerifyCommand.self]
+
     static func main() {
         if let refusal = CPUSupport.refusal(missing: CPUSupport.missingOnThisCPU()) {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
@@ -49,6 +54,9 @@ struct Lgreg: ParsableCommand {
                 exit(withError: StoreExit.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
             }
             exit(withError: error)
+        }
+        if isatty(STDERR_FILENO) != 0, computeCommands.contains(where: { $0 == type(of: command) }), let hint = BLASThreads.kernelHint() {
+            FileHandle.standardError.write(Data((hint + "\n").utf8))
         }
         do {
             try command.run()

@@ -42,6 +42,27 @@ public enum CPUSupport {
         #endif
     }
 
+    /// Whether this CPU runs AVX-512 (F, DQ, BW and VL, with the OS saving the opmask and ZMM state): what
+    /// OpenBLAS's SkylakeX kernels need.
+    public static func hasAVX512OnThisCPU() -> Bool {
+        #if arch(x86_64)
+        var leaf1: [UInt32] = [0, 0, 0, 0], leaf7: [UInt32] = [0, 0, 0, 0]
+        _ = lgreg_cpuid(1, 0, &leaf1)
+        _ = lgreg_cpuid(7, 0, &leaf7)
+        guard leaf1[2] >> 27 & 1 == 1 else { return false }
+        return hasAVX512(leaf7EBX: leaf7[1], xcr0: lgreg_xgetbv0())
+        #else
+        return false
+        #endif
+    }
+
+    /// AVX-512 F (EBX bit 16), DQ (17), BW (30) and VL (31) in CPUID leaf 7, and XCR0 saving SSE, AVX, opmask
+    /// and both ZMM halves (bits 1, 2, 5, 6, 7).
+    public static func hasAVX512(leaf7EBX: UInt32, xcr0: UInt64) -> Bool {
+        let features: UInt32 = 1 << 16 | 1 << 17 | 1 << 30 | 1 << 31
+        return leaf7EBX & features == features && xcr0 & 0b1110_0110 == 0b1110_0110
+    }
+
     /// The message for a CPU that lacks `missing`, or nil when nothing is missing.
     public static func refusal(missing: [String]) -> String? {
         guard !missing.isEmpty else { return nil }

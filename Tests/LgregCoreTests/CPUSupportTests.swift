@@ -47,4 +47,23 @@ import Testing
         #expect(CPUSupport.missingOnThisCPU().isEmpty)
         #endif
     }
+
+    @Test func avx512NeedsAllFourFeaturesAndTheOperatingSystemsZMMState() {
+        let f: UInt32 = 1 << 16, dq: UInt32 = 1 << 17, bw: UInt32 = 1 << 30, vl: UInt32 = 1 << 31
+        let fullState: UInt64 = 0b1110_0111   // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+        #expect(CPUSupport.hasAVX512(leaf7EBX: f | dq | bw | vl | avx2, xcr0: fullState))
+        // Xeon Phi (F without BW and VL) has no SkylakeX kernels.
+        #expect(!CPUSupport.hasAVX512(leaf7EBX: f | dq | avx2, xcr0: fullState))
+        // The OS does not save the ZMM registers: AVX-512 may not run.
+        #expect(!CPUSupport.hasAVX512(leaf7EBX: f | dq | bw | vl, xcr0: 0b0000_0111))
+    }
+
+    @Test func avx512AgreesWithTheKernel() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flagsLine = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        #expect(CPUSupport.hasAVX512OnThisCPU() == ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains))
+        #endif
+    }
 }

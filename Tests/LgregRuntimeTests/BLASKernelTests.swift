@@ -1,0 +1,32 @@
+import LgregRuntime
+import Testing
+
+/// Which OpenBLAS kernels lgreg calls slow: the fallback `Prescott` kernels OpenBLAS 0.3.21 picks for a CPU model
+/// it does not know, never a choice the user made with `OPENBLAS_CORETYPE`.
+struct BLASKernelTests {
+    @Test func aFallbackToOldKernelsGetsTheBestCoreTypeTheCPURuns() {
+        #expect(BLASThreads.betterCoreType(core: "Prescott", chosen: nil, avx512: true) == "SkylakeX")
+        #expect(BLASThreads.betterCoreType(core: "Prescott", chosen: nil, avx512: false) == "Haswell")
+        #expect(BLASThreads.betterCoreType(core: "Sandybridge", chosen: "", avx512: false) == "Haswell")
+    }
+
+    @Test func modernKernelsOrAUsersChoiceGetNoHint() {
+        #expect(BLASThreads.betterCoreType(core: "SkylakeX", chosen: nil, avx512: true) == nil)
+        #expect(BLASThreads.betterCoreType(core: "Haswell", chosen: nil, avx512: true) == nil)
+        #expect(BLASThreads.betterCoreType(core: "Zen", chosen: nil, avx512: false) == nil)
+        #expect(BLASThreads.betterCoreType(core: "Prescott", chosen: "Prescott", avx512: true) == nil)
+    }
+
+    @Test func theHintNamesTheKernelsTheLoadedLibraryChose() {
+        #if arch(x86_64)
+        // Set, whatever it says, the variable is the user's choice; unset, only old kernels get a hint, naming them.
+        #expect(BLASThreads.kernelHint(environment: ["OPENBLAS_CORETYPE": BLASThreads.coreName]) == nil)
+        let core = BLASThreads.coreName, hint = BLASThreads.kernelHint(environment: [:])
+        if ["SkylakeX", "Haswell", "Zen", "Cooperlake", "SapphireRapids"].contains(core) {
+            #expect(hint == nil, "\(core): \(hint ?? "")")
+        } else {
+            #expect(hint?.contains("runs its \(core) kernels; OPENBLAS_CORETYPE=") == true, "\(core): \(hint ?? "no hint")")
+        }
+        #endif
+    }
+}
