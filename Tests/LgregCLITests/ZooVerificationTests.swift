@@ -1,0 +1,50 @@
+import Foundation
+import LgregTestSupport
+import Testing
+
+/// The zoo in `Registry/`, as the README's first command uses it: every archive published into a fresh store, the
+/// tuned Des-Nets of `Registry/tuned` pulled beside them, and `verify --all` re-measuring every declared untuned
+/// and tuned accuracy from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance.
+@Suite(.serialized) struct ZooVerificationTests {
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text.prefix(300))")
+    }
+
+    @Test func everyDeclaredResultOfTheZooIsReMeasured() throws {
+        let folder = try TemporaryDirectory("lgreg-zoo")
+        let store = folder.path("store")
+        let registry = repositoryRoot.appendingPathComponent("Registry")
+        let archives = try FileManager.default.contentsOfDirectory(atPath: registry.path).filter { $0.hasSuffix(".lgz") }.sorted()
+        #expect(!archives.isEmpty)
+        // What the manifests declare, counted from the archives themselves.
+        var declared = 0
+        for archive in archives {
+            let path = registry.appendingPathComponent(archive).path
+            let inspect = try runLgreg(["inspect", path, "--json"])
+            #expect(inspect.status == 0, "\(inspect.summary)")
+            declared += ((try json(inspect.out)["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"].flatMap { ($0 as? [Any])?.count } ?? 0
+            let publish = try runLgreg(["publish", path, "--store", store])
+            #expect(publish.status == 0, "\(publish.summary)")
+        }
+        var tuned = 0
+        let layout = registry.appendingPathComponent("tuned").path
+        if FileManager.default.fileExists(atPath: layout) {
+            let pull = try runLgreg(["pull", "oci:\(layout)", "--store", store, "--json"])
+            #expect(pull.status == 0, "\(pull.summary)")
+            tuned = ((try json(pull.out)["layout"] as? [String: Any])?["entries"] as? [Any])?.count ?? 0
+        }
+
+        let verify = try runLgreg(["verify", "--all", "--store", store, "--json"])
+        #expect(verify.status == 0, "\(verify.summary)")
+        var results = 0, failed: [String] = []
+        for verdict in try json(verify.out)["learngenes"] as? [[String: Any]] ?? [] {
+            for check in verdict["checks"] as? [[String: Any]] ?? [] where check["check"] as? String == "result" {
+                results += 1
+                if check["status"] as? String != "ok" { failed.append("\(verdict["reference"] ?? ""): \(check["detail"] ?? check)") }
+            }
+        }
+        #expect(failed.isEmpty, "\(failed.prefix(5))")
+        // One result per declared figure and one per tuned Des-Net: nothing skipped, nothing left out.
+        #expect(results == declared + tuned, "\(results) results re-measured; \(declared) declared in \(archives.count) archives, \(tuned) tuned Des-Nets")
+    }
+}
