@@ -21,12 +21,16 @@ python="${PYTHON:-$( [ -x /tmp/torchenv/bin/python ] && echo /tmp/torchenv/bin/p
 swift build -c release --product lgreg-bench-runtime >&2
 bench="$(swift build -c release --show-bin-path)/lgreg-bench-runtime"
 work="$(mktemp -d)"
+# OpenBLAS's own choice (unset), what the build machines set (Haswell) and, where the CPU runs AVX-512, SkylakeX:
+# OpenBLAS 0.3.21 falls back to its SSE3 Prescott kernels for CPU models it does not know.
+cores=(unset Haswell)
+grep -qw avx512bw /proc/cpuinfo && cores+=(SkylakeX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 Benchmarks/sgemm_peak.c -lopenblas -o "$work/sgemm_peak"
 timm=yes
 "$python" -c 'import torch, timm' 2>/dev/null || { timm=no; echo "torch or timm is missing for $python: the timm side is skipped" >&2; }
 
-for core in unset Haswell; do
+for core in "${cores[@]}"; do
     coretype=(env -u OPENBLAS_CORETYPE)
     [ "$core" = unset ] || coretype=(env OPENBLAS_CORETYPE="$core")
     "${coretype[@]}" "$work/sgemm_peak" "$threads" 2048 "$seconds" | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results" >&2

@@ -22,13 +22,17 @@ python="${PYTHON:-$( [ -x /tmp/torchenv/bin/python ] && echo /tmp/torchenv/bin/p
 swift build -c release --product lgreg-bench-train >&2
 bench="$(swift build -c release --show-bin-path)/lgreg-bench-train"
 work="$(mktemp -d)"
+# OpenBLAS's own choice (unset), what the build machines set (Haswell) and, where the CPU runs AVX-512, SkylakeX:
+# OpenBLAS 0.3.21 falls back to its SSE3 Prescott kernels for CPU models it does not know.
+cores=(unset Haswell)
+grep -qw avx512bw /proc/cpuinfo && cores+=(SkylakeX)
 trap 'rm -rf "$work"' EXIT
 cc -O2 Benchmarks/sgemm_peak.c -lopenblas -o "$work/sgemm_peak"
 torch=yes
 "$python" -c 'import torch, timm' 2>/dev/null || { torch=no; echo "torch or timm is missing for $python: the PyTorch side is skipped" >&2; }
 
 for _ in $(seq "$rounds"); do
-    for core in unset Haswell; do
+    for core in "${cores[@]}"; do
         coretype=(env -u OPENBLAS_CORETYPE)
         [ "$core" = unset ] || coretype=(env OPENBLAS_CORETYPE="$core")
         "${coretype[@]}" "$work/sgemm_peak" "$threads" 2048 2 | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results"
@@ -43,7 +47,7 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 torch = [r for r in rows if r["side"] == "pytorch"]
 theirs = min(torch, key=lambda r: r["msPerStep"]) if torch else None
-for core in ("unset", "Haswell"):
+for core in dict.fromkeys(r["coretype"] for r in rows if "coretype" in r):
     ours = min((r for r in rows if r["side"] == "lgreg" and r["coretype"] == core), key=lambda r: r["msPerStep"])
     peak = max((r for r in rows if r["side"] == "sgemm-peak" and r["coretype"] == core), key=lambda r: r["gflopsPerSecond"])
     line = (f"OPENBLAS_CORETYPE {core} ({peak['core']} kernels): train step, d=192 depth 12 batch 128, {ours['threads']} threads, "
