@@ -59,6 +59,7 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if options.stopAfter == 0 { throw ValidationError("--stop-after must be at least 1 for finetune, got 0.") }
         if scratch, source != nil { throw ValidationError("--scratch trains from random weights; drop '\(source!)'.") }
         if scratch, strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil {
             throw ValidationError("--scratch takes no --strategy, --order or --layers-source.")

@@ -43,7 +43,7 @@ struct TrainingOptions: ParsableArguments {
     var workDirectory: String?
     @Flag(help: "Continue from the work folder's checkpoint; the run ends with the same weights as an uninterrupted one.")
     var resume = false
-    @Option(name: .customLong("stop-after"), help: "Stop after this epoch, leaving the checkpoint for --resume; no result is written.")
+    @Option(name: .customLong("stop-after"), help: "Stop after this epoch, leaving the checkpoint for --resume; no result is written (train: 0 with --write-teacher-logits writes the logits alone).")
     var stopAfter: Int?
     @OptionGroup var format: JSONOption
 
@@ -53,7 +53,7 @@ struct TrainingOptions: ParsableArguments {
         if let trainLimit, trainLimit < 1 { throw ValidationError("--train-limit must be at least 1, got \(trainLimit).") }
         if let evalLimit, evalLimit < 1 { throw ValidationError("--eval-limit must be at least 1, got \(evalLimit).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
-        if let stopAfter, stopAfter < 1 { throw ValidationError("--stop-after must be at least 1, got \(stopAfter).") }
+        if let stopAfter, stopAfter < 0 { throw ValidationError("--stop-after must be at least 0, got \(stopAfter).") }
     }
 
     var work: URL { URL(fileURLWithPath: workDirectory ?? (output ?? "lgreg") + ".train") }
@@ -157,6 +157,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if teacher != nil && teacherLogits != nil { throw ValidationError("Give --teacher or --teacher-logits, not both.") }
         if writeTeacherLogits != nil && teacher == nil { throw ValidationError("--write-teacher-logits needs --teacher.") }
+        if options.stopAfter == 0 && writeTeacherLogits == nil {
+            throw ValidationError("--stop-after 0 trains nothing: it is for --write-teacher-logits alone.")
+        }
         if depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
         if options.output == nil { throw ValidationError("Give --output FILE.lgz, the archive to write.") }
     }
@@ -189,6 +192,11 @@ struct TrainCommand: ParsableCommand {
         do { try config.validate() } catch let error as TrainingError { throw ValidationError(error.description) }
         if let writeTeacherLogits, case let .live(runner, description)? = source {
             try TeacherLogits.write(runner: runner, teacher: description, data: data.train, config: config, to: URL(fileURLWithPath: writeTeacherLogits))
+            if options.stopAfter == 0 {
+                // The logits alone, for runs that distil from them (several at once, one per core).
+                return try options.report(["teacherLogits": writeTeacherLogits, "epochs": config.epochs, "images": config.dataset.count],
+                                          summary: "wrote \(writeTeacherLogits): the teacher's logits on \(config.dataset.count) augmented images × \(config.epochs) epochs; nothing trained (--stop-after 0)")
+            }
         }
         let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: source)
         try options.prepare(trainer)

@@ -18,6 +18,37 @@ import Testing
 
     let common = ["--arch", "fmnist-tiny", "--epochs", "2", "--batch", "32", "--train-limit", "64", "--eval-limit", "64", "--seed", "5", "--json"]
 
+    @Test func cachedTeacherLogitsDistilTheSameBytesAsTheLiveTeacher() throws {
+        let temporary = try TemporaryDirectory("lgreg-train-logits")
+        let path = { (name: String) in temporary.path(name) }
+        #expect(try runLgreg(["train", "plain", "--depth", "2"] + common + ["-o", path("teacher.lgz")]).status == 0)
+        #expect(try runLgreg(["materialize", path("teacher.lgz"), "--layers-source", "0,1", "--output", path("teacher")]).status == 0)
+        let teacher = path("teacher/model.safetensors")
+
+        // --stop-after 0 writes the logits alone: no archive, no work folder.
+        let logits = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--teacher", teacher, "--write-teacher-logits", path("logits.safetensors"),
+                                                                                  "--stop-after", "0", "-o", path("unused.lgz")])
+        #expect(logits.status == 0, "\(logits.summary)")
+        try validate("train-result", json: logits.out)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(logits.out.utf8)) as? [String: Any])
+        #expect(report["epochs"] as? Int == 2 && report["images"] as? Int == 64, "\(report)")
+        #expect(FileManager.default.fileExists(atPath: path("logits.safetensors")))
+        #expect(!FileManager.default.fileExists(atPath: path("unused.lgz")) && !FileManager.default.fileExists(atPath: path("unused.lgz.train")))
+
+        // Distilling from the cache and from the live teacher: the same layer bytes.
+        #expect(try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--teacher-logits", path("logits.safetensors"), "-o", path("cached.lgz")]).status == 0)
+        #expect(try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--teacher", teacher, "-o", path("live.lgz")]).status == 0)
+        for layer in ["layers/0.safetensors", "layers/1.safetensors", "shared.safetensors"] {
+            let cached = try shell("tar xOf '\(path("cached.lgz"))' \(layer) | sha256sum").out
+            let live = try shell("tar xOf '\(path("live.lgz"))' \(layer) | sha256sum").out
+            #expect(cached == live && cached.count > 64, "\(layer): \(cached) against \(live)")
+        }
+
+        // --stop-after 0 without logits to write trains nothing, and says so.
+        let nothing = try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--stop-after", "0", "-o", path("nothing.lgz")])
+        #expect(nothing.status == 64 && nothing.err.contains("--write-teacher-logits alone"), "\(nothing.summary)")
+    }
+
     @Test func trainWritesAnArchiveAndResumesToTheSameWeights() throws {
         let temporary = try TemporaryDirectory("lgreg-train-cli")
         let dir = temporary.url
