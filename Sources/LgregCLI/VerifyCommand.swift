@@ -16,8 +16,9 @@ struct VerifyCommand: ParsableCommand {
         fashion-mnist:train or an eval-set file) and compared with the declared top-1 within --tolerance points. \
         A Des-Net (its tag or digest): its learngene is present, its blobs hash right, its recorded plan rebuilds \
         from the learngene, and each result the learngene declares for that plan is re-measured. \
-        Evaluation is deterministic. Results after fine-tuning are listed as skipped: the tuned weights are not part \
-        of the learngene. Each verdict is recorded in the store's index. With --record the report about a learngene \
+        Evaluation is deterministic. Results a learngene declares after fine-tuning are listed as skipped: the tuned \
+        weights are not part of the learngene; a tuned Des-Net in the store (`lgreg finetune`) is re-measured from its \
+        own weights. --depths re-measures only the results at those depths (a subset for CI). Each verdict is recorded in the store's index. With --record the report about a learngene \
         is also stored as a derived artifact (artifactType application/vnd.lgreg.verification.v1, subject the \
         learngene, tag NAME-verification:VERSION, replaced by a later record) that push/pull --with-referrers carry. --json follows \
         Schemas/verify-report.schema.json. Exit status: 0 all good; 1 a mismatch or damage; 2 something could not \
@@ -41,6 +42,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
     var batchSize = 64
+    @Option(help: "Re-measure only the results at these depths (6-15, 6,12); the others are listed as skipped. A CI subset.")
+    var depths: String?
 
     @OptionGroup var store: StoreOptions
 
@@ -58,7 +61,8 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let settings = Verifier.Settings(tolerance: tolerance, dataDirectory: dataDirectory,
-                                         evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter))
+                                         evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter),
+                                         depths: try depths.map { Set(try parseDepths($0)) })
         let local = try reference.map(storeReference)
         let opened = try store.open(record ? .write : .read)
         let learngene = try record ? local.map { try opened.resolve($0) } : nil

@@ -56,6 +56,11 @@ extension Verifier {
         let config = tuned.config, recorded = config.result
         var check = Check(check: "result", status: .ok, detail: "depth \(config.depth) \(config.lineage.strategy) tuned \(config.recipe.epochs) epochs on \(recorded.evalSet)",
                           depth: config.depth, declaredTop1: recorded.top1)
+        if let reason = settings.skipReason(depth: config.depth) {
+            check.status = .skipped
+            check.detail += ": \(reason)"
+            return check
+        }
         do {
             if dataSets[recorded.evalSet] == nil { dataSets[recorded.evalSet] = try DataSpec(parsing: recorded.evalSet).load(directory: settings.dataDirectory) }
         } catch {

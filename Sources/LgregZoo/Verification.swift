@@ -77,11 +77,20 @@ public struct Verifier {
         /// Fashion-MNIST's folder, replacing the default.
         public var dataDirectory: String?
         public var evaluation: EvaluationSettings
+        /// The depths whose results are re-measured (nil: all); results at other depths are listed as skipped.
+        public var depths: Set<Int>?
 
-        public init(tolerance: Double = 0.1, dataDirectory: String? = nil, evaluation: EvaluationSettings = EvaluationSettings()) {
+        public init(tolerance: Double = 0.1, dataDirectory: String? = nil, evaluation: EvaluationSettings = EvaluationSettings(), depths: Set<Int>? = nil) {
             self.tolerance = tolerance
             self.dataDirectory = dataDirectory
             self.evaluation = evaluation
+            self.depths = depths
+        }
+
+        /// Whether a result at `depth` is re-measured, and else the reason it is skipped.
+        func skipReason(depth: Int) -> String? {
+            guard let depths, !depths.contains(depth) else { return nil }
+            return "not among the depths asked for (\(depths.sorted().map(String.init).joined(separator: ",")))"
         }
     }
 
@@ -221,6 +230,11 @@ public struct Verifier {
             guard declared.tunedEpochs == 0 else {
                 check.status = .skipped
                 check.detail += ": tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
+                continue
+            }
+            if let reason = settings.skipReason(depth: declared.depth) {
+                check.status = .skipped
+                check.detail += ": \(reason)"
                 continue
             }
             do {

@@ -72,13 +72,18 @@ import Testing
         #expect(unknown.status == 2, "\(unknown.out)")
         #expect(unknown.out.contains("cannot-verify"))
 
+        // --depths re-measures only the results at those depths: the overclaim at depth 2 is skipped at depth 3.
+        let elsewhereDepth = try runLgreg(["verify", "overclaimed:1", "--depths", "3-4", "--store", setup.store])
+        #expect(elsewhereDepth.status == 0 && elsewhereDepth.out.contains("skipped") && elsewhereDepth.out.contains("not among the depths asked for (3,4)"),
+                "\(elsewhereDepth.summary)")
+        #expect(try runLgreg(["verify", "overclaimed:1", "--depths", "2", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--all", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--store", setup.store]).status == 64)
 
         // Every verdict is recorded in the store's index.
         let count = try runProcess("python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
                                                setup.store + "/.lgreg/index.db"])
-        #expect(count.out == "6\n", "\(count.summary)")
+        #expect(count.out == "8\n", "\(count.summary)")   // good, overclaimed, elsewhere, the two --depths runs, --all's three
     }
 
     @Test func declaredFiguresAreTimmsAndVerifyReproducesThem() throws {

@@ -3,9 +3,13 @@ import LgregTestSupport
 import Testing
 
 /// The zoo in `Registry/`, as the README's first command uses it: every archive published into a fresh store, the
-/// tuned Des-Nets of `Registry/tuned` pulled beside them, and `verify --all` re-measuring every declared untuned
-/// and tuned accuracy from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance.
+/// tuned Des-Nets of `Registry/tuned` pulled beside them, and `verify --all --depths` re-measuring every declared
+/// untuned and tuned accuracy at the depths CI checks (`ciDepths`; the README's first command checks them all)
+/// from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance.
 @Suite(.serialized) struct ZooVerificationTests {
+    /// The depths CI re-measures: the shallowest and the middle of the zoo's 6..15, every strategy at each.
+    static let ciDepths = [6, 12]
+
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text.prefix(300))")
     }
@@ -22,7 +26,8 @@ import Testing
             let path = registry.appendingPathComponent(archive).path
             let inspect = try runLgreg(["inspect", path, "--json"])
             #expect(inspect.status == 0, "\(inspect.summary)")
-            declared += ((try json(inspect.out)["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"].flatMap { ($0 as? [Any])?.count } ?? 0
+            let results = ((try json(inspect.out)["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"] as? [[String: Any]] ?? []
+            declared += results.filter { Self.ciDepths.contains($0["depth"] as? Int ?? 0) && $0["tunedEpochs"] as? Int == 0 }.count
             let publish = try runLgreg(["publish", path, "--store", store])
             #expect(publish.status == 0, "\(publish.summary)")
         }
@@ -31,20 +36,27 @@ import Testing
         if FileManager.default.fileExists(atPath: layout) {
             let pull = try runLgreg(["pull", "oci:\(layout)", "--store", store, "--json"])
             #expect(pull.status == 0, "\(pull.summary)")
-            tuned = ((try json(pull.out)["layout"] as? [String: Any])?["entries"] as? [Any])?.count ?? 0
+            let tags = ((try json(pull.out)["layout"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []).compactMap { $0["reference"] as? String }
+            // A tuned Des-Net's depth is in its tag: NAME-dDEPTH:… (scratch-fmnist-tiny-d12:s0-ft10).
+            tuned = tags.filter { tag in Self.ciDepths.contains { tag.split(separator: ":")[0].hasSuffix("-d\($0)") } }.count
         }
 
-        let verify = try runLgreg(["verify", "--all", "--store", store, "--json"])
+        let verify = try runLgreg(["verify", "--all", "--depths", Self.ciDepths.map(String.init).joined(separator: ","), "--store", store, "--json"])
         #expect(verify.status == 0, "\(verify.summary)")
         var results = 0, failed: [String] = []
         for verdict in try json(verify.out)["learngenes"] as? [[String: Any]] ?? [] {
             for check in verdict["checks"] as? [[String: Any]] ?? [] where check["check"] as? String == "result" {
+                let depth = check["depth"] as? Int ?? 0
+                guard Self.ciDepths.contains(depth) else {
+                    if check["status"] as? String != "skipped" { failed.append("\(verdict["reference"] ?? ""): depth \(depth) was not skipped") }
+                    continue
+                }
                 results += 1
                 if check["status"] as? String != "ok" { failed.append("\(verdict["reference"] ?? ""): \(check["detail"] ?? check)") }
             }
         }
         #expect(failed.isEmpty, "\(failed.prefix(5))")
-        // One result per declared figure and one per tuned Des-Net: nothing skipped, nothing left out.
+        // At the CI depths, one result per declared untuned figure and one per tuned Des-Net: nothing left out.
         #expect(results == declared + tuned, "\(results) results re-measured; \(declared) declared in \(archives.count) archives, \(tuned) tuned Des-Nets")
     }
 }
