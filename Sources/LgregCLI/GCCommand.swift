@@ -12,7 +12,8 @@ struct GCCommand: ParsableCommand {
         entry's (a Des-Net, a tuned Des-Net) with everything it derives from, down to its learngene, even when that \
         learngene is no longer tagged (`rm --force` leaves such orphans working). Blobs younger than the grace period are spared (an upload may be in flight), and so are untagged \
         learngene manifests and their blobs (what `lgreg rm` untagged, or what a lost index.json left; `lgreg fsck` \
-        lists them as dangling) unless --prune-dangling is given. Temp files whose process is gone are removed. \
+        lists them as dangling) unless --prune-dangling is given. Temp files whose process is gone are removed, and \
+        partial downloads of a pull interrupted longer ago than the grace period (.lgreg/downloads). \
         --dry-run prints what would go and the bytes it would free. \(StoreExit.help)
         """)
 

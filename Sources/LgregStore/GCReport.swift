@@ -11,7 +11,8 @@ public struct GCReport: Codable, Sendable {
     public var bytes: Int
     /// Unreachable blobs spared because they are younger than the grace period.
     public var sparedYoung: Int
-    /// Temp entries removed: those whose owner process is gone, and unowned ones older than the grace period.
+    /// Temp entries removed: those whose owner process is gone, unowned ones older than the grace period, and
+    /// partial downloads of interrupted pulls older than the grace period.
     public var tempFiles: Int
     /// Untagged (dangling) learngene manifests kept with their blobs because `--prune-dangling` was not given.
     public var danglingKept: Int

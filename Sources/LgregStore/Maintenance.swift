@@ -51,7 +51,7 @@ extension LearngeneStore {
 
     /// Mark and sweep (`blobsKept`): deletes blobs no tag reaches once they are older than `grace` seconds, except the
     /// blobs of untagged learngene manifests unless `pruneDangling`; removes temp entries whose owner process
-    /// is gone, and unowned ones older than `grace`. Holds the exclusive store lock, so no write is in flight.
+    /// is gone, unowned ones older than `grace`, and partial downloads (`.lgreg/downloads`) older than `grace`. Holds the exclusive store lock, so no write is in flight.
     /// - Throws: `StoreError.corruptIndex` when `index.json` cannot be read (nothing is swept then).
     /// - Warning: unless `dryRun`, this deletes data; with `pruneDangling`, untagged learngenes are gone for good.
     public func collectGarbage(grace: TimeInterval, dryRun: Bool, pruneDangling: Bool = false) throws -> GCReport {
@@ -76,6 +76,15 @@ extension LearngeneStore {
         if !dryRun { report.tempFiles += layout.removeAbandonedStaging() }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.tmpDirectory.path)) ?? [] where TemporaryName.owner(of: name) == nil {
             let url = layout.tmpDirectory.appendingPathComponent(name)
+            var status = stat()
+            guard stat(url.path, &status) == 0, Double(status.st_mtim.tv_sec) <= cutoff else { continue }
+            report.tempFiles += 1
+            if !dryRun { try? FileManager.default.removeItem(at: url) }
+        }
+        // A pull interrupted longer ago than the grace period is not coming back: its partial downloads go (no
+        // pull is in flight, since a pull holds the store lock shared).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: downloadsDirectory.path)) ?? [] {
+            let url = downloadsDirectory.appendingPathComponent(name)
             var status = stat()
             guard stat(url.path, &status) == 0, Double(status.st_mtim.tv_sec) <= cutoff else { continue }
             report.tempFiles += 1

@@ -126,6 +126,18 @@ import Testing
         let forced = try zoo.run(["rm", "fmnist-tiny-sws", "--force"])
         #expect(forced.status == 0 && forced.out == "removed fmnist-tiny-sws:1\n", "\(forced.summary)")
         #expect(forced.err.contains("warning: \(Zoo.d12) is left orphaned"), "\(forced.err)")
+        // Two partial downloads of interrupted pulls: one from eight days ago goes with the default 7-day grace,
+        // one from today stays (a pull may resume it).
+        let downloads = zoo.store + "/.lgreg/downloads"
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        for (name, age) in [("sha256-old.part", 8 * 86_400.0), ("sha256-new.part", 60.0)] {
+            let path = downloads + "/" + name
+            try Data(count: 1000).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)], ofItemAtPath: path)
+        }
+        let aged = try zoo.run(["gc"])
+        #expect(aged.status == 0 && aged.out.contains("; 1 temp files"), "\(aged.summary)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: downloads) == ["sha256-new.part"])
         let gc = try zoo.run(["gc", "--grace", "0", "--prune-dangling"])
         #expect(gc.status == 0 && gc.out.hasPrefix("deleted 0 blobs"), "the orphans' learngene is kept: \(gc.summary)")
         let orphan = try zoo.run(["show", Zoo.d12])
