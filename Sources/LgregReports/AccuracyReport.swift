@@ -178,7 +178,8 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
             }
         }
         self.rows = rows
-        let depths = Set(rows.map(\.depth)).sorted()
+        // PF is set against the Des-Nets, not against a trained network's own row.
+        let depths = Set(rows.filter { seen[$0.series]?.strategy != "aux-net" }.map(\.depth)).sorted()
         storage = Storage(depths: depths, learngenes: sources.compactMap { source in
             guard let stored = source.storedParameters, let schedule = source.schedule, !depths.isEmpty else { return nil }
             let pf = SavingsReport(subject: source.reference, architecture: source.architecture, schedule: schedule, depths: depths).totalParameters

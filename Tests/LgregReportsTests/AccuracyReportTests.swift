@@ -9,6 +9,8 @@ import Testing
 @Suite(.serialized) struct AccuracyReportTests {
     let architecture: ViTArchitecture
     let report: AccuracyReport
+    /// What the report is made from.
+    let observations: [AccuracyReport.Observation]
     /// A learngene of 2 stages: what it stores.
     let learngeneParameters: Int
 
@@ -20,7 +22,7 @@ import Testing
                                   storedParameters: learngeneParameters),
             AccuracyReport.Source(reference: "scratch-fmnist-tiny", kind: "scratch", architecture: architecture, schedule: nil, storedParameters: nil),
         ]
-        let observations: [AccuracyReport.Observation] = [
+        observations = [
             .init(source: "aux:1", strategy: "cyclic", order: "front-mid-last", seed: nil, depth: 4, tunedEpochs: 0, top1: 0.70),
             .init(source: "aux:1", strategy: "cyclic", order: "front-mid-last", seed: nil, depth: 6, tunedEpochs: 0, top1: 0.72),
             .init(source: "aux:1", strategy: "cyclic", order: "front-mid-last", seed: 0, depth: 4, tunedEpochs: 1, top1: 0.80, tag: "aux-d4:1-cyclic-front-mid-last-ft1"),
@@ -42,6 +44,14 @@ import Testing
          ("SWS random", 4, (0.64, 0.60, 0.68, 3), nil, nil, learngeneParameters),
          ("Scratch 1 ep", 4, nil, 0.50, 1, architecture.parameterCount(depth: 4)),
          ("Scratch 3 ep", 4, nil, 0.55, 3, architecture.parameterCount(depth: 4))]
+    }
+
+    @Test func pfIsSetAgainstTheDesNetsNotTheTrainedNetworksOwnRow() {
+        // The learngene's own declared accuracy (its Aux-Net, 16 layers) is a row, not a Des-Net PF would keep.
+        let own = AccuracyReport.Observation(source: "aux:1", strategy: "aux-net", order: nil, seed: nil, depth: 16, tunedEpochs: 0, top1: 0.75)
+        let withOwn = AccuracyReport(sources: report.sources, observations: [own] + observations, evalSet: "fashion-mnist:test")
+        #expect(withOwn.rows.contains { $0.depth == 16 })
+        #expect(withOwn.storage.depths == [4, 6])
     }
 
     @Test func groupsSeriesAndSummarizesSeeds() throws {
