@@ -19,8 +19,8 @@
 # 5. fine-tuned Des-Nets recorded in a store (see the second half of this file).
 #
 # Speed: OpenBLAS 0.3.21 picks its kernels by CPU model and falls back to its SSE3 ones for a model it does not
-# know (lgreg says so on a terminal); `OPENBLAS_CORETYPE=SkylakeX` (AVX-512) or `Haswell` then makes training
-# several times faster. With two cores, `OPENBLAS_NUM_THREADS=1` and two runs of this script at once use them
+# know; lgreg's compute commands then start again with `OPENBLAS_CORETYPE=SkylakeX` (AVX-512) or `Haswell`,
+# several times faster, unless the variable is set. With two cores, `OPENBLAS_NUM_THREADS=1` and two runs of this script at once use them
 # better than two threads in one GEMM (204 against 222 images/s for fmnist-small on 1 and 2 threads).
 set -euo pipefail
 lgreg=${1:-.build/release/lgreg}

@@ -36,8 +36,9 @@ struct Lgreg: ParsableCommand {
     /// Refuses, with exit code 69, an x86-64 CPU without the AVX2 and FMA the runtime is compiled for, before
     /// any of its code runs; then runs the command line, every lgreg error printed as `error: …` with the exit
     /// code `StoreExit.exitCode(for:)` gives it (README's table).
-    /// The commands that spend their time in matrix products: on a terminal they say when OpenBLAS runs slower
-    /// kernels than the CPU can.
+    /// The commands that spend their time in matrix products: when OpenBLAS fell back to kernels older than the
+    /// CPU runs (0.3.21 picks its SSE3 `Prescott` ones for CPU models it does not know, a fifth of the AVX-512
+    /// kernels' speed) and `OPENBLAS_CORETYPE` is unset, they start again with it set (see `BLASThreads`).
     static let computeCommands: [ParsableCommand.Type] = [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, VerifyCommand.self]
 
     static func main() {
@@ -55,8 +56,11 @@ struct Lgreg: ParsableCommand {
             }
             exit(withError: error)
         }
-        if isatty(STDERR_FILENO) != 0, computeCommands.contains(where: { $0 == type(of: command) }), let hint = BLASThreads.kernelHint() {
-            FileHandle.standardError.write(Data((hint + "\n").utf8))
+        if computeCommands.contains(where: { $0 == type(of: command) }), let better = BLASThreads.coreTypeToSet() {
+            // OpenBLAS chose its kernels when it was loaded, before main: start again with the variable naming
+            // the kernels this CPU runs. execv returns only when it fails, and then the loaded kernels serve.
+            setenv("OPENBLAS_CORETYPE", better, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
         do {
             try command.run()

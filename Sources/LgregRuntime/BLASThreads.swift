@@ -31,12 +31,11 @@ public enum BLASThreads {
         return avx512 ? "SkylakeX" : "Haswell"
     }
 
-    /// One line for stderr when OpenBLAS runs slower kernels than this CPU can (see `betterCoreType`), else nil.
-    public static func kernelHint(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    /// The `OPENBLAS_CORETYPE` a compute command should start again with, or nil: the one `betterCoreType`
+    /// suggests for the kernels this process loaded, unless the environment already names one.
+    public static func coreTypeToSet(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         #if arch(x86_64)
-        let core = coreName
-        guard let better = betterCoreType(core: core, chosen: environment["OPENBLAS_CORETYPE"], avx512: CPUSupport.hasAVX512OnThisCPU()) else { return nil }
-        return "lgreg: OpenBLAS did not recognise this CPU and runs its \(core) kernels; OPENBLAS_CORETYPE=\(better) makes matrix products several times faster here"
+        return betterCoreType(core: coreName, chosen: environment["OPENBLAS_CORETYPE"], avx512: CPUSupport.hasAVX512OnThisCPU())
         #else
         return nil
         #endif

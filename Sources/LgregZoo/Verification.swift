@@ -66,6 +66,8 @@ public struct Verifier {
     /// The evaluator used and the work it did per image, summed over every learngene and eval set.
     public struct EvaluationWork: Codable, Sendable {
         public var evaluator: String
+        /// The kernels OpenBLAS ran (`BLASThreads.coreName`).
+        public var blasKernels = BLASThreads.coreName
         public var networks = 0
         public var work = PrefixTreeEvaluation.Work()
     }

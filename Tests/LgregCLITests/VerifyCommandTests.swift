@@ -53,6 +53,16 @@ import Testing
         let checks = ((report["learngenes"] as! [[String: Any]])[0]["checks"] as! [[String: Any]])
         #expect(checks.map { $0["status"] as! String } == ["ok", "ok", "ok", "ok", "skipped"])
         #expect(checks[3]["measuredTop1"] as? Double == Self.timmTop1, "a fraction, as manifests give it")
+        // The kernels it ran: the user's OPENBLAS_CORETYPE when set; unset, never OpenBLAS's SSE3 fallback, since a
+        // compute command starts again with the kernels this CPU runs (lgreg's build itself needs AVX2).
+        let kernels = ((report["evaluation"] as? [String: Any])?["blasKernels"] as? String) ?? ""
+        if let chosen = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !chosen.isEmpty {
+            #expect(kernels.lowercased() == chosen.lowercased(), "\(kernels)")
+        } else {
+            #expect(!kernels.isEmpty && kernels != "Prescott", "\(kernels)")
+        }
+        let pinned = try runLgreg(["verify", "good:1", "--store", setup.store, "--json"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        #expect(pinned.out.contains("\"blasKernels\" : \"Haswell\""), "\(pinned.summary)")
 
         // eval REF expands the learngene the same way and measures the same figure.
         let eval = try runLgreg(["eval", "good:1", "--store", setup.store, "--depths", "2", "--strategy", "imwlm",
@@ -83,7 +93,7 @@ import Testing
         // Every verdict is recorded in the store's index.
         let count = try runProcess("python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
                                                setup.store + "/.lgreg/index.db"])
-        #expect(count.out == "8\n", "\(count.summary)")   // good, overclaimed, elsewhere, the two --depths runs, --all's three
+        #expect(count.out == "9\n", "\(count.summary)")   // good twice, overclaimed, elsewhere, the two --depths runs, --all's three
     }
 
     @Test func declaredFiguresAreTimmsAndVerifyReproducesThem() throws {
