@@ -18,7 +18,7 @@ import Testing
 
     let common = ["--arch", "fmnist-tiny", "--epochs", "2", "--batch", "32", "--train-limit", "64", "--eval-limit", "64", "--seed", "5", "--json"]
 
-    @Test func cachedTeacherLogitsDistilTheSameBytesAsTheLiveTeacher() throws {
+    @Test func cachedTeacherLogitsDistilTheSameWeightsAsTheLiveTeacher() throws {
         let temporary = try TemporaryDirectory("lgreg-train-logits")
         let path = { (name: String) in temporary.path(name) }
         #expect(try runLgreg(["train", "plain", "--depth", "2"] + common + ["-o", path("teacher.lgz")]).status == 0)
@@ -35,13 +35,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: path("logits.safetensors")))
         #expect(!FileManager.default.fileExists(atPath: path("unused.lgz")) && !FileManager.default.fileExists(atPath: path("unused.lgz.train")))
 
-        // Distilling from the cache and from the live teacher: the same layer bytes.
+        // Distilling from the cache and from the live teacher: the same weights. The cache computes the teacher in
+        // image order and the live teacher in shuffled batches, and an image's place in a GEMM can change its last
+        // bits (OpenBLAS's Haswell kernels do), so the tensors are compared to 1e-4, not byte for byte.
         #expect(try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--teacher-logits", path("logits.safetensors"), "-o", path("cached.lgz")]).status == 0)
         #expect(try runLgreg(["train", "sws", "--schedule", "2,1"] + common + ["--teacher", teacher, "-o", path("live.lgz")]).status == 0)
+        let compare = """
+            import json, struct, sys
+            def load(path):
+                raw = open(path, 'rb').read(); n = struct.unpack('<Q', raw[:8])[0]; header = json.loads(raw[8:8 + n]); body = raw[8 + n:]
+                return {k: struct.unpack('<%df' % ((v['data_offsets'][1] - v['data_offsets'][0]) // 4), body[v['data_offsets'][0]:v['data_offsets'][1]])
+                        for k, v in header.items() if k != '__metadata__'}
+            a, b = load(sys.argv[1]), load(sys.argv[2])
+            print(max(abs(x - y) for k in a for x, y in zip(a[k], b[k])) if a.keys() == b.keys() and a else 'different tensors')
+            """
         for layer in ["layers/0.safetensors", "layers/1.safetensors", "shared.safetensors"] {
-            let cached = try shell("tar xOf '\(path("cached.lgz"))' \(layer) | sha256sum").out
-            let live = try shell("tar xOf '\(path("live.lgz"))' \(layer) | sha256sum").out
-            #expect(cached == live && cached.count > 64, "\(layer): \(cached) against \(live)")
+            #expect(try shell("tar xOf '\(path("cached.lgz"))' \(layer) > '\(path("cached.st"))' && tar xOf '\(path("live.lgz"))' \(layer) > '\(path("live.st"))'").status == 0)
+            let difference = try runProcess("python3", ["-c", compare, path("cached.st"), path("live.st")])
+            let largest = Double(difference.out.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(largest.map { $0 <= 1e-4 } == true, "\(layer): largest difference \(difference.summary)")
         }
 
         // --stop-after 0 without logits to write trains nothing, and says so.
