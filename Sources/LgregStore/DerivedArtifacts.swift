@@ -19,12 +19,7 @@ extension LearngeneStore {
         defer { withExtendedLifetime(lock) {} }
         try checkDerivedTag(artifact.reference)
         let base = try imageManifest(artifact.base)
-        for layer in artifact.layers {
-            var status = stat()
-            guard stat(layout.blob(layer.digest).path, &status) == 0, Int(status.st_size) == layer.size else {
-                throw StoreError.missingBlob(layer.digest)
-            }
-        }
+        for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) { throw StoreError.missingBlob(layer.digest) }
         for layer in artifact.layers { utimes(layout.blob(layer.digest).path, nil) }
         let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType)
         var notes = artifact.annotations

@@ -32,10 +32,7 @@ extension LearngeneStore {
     }
 
     /// Whether blob `digest` is stored with `size` bytes (its content is checked whenever it is read).
-    public func hasBlob(_ digest: Digest, size: Int) -> Bool {
-        var status = stat()
-        return stat(layout.blob(digest).path, &status) == 0 && Int(status.st_size) == size
-    }
+    public func hasBlob(_ digest: Digest, size: Int) -> Bool { layout.hasBlob(digest, size: size) }
 
     /// Moves a fsynced download whose SHA-256 and size the caller checked while it streamed into `blobs/` (an
     /// identical blob already stored counts as success).

@@ -81,10 +81,7 @@ public struct OCILayoutFolder: Sendable {
     func blob(_ digest: Digest) -> URL { files.blob(digest) }
 
     /// Whether blob `digest` is there with `size` bytes.
-    func hasBlob(_ digest: Digest, size: Int) -> Bool {
-        var status = stat()
-        return stat(files.blob(digest).path, &status) == 0 && Int(status.st_size) == size
-    }
+    func hasBlob(_ digest: Digest, size: Int) -> Bool { files.hasBlob(digest, size: size) }
 
     /// Creates the folder as an empty layout when it is new or empty; a folder holding something other than a
     /// layout is refused, so that a typo never scatters blobs into someone's directory.
@@ -126,7 +123,7 @@ extension LearngeneStore {
         var index = try folder.readIndex()
         for entry in entries {
             let manifestData = try layout.readBlob(entry.digest)
-            let image = try imageManifest(entry.digest)
+            let image = try OCIJSON.decode(ImageManifest.self, from: manifestData, file: layout.blob(entry.digest).path)
             let manifest = Descriptor(mediaType: OCIMediaType.imageManifest, digest: entry.digest, size: manifestData.count)
             for blob in [image.config] + image.layers + [manifest] {
                 if folder.hasBlob(blob.digest, size: blob.size) {

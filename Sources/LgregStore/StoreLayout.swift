@@ -205,6 +205,12 @@ public struct StoreLayout: Sendable {
         if syncDirectory { Self.syncDirectory(blobsDirectory) }
     }
 
+    /// Whether blob `digest` is there with `size` bytes (its content is checked whenever it is read).
+    func hasBlob(_ digest: Digest, size: Int) -> Bool {
+        var status = stat()
+        return stat(blob(digest).path, &status) == 0 && Int(status.st_size) == size
+    }
+
     /// Streams the blob's bytes through SHA-256.
     func hashBlob(_ digest: Digest) throws -> (digest: Digest, size: Int) {
         do { return try Digest.ofFile(blob(digest)) } catch let error as FileSystemError {
