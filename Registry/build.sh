@@ -16,7 +16,9 @@
 #    (16 layers), IMwLM's source (a plain 16-layer model); Vanilla-LG takes its top blocks from the ancestry;
 # 4. declared untuned results, depth 6..15, for every strategy (random-assigned over seeds 0..4), which
 #    `lgreg verify` re-measures;
-# 5. fine-tuned Des-Nets recorded in a store (see the second half of this file).
+# 5. fine-tuned Des-Nets recorded in a store (see the second half of this file);
+# 6. those Des-Nets shipped as an OCI image layout, Registry/tuned;
+# 7. the figures of Registry/README.md and Registry/accuracy.svg, rewritten from the store by readme.py.
 #
 # Speed: OpenBLAS 0.3.21 picks its kernels by CPU model and falls back to its SSE3 ones for a model it does not
 # know; lgreg's compute commands then start again with `OPENBLAS_CORETYPE=SkylakeX` (AVX-512) or `Haswell`,
@@ -176,4 +178,7 @@ done
 rm -rf "$registry/tuned" && mv "$registry/tuned.new" "$registry/tuned"
 exec {held}>&-
 "$lgreg" verify --all
+
+# 7. The README's tables and the paper's claims, and the plots, from `lgreg report accuracy` on this store.
+python3 "$registry/readme.py" "$lgreg" "$LGREG_HOME"
 echo "zoo archives and tuned Des-Nets (Registry/tuned) written to $registry; the store is $LGREG_HOME (work files in $work)"
