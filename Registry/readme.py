@@ -6,6 +6,7 @@
 LGREG defaults to .build/release/lgreg, STORE to $LGREG_HOME: a store holding the zoo (its archives published,
 its tuned Des-Nets pulled from Registry/tuned). Each section of the README between `<!-- NAME -->` and
 `<!-- /NAME -->` is rewritten from `lgreg report accuracy --json` and `lgreg plan --json`:
+- `curves`: each training's test top-1 after every epoch, from Registry/*.metrics.jsonl;
 - `untuned`: top-1 of every strategy at depth 6..15, untuned;
 - `tuned`: top-1 after fine-tuning from each learngene, and from scratch, at depths 6, 9, 12 and 15;
 - `storage`: what each learngene stores against pre-training every Des-Net (PF);
@@ -107,6 +108,19 @@ TUNED = [("SWS", SWS, "cyclic", "front-mid-last", 1), ("TLEG", "fmnist-tiny-tleg
          ("scratch, 10 epochs", "scratch-", "scratch", None, 10)]
 
 
+def curves_section():
+    """Test top-1 after each epoch of every training whose metrics are kept beside its archive (a resumed run's
+    repeated epoch counts once: its last line)."""
+    curves = {}
+    for name in sorted(os.listdir(registry)):
+        if name.endswith(".metrics.jsonl"):
+            with open(os.path.join(registry, name), encoding="utf-8") as f:
+                curves[name[:-len(".metrics.jsonl")]] = {line["epoch"]: line["evalAccuracy"] for line in map(json.loads, filter(str.strip, f))}
+    epochs = sorted({epoch for curve in curves.values() for epoch in curve})
+    rows = [[str(epoch)] + [f"{100 * curve[epoch]:.2f}" if epoch in curve else "" for curve in curves.values()] for epoch in epochs]
+    return table(["epoch"] + [f"`{name}`" for name in curves], rows)
+
+
 def untuned_section():
     rows = [[f"Des-{d}"] + [cell(statistic(source, strategy, d, order)) for _, source, strategy, order in UNTUNED] for d in DEPTHS]
     own, previous = ["the learngene's own network"], None
@@ -190,7 +204,7 @@ def claims_section():
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-sections = {"untuned": untuned_section(), "tuned": tuned_section(), "storage": storage_section(), "claims": claims_section()}
+sections = {"curves": curves_section(), "untuned": untuned_section(), "tuned": tuned_section(), "storage": storage_section(), "claims": claims_section()}
 with open(readme, encoding="utf-8") as f:
     text = f.read()
 updated = text
