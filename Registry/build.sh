@@ -89,7 +89,16 @@ once "$work/fmnist-tiny-simple-lg.lgz" train "$work/fmnist-tiny-simple-lg.lgz" p
     --name fmnist-tiny-simple-lg --learngene-version 2
 
 # 4. Declared untuned results, depth 6..15 on the whole test set, for `lgreg verify` to re-measure. Each
-#    `eval --declare` writes a copy of its archive declaring what it measured; they are chained per learngene.
+#    `eval --declare` writes a copy of its archive declaring what it measured; they are chained per learngene,
+#    and the last copy is published into the store of step 5.
+# 5. Fine-tuned Des-Nets, recorded in that store: 1 epoch from SWS and from each baseline at depths 6, 9, 12
+#    and 15, against scratch for 1 and 3 epochs at the same depths and for 10 epochs at depth 12. Learngene
+#    fine-tunes use a tenth of the pre-training learning rate (the paper's ratio, 5e-5 against 5e-4), scratch
+#    the pre-training recipe.
+# Steps 4 and 5 run in two passes: the first does what it can while other runs still train, passing over a
+# learngene that is not made yet; the second, once every training has finished, does the rest.
+export LGREG_HOME=$work/store
+mkdir -p "$work/declared" "$work/tune"
 # declare_chain OUTPUT INPUT [EVAL-ARGS...]...: a `--` separates one eval's arguments from the next.
 declare_chain() {
     local output=$1 current=$2 step=0 args=(); shift 2
@@ -104,68 +113,67 @@ declare_chain() {
     mv "$current" "$output"
     rm -f "$output".step*.lgz
 }
-mkdir -p "$work/declared"
-declared=()
-# declare_results NAME ARCHIVE EVAL-ARGS...: the declared copy of ARCHIVE, Registry/NAME.lgz.
+# declare_results NAME ARCHIVE EVAL-ARGS...: WORK/declared/NAME.lgz, the declared copy of ARCHIVE (later
+# Registry/NAME.lgz); passed over while ARCHIVE is not made.
 declare_results() {
     local name=$1 archive=$2; shift 2
-    await "$archive"
+    [[ -e $archive ]] || { echo "build: $archive is not made yet, passed over"; return; }
     once "$work/declared/$name.lgz" declare_chain "$work/declared/$name.lgz" "$archive" "$@"
-    declared+=("$work/declared/$name.lgz")
+    [[ -e $work/declared/$name.lgz ]] && "$lgreg" publish "$work/declared/$name.lgz" > /dev/null
+    return 0
 }
-declare_results fmnist-tiny-sws "$work/fmnist-tiny-sws.lgz" \
-    --order front-mid-last -- --order last-mid-front -- --order mid-front-last -- \
-    --strategy random --seed 0 -- --strategy random --seed 1 -- --strategy random --seed 2 -- \
-    --strategy random --seed 3 -- --strategy random --seed 4
-declare_results fmnist-tiny-tleg "$work/fmnist-tiny-tleg.lgz" --strategy tleg
-declare_results fmnist-tiny-imwlm-source "$work/fmnist-tiny-imwlm-source.lgz" --strategy imwlm
-declare_results fmnist-tiny-simple-lg "$work/fmnist-tiny-simple-lg.lgz" --strategy simple-lg
-declare_results fmnist-small-ancestry "$work/ancestry.lgz" --strategy vanilla-lg
-await "${declared[@]}"
-for archive in "${declared[@]}"; do
-    name=$(basename "$archive" .lgz)
-    source=$work/$name.lgz
-    [[ $name == fmnist-small-ancestry ]] && source=$work/ancestry.lgz
-    cmp -s "$archive" "$registry/$name.lgz" || cp "$archive" "$registry/$name.lgz"
-    cp "$source.train/metrics.jsonl" "$registry/$name.metrics.jsonl"
-done
-
-# 5. Fine-tuned Des-Nets, recorded in a store of their own: 1 epoch from SWS and from each baseline at depths
-#    6, 9, 12 and 15, against scratch for 1 and 3 epochs at the same depths and for 10 epochs at depth 12.
-#    Learngene fine-tunes use a tenth of the pre-training learning rate (the paper's ratio, 5e-5 against
-#    5e-4), scratch the pre-training recipe.
-export LGREG_HOME=$work/store
-for archive in "${declared[@]}"; do "$lgreg" publish "$archive" > /dev/null; done
-tuned=()
-# tune TAG ARGS...: `lgreg finetune ARGS --tag TAG`, skipped when TAG is recorded or another run holds it,
-# resumed when interrupted. The marker WORK/tune/TAG.done (':' as '_') says it is recorded.
+# tune TAG LEARNGENE|--scratch ARGS...: `lgreg finetune LEARNGENE ARGS --tag TAG`, skipped when TAG is recorded,
+# when another run holds it or while LEARNGENE is not in the store yet; resumed when interrupted. The marker
+# WORK/tune/TAG.done (':' as '_') says it is recorded.
 tune() {
     local tag=$1 resume=(); shift
     local dir=$work/tune/${tag//:/_}
     tuned+=("$dir.done")
     [[ -e $dir.done ]] && { echo "build: $tag recorded, skipped"; return; }
     if "$lgreg" show "$tag" > /dev/null 2>&1; then touch "$dir.done"; return; fi
+    if [[ $1 != --scratch ]] && ! "$lgreg" show "$1" > /dev/null 2>&1; then echo "build: $1 is not stored yet, $tag passed over"; return; fi
     [[ -e $dir/checkpoint.safetensors ]] && resume=(--resume)
     once "$dir.done" finetune_into "$dir" "$@" --tag "$tag" --work-dir "$dir" --batch 128 --seed 0 "${resume[@]}"
 }
 # finetune_into DIR ARGS...: runs the fine-tune and marks DIR.done.
 finetune_into() {
     local dir=$1; shift
-    mkdir -p "$(dirname "$dir")"
     "$lgreg" finetune "$@" > /dev/null && touch "$dir.done"
 }
-for depth in 6 9 12 15; do
-    tune "fmnist-tiny-sws-d$depth:2-cyclic-ft1" fmnist-tiny-sws:2 --depth "$depth" --epochs 1 --lr 1e-4
-    tune "fmnist-tiny-simple-lg-d$depth:2-ft1" fmnist-tiny-simple-lg:2 --strategy simple-lg --depth "$depth" --epochs 1 --lr 1e-4
-    tune "fmnist-tiny-tleg-d$depth:2-ft1" fmnist-tiny-tleg:2 --strategy tleg --depth "$depth" --epochs 1 --lr 1e-4
-    tune "fmnist-tiny-imwlm-d$depth:2-ft1" fmnist-tiny-imwlm-source:2 --strategy imwlm --depth "$depth" --epochs 1 --lr 1e-4
-    tune "fmnist-small-vanilla-lg-d$depth:1-ft1" fmnist-small-ancestry:1 --strategy vanilla-lg --depth "$depth" --epochs 1 --lr 1e-4
-    for epochs in 1 3; do
-        tune "scratch-fmnist-tiny-d$depth:s0-ft$epochs" --scratch --arch fmnist-tiny --depth "$depth" --epochs "$epochs" --lr 1e-3
+declare_and_tune() {
+    declare_results fmnist-tiny-sws "$work/fmnist-tiny-sws.lgz" \
+        --order front-mid-last -- --order last-mid-front -- --order mid-front-last -- \
+        --strategy random --seed 0 -- --strategy random --seed 1 -- --strategy random --seed 2 -- \
+        --strategy random --seed 3 -- --strategy random --seed 4
+    declare_results fmnist-tiny-tleg "$work/fmnist-tiny-tleg.lgz" --strategy tleg
+    declare_results fmnist-tiny-imwlm-source "$work/fmnist-tiny-imwlm-source.lgz" --strategy imwlm
+    declare_results fmnist-tiny-simple-lg "$work/fmnist-tiny-simple-lg.lgz" --strategy simple-lg
+    declare_results fmnist-small-ancestry "$work/ancestry.lgz" --strategy vanilla-lg
+    for depth in 6 9 12 15; do
+        tune "fmnist-tiny-sws-d$depth:2-cyclic-ft1" fmnist-tiny-sws:2 --depth "$depth" --epochs 1 --lr 1e-4
+        tune "fmnist-tiny-simple-lg-d$depth:2-ft1" fmnist-tiny-simple-lg:2 --strategy simple-lg --depth "$depth" --epochs 1 --lr 1e-4
+        tune "fmnist-tiny-tleg-d$depth:2-ft1" fmnist-tiny-tleg:2 --strategy tleg --depth "$depth" --epochs 1 --lr 1e-4
+        tune "fmnist-tiny-imwlm-d$depth:2-ft1" fmnist-tiny-imwlm-source:2 --strategy imwlm --depth "$depth" --epochs 1 --lr 1e-4
+        tune "fmnist-small-vanilla-lg-d$depth:1-ft1" fmnist-small-ancestry:1 --strategy vanilla-lg --depth "$depth" --epochs 1 --lr 1e-4
+        for epochs in 1 3; do
+            tune "scratch-fmnist-tiny-d$depth:s0-ft$epochs" --scratch --arch fmnist-tiny --depth "$depth" --epochs "$epochs" --lr 1e-3
+        done
     done
-done
-tune "scratch-fmnist-tiny-d12:s0-ft10" --scratch --arch fmnist-tiny --depth 12 --epochs 10 --lr 1e-3
+    tune "scratch-fmnist-tiny-d12:s0-ft10" --scratch --arch fmnist-tiny --depth 12 --epochs 10 --lr 1e-3
+}
+names=(fmnist-tiny-sws fmnist-tiny-tleg fmnist-tiny-imwlm-source fmnist-tiny-simple-lg fmnist-small-ancestry)
+tuned=()
+declare_and_tune
+for name in "${names[@]:0:4}"; do await "$work/$name.lgz"; done
+declare_and_tune
+for name in "${names[@]}"; do await "$work/declared/$name.lgz"; done
 await "${tuned[@]}"
+for name in "${names[@]}"; do
+    source=$work/$name.lgz
+    [[ $name == fmnist-small-ancestry ]] && source=$work/ancestry.lgz
+    cmp -s "$work/declared/$name.lgz" "$registry/$name.lgz" || cp "$work/declared/$name.lgz" "$registry/$name.lgz"
+    cp "$source.train/metrics.jsonl" "$registry/$name.metrics.jsonl"
+done
 
 # 6. The tuned Des-Nets ship beside the archives as an OCI image layout, Registry/tuned (`lgreg pull
 #    oci:Registry/tuned` after publishing the archives); blobs shared between them are one file. It is rebuilt
