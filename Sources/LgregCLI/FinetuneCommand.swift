@@ -30,7 +30,8 @@ struct FinetuneCommand: ParsableCommand {
         --seed seeds the random-assigned map, fresh tensors, shuffling, augmentation and drop-path. --eval-limit limits \
         the evaluation after each epoch; the recorded top-1 is always measured on the whole test set. --output FILE \
         also writes the tuned weights as a timm-named safetensors file; a .lgz archive (not in the store) needs it, and a \
-        MODEL.safetensors argument tunes that file into FILE as before. A checkpoint is written after every epoch to \
+        MODEL.safetensors argument tunes that file into FILE as before. --dtype f16 (or bf16) records and writes the \
+        tuned weights at half the size (training stays F32); the recorded top-1 is measured on the weights as stored. A checkpoint is written after every epoch to \
         --work-dir (default TAG.train, with ':' as '_'); --resume continues. --json follows Schemas/train-result.schema.json. \
         \(StoreExit.help)
         """)
@@ -45,6 +46,8 @@ struct FinetuneCommand: ParsableCommand {
     var arch = "fmnist-tiny"
     @Option(help: "Tag of the recorded tuned Des-Net (default: see above).")
     var tag: String?
+    @Option(help: "Element type of the recorded and written weights: f32, f16 or bf16 (rounded to nearest even).")
+    var dtype: DType = .f32
     @OptionGroup var strategy: StrategyOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var options: TrainingOptions
@@ -76,6 +79,7 @@ struct FinetuneCommand: ParsableCommand {
             if depth == nil, strategy.explicitDepth == nil { throw ValidationError("Give --depth (or an explicit --layers-source).") }
         }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
+        if !dtype.isFloatingPoint { throw ValidationError("--dtype must be f32, f16 or bf16, got \(dtype.rawValue.lowercased()).") }
     }
 
     func run() throws {
@@ -114,11 +118,11 @@ struct FinetuneCommand: ParsableCommand {
         let before = try trainer.evaluate()
         guard try train(trainer, options: options) else { return }
         let output = URL(fileURLWithPath: options.output!)
-        try trainer.writeModel(to: output)
+        try trainer.writeModel(to: output, dtype: dtype)
         let after = trainer.history.last?.evalAccuracy ?? 0
         let untuned = (before?.top1 ?? 0) / 100
         try options.report(
-            ["schemaVersion": 1, "output": output.path, "depth": depth, "epochs": config.epochs, "untunedAccuracy": untuned, "evalAccuracy": after,
+            ["schemaVersion": 1, "output": output.path, "depth": depth, "epochs": config.epochs, "untunedAccuracy": untuned, "evalAccuracy": after, "dtype": dtype.rawValue,
              "metrics": options.metrics.path, "checkpoint": options.checkpoint.path],
             summary: "wrote \(output.path) (depth \(depth)): test top-1 \(String(format: "%.2f", untuned * 100))% untuned → \(String(format: "%.2f", after * 100))% after \(config.epochs) epochs")
     }
@@ -194,7 +198,7 @@ struct FinetuneCommand: ParsableCommand {
     private func finish(_ trainer: Trainer, lineage: TunedDesNet.Lineage, untuned: EvaluationResult?,
                         into destination: (store: LearngeneStore, base: Digest?, tag: String)?, test: ImageDataSet, options: TrainingOptions) throws {
         let config = trainer.config
-        let weights = try trainer.weightsFile()
+        let weights = try trainer.weightsFile(dtype: dtype)
         let settings = EvaluationSettings(progress: TerminalProgress.reporter)
         let measured = try TunedDesNet.measure(try SafeTensorsFile(data: weights, label: "tuned weights"), architecture: config.architecture,
                                                on: test, settings: settings, label: "measure on \(TunedDesNet.evalSet)")
@@ -209,12 +213,12 @@ struct FinetuneCommand: ParsableCommand {
         if let destination {
             digest = try TunedDesNet.record(tuned, weights: weights, base: destination.base, in: destination.store, tag: destination.tag)
         }
-        if let output = options.output { try trainer.writeModel(to: URL(fileURLWithPath: output)) }
+        if let output = options.output { try trainer.writeModel(to: URL(fileURLWithPath: output), dtype: dtype) }
         let untunedTop1 = (untuned?.top1 ?? 0) / 100
         var fields: [String: Any] = [
             "schemaVersion": 1, "depth": tuned.depth, "epochs": config.epochs, "strategy": lineage.strategy, "untunedAccuracy": untunedTop1,
             "evalAccuracy": trainer.history.last?.evalAccuracy ?? 0, "tunedTop1": tuned.result.top1, "evalSet": TunedDesNet.evalSet,
-            "metrics": options.metrics.path, "checkpoint": options.checkpoint.path,
+            "metrics": options.metrics.path, "checkpoint": options.checkpoint.path, "dtype": dtype.rawValue,
         ]
         if let destination, let digest { fields["tag"] = destination.tag; fields["digest"] = digest.description }
         if let output = options.output { fields["output"] = output }
@@ -224,4 +228,10 @@ struct FinetuneCommand: ParsableCommand {
                            + (lineage.initialization == .scratch ? "" : String(format: ", %.2f%% untuned", 100 * untunedTop1)
                               + (options.evalLimit.map { " on the first \($0) images" } ?? "")))
     }
+}
+
+/// `--dtype f16`: a safetensors element type by its name, in either case.
+extension DType: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    public static var allValueStrings: [String] { allCases.filter(\.isFloatingPoint).map { $0.rawValue.lowercased() } }
 }

@@ -18,11 +18,11 @@ public struct LearngeneIdentity: Sendable {
 
 extension Trainer {
     /// The trained weights as a safetensors file in memory: lgreg names, or timm's (`fc_norm.*` under `avg`
-    /// pooling) for a Des-Net that timm should load.
-    public func weightsFile(timmNames: Bool = false, metadata: [String: String] = [:]) throws -> Data {
+    /// pooling) for a Des-Net that timm should load; each tensor as `dtype` (F16 and BF16 round to nearest even).
+    public func weightsFile(timmNames: Bool = false, metadata: [String: String] = [:], dtype: DType = .f32) throws -> Data {
         var writer = SafeTensorsWriter(metadata: metadata)
         for (spec, values) in model.namedParameters() {
-            try writer.add(timmNames ? config.architecture.timmName(spec.name) : spec.name, shape: spec.shape, floats: values)
+            try writer.add(timmNames ? config.architecture.timmName(spec.name) : spec.name, shape: spec.shape, floats: values, as: dtype)
         }
         return try writer.serialized()
     }
@@ -52,12 +52,12 @@ extension Trainer {
 
     /// Writes the weights as a timm-named safetensors file whose metadata carries the training configuration
     /// (`lgreg.training-config`) and the last epoch's metrics (`lgreg.metrics`).
-    public func writeModel(to url: URL) throws {
+    public func writeModel(to url: URL, dtype: DType = .f32) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var metadata = ["format": "pt", "lgreg.training-config": String(decoding: try config.encoded(), as: UTF8.self)]
         if let last = history.last { metadata["lgreg.metrics"] = String(decoding: try encoder.encode(last), as: UTF8.self) }
-        let data = try weightsFile(timmNames: true, metadata: metadata)
+        let data = try weightsFile(timmNames: true, metadata: metadata, dtype: dtype)
         do { try AtomicFileWriter.write(data, to: url) } catch let error as FileSystemError {
             throw TrainingError.io(path: url.path, reason: "cannot write the model: \(error.reason)")
         }

@@ -28,13 +28,27 @@ import Testing
         return try #require(layers.first?["digest"] as? String)
     }
 
-    @Test func tunedAndScratchDesNetsAreRecordedVerifiedAndReported() throws {
-        let folder = try TemporaryDirectory("lgreg-finetune-cli")
+    /// A store in `folder` holding `aux:1`, an SWS learngene (fmnist-tiny, stages 2,1) trained one epoch on 64 images.
+    func storeWithATrainedLearngene(_ folder: TemporaryDirectory) throws -> String {
         let store = folder.path("store"), archive = folder.path("aux.lgz")
         let train = try runLgreg(["train", "sws", "--schedule", "2,1", "--arch", "fmnist-tiny", "--epochs", "1", "--batch", "32", "--train-limit", "64",
                                   "--seed", "3", "-o", archive])
         #expect(train.status == 0, "\(train.summary)")
         #expect(try runLgreg(["publish", archive, "--store", store]).status == 0)
+        return store
+    }
+
+    /// The dtype of every tensor in a stored weight blob, and the blob's size.
+    func blobDTypes(_ store: String, digest: String) throws -> (dtypes: Set<String>, bytes: Int) {
+        let blob = try Data(contentsOf: URL(fileURLWithPath: "\(store)/blobs/sha256/\(digest.dropFirst(7))"))
+        let headerLength = Int(blob.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try json(String(decoding: blob.dropFirst(8).prefix(headerLength), as: UTF8.self))
+        return (Set(header.filter { $0.key != "__metadata__" }.compactMap { ($0.value as? [String: Any])?["dtype"] as? String }), blob.count)
+    }
+
+    @Test func tunedAndScratchDesNetsAreRecordedVerifiedAndReported() throws {
+        let folder = try TemporaryDirectory("lgreg-finetune-cli")
+        let store = try storeWithATrainedLearngene(folder)
 
         // Interrupted after epoch 1, then resumed: recorded under the default tag (seed 1 is in it).
         let work = folder.path("work")
@@ -103,6 +117,37 @@ import Testing
         // rm of the learngene names what derives from it and removes nothing.
         let rm = try runLgreg(["rm", "aux:1", "--store", store])
         #expect(rm.status == 1 && rm.err.contains(tag), "\(rm.summary)")
+    }
+
+    /// `--dtype f16` records the same training at half the bytes, and the recorded top-1 is that of the rounded
+    /// weights: verify re-measures it exactly, and it stays within 0.5 points of the F32 weights' (IEEE half keeps 11
+    /// significant bits; a tiny model's prediction flips on a few of the 10,000 test images at most).
+    @Test func halfPrecisionWeightsAreRecordedAndMeasuredAsStored() throws {
+        let folder = try TemporaryDirectory("lgreg-finetune-f16")
+        let store = try storeWithATrainedLearngene(folder)
+        var top1: [String: Double] = [:]
+        for dtype in ["f32", "f16"] {
+            let tuned = try runLgreg(["finetune", "aux", "--depth", "3", "--store", store, "--tag", "aux-d3:\(dtype)", "--dtype", dtype,
+                                      "--work-dir", folder.path(dtype)] + training)
+            #expect(tuned.status == 0, "\(tuned.summary)")
+            try validate("train-result", tuned.out)
+            #expect(try json(tuned.out)["dtype"] as? String == dtype.uppercased())
+            top1[dtype] = try #require(try json(tuned.out)["tunedTop1"] as? Double)
+        }
+        let full = try blobDTypes(store, digest: try weightsDigest(store, tag: "aux-d3:f32"))
+        let half = try blobDTypes(store, digest: try weightsDigest(store, tag: "aux-d3:f16"))
+        #expect(full.dtypes == ["F32"] && half.dtypes == ["F16"], "\(full.dtypes) \(half.dtypes)")
+        #expect(abs(Double(half.bytes) / Double(full.bytes) - 0.5) < 0.02, "F16 blob \(half.bytes) bytes against F32 \(full.bytes)")
+        #expect(abs(top1["f16"]! - top1["f32"]!) <= 0.005, "top-1 F16 \(top1["f16"]!) against F32 \(top1["f32"]!)")
+
+        let verify = try runLgreg(["verify", "aux-d3:f16", "--store", store, "--json"])
+        #expect(verify.status == 0, "\(verify.summary)")
+        let checks = (try json(verify.out)["learngenes"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]] ?? []
+        let measured = checks.first { $0["check"] as? String == "result" }?["measuredTop1"] as? Double
+        #expect(measured == top1["f16"], "verify measured \(measured ?? -1), finetune recorded \(top1["f16"]!)")
+
+        let refused = try runLgreg(["finetune", "aux", "--depth", "3", "--store", store, "--dtype", "i64"] + training)
+        #expect(refused.status == 64 && refused.err.contains("--dtype must be f32, f16 or bf16, got i64"), "\(refused.summary)")
     }
 
     @Test func badUsageIsRefusedBeforeTraining() throws {
