@@ -217,9 +217,10 @@ public enum TunedDesNet {
     /// - Returns: the tuned Des-Net manifest's digest.
     @discardableResult
     public static func record(_ config: Config, weights: Data, base: Digest?, in store: LearngeneStore, tag: String) throws -> Digest {
+        let epochs = "\(config.recipe.epochs) epoch\(config.recipe.epochs == 1 ? "" : "s")"
         let title = config.lineage.initialization == .scratch
-            ? "Des-Net depth \(config.depth) trained from scratch for \(config.recipe.epochs) epochs"
-            : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(config.recipe.epochs) epochs"
+            ? "Des-Net depth \(config.depth) trained from scratch for \(epochs)"
+            : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(epochs)"
         return try store.writeTrained(TrainedArtifact(
             reference: tag, artifactType: artifactType, config: try config.encoded(), configMediaType: configMediaType,
             weights: [.init(title: "model.safetensors", bytes: weights)], base: base,
