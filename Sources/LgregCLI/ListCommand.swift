@@ -81,7 +81,7 @@ struct ListCommand: ParsableCommand {
             rows += entries.filter { !$0.isLearngene }.map { entry in
                 let parts = entry.reference.split(separator: ":", maxSplits: 1).map(String.init)
                 return Row(reference: entry.reference, digest: entry.digest, name: parts[0], version: parts.count > 1 ? parts[1] : "",
-                           kind: entry.kind, entry: entry.kind, layers: entry.lineage?.depth, totalBytes: entry.bytes, created: entry.created,
+                           kind: entry.kind, entry: entry.kind, layers: entry.depth, totalBytes: entry.bytes, created: entry.created,
                            damage: entry.damage, lineage: entry.lineage)
             }
             // Each learngene, then what derives from it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregReports
@@ -51,6 +52,8 @@ struct ShowCommand: ParsableCommand {
         var tags: [String]
         var lineage: EntryLineage?
         var config: TimmConfig?
+        /// A tuned Des-Net's config: lineage, recipe and recorded top-1.
+        var tuned: TunedDesNet.Config?
         var blobs: [Descriptor]
         var damage: [String]
     }
@@ -148,10 +151,13 @@ struct ShowCommand: ParsableCommand {
     // MARK: A derived entry
 
     private func render(_ entry: DerivedEntry, _ damage: [String]) throws {
-        let config = try? TimmConfig.decode(entry.config, path: entry.image.config.digest.description)
+        let tuned = entry.image.artifactType == TunedDesNet.artifactType
+            ? try? TunedDesNet.Config.decode(entry.config, file: entry.image.config.digest.description) : nil
+        let config = tuned == nil ? try? TimmConfig.decode(entry.config, path: entry.image.config.digest.description) : nil
         if output.format == .json {
             return try printReport("show", ShownDerived(entry: entry.kind, artifactType: entry.image.artifactType ?? "", digest: entry.digest.description,
-                                                        tags: entry.tags, lineage: entry.lineage, config: config, blobs: entry.image.layers, damage: damage))
+                                                        tags: entry.tags, lineage: entry.lineage, config: config, tuned: tuned, blobs: entry.image.layers,
+                                                        damage: damage))
         }
         if output.format == .text {
             var lines = ["\(entry.digest)", "tags:         \(entry.tags.joined(separator: ", "))",
@@ -159,6 +165,8 @@ struct ShowCommand: ParsableCommand {
             if let lineage = entry.lineage {
                 lines.append("lineage:      \(lineage.summary)\(lineage.orphaned ? " — orphaned: its learngene is no longer tagged" : "")")
                 lines.append("learngene:    \(lineage.learngeneDigest)")
+            } else if tuned?.lineage.initialization == .scratch {
+                lines.append("lineage:      trained from scratch, no learngene")
             } else {
                 lines.append("lineage:      its learngene is no longer in the store")
             }
@@ -170,6 +178,7 @@ struct ShowCommand: ParsableCommand {
                 lines.append("head:         \(net.lineage.head.rawValue)\(net.lineage.seed.map { ", seed \($0)" } ?? "")")
                 lines.append("timm:         \(config.architecture) with model_args (lgreg export \(entry.tags.first ?? entry.digest.short) -o DIR writes the Hub folder)")
             }
+            if let tuned { lines += Self.describe(tuned) }
             if let created = entry.image.annotations?[OCIAnnotation.created] { lines.append("created:      \(created)") }
             lines.append("integrity:    \(damage.isEmpty ? "intact (\(entry.image.layers.count + 2) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")")
             print(lines.joined(separator: "\n") + "\n")
@@ -180,6 +189,25 @@ struct ShowCommand: ParsableCommand {
                 [.text(d.annotations?[OCIAnnotation.role] ?? d.annotations?[OCIAnnotation.title] ?? ""), .text(d.digest.short), .int(d.size, shown: formatBytes(d.size))]
             })
         print(table.rendered(output.format), terminator: "")
+    }
+
+    /// The lines `show` prints for a tuned Des-Net's config: what it is, how it was trained, what it scored.
+    static func describe(_ tuned: TunedDesNet.Config) -> [String] {
+        let a = tuned.architecture, r = tuned.recipe, result = tuned.result
+        var lines = ["architecture: depth \(tuned.depth), \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), "
+                     + "\(a.heads) heads, \(a.classes) classes, \(a.pooling.rawValue) pooling"]
+        let parameters = a.parameterCount(depth: tuned.depth)
+        lines.append("parameters:   \(parameters) (\(String(format: "%.1f", Double(parameters) / 1e6)) M), stored anew")
+        if let net = tuned.lineage.desNet {
+            lines.append("layer map:    \(net.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))\(net.seed.map { ", seed \($0)" } ?? "")")
+        }
+        lines.append("recipe:       \(r.epochs) epoch\(r.epochs == 1 ? "" : "s"), lr \(r.learningRate) → \(r.minLearningRate) after \(r.warmupEpochs) warm-up epoch\(r.warmupEpochs == 1 ? "" : "s"), "
+                     + "batch \(r.batchSize), weight decay \(r.weightDecay), seed \(r.seed), \(r.augmented ? "augmented" : "no augmentation"), "
+                     + "\(r.images) images of \(r.dataset)")
+        lines.append("top-1:        " + String(format: "%.2f%%", 100 * result.top1) + " on \(result.evalSet) (\(result.correct)/\(result.images)), "
+                     + "as lgreg verify re-measures it")
+        lines.append("tool:         \(tuned.tool)")
+        return lines
     }
 
     // MARK: --lineage

@@ -40,8 +40,10 @@ public struct ZooEntry: Codable, Sendable {
     /// Bytes of its manifest, config and layer blobs (shared ones included).
     public var bytes: Int
     public var created: String?
-    /// What it derives from; nil for a learngene.
+    /// What it derives from; nil for a learngene (and for a Des-Net trained from scratch).
     public var lineage: EntryLineage?
+    /// The depth of a Des-Net or tuned Des-Net (from scratch too); nil for a learngene.
+    public var depth: Int?
     /// What is wrong with it; nil when it reads.
     public var damage: String?
 
@@ -73,22 +75,32 @@ public struct ZooEntry: Codable, Sendable {
             let lineage = entry.base == nil ? nil : lineage(of: entry, byDigest: byDigest, store: store)
             let broken = entry.base != nil && lineage == nil ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
             return ZooEntry(reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType), artifactType: entry.artifactType,
-                            bytes: entry.totalBytes, created: entry.created, lineage: lineage, damage: entry.damage ?? broken)
+                            bytes: entry.totalBytes, created: entry.created, lineage: lineage,
+                            depth: lineage?.depth ?? expansion(of: entry, in: store)?.depth, damage: entry.damage ?? broken)
         }
     }
 
+    /// Depth, strategy and order of a Des-Net as an entry records them: a materialized Des-Net's annotations, or a
+    /// tuned Des-Net's config (scratch as its strategy); nil for other entries.
+    static func expansion(of entry: StoreEntry, in store: LearngeneStore) -> (depth: Int, strategy: String, order: String?)? {
+        if let m = entry.materialization { return (m.depth, m.strategy, m.order) }
+        guard entry.artifactType == TunedDesNet.artifactType, entry.blobs.count > 1, let bytes = try? store.readBlob(entry.blobs[1]),
+              let config = try? TunedDesNet.Config.decode(bytes, file: entry.blobs[1].description) else { return nil }
+        return (config.depth, config.lineage.strategy, config.lineage.desNet?.order)
+    }
+
     /// Follows `base` digests down to the learngene; depth, strategy and order come from the nearest entry that
-    /// records a materialization. A base that is not tagged is read from its blob (an orphan's learngene).
+    /// records them (`expansion(of:in:)`). A base that is not tagged is read from its blob (an orphan's learngene).
     static func lineage(of entry: StoreEntry, byDigest: [Digest: StoreEntry], store: LearngeneStore) -> EntryLineage? {
-        var materialization = entry.materialization
+        var expanded = expansion(of: entry, in: store)
         var via: [Digest] = []
         var current = entry.base
         while let digest = current, via.count < 64 {
             if let tagged = byDigest[digest] {
-                materialization = materialization ?? tagged.materialization
+                expanded = expanded ?? expansion(of: tagged, in: store)
                 guard tagged.artifactType != OCIMediaType.learngene else {
-                    return EntryLineage(learngene: tagged.reference, learngeneDigest: digest, via: via.reversed(), depth: materialization?.depth,
-                                        strategy: materialization?.strategy, order: materialization?.order)
+                    return EntryLineage(learngene: tagged.reference, learngeneDigest: digest, via: via.reversed(), depth: expanded?.depth,
+                                        strategy: expanded?.strategy, order: expanded?.order)
                 }
                 via.append(digest)
                 current = tagged.base
@@ -96,8 +108,8 @@ public struct ZooEntry: Codable, Sendable {
             }
             guard let image = store.storedImageManifest(digest) else { break }
             if image.artifactType == OCIMediaType.learngene {
-                return EntryLineage(learngene: nil, learngeneDigest: digest, via: via.reversed(), depth: materialization?.depth,
-                                    strategy: materialization?.strategy, order: materialization?.order)
+                return EntryLineage(learngene: nil, learngeneDigest: digest, via: via.reversed(), depth: expanded?.depth,
+                                    strategy: expanded?.strategy, order: expanded?.order)
             }
             via.append(digest)
             current = image.annotations?[OCIAnnotation.baseDigest].flatMap { Digest($0) }

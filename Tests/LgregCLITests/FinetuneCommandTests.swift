@@ -114,6 +114,19 @@ import Testing
         let markdown = try runLgreg(["report", "accuracy", "--store", store, "--markdown"])
         #expect(markdown.status == 0 && markdown.out.contains(String(format: "| Des-2 | 2 | Scratch 1 ep | scratch-fmnist-tiny |  |  |  | %.2f |", 100 * scratchTop1)), "\(markdown.out)")
 
+        // show and list say what each tuned Des-Net is: lineage (or none), depth, recipe and the recorded top-1.
+        let shown = try runLgreg(["show", tag, "--store", store])
+        #expect(shown.status == 0 && shown.out.contains("lineage:      aux:1, depth 3, cyclic (front-mid-last)")
+                && shown.out.contains("recipe:       2 epochs, lr 5e-05 → 1e-06 after 0 warm-up epochs, batch 32")
+                && shown.out.contains(String(format: "top-1:        %.2f%% on fashion-mnist:test", 100 * tunedTop1)), "\(shown.out)")
+        let shownScratch = try runLgreg(["show", "scratch-fmnist-tiny-d2:s0-ft1", "--store", store, "--json"])
+        try validate("store-output", shownScratch.out)
+        let tunedConfig = (try json(shownScratch.out)["show"] as? [String: Any])?["tuned"] as? [String: Any]
+        #expect((tunedConfig?["result"] as? [String: Any])?["top1"] as? Double == scratchTop1 && tunedConfig?["depth"] as? Int == 2, "\(shownScratch.out.prefix(400))")
+        #expect(try runLgreg(["show", "scratch-fmnist-tiny-d2:s0-ft1", "--store", store]).out.contains("lineage:      trained from scratch, no learngene"))
+        let listed = try json(try runLgreg(["list", "--kind", "tuned", "--store", store, "--json"]).out)["list"] as? [[String: Any]] ?? []
+        #expect(listed.map { $0["layers"] as? Int } == [3, 3, 2], "\(listed)")
+
         // rm of the learngene names what derives from it and removes nothing.
         let rm = try runLgreg(["rm", "aux:1", "--store", store])
         #expect(rm.status == 1 && rm.err.contains(tag), "\(rm.summary)")
