@@ -22,7 +22,9 @@ public enum AccuracyPlot {
         }
     }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
+    /// Twenty colours (matplotlib's tab10, then ten darker ones), so that a zoo's series rarely share one.
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+                          "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#31a354", "#756bb1", "#e6550d", "#636363"]
     static let panelWidth = 460.0, panelHeight = 320.0, top = 50.0, lefts = [80.0, 650.0]
 
     /// The SVG document.
@@ -38,9 +40,14 @@ public enum AccuracyPlot {
         let yAxis = Axis(min: yLow, max: yHigh, start: top, length: panelHeight, flipped: true)
         let colours = Dictionary(uniqueKeysWithValues: report.series.enumerated().map { ($1.key, palette[$0 % palette.count]) })
 
-        let legendColumns = 3, legendTop = top + panelHeight + 70
+        // The legend: as many columns (up to 3) as its longest label allows, at about 7 px a character.
+        let width = lefts[1] + panelWidth + 40
+        let labels = report.series.map(legendLabel)
+        let entryWidth = 40 + 7 * Double(labels.map(\.count).max() ?? 0)
+        let legendColumns = max(1, min(3, Int((width - lefts[0]) / entryWidth))), legendTop = top + panelHeight + 75
+        let columnWidth = (width - lefts[0]) / Double(legendColumns)
         let legendRows = (report.series.count + legendColumns - 1) / legendColumns
-        let width = lefts[1] + panelWidth + 40, height = legendTop + Double(legendRows + 1) * 20 + 10
+        let height = legendTop + Double(legendRows + 1) * 20 + 10
         var out = [#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(format(width))" height="\#(format(height))" viewBox="0 0 \#(format(width)) \#(format(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">"#,
                    #"<rect width="100%" height="100%" fill="white"/>"#,
                    #"<text x="\#(format(width / 2))" y="22" text-anchor="middle" font-size="15">Top-1 on \#(escape(report.evalSet)): untuned (dashed, open) and tuned (solid, filled)</text>"#]
@@ -75,10 +82,10 @@ public enum AccuracyPlot {
         // Legend.
         out.append(#"<g class="legend">"#)
         for (index, line) in report.series.enumerated() {
-            let x = lefts[0] + Double(index % legendColumns) * 360, y = legendTop + Double(index / legendColumns) * 20
+            let x = lefts[0] + Double(index % legendColumns) * columnWidth, y = legendTop + Double(index / legendColumns) * 20
             out.append(#"<line x1="\#(format(x))" y1="\#(format(y - 4))" x2="\#(format(x + 24))" y2="\#(format(y - 4))" stroke="\#(colours[line.key]!)" stroke-width="2"/>"#)
             out.append(#"<circle cx="\#(format(x + 12))" cy="\#(format(y - 4))" r="3.5" fill="\#(colours[line.key]!)"/>"#)
-            out.append(#"<text x="\#(format(x + 32))" y="\#(format(y))">\#(escape(line.label))\#(line.strategy == "scratch" ? "" : " (\(escape(line.source)))")</text>"#)
+            out.append(#"<text x="\#(format(x + 32))" y="\#(format(y))">\#(escape(labels[index]))</text>"#)
         }
         out.append(#"<text x="\#(format(lefts[0]))" y="\#(format(legendTop + Double(legendRows) * 20))" fill="rgb(85,85,85)">Bars: min–max over seeds. Stored: the learngene once for every depth; from scratch, the Des-Net itself.</text>"#)
         out.append("</g>")
@@ -86,7 +93,14 @@ public enum AccuracyPlot {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// A panel's group (left open for its lines and points), frame, grid, ticks and axis labels.
+    /// A series as the legend names it: its label, then its learngene unless the label names it already (or it
+    /// has none: scratch).
+    static func legendLabel(_ line: AccuracyReport.Series) -> String {
+        line.strategy == "scratch" || line.label.contains(line.source) ? line.label : "\(line.label) (\(line.source))"
+    }
+
+    /// A panel's group (left open for its lines and points), frame, grid, ticks and axis labels. Tick labels
+    /// too wide for their spacing (at about 6 px a character) are turned 45°.
     private static func panelFrame(name: String, x: Axis, y: Axis, xLabel: String, yLabel: String, xTicks: [(Double, String)]) -> [String] {
         let bottom = y.start + y.length
         var out = [#"<g class="panel" data-panel="\#(name)" data-x-min="\#(x.min)" data-x-max="\#(x.max)" data-y-min="\#(y.min)" data-y-max="\#(y.max)" data-left="\#(x.start)" data-top="\#(y.start)" data-width="\#(x.length)" data-height="\#(y.length)">"#]
@@ -96,12 +110,17 @@ public enum AccuracyPlot {
             out.append(#"<line x1="\#(format(x.start))" y1="\#(format(py))" x2="\#(format(x.start + x.length))" y2="\#(format(py))" stroke="rgb(221,221,221)"/>"#)
             out.append(#"<text class="tick" data-axis="y" data-value="\#(value)" x="\#(format(x.start - 6))" y="\#(format(py + 4))" text-anchor="end">\#(format(value))</text>"#)
         }
+        let spacing = x.length / Double(max(xTicks.count, 1)), widest = 6 * Double(xTicks.map(\.1.count).max() ?? 0)
+        let turned = widest > spacing - 4
         for (value, label) in xTicks {
             let px = x.pixel(value)
             out.append(#"<line x1="\#(format(px))" y1="\#(format(bottom))" x2="\#(format(px))" y2="\#(format(bottom + 5))" stroke="rgb(51,51,51)"/>"#)
-            out.append(#"<text class="tick" data-axis="x" data-value="\#(value)" x="\#(format(px))" y="\#(format(bottom + 18))" text-anchor="middle" font-size="10">\#(escape(label))</text>"#)
+            let placement = turned
+                ? #"x="\#(format(px))" y="\#(format(bottom + 14))" text-anchor="end" transform="rotate(-45 \#(format(px)) \#(format(bottom + 14)))""#
+                : #"x="\#(format(px))" y="\#(format(bottom + 18))" text-anchor="middle""#
+            out.append(#"<text class="tick" data-axis="x" data-value="\#(value)" \#(placement) font-size="10">\#(escape(label))</text>"#)
         }
-        out.append(#"<text x="\#(format(x.start + x.length / 2))" y="\#(format(bottom + 40))" text-anchor="middle">\#(escape(xLabel))</text>"#)
+        out.append(#"<text x="\#(format(x.start + x.length / 2))" y="\#(format(bottom + (turned ? 55 : 40)))" text-anchor="middle">\#(escape(xLabel))</text>"#)
         let cy = y.start + y.length / 2
         out.append(#"<text x="\#(format(x.start - 50))" y="\#(format(cy))" text-anchor="middle" transform="rotate(-90 \#(format(x.start - 50)) \#(format(cy)))">\#(escape(yLabel))</text>"#)
         return out

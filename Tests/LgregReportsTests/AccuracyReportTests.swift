@@ -203,4 +203,24 @@ import Testing
             expectClose([range.number("y1"), range.number("y2")], [pixel(60, panel, axis: "y"), pixel(68, panel, axis: "y")], absolute: 0.5, "min–max bar")
         }
     }
+
+    /// A zoo-sized report: twelve depths turn the Des-Net tick labels 45° (they would overlap level), still each at
+    /// its value, and a legend names a learngene once, whether or not its label holds it.
+    @Test func crowdedDepthLabelsTurnAndTheLegendNamesEachLearngeneOnce() throws {
+        let depths = Array(5...16)
+        let many = depths.map { AccuracyReport.Observation(source: "aux:1", strategy: "cyclic", order: "front-mid-last", seed: nil, depth: $0, tunedEpochs: 0, top1: 0.7) }
+            + [.init(source: "aux:1", strategy: "aux-net", order: nil, seed: nil, depth: 16, tunedEpochs: 0, top1: 0.75)]
+        let svg = AccuracyPlot.svg(AccuracyReport(sources: report.sources, observations: many, evalSet: "fashion-mnist:test"))
+        let panel = try #require(try elements(svg, opening: "g class=\"panel\"").first { $0.attributes["data-panel"] == "depth" })
+        let ticks = try elements(svg, opening: "text class=\"tick\" data-axis=\"x\"").filter {
+            $0.number("x") >= panel.number("data-left") && $0.number("x") <= panel.number("data-left") + panel.number("data-width")
+        }
+        #expect(ticks.map { Int($0.number("data-value")) } == depths)
+        let turned = ticks.filter { $0.attributes["transform"] == "rotate(-45 \(AccuracyPlot.format($0.number("x"))) \(AccuracyPlot.format($0.number("y"))))" }
+        #expect(turned.count == depths.count, "\(turned.count) of \(ticks.count) depth labels turned")
+        let labels = AccuracyReport(sources: report.sources, observations: many, evalSet: "fashion-mnist:test").series.map(AccuracyPlot.legendLabel)
+        #expect(labels.allSatisfy { $0.components(separatedBy: "aux:1").count == 2 }, "\(labels)")
+        // Two depths, as in `report`, stay level.
+        #expect(!AccuracyPlot.svg(report).contains("rotate(-45"))
+    }
 }
