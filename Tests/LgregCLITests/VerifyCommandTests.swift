@@ -121,6 +121,39 @@ import Testing
         #expect(refused.err.contains("--declare measures the whole data set"))
     }
 
+    /// Random-assigned results declared seed by seed, one archive copy after another (as Registry/build.sh declares
+    /// seeds 0..4), on the zoo's SWS learngene at depth 12, where seeds 0, 1 and 2 draw three different layer maps:
+    /// each is recorded with its seed and is the figure `eval --seed` gives alone, and verify re-measures each with
+    /// its own seed (one seed for all would be a mismatch).
+    @Test func randomAssignedResultsAreDeclaredAndVerifiedSeedBySeed() throws {
+        let setup = try Setup()
+        var current = repositoryRoot.appendingPathComponent("Registry/fmnist-tiny-sws.lgz").path
+        var alone: [Int: Double] = [:]
+        for seed in 0..<3 {
+            let next = setup.dir.appendingPathComponent("seeded-\(seed).lgz").path
+            let eval = try runLgreg(["eval", current, "--depths", "12", "--strategy", "random", "--seed", String(seed), "--data", setup.evalSet,
+                                     "--declare", next, "--json"])
+            #expect(eval.status == 0, "\(eval.summary)")
+            alone[seed] = ((try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])?.first?["top1"] as? Double
+            current = next
+        }
+        let inspected = try JSONSerialization.jsonObject(with: Data(try runLgreg(["inspect", current, "--json"]).out.utf8)) as? [String: Any]
+        let results = ((((inspected?["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"] as? [[String: Any]]) ?? [])
+            .filter { $0["evalSet"] as? String == setup.evalSet }
+        let declared = Dictionary(uniqueKeysWithValues: results.map { ($0["seed"] as? Int ?? -1, $0["top1"] as? Double ?? -1) })
+        #expect(declared.keys.sorted() == [0, 1, 2] && results.allSatisfy { $0["strategy"] as? String == "random" && $0["depth"] as? Int == 12 }, "\(results)")
+        for (seed, top1) in alone { #expect(declared[seed] == top1, "seed \(seed): declared \(declared[seed] ?? -1), eval alone \(top1)") }
+        #expect(Set(declared.values).count == 3, "three maps, three figures: \(declared)")
+
+        let store = setup.dir.appendingPathComponent("seeded-store").path
+        #expect(try runLgreg(["publish", current, "--store", store]).status == 0)
+        let verify = try runLgreg(["verify", "fmnist-tiny-sws", "--depths", "12", "--store", store, "--json"])
+        #expect(verify.status == 0, "\(verify.summary)")
+        let checks = ((try JSONSerialization.jsonObject(with: Data(verify.out.utf8)) as? [String: Any])?["learngenes"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]] ?? []
+        let remeasured = checks.filter { $0["check"] as? String == "result" && $0["depth"] as? Int == 12 }
+        #expect(remeasured.count >= 3 && remeasured.allSatisfy { $0["status"] as? String == "ok" }, "\(remeasured)")
+    }
+
     @Test func damagedBlobIsAMismatch() throws {
         let setup = try Setup()
         try setup.publish("damaged", results: [])
