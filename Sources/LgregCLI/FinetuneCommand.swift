@@ -31,8 +31,9 @@ struct FinetuneCommand: ParsableCommand {
         the evaluation after each epoch; the recorded top-1 is always measured on the whole test set. --output FILE \
         also writes the tuned weights as a timm-named safetensors file; a .lgz archive (not in the store) needs it, and a \
         MODEL.safetensors argument tunes that file into FILE as before. --dtype f16 (or bf16) records and writes the \
-        tuned weights at half the size (training stays F32); the recorded top-1 is measured on the weights as stored. A checkpoint is written after every epoch to \
-        --work-dir (default TAG.train, with ':' as '_'); --resume continues. --json follows Schemas/train-result.schema.json. \
+        tuned weights at half the size (training stays F32); the recorded top-1 is measured on the weights as stored. \
+        A checkpoint is written after every epoch to --work-dir (default TAG.train, with ':' as '_'); --resume \
+        continues. --json follows Schemas/train-result.schema.json. \
         \(StoreExit.help)
         """)
 
@@ -124,7 +125,7 @@ struct FinetuneCommand: ParsableCommand {
         try options.report(
             ["schemaVersion": 1, "output": output.path, "depth": depth, "epochs": config.epochs, "untunedAccuracy": untuned, "evalAccuracy": after, "dtype": dtype.rawValue,
              "metrics": options.metrics.path, "checkpoint": options.checkpoint.path],
-            summary: "wrote \(output.path) (depth \(depth)): test top-1 \(String(format: "%.2f", untuned * 100))% untuned → \(String(format: "%.2f", after * 100))% after \(config.epochs) epoch\(config.epochs == 1 ? "" : "s")")
+            summary: "wrote \(output.path) (depth \(depth)): test top-1 \(String(format: "%.2f", untuned * 100))% untuned → \(String(format: "%.2f", after * 100))% after \(Plural.count(config.epochs, "epoch"))")
     }
 
     /// A learngene's Des-Net: planned, tuned, measured on the whole test set and recorded (a stored learngene).
@@ -223,7 +224,7 @@ struct FinetuneCommand: ParsableCommand {
         if let destination, let digest { fields["tag"] = destination.tag; fields["digest"] = digest.description }
         if let output = options.output { fields["output"] = output }
         let place = [destination.map { "recorded \($0.tag)" }, options.output.map { "wrote \($0)" }].compactMap { $0 }.joined(separator: ", ")
-        try options.report(fields, summary: "\(place) (depth \(tuned.depth), \(lineage.strategy), \(config.epochs) epoch\(config.epochs == 1 ? "" : "s")): test top-1 "
+        try options.report(fields, summary: "\(place) (depth \(tuned.depth), \(lineage.strategy), \(Plural.count(config.epochs, "epoch"))): test top-1 "
                            + String(format: "%.2f%% (%d/%d images)", 100 * tuned.result.top1, tuned.result.correct, tuned.result.images)
                            + (lineage.initialization == .scratch ? "" : String(format: ", %.2f%% untuned", 100 * untunedTop1)
                               + (options.evalLimit.map { " on the first \($0) images" } ?? "")))

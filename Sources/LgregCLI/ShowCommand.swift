@@ -201,7 +201,7 @@ struct ShowCommand: ParsableCommand {
         if let net = tuned.lineage.desNet {
             lines.append("layer map:    \(net.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))\(net.seed.map { ", seed \($0)" } ?? "")")
         }
-        lines.append("recipe:       \(r.epochs) epoch\(r.epochs == 1 ? "" : "s"), lr \(r.learningRate) → \(r.minLearningRate) after \(r.warmupEpochs) warm-up epoch\(r.warmupEpochs == 1 ? "" : "s"), "
+        lines.append("recipe:       \(Plural.count(r.epochs, "epoch")), lr \(r.learningRate) → \(r.minLearningRate) after \(Plural.count(r.warmupEpochs, "warm-up epoch")), "
                      + "batch \(r.batchSize), weight decay \(r.weightDecay), seed \(r.seed), \(r.augmented ? "augmented" : "no augmentation"), "
                      + "\(r.images) images of \(r.dataset)")
         lines.append("top-1:        " + String(format: "%.2f%%", 100 * result.top1) + " on \(result.evalSet) (\(result.correct)/\(result.images)), "

@@ -217,7 +217,7 @@ public enum TunedDesNet {
     /// - Returns: the tuned Des-Net manifest's digest.
     @discardableResult
     public static func record(_ config: Config, weights: Data, base: Digest?, in store: LearngeneStore, tag: String) throws -> Digest {
-        let epochs = "\(config.recipe.epochs) epoch\(config.recipe.epochs == 1 ? "" : "s")"
+        let epochs = Plural.count(config.recipe.epochs, "epoch")
         let title = config.lineage.initialization == .scratch
             ? "Des-Net depth \(config.depth) trained from scratch for \(epochs)"
             : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(epochs)"

@@ -266,7 +266,7 @@ public struct Verifier {
             let networks = batch.map(\.model)
             do {
                 let rows = try DesNetEvaluation.evaluate(networks, on: dataSets[evalSet]!, settings: settings.evaluation,
-                                                         label: "verify \(networks.count) result\(networks.count == 1 ? "" : "s") on \(evalSet)")
+                                                         label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
                 let tree = PrefixTreeEvaluation.work(networks)
                 work.networks += networks.count
                 work.work.separateBlocks += tree.separateBlocks
