@@ -24,6 +24,8 @@ public struct StoreEntry: Codable, Sendable {
     public var materialization: Materialization?
     /// What is wrong with the entry (a manifest or config blob unreadable); nil when it reads.
     public var damage: String?
+    /// The manifest's config blob; nil when the manifest does not read.
+    public var configDigest: Digest?
     /// Every blob the manifest reaches: itself, its config and its layers.
     public var blobs: [Digest]
 }
@@ -73,7 +75,8 @@ extension LearngeneStore {
             let blobs = [tag.digest] + (manifest.configDigest.map { [$0] } ?? []) + (layersByManifest[tag.digest] ?? []).map(\.blobDigest)
             return StoreEntry(reference: tag.ref, digest: tag.digest, artifactType: manifest.artifactType,
                               base: manifest.baseDigest.flatMap { Digest($0) }, totalBytes: manifest.totalBytes, created: manifest.created,
-                              materialization: materializationByDigest[tag.digest], damage: manifest.damage, blobs: blobs)
+                              materialization: materializationByDigest[tag.digest], damage: manifest.damage, configDigest: manifest.configDigest,
+                              blobs: blobs)
         }
     }
 

@@ -84,8 +84,8 @@ public struct ZooEntry: Codable, Sendable {
     /// tuned Des-Net's config (scratch as its strategy); nil for other entries.
     static func expansion(of entry: StoreEntry, in store: LearngeneStore) -> (depth: Int, strategy: String, order: String?)? {
         if let m = entry.materialization { return (m.depth, m.strategy, m.order) }
-        guard entry.artifactType == TunedDesNet.artifactType, entry.blobs.count > 1, let bytes = try? store.readBlob(entry.blobs[1]),
-              let config = try? TunedDesNet.Config.decode(bytes, file: entry.blobs[1].description) else { return nil }
+        guard entry.artifactType == TunedDesNet.artifactType, let digest = entry.configDigest, let bytes = try? store.readBlob(digest),
+              let config = try? TunedDesNet.Config.decode(bytes, file: digest.description) else { return nil }
         return (config.depth, config.lineage.strategy, config.lineage.desNet?.order)
     }
 
