@@ -48,6 +48,8 @@ struct ListCommand: ParsableCommand {
         var entry: String
         var layers: Int?
         var storedParameters: Int?
+        /// A derived entry's parameters at its depth (a Des-Net's layers are the learngene's blobs; a tuned one stores them).
+        var parameters: Int?
         var totalBytes: Int
         var created: String?
         var damage: String?
@@ -81,7 +83,7 @@ struct ListCommand: ParsableCommand {
             rows += entries.filter { !$0.isLearngene }.map { entry in
                 let parts = entry.reference.split(separator: ":", maxSplits: 1).map(String.init)
                 return Row(reference: entry.reference, digest: entry.digest, name: parts[0], version: parts.count > 1 ? parts[1] : "",
-                           kind: entry.kind, entry: entry.kind, layers: entry.depth, totalBytes: entry.bytes, created: entry.created,
+                           kind: entry.kind, entry: entry.kind, layers: entry.depth, parameters: entry.parameters, totalBytes: entry.bytes, created: entry.created,
                            damage: entry.damage, lineage: entry.lineage)
             }
             // Each learngene, then what derives from it.
@@ -125,7 +127,7 @@ struct ListCommand: ParsableCommand {
         let table = ReportTable(columns: columns, rows: rows.map { r in
             var cells: [ReportTable.Cell] = [
                 .text(r.current == true ? "*" : ""), .text(r.reference), .text(r.digest.short), .text(r.damage == nil ? r.kind : "DAMAGED"),
-                r.layers.map { .int($0, shown: "\($0)") } ?? .empty, r.storedParameters.map { .millions($0) } ?? .empty,
+                r.layers.map { .int($0, shown: "\($0)") } ?? .empty, (r.storedParameters ?? r.parameters).map { .millions($0) } ?? .empty,
                 .int(r.totalBytes, shown: formatBytes(r.totalBytes)),
             ]
             if size { cells += [r.uniqueBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty, r.sharedBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty] }

@@ -1,5 +1,7 @@
 import Foundation
+import LgregArchitecture
 import LgregCore
+import LgregResolver
 import LgregStore
 
 /// What a stored entry derives from: the learngene at the root of its lineage and how it was expanded.
@@ -44,6 +46,8 @@ public struct ZooEntry: Codable, Sendable {
     public var lineage: EntryLineage?
     /// The depth of a Des-Net or tuned Des-Net (from scratch too); nil for a learngene.
     public var depth: Int?
+    /// The parameters of a Des-Net or tuned Des-Net at its depth, from its config; nil for a learngene.
+    public var parameters: Int?
     /// What is wrong with it; nil when it reads.
     public var damage: String?
 
@@ -76,7 +80,8 @@ public struct ZooEntry: Codable, Sendable {
             let broken = entry.base != nil && lineage == nil ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
             return ZooEntry(reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType), artifactType: entry.artifactType,
                             bytes: entry.totalBytes, created: entry.created, lineage: lineage,
-                            depth: lineage?.depth ?? expansion(of: entry, in: store)?.depth, damage: entry.damage ?? broken)
+                            depth: lineage?.depth ?? expansion(of: entry, in: store)?.depth, parameters: parameters(of: entry, in: store),
+                            damage: entry.damage ?? broken)
         }
     }
 
@@ -87,6 +92,18 @@ public struct ZooEntry: Codable, Sendable {
         guard entry.artifactType == TunedDesNet.artifactType, let digest = entry.configDigest, let bytes = try? store.readBlob(digest),
               let config = try? TunedDesNet.Config.decode(bytes, file: digest.description) else { return nil }
         return (config.depth, config.lineage.strategy, config.lineage.desNet?.order)
+    }
+
+    /// The parameters a Des-Net's config counts (`TimmConfig`'s `lgreg.parameters`), or a tuned Des-Net's
+    /// architecture at its depth; nil for other entries, or when the config does not read.
+    static func parameters(of entry: StoreEntry, in store: LearngeneStore) -> Int? {
+        guard let digest = entry.configDigest, let bytes = try? store.readBlob(digest) else { return nil }
+        switch entry.artifactType {
+        case StoredDesNet.artifactType: return (try? TimmConfig.decode(bytes, path: digest.description))?.lgreg.parameters
+        case TunedDesNet.artifactType:
+            return (try? TunedDesNet.Config.decode(bytes, file: digest.description)).map { $0.architecture.parameterCount(depth: $0.depth) }
+        default: return nil
+        }
     }
 
     /// Follows `base` digests down to the learngene; depth, strategy and order come from the nearest entry that

@@ -53,6 +53,10 @@ import Testing
         #expect(all.out.contains("fmnist-tiny-sws:1, depth 8, random"), "\(all.summary)")
         let rows = try zoo.json(["list", "--kind", "desnet"])["list"] as! [[String: Any]]
         #expect(rows.map { $0["reference"] as! String }.sorted() == [Zoo.d12, Zoo.d8])
+        // Each Des-Net's parameters at its depth, from its config: fmnist-tiny has 49,984 a block and 5,002 outside them.
+        #expect(rows.map { $0["parameters"] as? Int } == [12 * 49_984 + 5_002, 8 * 49_984 + 5_002], "\(rows)")
+        let d12Line = all.out.split(separator: "\n").first { $0.contains(Zoo.d12) } ?? ""
+        #expect(d12Line.contains(" 0.6 "), "Des-12's 604,810 parameters in millions: \(d12Line)")
         let lineage = try #require(rows.first { $0["reference"] as? String == Zoo.d12 }?["lineage"] as? [String: Any])
         #expect(lineage["learngene"] as? String == "fmnist-tiny-sws:1" && lineage["depth"] as? Int == 12 && lineage["order"] as? String == "front-mid-last")
         let named = try zoo.json(["list", "--name", "fmnist-tiny-sws"])["list"] as! [[String: Any]]

@@ -126,6 +126,8 @@ import Testing
         #expect(try runLgreg(["show", "scratch-fmnist-tiny-d2:s0-ft1", "--store", store]).out.contains("lineage:      trained from scratch, no learngene"))
         let listed = try json(try runLgreg(["list", "--kind", "tuned", "--store", store, "--json"]).out)["list"] as? [[String: Any]] ?? []
         #expect(listed.map { $0["layers"] as? Int } == [3, 3, 2], "\(listed)")
+        // fmnist-tiny: 49,984 parameters a block and 5,002 outside them, so 3·49,984 + 5,002 and 2·49,984 + 5,002.
+        #expect(listed.map { $0["parameters"] as? Int } == [154_954, 154_954, 104_970], "\(listed)")
 
         // rm of the learngene names what derives from it and removes nothing.
         let rm = try runLgreg(["rm", "aux:1", "--store", store])
