@@ -6,6 +6,7 @@
 LGREG defaults to .build/release/lgreg, STORE to $LGREG_HOME: a store holding the zoo (its archives published,
 its tuned Des-Nets pulled from Registry/tuned). Each section of the README between `<!-- NAME -->` and
 `<!-- /NAME -->` is rewritten from `lgreg report accuracy --json` and `lgreg plan --json`:
+- `archives`: each learngene archive and the tuned Des-Nets: what they store, and the learngene's own top-1;
 - `curves`: each training's test top-1 after every epoch, from Registry/*.metrics.jsonl;
 - `untuned`: top-1 of every strategy at depth 6..15, untuned;
 - `tuned`: top-1 after fine-tuning from each learngene, and from scratch, at depths 6, 9, 12 and 15;
@@ -108,6 +109,24 @@ TUNED = [("SWS", SWS, "cyclic", "front-mid-last", 1), ("TLEG", "fmnist-tiny-tleg
          ("scratch, 10 epochs", "scratch-", "scratch", None, 10)]
 
 
+def archives_section():
+    """One row per learngene in the store (its archive is Registry/NAME.lgz), then the tuned Des-Nets together."""
+    entries = run("list", "--all")["list"]
+    rows = []
+    for e in (e for e in entries if e["entry"] == "learngene"):
+        declared = sum(row["untuned"]["count"] for row in report["rows"]
+                       if series[row["series"]]["source"] == e["reference"] and row.get("untuned"))
+        own = aux_net_top1(e["reference"])
+        rows.append([f"`{e['name']}.lgz`", f"`{e['reference']}`", e["kind"], str(e["layers"]), f"{e['storedParameters']:,}",
+                     f"{e['totalBytes'] / 1e6:.2f} MB", "—" if own is None else f"{own:.2f}", str(declared)])
+    tuned = [e for e in entries if e["entry"] == "tuned"]
+    if tuned:
+        rows.append(["`tuned/`", f"{len(tuned)} tuned Des-Nets", "tuned", f"{min(e['layers'] for e in tuned)}–{max(e['layers'] for e in tuned)}",
+                     "", f"{sum(e['totalBytes'] for e in tuned) / 1e6:.2f} MB (shared blobs counted in each)", "", str(len(tuned))])
+    return table(["file", "reference", "kind", "layers (depth)", "stored parameters", "size in the store", "its own top-1 %",
+                  "declared results"], rows)
+
+
 def curves_section():
     """Test top-1 after each epoch of every training whose metrics are kept beside its archive (a resumed run's
     repeated epoch counts once: its last line)."""
@@ -181,15 +200,22 @@ def claims_section():
             for order in ORDERS}
     same, differ = [], []
     for d in DEPTHS:
-        values = [top1(SWS, "cyclic", d, order) for order in ORDERS]
-        if None in values:
-            continue
-        (same if all(maps[o][d] == maps[ORDERS[0]][d] for o in ORDERS) else differ).append((d, max(values) - min(values)))
+        for i, a in enumerate(ORDERS):
+            for b in ORDERS[i + 1:]:
+                values = (top1(SWS, "cyclic", d, a), top1(SWS, "cyclic", d, b))
+                if None not in values:
+                    (same if maps[a][d] == maps[b][d] else differ).append((d, a, b, abs(values[0] - values[1])))
     if same or differ:
+        groups = []
+        for d in DEPTHS:
+            classes = [[o for o in ORDERS if maps[o][d] == maps[first][d]] for first in ORDERS]
+            shared = {tuple(c) for c in classes if len(c) > 1}
+            groups += [f"Des-{d}: " + ("all three" if len(c) == len(ORDERS) else " = ".join(c)) for c in sorted(shared)]
+        pairs = "; ".join(groups) or "none"
         rows.append(["The orders tie where their layer maps coincide",
-                     f"same maps at depths {', '.join(str(d) for d, _ in same) or 'none'}: largest gap {max((g for _, g in same), default=0):.2f} points; "
-                     f"different maps at {len(differ)} depths: gaps up to {max((g for _, g in differ), default=0):.1f}",
-                     verdict(all(g == 0 for _, g in same))])
+                     f"the same map at {pairs}: largest gap {max((g for *_, g in same), default=0):.2f} points; "
+                     f"the {len(differ)} pairs with different maps differ by up to {max((g for *_, g in differ), default=0):.1f}",
+                     verdict(all(g == 0 for *_, g in same))])
     # 5. A briefly fine-tuned SWS Des-Net beats a scratch one trained several times longer.
     tuned = [top1(SWS, "cyclic", d, "front-mid-last", 1) for d in TUNED_DEPTHS]
     scratch3 = [top1("scratch-", "scratch", d, epochs=3) for d in TUNED_DEPTHS]
@@ -204,7 +230,7 @@ def claims_section():
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-sections = {"curves": curves_section(), "untuned": untuned_section(), "tuned": tuned_section(), "storage": storage_section(), "claims": claims_section()}
+sections = {"archives": archives_section(), "curves": curves_section(), "untuned": untuned_section(), "tuned": tuned_section(), "storage": storage_section(), "claims": claims_section()}
 with open(readme, encoding="utf-8") as f:
     text = f.read()
 updated = text

@@ -5,7 +5,8 @@ import Testing
 /// The zoo in `Registry/`, as the README's first command uses it: every archive published into a fresh store, the
 /// tuned Des-Nets of `Registry/tuned` pulled beside them, and `verify --all --depths` re-measuring every declared
 /// untuned and tuned accuracy at the depths CI checks (`ciDepths`; the README's first command checks them all)
-/// from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance.
+/// from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance; and the tables of
+/// `Registry/README.md` are what that store reports.
 @Suite(.serialized) struct ZooVerificationTests {
     /// The depths CI re-measures: the shallowest and the middle of the zoo's 6..15, every strategy at each.
     static let ciDepths = [6, 12]
@@ -58,5 +59,8 @@ import Testing
         #expect(failed.isEmpty, "\(failed.prefix(5))")
         // At the CI depths, one result per declared untuned figure and one per tuned Des-Net: nothing left out.
         #expect(results == declared + tuned, "\(results) results re-measured; \(declared) declared in \(archives.count) archives, \(tuned) tuned Des-Nets")
+        // Registry/README.md shows what this store reports: readme.py --check writes its tables again in memory and compares.
+        let readme = try runProcess("python3", [registry.appendingPathComponent("readme.py").path, "--check", lgregBinary.path, store])
+        #expect(readme.status == 0, "\(readme.summary)")
     }
 }
