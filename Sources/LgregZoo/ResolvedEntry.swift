@@ -33,7 +33,7 @@ public enum ResolvedEntry: Sendable {
         if image.artifactType == OCIMediaType.learngene { return .learngene(try store.learngene(at: digest, reference: reference)) }
         let entries = try store.entries()
         let byDigest = Dictionary(entries.map { ($0.digest, $0) }) { first, _ in first }
-        let lineage = byDigest[digest].flatMap { ZooEntry.lineage(of: $0, byDigest: byDigest, store: store) }
+        let lineage = byDigest[digest].flatMap { ZooEntry.lineage(of: $0, expanded: ZooEntry.expansion(of: $0, in: store), byDigest: byDigest, store: store) }
         return .derived(DerivedEntry(reference: reference, digest: digest, image: image, tags: try store.tags(of: digest),
                                      kind: ZooEntry.kind(of: image.artifactType ?? ""), lineage: lineage,
                                      config: try store.readBlob(image.config.digest)))

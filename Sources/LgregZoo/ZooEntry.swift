@@ -76,40 +76,44 @@ public struct ZooEntry: Codable, Sendable {
         let entries = try store.entries()
         let byDigest = Dictionary(entries.map { ($0.digest, $0) }) { first, _ in first }
         return entries.map { entry in
-            let lineage = entry.base == nil ? nil : lineage(of: entry, byDigest: byDigest, store: store)
+            let expanded = expansion(of: entry, in: store)
+            let lineage = entry.base == nil ? nil : lineage(of: entry, expanded: expanded, byDigest: byDigest, store: store)
             let broken = entry.base != nil && lineage == nil ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
             return ZooEntry(reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType), artifactType: entry.artifactType,
                             bytes: entry.totalBytes, created: entry.created, lineage: lineage,
-                            depth: lineage?.depth ?? expansion(of: entry, in: store)?.depth, parameters: parameters(of: entry, in: store),
-                            damage: entry.damage ?? broken)
+                            depth: lineage?.depth ?? expanded?.depth, parameters: expanded?.parameters, damage: entry.damage ?? broken)
         }
     }
 
-    /// Depth, strategy and order of a Des-Net as an entry records them: a materialized Des-Net's annotations, or a
-    /// tuned Des-Net's config (scratch as its strategy); nil for other entries.
-    static func expansion(of entry: StoreEntry, in store: LearngeneStore) -> (depth: Int, strategy: String, order: String?)? {
-        if let m = entry.materialization { return (m.depth, m.strategy, m.order) }
-        guard entry.artifactType == TunedDesNet.artifactType, let digest = entry.configDigest, let bytes = try? store.readBlob(digest),
-              let config = try? TunedDesNet.Config.decode(bytes, file: digest.description) else { return nil }
-        return (config.depth, config.lineage.strategy, config.lineage.desNet?.order)
+    /// What a derived entry records of its Des-Net.
+    struct Expansion {
+        var depth: Int
+        var strategy: String
+        var order: String?
+        /// The Des-Net's parameters at its depth; nil when its config does not read.
+        var parameters: Int?
     }
 
-    /// The parameters a Des-Net's config counts (`TimmConfig`'s `lgreg.parameters`), or a tuned Des-Net's
-    /// architecture at its depth; nil for other entries, or when the config does not read.
-    static func parameters(of entry: StoreEntry, in store: LearngeneStore) -> Int? {
-        guard let digest = entry.configDigest, let bytes = try? store.readBlob(digest) else { return nil }
-        switch entry.artifactType {
-        case StoredDesNet.artifactType: return (try? TimmConfig.decode(bytes, path: digest.description))?.lgreg.parameters
-        case TunedDesNet.artifactType:
-            return (try? TunedDesNet.Config.decode(bytes, file: digest.description)).map { $0.architecture.parameterCount(depth: $0.depth) }
-        default: return nil
+    /// A Des-Net's expansion as its entry records it, its config read once: a materialized Des-Net's annotations
+    /// with its config's parameter count (`TimmConfig`'s `lgreg.parameters`), or a tuned Des-Net's config (scratch
+    /// as its strategy, the architecture's parameters at its depth); nil for other entries.
+    static func expansion(of entry: StoreEntry, in store: LearngeneStore) -> Expansion? {
+        let config = entry.configDigest.flatMap { digest in (try? store.readBlob(digest)).map { (digest: digest, bytes: $0) } }
+        if let m = entry.materialization {
+            let parameters = config.flatMap { try? TimmConfig.decode($0.bytes, path: $0.digest.description) }?.lgreg.parameters
+            return Expansion(depth: m.depth, strategy: m.strategy, order: m.order, parameters: parameters)
         }
+        guard entry.artifactType == TunedDesNet.artifactType, let config,
+              let tuned = try? TunedDesNet.Config.decode(config.bytes, file: config.digest.description) else { return nil }
+        return Expansion(depth: tuned.depth, strategy: tuned.lineage.strategy, order: tuned.lineage.desNet?.order,
+                         parameters: tuned.architecture.parameterCount(depth: tuned.depth))
     }
 
     /// Follows `base` digests down to the learngene; depth, strategy and order come from the nearest entry that
-    /// records them (`expansion(of:in:)`). A base that is not tagged is read from its blob (an orphan's learngene).
-    static func lineage(of entry: StoreEntry, byDigest: [Digest: StoreEntry], store: LearngeneStore) -> EntryLineage? {
-        var expanded = expansion(of: entry, in: store)
+    /// records them (`expanded`, the entry's own `expansion(of:in:)`, first). A base that is not tagged is read from
+    /// its blob (an orphan's learngene).
+    static func lineage(of entry: StoreEntry, expanded: Expansion?, byDigest: [Digest: StoreEntry], store: LearngeneStore) -> EntryLineage? {
+        var expanded = expanded
         var via: [Digest] = []
         var current = entry.base
         while let digest = current, via.count < 64 {
