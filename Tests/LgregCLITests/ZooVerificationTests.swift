@@ -42,7 +42,10 @@ import Testing
             tuned = tags.filter { tag in Self.ciDepths.contains { tag.split(separator: ":")[0].hasSuffix("-d\($0)") } }.count
         }
 
-        let verify = try runLgreg(["verify", "--all", "--depths", Self.ciDepths.map(String.init).joined(separator: ","), "--store", store, "--json"])
+        // 39 evaluations of 10,000 images: about 190 s alone on 2 cores, twice that beside the other suites; the
+        // timeout catches a hang, not a slow machine.
+        let verify = try runLgreg(["verify", "--all", "--depths", Self.ciDepths.map(String.init).joined(separator: ","), "--store", store, "--json"],
+                                  timeout: 3600)
         #expect(verify.status == 0, "\(verify.summary)")
         var results = 0, failed: [String] = []
         for verdict in try json(verify.out)["learngenes"] as? [[String: Any]] ?? [] {
