@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .executable(name: "lgreg", targets: ["LgregCLI"]),
         .library(name: "Lgreg", targets: [
-            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
             "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
         ]),
     ],
@@ -41,34 +41,38 @@ let package = Package(
         // What every module shares: Digest, the seeded SplitMix64, the durable atomic file writer, strict JSON; and
         // the start-up CPU check, which is why it is built for the baseline CPU (no -target-cpu): it runs anywhere.
         .target(name: "LgregCore", dependencies: ["CCPUID", .product(name: "Crypto", package: "swift-crypto")]),
+        // The words every module above shares: the one reference grammar, learngene kinds, strategy names,
+        // lineages, top-1 values, and the rule that matches a declared result to a Des-Net.
+        .target(name: "LgregVocabulary", dependencies: ["LgregCore"]),
         // The ViT description, stage schedules and the paper's parameter/FLOP accounting.
         .target(name: "LgregArchitecture", dependencies: ["LgregCore"]),
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
         .target(name: "LgregArchive", dependencies: [
-            "LgregCore", "LgregArchitecture", "SafeTensors", "CArchive",
+            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CArchive",
         ]),
         // Content-addressed OCI image-layout store with its SQLite index.
         .target(name: "LgregStore", dependencies: [
-            "LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors",
+            "LgregCore", "LgregVocabulary", "LgregArchive", "LgregArchitecture", "SafeTensors",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
-        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
+        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
-        .target(name: "LgregRuntime", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
+        .target(name: "LgregRuntime", dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
         .target(name: "LgregTraining", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
                 // Optimized even in debug builds, like the runtime: the tests train real (small) models.
                 swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
-        .target(name: "LgregReports", dependencies: ["LgregArchitecture"]),
+        .target(name: "LgregReports", dependencies: ["LgregVocabulary", "LgregArchitecture"]),
         // The application layer: what a command does, as library calls (open a learngene, materialize with
         // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
         .target(name: "LgregZoo", dependencies: [
-            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver", "LgregRuntime", "LgregReports",
+            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
+            "LgregRuntime", "LgregReports",
         ]),
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
@@ -76,7 +80,7 @@ let package = Package(
         // `lgreg push/pull/login`: the OCI distribution API v2 client (AsyncHTTPClient), the Docker config's
         // credentials, transfers checked blob by blob into the store.
         .target(name: "LgregRemote", dependencies: [
-            "LgregCore", "LgregStore",
+            "LgregCore", "LgregVocabulary", "LgregStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,7 +89,7 @@ let package = Package(
         ]),
         // The `lgreg` command.
         .executableTarget(name: "LgregCLI", dependencies: [
-            "LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
+            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
             "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/LgregCLI"),
@@ -100,6 +104,7 @@ let package = Package(
                           path: "Benchmarks/lgreg-bench-train"),
 
         .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
+        .testTarget(name: "LgregVocabularyTests", dependencies: ["LgregVocabulary", "LgregCore"]),
         .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),

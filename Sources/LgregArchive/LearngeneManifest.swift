@@ -1,6 +1,7 @@
 import Foundation
 import LgregArchitecture
 import LgregCore
+@_exported import LgregVocabulary
 import SafeTensors
 
 /// The `manifest.json` of a `.lgz` archive (`Schemas/learngene-manifest.schema.json`), and the config blob
@@ -51,15 +52,8 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     /// Parameters stored, checked against the architecture.
     public var parameters: ParameterBudget?
 
-    /// What a learngene's layers are.
-    public enum Kind: String, Codable, CaseIterable, Sendable {
-        /// SWS: one layer per stage of the Aux-Net.
-        case sws
-        /// TLEG: two layers θ_A and θ_B; Des-Net layer l is a linear combination of them.
-        case tleg
-        /// A whole model: one layer per block (teachers, Simple-LG, IMwLM and scratch baselines).
-        case plain
-    }
+    /// What a learngene's layers are (the vocabulary's `LearngeneKind`).
+    public typealias Kind = LearngeneKind
 
     /// What one layer file holds.
     public enum Role: String, Codable, CaseIterable, Sendable {
@@ -178,7 +172,7 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     public struct DeclaredResult: Codable, Equatable, Sendable {
         /// The `strategy` of a result measured on the network the learngene was trained as (an SWS or TLEG
         /// Aux-Net at its own depth, or a plain model itself), as `lgreg train` declares it.
-        public static let trainedNetwork = "aux-net"
+        public static let trainedNetwork = MeasuredNetwork.trainedNetworkName
 
         /// Des-Net depth.
         public var depth: Int
@@ -208,6 +202,13 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             self.evalSet = evalSet
             self.top1 = top1
             self.loss = loss
+        }
+
+        /// What the result was measured on, in the vocabulary's words (old strategy names read as they mean);
+        /// nil for a strategy or seed lgreg does not know.
+        public var network: MeasuredNetwork? {
+            guard let seed = UInt64(exactly: seed ?? 0) else { return nil }
+            return MeasuredNetwork(recordedStrategy: strategy, order: order, seed: seed, depth: depth, tunedEpochs: tunedEpochs)
         }
     }
 
@@ -375,19 +376,8 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     }
 
     /// Whether `text` is a valid learngene name.
-    public static func isValidName(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...128).contains(bytes.count), let first = bytes.first, isLowerAlnum(first) else { return false }
-        return bytes.allSatisfy { isLowerAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
-    }
+    public static func isValidName(_ text: String) -> Bool { ModelReference.isName(text) }
 
     /// Whether `text` is a valid version (an OCI tag).
-    public static func isValidVersion(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard (1...128).contains(bytes.count), let first = bytes.first, isAlnum(first) || first == 0x5F else { return false }
-        return bytes.allSatisfy { isAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
-    }
-
-    private static func isLowerAlnum(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) || (0x61...0x7A).contains(b) }
-    private static func isAlnum(_ b: UInt8) -> Bool { isLowerAlnum(b) || (0x41...0x5A).contains(b) }
+    public static func isValidVersion(_ text: String) -> Bool { ModelReference.isVersion(text) }
 }

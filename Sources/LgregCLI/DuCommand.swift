@@ -14,7 +14,7 @@ struct DuCommand: ParsableCommand {
         its learngene's layer blobs, so it costs only its manifest and config). Reclaimable: what `lgreg gc` would \
         free once the grace period has passed (blobs no tag reaches); dangling: untagged learngenes, which only \
         `gc --prune-dangling` frees. Per entry: its bytes, those only it reaches (what removing it and gc would \
-        free) and those it shares. Reads only. --json follows Schemas/store-output.schema.json. \(StoreExit.help)
+        free) and those it shares. Reads only. --json follows Schemas/store-output.schema.json. \(ExitStatus.help)
         """)
 
     @OptionGroup var store: StoreOptions

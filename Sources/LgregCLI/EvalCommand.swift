@@ -5,6 +5,8 @@ import LgregArchive
 import LgregReports
 import LgregResolver
 import LgregRuntime
+import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `lgreg eval model.safetensors --arch fmnist-small` or `lgreg eval aux-fmnist --depths 6-15`: top-1, loss, speed.
@@ -14,8 +16,9 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
         MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
-        --arch, a stored Des-Net (its tag or digest: evaluated as recorded), or a learngene: a stored reference \
-        (name, name:version, digest prefix) or a .lgz archive. A model \
+        --arch, a stored Des-Net (its tag or digest: evaluated as recorded), a tuned or scratch Des-Net (evaluated \
+        from its own weights: on the whole test set it gives the top-1 it recorded), or a learngene: a stored \
+        reference (name, name:version, digest prefix) or a .lgz archive. A model \
         file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
         schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each \
         --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run \
@@ -103,10 +106,11 @@ struct EvalCommand: ParsableCommand {
         if let model, isModelFile {
             let network = try modelFromFile(model)
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
-        } else if let desNet = try storedDesNet() {
-            label = model ?? ""
-            rows = try DesNetEvaluation.evaluate([try ViTModel(desNet: desNet.net, source: ManifestSource(desNet.learngene))], on: dataSet,
-                                                 settings: settings, label: "eval \(label) on \(dataSet.source)")
+        } else if let stored = try storedModel() {
+            // One model, run as `finetune` measured it and `verify` re-measures it: the same top-1 to the image.
+            var single = settings
+            single.evaluator = .oneAtATime
+            rows = try DesNetEvaluation.evaluate([stored], on: dataSet, settings: single, label: "eval \(label) on \(dataSet.source)")
         } else {
             if depth == nil, depths == nil, strategy.explicitDepth == nil {
                 throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
@@ -127,16 +131,21 @@ struct EvalCommand: ParsableCommand {
         print(try EvalRow.render(rows, model: label, data: dataSet.source, format: output.format), terminator: "")
     }
 
-    /// The stored Des-Net MODEL names, rebuilt from its learngene; nil when MODEL is no Des-Net (an archive, a
-    /// learngene, nothing). A Des-Net carries its depth, strategy and head, so the options that choose them are refused.
-    private func storedDesNet() throws -> StoredDesNet.Opened? {
-        guard let model, !OpenedLearngene.isArchivePath(model) else { return nil }
+    /// The stored Des-Net or tuned Des-Net MODEL names, ready to run; nil when MODEL is no such entry (an archive,
+    /// a learngene, nothing). A Des-Net carries its depth, strategy and head, so the options that choose them are
+    /// refused.
+    private func storedModel() throws -> ViTModel? {
+        guard let model, try OpenedLearngene.archivePath(model) == nil else { return nil }
         let opened = try store.open()
-        guard case let .derived(entry) = try ResolvedEntry.resolve(model, in: opened) else { return nil }
-        if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil || pooling != nil || declare != nil {
-            throw ValidationError("'\(model)' is a Des-Net: it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare.")
+        let resolved: ResolvedEntry
+        do { resolved = try ResolvedEntry.resolve(model, in: opened) } catch StoreError.notFound(_) where (try? ModelReference(parsing: model)) == .entry(model, orPath: true) {
+            return nil
         }
-        return try StoredDesNet.open(entry, in: opened)
+        guard case let .derived(entry) = resolved else { return nil }
+        if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil || pooling != nil || declare != nil {
+            throw ValidationError("'\(model)' is a \(entry.kind == EntryKind.desnet.rawValue ? "Des-Net" : "\(entry.kind) Des-Net"): it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare.")
+        }
+        return try StoredModel.open(entry, in: opened).runnable(in: opened)
     }
 
     private func modelFromFile(_ model: String) throws -> ViTModel {

@@ -14,7 +14,7 @@ extension EvalRow {
                 [.int(row.depth, shown: String(row.depth)), .text(row.layerMap.map(String.init).joined(separator: ",")),
                  .int(row.result.images, shown: String(row.result.images)),
                  .int(row.result.correct, shown: String(row.result.correct)),
-                 .double(row.result.images == 0 ? 0 : Double(row.result.correct) / Double(row.result.images), shown: String(format: "%.2f", row.result.top1)),
+                 .double(row.result.top1.fraction, shown: String(format: "%.2f", row.result.top1.percent)),
                  .double(row.result.meanLoss, shown: String(format: "%.4f", row.result.meanLoss)),
                  .double(row.result.imagesPerSecond, shown: String(format: "%.0f", row.result.imagesPerSecond))]
             },

@@ -34,7 +34,7 @@ struct FinetuneCommand: ParsableCommand {
         tuned weights at half the size (training stays F32); the recorded top-1 is measured on the weights as stored. \
         A checkpoint is written after every epoch to --work-dir (default TAG.train, with ':' as '_'); --resume \
         continues. --json follows Schemas/train-result.schema.json. \
-        \(StoreExit.help)
+        \(ExitStatus.help)
         """)
 
     @Argument(help: "A stored learngene (name, name:version, digest prefix), a .lgz archive, or a Des-Net .safetensors file (default: the current learngene).")
@@ -121,7 +121,7 @@ struct FinetuneCommand: ParsableCommand {
         let output = URL(fileURLWithPath: options.output!)
         try trainer.writeModel(to: output, dtype: dtype)
         let after = trainer.history.last?.evalAccuracy ?? 0
-        let untuned = (before?.top1 ?? 0) / 100
+        let untuned = before?.top1.fraction ?? 0
         try options.report(
             ["schemaVersion": 1, "output": output.path, "depth": depth, "epochs": config.epochs, "untunedAccuracy": untuned, "evalAccuracy": after, "dtype": dtype.rawValue,
              "metrics": options.metrics.path, "checkpoint": options.checkpoint.path],
@@ -215,7 +215,7 @@ struct FinetuneCommand: ParsableCommand {
             digest = try TunedDesNet.record(tuned, weights: weights, base: destination.base, in: destination.store, tag: destination.tag)
         }
         if let output = options.output { try trainer.writeModel(to: URL(fileURLWithPath: output), dtype: dtype) }
-        let untunedTop1 = (untuned?.top1 ?? 0) / 100
+        let untunedTop1 = untuned?.top1.fraction ?? 0
         var fields: [String: Any] = [
             "schemaVersion": 1, "depth": tuned.depth, "epochs": config.epochs, "strategy": lineage.strategy, "untunedAccuracy": untunedTop1,
             "evalAccuracy": trainer.history.last?.evalAccuracy ?? 0, "tunedTop1": tuned.result.top1, "evalSet": TunedDesNet.evalSet,

@@ -11,7 +11,7 @@ struct FsckCommand: ParsableCommand {
         Everything is checked and every problem reported. A blob whose content does not match its name moves to \
         .lgreg/quarantine/; publishing its archive again restores it. Untagged learngene and Des-Net manifests are \
         listed as dangling (not damage). A missing or unreadable index.json is damage: --rebuild-index writes it \
-        anew from the manifests in blobs/. The index database is rebuilt from the layout. \(StoreExit.help)
+        anew from the manifests in blobs/. The index database is rebuilt from the layout. \(ExitStatus.help)
         """)
 
     @Flag(help: "Rebuild the index database; when index.json is missing or unreadable, rebuild it too from the manifests in blobs/.")

@@ -14,7 +14,7 @@ struct GCCommand: ParsableCommand {
         learngene manifests and their blobs (what `lgreg rm` untagged, or what a lost index.json left; `lgreg fsck` \
         lists them as dangling) unless --prune-dangling is given. Temp files whose process is gone are removed, and \
         partial downloads of a pull interrupted longer ago than the grace period (.lgreg/downloads). \
-        --dry-run prints what would go and the bytes it would free. \(StoreExit.help)
+        --dry-run prints what would go and the bytes it would free. \(ExitStatus.help)
         """)
 
     @Flag(help: "Report, delete nothing.")

@@ -72,7 +72,7 @@ struct ImportCommand: ParsableCommand {
         if let schedule { options.schedule = try StageSchedule(parsing: schedule) }
         if let arch {
             do { options.architecture = try ArchitectureOptions.parse([arch]).resolve() } catch let error as ValidationError {
-                throw StoreExit.failure(error.message, 64)
+                throw ExitStatus.failure(error.message, 64)
             }
         }
         return options

@@ -12,7 +12,7 @@ struct InitCommand: ParsableCommand {
         Tensors are initialized as timm does (truncated normal σ = 0.02 for weights and embeddings, zeros for \
         biases, ones for LayerNorm weights), deterministically from --seed. \
         `--preset deit-base --schedule 3,3,4,3,3` gives the paper's Aux-B learngene: 37.0 M parameters.
-        \(StoreExit.help)
+        \(ExitStatus.help)
         """)
 
     @Option(help: "Architecture preset (see `lgreg arch list`) or architecture JSON file.")
@@ -20,7 +20,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Layers per stage of the Aux-Net, e.g. 3,3,4,3,3 (sws); for plain, the depth as 1,1,…")
     var schedule: String
     @Option(help: "Learngene kind: sws, tleg or plain.")
-    var kind: String = "sws"
+    var kind: LearngeneKind = .sws
     @Flag(help: "Random weights (required: lgreg init only makes random learngenes).")
     var random = false
     @Option(help: "Seed of the random weights.")
@@ -34,16 +34,14 @@ struct InitCommand: ParsableCommand {
 
     func validate() throws {
         guard random else { throw ValidationError("Pass --random: lgreg init writes random (untrained) learngenes; use `lgreg pack` for trained weights.") }
-        guard LearngeneManifest.Kind(rawValue: kind) != nil else { throw ValidationError("--kind must be sws, tleg or plain, not '\(kind)'.") }
     }
 
     func run() throws {
         let architecture: ViTArchitecture
         do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
-            throw StoreExit.failure(error.message, 64)
+            throw ExitStatus.failure(error.message, 64)
         }
         let stages = try StageSchedule(parsing: schedule)
-        let kind = LearngeneManifest.Kind(rawValue: kind)!
         let manifest = try RandomLearngene.write(
             name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
             version: version, kind: kind, architecture: architecture, schedule: stages, seed: seed,
@@ -52,3 +50,5 @@ struct InitCommand: ParsableCommand {
               "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained")
     }
 }
+
+extension LearngeneKind: ExpressibleByArgument {}

@@ -8,7 +8,7 @@ struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Check an archive and print its manifest and tensor table, without extracting it.",
-        discussion: "Every check publish makes is made (paths, sizes, digests, shapes). \(StoreExit.help)")
+        discussion: "Every check publish makes is made (paths, sizes, digests, shapes). \(ExitStatus.help)")
 
     @Argument(help: "The .lgz archive.")
     var archive: String

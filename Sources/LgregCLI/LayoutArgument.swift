@@ -3,6 +3,7 @@ import Foundation
 import LgregCore
 import LgregRemote
 import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `oci:DIR[:TAG]` where `push` and `pull` take a registry reference: an OCI image layout folder, and the tag
@@ -11,13 +12,20 @@ struct LayoutArgument {
     var folder: OCILayoutFolder
     var tag: String?
 
-    /// nil when `text` does not start with `oci:`.
-    init?(_ text: String) {
-        guard text.hasPrefix("oci:") else { return nil }
-        let rest = text.dropFirst(4)
-        let colon = rest.firstIndex(of: ":")
-        folder = OCILayoutFolder(URL(fileURLWithPath: String(rest[..<(colon ?? rest.endIndex)])))
-        tag = colon.map { String(rest[rest.index(after: $0)...]) }
+    /// The folder `text` names (`oci:DIR[:TAG]`), or nil when it reads as a registry reference.
+    /// - Throws: `ReferenceError` for any other reading, and for a digest (entries in a folder are named by tag).
+    init?(_ text: String) throws {
+        switch try ModelReference(parsing: text) {
+        case .registry: return nil
+        case let .layout(folder, tag, digest):
+            guard digest == nil else {
+                throw ReferenceError.malformed(text, reading: .layout, reason: "entries in a layout folder are named by tag: oci:DIR:TAG")
+            }
+            self.folder = OCILayoutFolder(URL(fileURLWithPath: folder))
+            self.tag = tag
+        case let other:
+            throw ReferenceError.notTaken(text, reading: other.reading, takes: "a registry reference (HOST[:PORT]/REPO[:TAG|@DIGEST]) or oci:DIR[:TAG]")
+        }
     }
 
     /// Runs a copy to or from the folder; what is wrong with the folder's own files exits 65 (refused data), as

@@ -35,7 +35,7 @@ struct Lgreg: ParsableCommand {
 
     /// Refuses, with exit code 69, an x86-64 CPU without the AVX2 and FMA the runtime is compiled for, before
     /// any of its code runs; then runs the command line, every lgreg error printed as `error: …` with the exit
-    /// code `StoreExit.exitCode(for:)` gives it (README's table).
+    /// code `ExitStatus.exitCode(for:)` gives it (README's table).
     /// The commands that spend their time in matrix products: when OpenBLAS fell back to kernels older than the
     /// CPU runs (0.3.21 picks its SSE3 `Prescott` ones for CPU models it does not know, a fifth of the AVX-512
     /// kernels' speed) and `OPENBLAS_CORETYPE` is unset, they start again with it set (see `BLASThreads`).
@@ -52,7 +52,7 @@ struct Lgreg: ParsableCommand {
             // option would be reported as whatever the validation missed ("Give --depth") instead of by name.
             if exitCode(for: error) == .validationFailure, let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) {
                 let help = (["lgreg"] + (unknown.command.isEmpty ? [] : [unknown.command]) + ["--help"]).joined(separator: " ")
-                exit(withError: StoreExit.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
+                exit(withError: ExitStatus.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
             }
             exit(withError: error)
         }
@@ -65,8 +65,8 @@ struct Lgreg: ParsableCommand {
         do {
             try command.run()
         } catch {
-            guard let code = StoreExit.exitCode(for: error) else { exit(withError: error) }
-            exit(withError: StoreExit.failure("\(error)", code))
+            guard let code = ExitStatus.exitCode(for: error) else { exit(withError: error) }
+            exit(withError: ExitStatus.failure("\(error)", code))
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import LgregCore
 import LgregReports
 import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `lgreg list [--all] [--kind K] [--name N] [--size]`
@@ -19,7 +20,7 @@ struct ListCommand: ParsableCommand {
         says more) is listed with kind DAMAGED and a warning on stderr, and the exit status is then 1. Where there \
         is no store yet the listing is empty. The current learngene (`lgreg use`) is marked with *. --json \
         follows Schemas/store-output.schema.json. With HOST/REPO it lists a registry's tags instead (see \
-        `lgreg pull`). \(StoreExit.help)
+        `lgreg pull`). \(ExitStatus.help)
         """)
 
     @Argument(help: "HOST[:PORT]/REPOSITORY lists a registry repository's tags, HOST[:PORT]/ the registry's catalog (text or --json).")
@@ -75,7 +76,7 @@ struct ListCommand: ParsableCommand {
         do { opened = try store.open() } catch StoreError.noStore { return try filtered([], kinds: []) }
         var rows: [Row] = try opened.list().map { summary in
             Row(reference: summary.reference, digest: summary.digest, name: summary.name, version: summary.version, kind: summary.kind,
-                entry: "learngene", layers: summary.layers, storedParameters: summary.storedParameters, totalBytes: summary.totalBytes,
+                entry: EntryKind.learngene.rawValue, layers: summary.layers, storedParameters: summary.storedParameters, totalBytes: summary.totalBytes,
                 created: summary.created, damage: summary.damage, current: try CurrentLearngene.marks(summary, in: opened))
         }
         let entries = try ZooEntry.all(in: opened)
@@ -104,7 +105,7 @@ struct ListCommand: ParsableCommand {
     private func filtered(_ rows: [Row], kinds: Set<String>) throws -> [Row] {
         var rows = rows
         if let kind {
-            let known = Set(ZooEntry.kindLabels.values).union(kinds)
+            let known = Set(EntryKind.allCases.map(\.rawValue)).union(kinds)
             guard known.contains(kind) else {
                 throw ValidationError("--kind '\(String(kind.prefix(100)))' is not a kind of entry: \(known.sorted().joined(separator: ", ")).")
             }
@@ -118,7 +119,7 @@ struct ListCommand: ParsableCommand {
 
     private func render(_ rows: [Row]) throws {
         if output.format == .json { return try printReport("list", rows) }
-        let derived = rows.contains { $0.entry != "learngene" }
+        let derived = rows.contains { $0.entry != EntryKind.learngene.rawValue }
         var columns: [ReportTable.Column] = [.init("current", " "), .init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"),
                                              .init("layers", derived ? "Layers/depth" : "Layers"), .init("parameters", "Params (M)"), .init("bytes", "Size")]
         if size { columns += [.init("uniqueBytes", "Unique"), .init("sharedBytes", "Shared")] }

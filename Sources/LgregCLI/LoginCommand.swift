@@ -12,7 +12,7 @@ struct LoginCommand: ParsableCommand {
         `auths` in $DOCKER_CONFIG/config.json, else ~/.docker/config.json (base64 user:password, as docker, ORAS, \
         skopeo and crane read them; the file is replaced atomically, mode 0600). The password is read from standard \
         input with --password-stdin, else asked for on the terminal without echo; it is never printed. \
-        \(RemoteExit.help)
+        \(ExitStatus.remoteHelp)
         """)
 
     @Argument(help: "HOST[:PORT] of the registry.")

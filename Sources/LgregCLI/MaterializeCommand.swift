@@ -16,7 +16,7 @@ struct MaterializeCommand: ParsableCommand {
         (Schemas/timm-config.schema.json) and a DIR/README.md model card, which timm loads as they are with \
         timm.create_model("local-dir:DIR", pretrained=True) (Examples/pytorch/load_in_timm.py) and \
         `lgreg eval DIR/model.safetensors --arch DIR` runs. A .lgz archive path needs --output. \
-        --json follows Schemas/materialize.schema.json. \(StoreExit.help)
+        --json follows Schemas/materialize.schema.json. \(ExitStatus.help)
         """)
 
     @OptionGroup var learngene: LearngeneArgument

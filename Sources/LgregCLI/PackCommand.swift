@@ -13,7 +13,7 @@ struct PackCommand: ParsableCommand {
         cls_token, norm.*, head.*) and blocks.0 … blocks.{M-1}, one block per learngene layer (for tleg, blocks.0 is \
         θ_A and blocks.1 θ_B). The template is a manifest (Schemas/learngene-manifest.schema.json) without \
         shared, layers and parameters; pack fills those in and checks every shape against the architecture.
-        \(StoreExit.help)
+        \(ExitStatus.help)
         """)
 
     @Argument(help: "safetensors file with the learngene's tensors under full names.")
@@ -25,14 +25,14 @@ struct PackCommand: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: manifest) else {
-            throw StoreExit.failure("\(manifest): cannot be read", 64)
+            throw ExitStatus.failure("\(manifest): cannot be read", 64)
         }
         let template: LearngeneManifest
         do {
             template = try LearngeneManifest.decodeTemplate(data, path: manifest)
             try template.validateDescription(path: manifest)
         } catch let error as ArchiveError {
-            throw StoreExit.failure("\(error)", 64)   // the template is the user's input, not archive data
+            throw ExitStatus.failure("\(error)", 64)   // the template is the user's input, not archive data
         }
         let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
         print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")

@@ -13,7 +13,7 @@ struct PlanCommand: ParsableCommand {
         Each entry names the learngene layer a Des-Net block is copied from; `|` marks a stage boundary; `r` is a \
         freshly initialized block and `i` a TLEG block θ_A + (l/L)·θ_B. For an Aux-B learngene (5 layers), \
         `lgreg plan aux-b --depth 12` prints the authors' published map 0 0 0|1 1 1|2 2|3 3|4 4. \
-        --json follows Schemas/plan.schema.json. \(StoreExit.help)
+        --json follows Schemas/plan.schema.json. \(ExitStatus.help)
         """)
 
     @OptionGroup var learngene: LearngeneArgument

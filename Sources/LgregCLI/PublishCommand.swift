@@ -13,7 +13,7 @@ struct PublishCommand: ParsableCommand {
         Every entry is checked while it streams into the store; a refused archive leaves the store unchanged. \
         A layer already stored (by any learngene) is kept once. Publishing content the tag already holds writes back \
         any of its blobs that are missing and otherwise changes nothing. The store is created if the folder is new or empty.
-        \(StoreExit.help)
+        \(ExitStatus.help)
         """)
 
     @Argument(help: "The .lgz archive.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregRemote
 import LgregStore
+import LgregVocabulary
 
 /// `lgreg pull registry.example.com/team/aux-b@sha256:…`, `lgreg pull oci:Registry/tuned`
 struct PullCommand: ParsableCommand {
@@ -13,7 +14,7 @@ struct PullCommand: ParsableCommand {
         .lgreg/downloads and is checked for size and SHA-256 before it enters the store; the tag is written last, so \
         `lgreg list` shows nothing until the whole learngene is in. An interrupted pull resumes where it stopped. \
         The store is created if the folder is new or empty. --json follows Schemas/remote-output.schema.json. \
-        \(RemoteExit.help)
+        \(ExitStatus.remoteHelp)
 
         oci:DIR[:TAG] reads an OCI image layout folder (`lgreg push … oci:DIR`, skopeo, oras): every tag in it, or \
         the one named, learngenes before the entries derived from them; each blob is checked for size and SHA-256 \
@@ -31,7 +32,7 @@ struct PullCommand: ParsableCommand {
     @OptionGroup var format: JSONOption
 
     func run() throws {
-        if let folder = LayoutArgument(source) {
+        if let folder = try LayoutArgument(source) {
             if let tag { try LearngeneStore.checkTag(tag) }
             guard tag == nil || folder.tag != nil else {
                 throw ValidationError("--tag retags one entry: name it, oci:DIR:TAG")

@@ -3,6 +3,7 @@ import Foundation
 import LgregCore
 import LgregRemote
 import LgregStore
+import LgregVocabulary
 
 /// `lgreg push aux-b:1.0 registry.example.com/team/aux-b:1.0`, `lgreg push scratch-fmnist-tiny-d12:s0-ft10 oci:zoo-tuned`
 struct PushCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct PushCommand: ParsableCommand {
         (pull by it: HOST/REPO@sha256:…). Blobs the registry has are skipped; a blob the store knows to be in another \
         repository of the same registry is mounted from it. With --with-referrers the learngene's Des-Nets follow as \
         OCI artifacts whose subject is the learngene. Credentials: `lgreg login HOST`. --json follows \
-        Schemas/remote-output.schema.json. \(RemoteExit.help)
+        Schemas/remote-output.schema.json. \(ExitStatus.remoteHelp)
 
         oci:DIR writes an OCI image layout folder instead (made when new or empty), as skopeo and oras read one: \
         any stored entry (a learngene, a Des-Net, a tuned Des-Net) goes in under its tag, with --with-referrers a \
@@ -33,7 +34,8 @@ struct PushCommand: ParsableCommand {
     @OptionGroup var format: JSONOption
 
     func run() throws {
-        if let folder = LayoutArgument(destination) {
+        let source = try ModelReference.entry(source)
+        if let folder = try LayoutArgument(destination) {
             let opened = try store.open(.write)
             let report = try folder.run { try opened.exportToLayout(try folder.entries(source, in: opened, withReferrers: self.withReferrers), folder: $0) }
             return try folder.print(report, json: format.json)

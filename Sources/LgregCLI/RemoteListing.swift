@@ -1,5 +1,6 @@
 import Foundation
 import LgregRemote
+import LgregVocabulary
 
 /// `lgreg list HOST/REPO` (its tags) and `lgreg list HOST/` (the registry's catalog, where it offers one).
 struct RemoteListing: Encodable {
@@ -12,6 +13,10 @@ struct RemoteListing: Encodable {
 
     /// Lists `target` and prints the listing (one entry a line, or `--json`: report `remote-list`).
     static func run(_ target: String, json: Bool, registry: RegistryOptionGroup) throws {
+        let parsed = try ModelReference(parsing: target)
+        guard case .registry = parsed else {
+            throw ReferenceError.notTaken(target, reading: parsed.reading, takes: "a registry: HOST[:PORT]/REPOSITORY (its tags) or HOST[:PORT]/")
+        }
         let reference = try RegistryReference(target)
         guard reference.tag == nil, reference.digest == nil else {
             throw RemoteError.invalidReference(target, reason: "list takes HOST[:PORT]/REPOSITORY (its tags) or HOST[:PORT]/ (the catalog)")

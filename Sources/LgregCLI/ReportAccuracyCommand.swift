@@ -19,7 +19,7 @@ extension ReportCommand {
             once for every depth, or from scratch the Des-Net itself, as PF keeps one model per depth; the footer sets each \
             learngene against PF (the savings report's P-S total). --svg FILE also writes two plots in one SVG: top-1 \
             against depth (a line per strategy) and top-1 against parameters stored. --json follows \
-            Schemas/accuracy-report.schema.json. \(StoreExit.help)
+            Schemas/accuracy-report.schema.json. \(ExitStatus.help)
             """)
 
         @Argument(help: "Learngenes (name, name:version, digest prefix), tuned Des-Net tags or names (default: everything in the store).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `lgreg rm aux-b:0.1.0`
@@ -12,7 +13,7 @@ struct RmCommand: ParsableCommand {
         A learngene (or Des-Net) that would lose its last tag while entries derived from it are still tagged is \
         not removed: rm exits 1 naming them, unless --with-derived (remove their tags too) or --force (leave them \
         orphaned; they keep working, since gc keeps what a tagged entry derives from). The blobs stay until \
-        `lgreg gc`. \(StoreExit.help)
+        `lgreg gc`. \(ExitStatus.help)
         """)
 
     @Argument(help: "name:version, name, or a digest prefix.")
@@ -28,7 +29,7 @@ struct RmCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = try EntryRemoval.remove(reference, in: try store.open(.write), policy: withDerived ? .remove : force ? .orphan : .refuse)
+        let result = try EntryRemoval.remove(try ModelReference.entry(reference), in: try store.open(.write), policy: withDerived ? .remove : force ? .orphan : .refuse)
         for tag in result.removed { print("removed \(tag)") }
         for tag in result.orphaned { FileHandle.standardError.write(Data("warning: \(tag) is left orphaned: what it derives from is no longer tagged\n".utf8)) }
     }

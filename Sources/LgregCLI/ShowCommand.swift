@@ -6,6 +6,7 @@ import LgregCore
 import LgregReports
 import LgregResolver
 import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `lgreg show aux-b:0.1.0`, `lgreg show fmnist-tiny-sws-d12:1-cyclic-front-mid-last`, `lgreg show aux-b --lineage`
@@ -20,7 +21,7 @@ struct ShowCommand: ParsableCommand {
         shows its lineage (learngene, depth, strategy, order, layer map) and its config. --lineage draws the tree \
         learngene → Des-Nets → tuned Des-Nets that REF belongs to. Every blob is checked against its digest \
         (re-hashed unless its file is unchanged since it was last found intact); a damaged one is named and the \
-        exit status is 1. --json follows Schemas/store-output.schema.json. \(StoreExit.help)
+        exit status is 1. --json follows Schemas/store-output.schema.json. \(ExitStatus.help)
         """)
 
     @Argument(help: "name, name:version or a digest prefix, of a learngene or a Des-Net (default: the current learngene, see `lgreg use`).")
@@ -32,7 +33,7 @@ struct ShowCommand: ParsableCommand {
 
     /// What `--json` prints for a learngene.
     struct Shown: Encodable {
-        var entry = "learngene"
+        var entry = EntryKind.learngene.rawValue
         var digest: String
         var tags: [String]
         var manifest: LearngeneManifest
@@ -71,7 +72,7 @@ struct ShowCommand: ParsableCommand {
         let opened = try store.open()
         let resolved: ResolvedEntry
         if let reference {
-            resolved = try ResolvedEntry.resolve(reference, in: opened)
+            resolved = try ResolvedEntry.resolve(try ModelReference.entry(reference), in: opened)
         } else {
             let chosen = try CurrentLearngene.choose(in: opened)
             let stored = try opened.resolve(chosen.reference)
@@ -226,11 +227,11 @@ struct ShowCommand: ParsableCommand {
         func node(_ digest: Digest, _ entry: ZooEntry?) -> LineageNode {
             let children = members.filter { ($0.lineage?.via.last ?? $0.lineage?.learngeneDigest) == digest }
             let tags = entries.filter { $0.digest == digest }.map(\.reference)
-            var detail = entry?.kind ?? "learngene"
+            var detail = entry?.kind ?? EntryKind.learngene.rawValue
             if let lineage = entry?.lineage, let depth = lineage.depth {
                 detail += ", depth \(depth)" + (lineage.strategy.map { ", \($0)" } ?? "") + (lineage.order.map { " (\($0))" } ?? "")
             }
-            return LineageNode(reference: tags.first, digest: digest.description, entry: entry?.kind ?? "learngene", detail: detail,
+            return LineageNode(reference: tags.first, digest: digest.description, entry: entry?.kind ?? EntryKind.learngene.rawValue, detail: detail,
                                children: Dictionary(grouping: children, by: \.digest).sorted { $0.value[0].reference < $1.value[0].reference }
                                    .map { node($0.key, $0.value[0]) })
         }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import LgregStore
+import LgregVocabulary
 
 /// `lgreg tag aux-b:0.1.0 aux-b:stable`
 struct TagCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag",
         abstract: "Give a stored learngene another name:version tag.",
-        discussion: StoreExit.help)
+        discussion: ExitStatus.help)
 
     @Argument(help: "Existing reference: name, name:version, a digest prefix, or the full digest of an untagged (dangling) manifest.")
     var source: String
@@ -15,6 +16,6 @@ struct TagCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        print(try store.open(.write).tag(source, as: target))
+        print(try store.open(.write).tag(try ModelReference.entry(source), as: target))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LgregStore
+import LgregVocabulary
 import LgregZoo
 
 /// `lgreg use aux-b`: the learngene that `plan`, `materialize`, `eval`, `report savings` and `show` take when
@@ -14,7 +15,7 @@ struct UseCommand: ParsableCommand {
         mean `lgreg materialize aux-b --depth 14`. A bare name follows the learngene's latest version; name:version \
         pins one. The choice is kept in the store (.lgreg/config.json, Schemas/store-config.schema.json); `lgreg \
         list` marks it. Without a current learngene, a store holding exactly one learngene uses that one. With no \
-        argument, prints the current learngene. \(StoreExit.help)
+        argument, prints the current learngene. \(ExitStatus.help)
         """)
 
     @Argument(help: "A stored learngene: name, name:version or a digest prefix.")
@@ -41,7 +42,7 @@ struct UseCommand: ParsableCommand {
     func run() throws {
         let opened = try store.open(clear || reference != nil ? .write : .read)
         if clear { try CurrentLearngene.set(nil, in: opened) }
-        if let reference { try CurrentLearngene.set(reference, in: opened) }
+        if let reference { try CurrentLearngene.set(try ModelReference.entry(reference), in: opened) }
         var report = Report(current: try CurrentLearngene.get(in: opened))
         if let current = report.current {
             do {

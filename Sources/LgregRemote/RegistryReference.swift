@@ -12,10 +12,6 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
     /// A digest, when given (it wins over the tag).
     public var digest: Digest?
 
-    /// Whether a command-line argument names something in a registry rather than in the store: only remote
-    /// references hold a `/` (store references are `name`, `name:version` or a digest prefix).
-    public static func isRemote(_ text: String) -> Bool { text.contains("/") }
-
     /// Parses `text`.
     /// - Throws: `RemoteError.invalidReference` saying what is wrong.
     public init(_ text: String) throws {

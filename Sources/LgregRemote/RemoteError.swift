@@ -31,18 +31,6 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The exit code README's table gives this error.
-    public var exitCode: Int32 {
-        switch self {
-        case .invalidReference, .notFound: return 64
-        case .refused: return 65
-        case .io: return 74
-        case .unreachable: return 75
-        case .rejected: return 76
-        case .authentication: return 77
-        }
-    }
-
     /// At most 200 characters of text that came from outside, control characters replaced.
     static func quoted(_ text: String) -> String {
         let clean = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })

@@ -1,4 +1,5 @@
 import Foundation
+import LgregVocabulary
 
 /// The two plots of an `AccuracyReport` in one self-contained SVG (no script, no external font or style, so a
 /// browser and `rsvg-convert` draw it alike): top-1 against depth, a line per strategy (dashed untuned, solid
@@ -96,7 +97,7 @@ public enum AccuracyPlot {
     /// A series as the legend names it: its label, then its learngene unless the label names it already (or it
     /// has none: scratch).
     static func legendLabel(_ line: AccuracyReport.Series) -> String {
-        line.strategy == "scratch" || line.label.contains(line.source) ? line.label : "\(line.label) (\(line.source))"
+        StrategyName(recorded: line.strategy) == .scratch || line.label.contains(line.source) ? line.label : "\(line.label) (\(line.source))"
     }
 
     /// A panel's group (left open for its lines and points), frame, grid, ticks and axis labels. Tick labels

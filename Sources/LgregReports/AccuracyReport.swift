@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregVocabulary
 
 /// Top-1 of every strategy at every depth, untuned and tuned, beside the parameters each approach stores: the
 /// learngene once for every depth, against pre-training and keeping every Des-Net (the paper's PF, whose
@@ -143,7 +144,7 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         self.evalSet = evalSet
         let byReference = Dictionary(sources.map { ($0.reference, $0) }) { first, _ in first }
         func seriesKey(_ o: Observation) -> String {
-            [o.source, o.strategy, o.order ?? "", o.strategy == "scratch" ? String(o.tunedEpochs) : ""].joined(separator: "|")
+            [o.source, o.strategy, o.order ?? "", StrategyName(recorded: o.strategy) == .scratch ? String(o.tunedEpochs) : ""].joined(separator: "|")
         }
         var seen: [String: Series] = [:]
         var ordered: [String] = []
@@ -179,7 +180,7 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         }
         self.rows = rows
         // PF is set against the Des-Nets, not against a trained network's own row.
-        let depths = Set(rows.filter { seen[$0.series]?.strategy != "aux-net" }.map(\.depth)).sorted()
+        let depths = Set(rows.filter { seen[$0.series]?.strategy != MeasuredNetwork.trainedNetworkName }.map(\.depth)).sorted()
         storage = Storage(depths: depths, learngenes: sources.compactMap { source in
             guard let stored = source.storedParameters, let schedule = source.schedule, !depths.isEmpty else { return nil }
             let pf = SavingsReport(subject: source.reference, architecture: source.architecture, schedule: schedule, depths: depths).totalParameters
@@ -193,23 +194,25 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
     /// The paper's name for a strategy: `SWS front-mid-last`, `SWS random`, `Simple-LG`, `TLEG`, `IMwLM`,
     /// `Vanilla-LG`, `Aux-Net` (the trained network itself), `Scratch 10 ep`.
     static func label(strategy: String, order: String?, epochs: Int) -> String {
-        let defaultOrder = "front-mid-last"
-        switch strategy {
-        case "cyclic", "sws": return "SWS \(order ?? defaultOrder)"
-        case "random": return "SWS random"
-        case "simple-lg": return "Simple-LG" + (order.map { $0 == defaultOrder ? "" : " \($0)" } ?? "")
-        case "tleg": return "TLEG"
-        case "imwlm": return "IMwLM"
-        case "vanilla-lg": return "Vanilla-LG"
-        case "aux-net": return "Aux-Net"
-        case "scratch": return "Scratch \(epochs) ep"
-        default: return strategy
+        if strategy == MeasuredNetwork.trainedNetworkName { return "Aux-Net" }
+        switch StrategyName(recorded: strategy) {
+        case .cyclic: return "SWS \(order ?? StrategyName.defaultOrder)"
+        case .random: return "SWS random"
+        case .simpleLG: return "Simple-LG" + (order.map { $0 == StrategyName.defaultOrder ? "" : " \($0)" } ?? "")
+        case .tleg: return "TLEG"
+        case .imwlm: return "IMwLM"
+        case .vanillaLG: return "Vanilla-LG"
+        case .scratch: return "Scratch \(epochs) ep"
+        case .explicit, nil: return strategy
         }
     }
 
-    /// Table and legend order: SWS first, then the baselines as the paper lists them, scratch last.
+    /// Table and legend order: the trained network, SWS, then the baselines as the paper lists them, scratch last
+    /// (a strategy lgreg does not know after explicit maps).
     private static func rank(_ strategy: String) -> Int {
-        ["aux-net", "cyclic", "sws", "random", "explicit", "simple-lg", "tleg", "imwlm", "vanilla-lg", "scratch"].firstIndex(of: strategy) ?? 5
+        if strategy == MeasuredNetwork.trainedNetworkName { return 0 }
+        let order: [StrategyName] = [.cyclic, .random, .explicit, .simpleLG, .tleg, .imwlm, .vanillaLG, .scratch]
+        return StrategyName(recorded: strategy).flatMap { order.firstIndex(of: $0) }.map { $0 + 1 } ?? 3
     }
 
     /// The series a row belongs to.

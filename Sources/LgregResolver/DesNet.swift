@@ -3,24 +3,6 @@ import LgregArchitecture
 import LgregCore
 import SafeTensors
 
-/// Where a materialized Des-Net came from: enough to rebuild it from the same learngene.
-public struct Lineage: Codable, Equatable, Hashable, Sendable {
-    /// The learngene's content digest (`sha256:…`), when the source has one.
-    public var learngeneDigest: String?
-    /// What the source layers were.
-    public var learngeneKind: LearngeneKind
-    /// The strategy (`cyclic`, `random`, `explicit`, `simple-lg`, `tleg`, `imwlm`, `vanilla-lg`, `scratch`).
-    public var strategy: Strategy.Name
-    /// The stage order, for cyclic and Simple-LG.
-    public var order: String?
-    /// The seed of every random draw (random-assigned map, fresh tensors), when any was made.
-    public var seed: UInt64?
-    /// For each block, the source layer it copies; null for a fresh or interpolated block.
-    public var layerMap: [Int?]
-    /// Whether the head was copied (`keep`) or freshly initialized (`new`).
-    public var head: HeadPolicy
-}
-
 /// One tensor of a planned Des-Net, in lgreg's naming, with where its values come from. Nothing is read or
 /// computed until `withBytes` is called, so a 400 MB model can be streamed to disk tensor by tensor.
 public struct DesNetTensor: Sendable {

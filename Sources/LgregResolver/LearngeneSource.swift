@@ -1,10 +1,7 @@
 import LgregArchitecture
 import LgregArchive
+@_exported import LgregVocabulary
 import SafeTensors
-
-/// What a learngene's layers are (SWS stages, TLEG θ_A and θ_B, or a plain model's blocks), which decides the
-/// strategies that can expand it: the archive manifest's own `kind`.
-public typealias LearngeneKind = LearngeneManifest.Kind
 
 /// Where the resolver reads a learngene from: a stored learngene, an unpacked folder, or tensors built in
 /// memory by a test. Everything the resolver does is written against this protocol.

@@ -58,8 +58,6 @@ public enum Materializer {
 
         var tensors: [DesNetTensor] = []
         let sharedSpecs = architecture.sharedTensorSpecs
-        // Embeddings in the order timm's state_dict() lists them: the model's own parameters, then patch_embed.
-        let embeddingOrder = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"]
         for name in embeddingOrder {
             if let spec = sharedSpecs.first(where: { $0.name == name }) {
                 tensors.append(try sharedTensor(spec, copy: strategy.copiesEmbeddings))
@@ -105,6 +103,29 @@ public enum Materializer {
     }
 
     /// The entry of `tensor`, checked to exist with `shape` and a floating-point dtype.
+    /// Embeddings in the order timm's state_dict() lists them: the model's own parameters, then patch_embed.
+    private static let embeddingOrder = ["cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"]
+
+    /// A Des-Net whose every tensor is read as it is from `weights` (lgreg names): tuned weights, to be exported or
+    /// run as they were trained. Tensors come in the order `plan` gives them.
+    /// - Throws: `ResolverError.tensorMismatch` naming a tensor that is missing, of another shape or not expected.
+    public static func trained(_ weights: SafeTensorsFile, architecture: ViTArchitecture, depth: Int, lineage: Lineage) throws -> DesNet {
+        let shared = architecture.sharedTensorSpecs
+        let specs = embeddingOrder.compactMap { name in shared.first { $0.name == name } }
+            + (0..<depth).flatMap { architecture.blockTensorSpecs(index: $0) }
+            + shared.filter { $0.name.hasPrefix("norm.") } + shared.filter { $0.name.hasPrefix("head.") }
+        let tensors = try specs.map { spec in
+            DesNetTensor(name: spec.name, shape: spec.shape, dtype: try check(weights, tensor: spec.name, shape: spec.shape).dtype,
+                         content: .copy(weights, tensor: spec.name))
+        }
+        let expected = Set(specs.map(\.name))
+        if let extra = weights.tensors.map(\.name).first(where: { !expected.contains($0) }) {
+            throw ResolverError.invalidFile(path: weights.path, field: extra, reason: "is not a tensor of a depth-\(depth) ViT of this architecture")
+        }
+        let blocks = lineage.layerMap.count == depth ? lineage.layerMap.map { $0.map(BlockInit.layer) ?? .fresh } : Array(repeating: .fresh, count: depth)
+        return DesNet(architecture: architecture, depth: depth, blocks: blocks, lineage: lineage, tensors: tensors)
+    }
+
     private static func check(_ file: SafeTensorsFile, tensor: String, shape: [Int]) throws -> TensorInfo {
         guard file.contains(tensor) else { throw ResolverError.tensorMismatch(file: file.path, tensor: tensor, expected: shape, found: nil) }
         let info = try file.info(tensor)

@@ -1,4 +1,5 @@
 import LgregArchitecture
+import LgregVocabulary
 
 /// How a Des-Net is initialized: SWS's expansions of a learngene and the paper's baselines, all through one
 /// command (`lgreg materialize --strategy …`).
@@ -30,17 +31,8 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The strategies by name, as `--strategy`, the lineage and declared results spell them.
-    public enum Name: String, Codable, CaseIterable, Sendable {
-        case cyclic, random, explicit
-        case simpleLG = "simple-lg"
-        case tleg, imwlm
-        case vanillaLG = "vanilla-lg"
-        case scratch
-
-        /// Whether the strategy expands in a stage order (`--order`).
-        public var takesOrder: Bool { self == .cyclic || self == .simpleLG }
-    }
+    /// The strategies by name (the vocabulary's `StrategyName`).
+    public typealias Name = StrategyName
 
     /// The strategy called `name`, with the stage order of cyclic and Simple-LG (default front-mid-last), the
     /// map of `explicit` and Vanilla-LG's top blocks.
@@ -161,12 +153,4 @@ public enum BlockInit: Equatable, Hashable, Sendable {
         if case let .layer(m) = self { return m }
         return nil
     }
-}
-
-/// What happens to the classification head.
-public enum HeadPolicy: String, Codable, CaseIterable, Sendable {
-    /// Copy the learngene's head (the Des-Net's task is the Aux-Net's own).
-    case keep
-    /// A fresh head for a new task.
-    case new
 }

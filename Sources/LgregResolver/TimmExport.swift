@@ -81,6 +81,8 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         /// Parameters in `model.safetensors`.
         public var parameters: Int
         public var lineage: Lineage
+        /// A tuned Des-Net's record (recipe, recorded top-1, the entry it was exported from); absent when untuned.
+        public var tuned: TuningRecord?
         /// `lgreg <version>`.
         public var tool: String
     }
@@ -106,8 +108,8 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         192: ("vit_tiny_patch16_224", 3), 384: ("vit_small_patch16_224", 6), 768: ("vit_base_patch16_224", 12),
     ]
 
-    /// The config of `net`; `tool` names the writer (`lgreg 0.1.0`).
-    public init(_ net: DesNet, tool: String) {
+    /// The config of `net`; `tool` names the writer (`lgreg 0.1.0`); `tuning` what fine-tuning made of it.
+    public init(_ net: DesNet, tool: String, tuning: TuningRecord? = nil) {
         let a = net.architecture
         let args = ModelArgs(imgSize: a.imageSize, patchSize: a.patchSize, inChans: a.inChannels, embedDim: a.width, depth: net.depth,
                              numHeads: a.heads, mlpRatio: Double(a.mlpRatio), qkvBias: a.qkvBias, classToken: a.classToken,
@@ -128,7 +130,8 @@ public struct TimmConfig: Codable, Equatable, Sendable {
             numClasses: a.classes, cropPct: normalization.cropFraction, cropMode: "center", interpolation: "bicubic",
             firstConv: "patch_embed.proj", classifier: "head")
         lgreg = LgregSection(schemaVersion: Self.currentVersion, pooling: a.pooling, layerNormEps: a.layerNormEps,
-                             normalization: normalization, parameters: net.parameterCount, lineage: net.lineage, tool: tool)
+                             normalization: normalization, parameters: net.parameterCount, lineage: net.lineage, tuned: tuning,
+                             tool: tool)
     }
 
     /// The architecture lgreg runs the exported weights with (`lgreg eval MODEL --arch DIR/config.json`).
@@ -248,16 +251,41 @@ public struct ModelCard: Equatable, Sendable {
     public var license: String?
     /// The learngene's declared results at this Des-Net's depth and strategy.
     public var declared: [LearngeneManifest.DeclaredResult]
+    /// What fine-tuning made of the Des-Net, for a tuned one.
+    public var tuning: TuningRecord?
 
-    /// The card for a Des-Net of `manifest` (nil: a learngene with no manifest, such as a test's).
-    public init(net: DesNet, manifest: LearngeneManifest?) {
-        learngene = manifest?.reference
+    /// The card for a Des-Net of `manifest` (nil: a learngene with no manifest, such as a test's, or none at all
+    /// for a Des-Net trained from scratch), tuned as `tuning` says.
+    public init(net: DesNet, manifest: LearngeneManifest?, tuning: TuningRecord? = nil) {
+        learngene = manifest?.reference ?? tuning?.lineage.learngeneReference
         license = manifest?.license
-        let lineage = net.lineage
-        declared = (manifest?.results ?? []).filter { (result: LearngeneManifest.DeclaredResult) -> Bool in
-            let sameOrder = result.order == nil || lineage.order == nil || result.order == lineage.order
-            return result.depth == net.depth && result.strategy == lineage.strategy.rawValue && sameOrder
-        }
+        self.tuning = tuning
+        declared = (manifest?.results ?? []).filter { $0.network?.describes(net.lineage, depth: net.depth) == true }
+    }
+
+    /// What the weights are, for a tuned Des-Net's card.
+    static func tunedSummary(_ tuning: TuningRecord) -> String {
+        let epochs = tuning.recipe.epochs == 1 ? "1 epoch" : "\(tuning.recipe.epochs) epochs"
+        let start = tuning.lineage.initialization == .scratch ? "trained from scratch (random weights)" : "built by lgreg from a learngene, then fine-tuned"
+        return "\(start) for \(epochs) on \(tuning.recipe.images) images of \(tuning.recipe.dataset); top-1 \(tuning.result.accuracy.percentText) "
+            + "on \(tuning.result.evalSet) as recorded."
+    }
+
+    /// The card's fine-tuning section: the recorded top-1 and the recipe.
+    static func tuningSection(_ tuning: TuningRecord) -> [String] {
+        let r = tuning.recipe, result = tuning.result
+        return ["", "## Fine-tuning", "", "| | |", "|---|---|",
+                "| Store entry | `\(tuning.entryDigest)` |",
+                "| Started from | \(tuning.lineage.initialization == .scratch ? "random weights" : "the untuned Des-Net below")"
+                    + "\(tuning.lineage.untunedDesNetDigest.map { " (`\($0)`)" } ?? "") |",
+                "| Recorded top-1 | \(result.accuracy.percentText) on \(result.evalSet) (\(result.correct)/\(result.images); `lgreg verify` re-measures it) |",
+                "| Epochs | \(r.epochs) (\(r.warmupEpochs) warm-up) |",
+                "| Learning rate | \(r.learningRate) → \(r.minLearningRate) (cosine) |",
+                "| Batch, weight decay | \(r.batchSize), \(r.weightDecay) |",
+                "| Label smoothing, drop path | \(r.labelSmoothing), \(r.dropPath) |",
+                "| Augmentation | \(r.augmented ? "yes" : "none") |",
+                "| Seed | \(r.seed) |",
+                "| Training data | \(r.images) images of \(r.dataset) (`\(r.dataDigest)`) |"]
     }
 
     /// The Hub's licence identifier: the SPDX identifier in lower case, or `other` for an expression or none.
@@ -271,7 +299,7 @@ public struct ModelCard: Equatable, Sendable {
     /// The card's Markdown for `net` written with `config`.
     public func markdown(_ net: DesNet, config: TimmConfig) -> String {
         let lineage = net.lineage, args = config.modelArgs, input = config.pretrainedConfig
-        let title = "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)"
+        let title = "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)\(tuning == nil ? "" : ", tuned")"
         var tags = ["image-classification", "timm", "learngene", "lgreg"]
         if lineage.learngeneKind != .plain { tags.append(lineage.learngeneKind.rawValue) }
         var lines = ["---", "library_name: timm", "license: \(hubLicense)", "pipeline_tag: image-classification", "tags:"]
@@ -279,7 +307,8 @@ public struct ModelCard: Equatable, Sendable {
         lines += ["---", "", "# \(title)", ""]
         lines.append("A vision transformer of \(net.depth) blocks (width \(args.embedDim), \(args.numHeads) heads, "
                      + "\(args.imgSize)×\(args.imgSize)×\(args.inChans) input, \(config.numClasses) classes, "
-                     + "\(net.parameterCount) parameters) built by lgreg from a learngene, untuned.")
+                     + "\(net.parameterCount) parameters) " + (tuning.map(Self.tunedSummary) ?? "built by lgreg from a learngene, untuned."))
+        if let tuning { lines += Self.tuningSection(tuning) }
         lines += ["", "## Lineage", ""]
         lines.append("| | |")
         lines.append("|---|---|")
@@ -334,12 +363,18 @@ public enum TimmExport {
     ///   `SafeTensorsError` from the writer or a source file.
     public static func write(_ net: DesNet, to directory: URL, tool: String, manifest: LearngeneManifest? = nil,
                              progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
+        try write(net, config: TimmConfig(net, tool: tool), to: directory, manifest: manifest, progress: progress)
+    }
+
+    /// Writes `net` with `config` (built once by a caller that records it too; `config.lgreg.tuned` makes the card a
+    /// tuned Des-Net's) into `directory`, created or replaced as a whole.
+    public static func write(_ net: DesNet, config timmConfig: TimmConfig, to directory: URL, manifest: LearngeneManifest? = nil,
+                             progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
         let declarations = try net.tensors.map {
             try SafeTensorsWriter.Declaration(name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
         }
-        let timmConfig = TimmConfig(net, tool: tool)
         let config = try timmConfig.encoded()
-        let card = Data(ModelCard(net: net, manifest: manifest).markdown(net, config: timmConfig).utf8)
+        let card = Data(ModelCard(net: net, manifest: manifest, tuning: timmConfig.lgreg.tuned).markdown(net, config: timmConfig).utf8)
         let total = net.byteCount
         try AtomicDirectory.replace(directory, holding: files) { folder in
             // The folder is swapped in as a whole, so each file is written under its own name, without a

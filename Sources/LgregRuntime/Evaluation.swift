@@ -1,4 +1,5 @@
 import Foundation
+import LgregVocabulary
 
 /// The outcome of running a model over a data set.
 public struct EvaluationResult: Codable, Equatable, Sendable {
@@ -11,8 +12,8 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
     /// Wall-clock seconds spent in the forward pass and batch preparation.
     public var seconds: Double
 
-    /// Top-1 accuracy in percent.
-    public var top1: Double { images == 0 ? 0 : 100 * Double(correct) / Double(images) }
+    /// Top-1 accuracy.
+    public var top1: Top1 { Top1(correct: correct, of: images) }
     /// Throughput.
     public var imagesPerSecond: Double { seconds > 0 ? Double(images) / seconds : 0 }
 }

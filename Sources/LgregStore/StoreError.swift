@@ -1,5 +1,6 @@
 import Foundation
 import LgregCore
+import LgregVocabulary
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,7 +46,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(file): \(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/"
         case let .openedForReading(root): return "\(root): the store was opened for reading only"
         case let .corruptLayout(file, reason): return "\(file): \(reason)"
-        case let .notFound(reference): return "no learngene or tag matches '\(reference)' (see `lgreg list`)"
+        case let .notFound(reference):
+            return "'\(ReferenceError.quoted(reference))' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
+                + "and no file or folder has that name"
         case let .notALearngene(reference, digest, artifactType):
             return "'\(reference)' (\(digest.short)) is not a learngene but a derived entry (\(artifactType)); this command takes a learngene "
                 + "(`lgreg show \(reference) --lineage` shows the one it comes from)"

@@ -169,7 +169,7 @@ public final class Trainer {
                                 trainAccuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(seconds, 1e-9), seconds: seconds)
         if let result = try evaluate() {
             line.evalLoss = result.meanLoss
-            line.evalAccuracy = result.top1 / 100
+            line.evalAccuracy = result.top1.fraction
             line.evalImages = result.images
         }
         return line

@@ -55,7 +55,7 @@ public enum AccuracyCollection {
                 sources.append(.init(reference: name, kind: manifest.kind.rawValue, architecture: manifest.architecture, schedule: manifest.schedule,
                                      storedParameters: manifest.parameters?.stored ?? stored.layers.count * manifest.architecture.blockParameters + manifest.architecture.sharedParameters))
                 for result in manifest.results where AccuracyCollection.testSetLabels.contains(result.evalSet) {
-                    observations.append(.init(source: name, strategy: result.strategy == "sws" ? "cyclic" : result.strategy, order: result.order, seed: result.seed.map(UInt64.init),
+                    observations.append(.init(source: name, strategy: result.network?.strategyName ?? result.strategy, order: result.order, seed: result.seed.map(UInt64.init),
                                               depth: result.depth, tunedEpochs: result.tunedEpochs, top1: result.top1))
                 }
             }
@@ -76,7 +76,7 @@ public enum AccuracyCollection {
                 // The learngene is no longer tagged: named by its digest, its parameters unknown to the report.
                 source = base.short
                 if !sources.contains(where: { $0.reference == source }) {
-                    sources.append(.init(reference: source, kind: config.lineage.desNet?.learngeneKind.rawValue ?? "sws", architecture: config.architecture,
+                    sources.append(.init(reference: source, kind: (config.lineage.desNet?.learngeneKind ?? .sws).rawValue, architecture: config.architecture,
                                          schedule: nil, storedParameters: nil))
                 }
             } else {
@@ -85,7 +85,7 @@ public enum AccuracyCollection {
                 let name = String(tag.prefix { $0 != ":" })
                 source = name.replacingOccurrences(of: "-d\(config.depth)", with: "", options: [.anchored, .backwards])
                 if !sources.contains(where: { $0.reference == source }) {
-                    sources.append(.init(reference: source, kind: "scratch", architecture: config.architecture, schedule: nil, storedParameters: nil))
+                    sources.append(.init(reference: source, kind: StrategyName.scratch.rawValue, architecture: config.architecture, schedule: nil, storedParameters: nil))
                 }
             }
             observations.append(.init(source: source, strategy: config.lineage.strategy, order: config.lineage.desNet?.order, seed: config.recipe.seed,

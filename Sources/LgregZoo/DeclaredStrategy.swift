@@ -14,14 +14,14 @@ public enum DeclaredStrategy: Equatable, Sendable {
     /// - Throws: `ZooError.unknownDeclaredStrategy` for a name or order lgreg does not know, and for `explicit`
     ///   (a declared result does not record its map).
     public init(_ result: LearngeneManifest.DeclaredResult) throws {
-        if result.strategy == LearngeneManifest.DeclaredResult.trainedNetwork {
+        guard let network = result.network, network.strategy != .explicit else {
+            throw ZooError.unknownDeclaredStrategy(strategy: result.strategy, order: result.order,
+                                                   reason: "known strategies: \(MeasuredNetwork.trainedNetworkName), \(StrategyName.oldCyclicName), "
+                                                       + StrategyName.allCases.filter { $0 != .explicit }.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let name = network.strategy else {
             self = .trainedNetwork
             return
-        }
-        let spelled = result.strategy == "sws" ? Strategy.Name.cyclic.rawValue : result.strategy
-        guard let name = Strategy.Name(rawValue: spelled), name != .explicit else {
-            throw ZooError.unknownDeclaredStrategy(strategy: result.strategy, order: result.order,
-                                                   reason: "known strategies: aux-net, sws, " + Strategy.Name.allCases.filter { $0 != .explicit }.map(\.rawValue).joined(separator: ", "))
         }
         do { self = .desNet(try Strategy(name, order: result.order)) } catch let error as ResolverError {
             throw ZooError.unknownDeclaredStrategy(strategy: result.strategy, order: result.order, reason: error.description)

@@ -43,16 +43,16 @@ public enum DesNetMaterialization {
         let net = try Materializer.plan(learngene.source, depth: request.depth, strategy: recipe.strategy, head: request.head,
                                         classes: request.classes, pooling: recipe.pooling, seed: recipe.seed,
                                         allowDropStages: recipe.allowDropStages)
-        if let stored = learngene.stored, learngene.store != nil {
-            try LearngeneStore.checkTag(tag ?? StoredDesNet.defaultTag(net, learngene: stored.manifest))
-        }
+        let recordedTag = learngene.stored.map { tag ?? StoredDesNet.defaultTag(net, learngene: $0.manifest) }
+        if let recordedTag { try LearngeneStore.checkTag(recordedTag) }
+        let config = TimmConfig(net, tool: tool)
         var result = Result(net: net)
         if let output {
-            try TimmExport.write(net, to: output, tool: tool, manifest: learngene.source.manifest, progress: progress ?? { _, _ in })
+            try TimmExport.write(net, config: config, to: output, manifest: learngene.source.manifest, progress: progress ?? { _, _ in })
             result.output = output
         }
         if let stored = learngene.stored, let store = learngene.store {
-            result.recorded = try StoredDesNet.record(net, from: stored, in: store, tag: tag, tool: tool)
+            result.recorded = try StoredDesNet.record(net, from: stored, in: store, tag: recordedTag, tool: tool, config: config)
         }
         return result
     }

@@ -22,20 +22,31 @@ public struct OpenedLearngene {
     /// Why this learngene, when the user named none.
     public let choice: CurrentLearngene.Choice?
 
-    /// Whether `reference` is an archive path rather than a store reference: it ends in `.lgz` or holds a `/`,
-    /// which no learngene name, tag or digest does (so a folder that happens to share a learngene's name in the
-    /// working directory does not shadow it).
-    public static func isArchivePath(_ reference: String) -> Bool { reference.hasSuffix(".lgz") || reference.contains("/") }
+    /// What a command that takes a learngene says it takes.
+    public static let takes = "a learngene: a store entry (NAME[:VERSION] or a digest) or a .lgz archive"
 
-    /// Opens the learngene `reference` names (an archive path or a store reference); with no reference, the
-    /// store's current learngene (see `CurrentLearngene.choose`).
-    /// - Parameter store: opens the store, called only when the learngene is in it.
-    /// - Throws: `ZooError` when no learngene can be chosen; archive and store errors as they come.
-    public static func open(_ reference: String?, store: () throws -> LearngeneStore) throws -> OpenedLearngene {
-        if let reference, isArchivePath(reference) {
-            return OpenedLearngene(reference: reference, source: ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: reference))),
-                                   stored: nil, store: nil, choice: nil)
+    /// Where a learngene reference points by the reference grammar (`ModelReference`): the archive's path, or nil for
+    /// a store entry (none given: the current learngene).
+    /// - Throws: `ReferenceError` for a reference that names nothing or reads as a registry or layout.
+    public static func archivePath(_ reference: String?) throws -> String? {
+        guard let reference else { return nil }
+        switch try ModelReference(parsing: reference) {
+        case let .file(path): return path
+        case .entry: return nil
+        case let other: throw ReferenceError.notTaken(reference, reading: other.reading, takes: takes)
         }
+    }
+
+    /// Whether `reference` reads as an archive's path rather than a store entry (or names nothing).
+    public static func isArchivePath(_ reference: String) -> Bool { ((try? archivePath(reference)) ?? nil) != nil }
+
+    /// Opens the learngene `reference` names (an archive path or a store reference; a store entry before a file of
+    /// the same name); with no reference, the store's current learngene (see `CurrentLearngene.choose`).
+    /// - Parameter store: opens the store, called only when the learngene is in it.
+    /// - Throws: `ReferenceError` as `archivePath` says; `ZooError` when no learngene can be chosen; archive and
+    ///   store errors as they come.
+    public static func open(_ reference: String?, store: () throws -> LearngeneStore) throws -> OpenedLearngene {
+        if let path = try archivePath(reference) { return try archive(path) }
         let opened = try store()
         var choice: CurrentLearngene.Choice?
         let name: String
@@ -45,8 +56,18 @@ public struct OpenedLearngene {
             let chosen = try CurrentLearngene.choose(in: opened)
             (name, choice) = (chosen.reference, chosen.choice)
         }
-        let found = try opened.resolve(name)
-        return OpenedLearngene(reference: name, source: ManifestSource(found), stored: found, store: opened, choice: choice)
+        do {
+            let found = try opened.resolve(name)
+            return OpenedLearngene(reference: name, source: ManifestSource(found), stored: found, store: opened, choice: choice)
+        } catch StoreError.notFound(_) where (try? ModelReference(parsing: name)) == .entry(name, orPath: true) {
+            return try archive(name)
+        }
+    }
+
+    /// The learngene of the `.lgz` archive at `path`.
+    private static func archive(_ path: String) throws -> OpenedLearngene {
+        OpenedLearngene(reference: path, source: ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: path))),
+                        stored: nil, store: nil, choice: nil)
     }
 
     /// A line saying which learngene was used when the user named none ("using aux-b:1 (sha256:…), the current learngene"), else nil.

@@ -10,15 +10,16 @@ import LgregStore
 /// regenerated from the recorded seed; nothing else needs storing.
 public enum StoredDesNet {
     /// `artifactType` of a Des-Net manifest.
-    public static let artifactType = "application/vnd.lgreg.desnet.v1"
+    public static let artifactType = EntryKind.desnet.artifactType
     /// Media type of its config blob (`Schemas/timm-config.schema.json`).
     public static let configMediaType = "application/vnd.lgreg.desnet.config.v1+json"
 
-    /// Records `net`, planned from `learngene`, under `tag` (default `defaultTag(net, learngene.manifest)`).
+    /// Records `net`, planned from `learngene`, under `tag` (default `defaultTag(net, learngene.manifest)`), with
+    /// `config` as its config blob (default: `TimmConfig(net, tool:)`, for a caller that did not build it already).
     /// - Returns: the Des-Net manifest's digest and its tag.
     /// - Throws: `StoreError` when a blob is missing or the tag is invalid.
     public static func record(_ net: DesNet, from learngene: StoredLearngene, in store: LearngeneStore, tag: String? = nil,
-                              tool: String) throws -> (digest: Digest, tag: String) {
+                              tool: String, config: TimmConfig? = nil) throws -> (digest: Digest, tag: String) {
         var used: [Int] = []
         for block in net.blocks {
             switch block {
@@ -30,7 +31,7 @@ public enum StoredDesNet {
         let sharedUsed = net.tensors.contains { if case .copy = $0.content { return !$0.name.hasPrefix("blocks.") } else { return false } }
         let layers = (sharedUsed ? [learngene.shared.descriptor] : []) + used.map { learngene.layers[$0].descriptor }
         let reference = tag ?? defaultTag(net, learngene: learngene.manifest)
-        let config = TimmConfig(net, tool: tool)
+        let config = config ?? TimmConfig(net, tool: tool)
         let digest = try store.writeDerived(DerivedArtifact(
             reference: reference, artifactType: artifactType, config: try config.encoded(), configMediaType: configMediaType,
             layers: layers, base: learngene.digest, depth: net.depth, strategy: net.lineage.strategy.rawValue, order: net.lineage.order,

@@ -14,7 +14,7 @@ import SafeTensors
 /// one trained from scratch has no base.
 public enum TunedDesNet {
     /// `artifactType` of a tuned Des-Net manifest.
-    public static let artifactType = "application/vnd.lgreg.desnet.tuned.v1"
+    public static let artifactType = EntryKind.tuned.artifactType
     /// Media type of its config blob.
     public static let configMediaType = "application/vnd.lgreg.desnet.tuned.config.v1+json"
     /// The data set the recorded top-1 is measured on, as `verify` re-measures it.
@@ -71,86 +71,10 @@ public enum TunedDesNet {
         }
     }
 
-    /// Where the tuned weights started from.
-    public struct Lineage: Codable, Equatable, Sendable {
-        /// `learngene` (a Des-Net expanded from a learngene) or `scratch` (every tensor freshly initialized).
-        public enum Initialization: String, Codable, Sendable { case learngene, scratch }
-
-        public var initialization: Initialization
-        /// The untuned Des-Net's lineage: learngene digest and kind, strategy, order, seed, layer map, head
-        /// (nil from scratch).
-        public var desNet: LgregResolver.Lineage?
-        /// A tag of the learngene when it was tuned (`aux-b:0.1.0`), for people; the digest is in `desNet`.
-        public var learngeneReference: String?
-        /// The untuned Des-Net's manifest, when the store recorded it (`lgreg materialize`).
-        public var untunedDesNetDigest: String?
-
-        public init(initialization: Initialization, desNet: LgregResolver.Lineage?, learngeneReference: String?, untunedDesNetDigest: String?) {
-            self.initialization = initialization
-            self.desNet = desNet
-            self.learngeneReference = learngeneReference
-            self.untunedDesNetDigest = untunedDesNetDigest
-        }
-
-        /// The strategy's name as reports and tags spell it (`scratch` from scratch).
-        public var strategy: String { desNet?.strategy.rawValue ?? Strategy.Name.scratch.rawValue }
-    }
-
-    /// The training recipe as recorded: the parts of the training configuration that decide the weights.
-    public struct Recipe: Codable, Equatable, Sendable {
-        public var epochs: Int
-        public var learningRate: Float
-        public var minLearningRate: Float
-        public var batchSize: Int
-        public var weightDecay: Float
-        public var warmupEpochs: Int
-        /// Seed of shuffling, augmentation and drop-path (and of a scratch model's initialization).
-        public var seed: UInt64
-        public var labelSmoothing: Float
-        public var dropPath: Float
-        public var augmented: Bool
-        /// The training images: `fashion-mnist:train`, how many, and the SHA-256 of their pixels and labels.
-        public var dataset: String
-        public var images: Int
-        public var dataDigest: String
-
-        public init(epochs: Int, learningRate: Float, minLearningRate: Float, batchSize: Int, weightDecay: Float, warmupEpochs: Int,
-                    seed: UInt64, labelSmoothing: Float, dropPath: Float, augmented: Bool, dataset: String, images: Int, dataDigest: String) {
-            self.epochs = epochs
-            self.learningRate = learningRate
-            self.minLearningRate = minLearningRate
-            self.batchSize = batchSize
-            self.weightDecay = weightDecay
-            self.warmupEpochs = warmupEpochs
-            self.seed = seed
-            self.labelSmoothing = labelSmoothing
-            self.dropPath = dropPath
-            self.augmented = augmented
-            self.dataset = dataset
-            self.images = images
-            self.dataDigest = dataDigest
-        }
-    }
-
-    /// A top-1 measured on a whole evaluation set.
-    public struct MeasuredResult: Codable, Equatable, Sendable {
-        /// `fashion-mnist:test`.
-        public var evalSet: String
-        /// Top-1 accuracy in [0, 1].
-        public var top1: Double
-        /// Mean cross-entropy.
-        public var loss: Double
-        public var correct: Int
-        public var images: Int
-
-        public init(evalSet: String, result: EvaluationResult) {
-            self.evalSet = evalSet
-            top1 = Double(result.correct) / Double(max(result.images, 1))
-            loss = result.meanLoss
-            correct = result.correct
-            images = result.images
-        }
-    }
+    /// Where the tuned weights started from (the vocabulary's `TunedLineage`).
+    public typealias Lineage = TunedLineage
+    /// The training recipe as recorded (the vocabulary's `TrainingRecipe`).
+    public typealias Recipe = TrainingRecipe
 
     // MARK: Building
 
@@ -263,5 +187,13 @@ public enum TunedDesNet {
     /// The tags of every tuned Des-Net in the store, with the learngene each derives from (nil from scratch).
     public static func all(in store: LearngeneStore) throws -> [(reference: String, base: Digest?)] {
         try store.entries().filter { $0.artifactType == artifactType }.map { ($0.reference, $0.base) }
+    }
+}
+
+extension MeasuredResult {
+    /// The figures of an evaluation over the whole of `evalSet`.
+    public init(evalSet: String, result: EvaluationResult) {
+        self.init(evalSet: evalSet, top1: Top1(correct: result.correct, of: result.images).fraction, loss: result.meanLoss,
+                  correct: result.correct, images: result.images)
     }
 }

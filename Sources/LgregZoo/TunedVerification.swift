@@ -71,11 +71,10 @@ extension Verifier {
         do {
             let measured = try TunedDesNet.measure(try tuned.weights(in: store), architecture: config.architecture, on: dataSets[recorded.evalSet]!,
                                                    settings: settings.evaluation, label: "verify \(tuned.entry.tags.first ?? tuned.entry.digest.short)")
-            check.measuredTop1 = Double(measured.correct) / Double(max(measured.images, 1))
-            let agrees = abs(measured.top1 - 100 * recorded.top1) <= settings.tolerance + 1e-9 && measured.images == recorded.images
+            check.measuredTop1 = measured.top1.fraction
+            let agrees = measured.top1.agrees(with: recorded.accuracy, withinPoints: settings.tolerance) && measured.images == recorded.images
             check.status = agrees ? .ok : .mismatch
-            check.detail += String(format: ": recorded %.2f%% (%d images), measured %.2f%% (%d/%d)", 100 * recorded.top1, recorded.images, measured.top1,
-                                   measured.correct, measured.images)
+            check.detail += ": recorded \(recorded.accuracy) (\(recorded.images) images), measured \(measured.top1) (\(measured.correct)/\(measured.images))"
         } catch {
             check.status = .mismatch
             check.detail += ": \(error)"

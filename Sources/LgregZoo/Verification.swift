@@ -104,27 +104,42 @@ public struct Verifier {
         self.settings = settings
     }
 
-    /// Verifies each reference (every tagged learngene and tuned Des-Net when `references` is empty), records
-    /// each verdict in the store's index, and returns the report.
+    /// What one run has loaded and measured, shared by every entry it verifies.
+    struct Run {
+        var dataSets: [String: ImageDataSet] = [:]
+        var work: EvaluationWork
+        /// Each learngene's declared results with their checks, so that its Des-Nets verified in the same run take
+        /// the figures already measured instead of measuring them again.
+        var results: [Digest: [(declared: LearngeneManifest.DeclaredResult, check: Check)]] = [:]
+    }
+
+    /// Verifies each reference (with `references` empty, every tagged entry: learngenes, then Des-Nets, then tuned
+    /// Des-Nets), records each verdict in the store's index, and returns the report.
     /// - Throws: `ZooError.nothingToVerify` when asked for everything in a store that holds nothing;
     ///   `StoreError.notFound` for a reference that names nothing.
     public func verify(_ references: [String]) throws -> Report {
-        let chosen = references.isEmpty
-            ? try store.list().map(\.reference) + TunedDesNet.all(in: store).map(\.reference) : references
+        let chosen = references.isEmpty ? try everything() : references
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
-        var dataSets: [String: ImageDataSet] = [:]
-        var work = EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue)
-        let verdicts = try chosen.map { try verify($0, dataSets: &dataSets, work: &work) }
-        return Report(tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: work)
+        var run = Run(work: EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue))
+        let verdicts = try chosen.map { try verify($0, run: &run) }
+        return Report(tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: run.work)
     }
 
-    private func verify(_ reference: String, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) throws -> Verdict {
+    /// Every tag `verify --all` checks: learngenes first, so that their Des-Nets reuse what was measured.
+    private func everything() throws -> [String] {
+        let derived = try store.entries()
+        return try store.list().map(\.reference)
+            + derived.filter { $0.artifactType == StoredDesNet.artifactType }.map(\.reference)
+            + derived.filter { $0.artifactType == TunedDesNet.artifactType }.map(\.reference)
+    }
+
+    private func verify(_ reference: String, run: inout Run) throws -> Verdict {
         let stored: StoredLearngene
         do {
             switch try ResolvedEntry.resolve(reference, in: store) {
             case let .learngene(learngene): stored = learngene
-            case let .derived(entry) where entry.image.artifactType == TunedDesNet.artifactType: return verifyTuned(entry, dataSets: &dataSets)
-            case let .derived(entry): return verifyDerived(entry, dataSets: &dataSets, work: &work)
+            case let .derived(entry) where entry.image.artifactType == TunedDesNet.artifactType: return verifyTuned(entry, dataSets: &run.dataSets)
+            case let .derived(entry): return verifyDerived(entry, run: &run)
             }
         } catch let error as StoreError {
             if case .notFound = error { throw error }
@@ -133,7 +148,9 @@ public struct Verifier {
         }
         var checks = [blobCheck(stored), manifestCheck(stored), parameterCheck(stored)]
         if checks.allSatisfy({ $0.status == .ok }) {
-            checks += resultChecks(stored.manifest.results, source: ManifestSource(stored), dataSets: &dataSets, work: &work)
+            let results = resultChecks(stored.manifest.results, source: ManifestSource(stored), run: &run)
+            run.results[stored.digest] = Array(zip(stored.manifest.results, results))
+            checks += results
         }
         let status = checks.map(\.status).max() ?? .ok
         let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
@@ -143,7 +160,7 @@ public struct Verifier {
 
     /// A derived entry: its learngene present, its blobs intact, and for a Des-Net its recorded plan rebuilt and
     /// each result its learngene declares for that plan (depth, strategy, order, untuned) re-measured.
-    private func verifyDerived(_ entry: DerivedEntry, dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) -> Verdict {
+    private func verifyDerived(_ entry: DerivedEntry, run: inout Run) -> Verdict {
         var checks: [Check] = []
         if let lineage = entry.lineage {
             checks.append(Check(check: "learngene", status: .ok, detail: "\(lineage.summary)\(lineage.orphaned ? "; orphaned: the learngene is kept but no longer tagged" : "")"))
@@ -159,12 +176,14 @@ public struct Verifier {
                 checks.append(Check(check: "config", status: .ok, detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
                                     + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
                 let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep
-                let declared = opened.learngene.manifest.results.filter { result in
-                    guard fresh, result.depth == opened.net.depth, result.tunedEpochs == 0, UInt64(result.seed ?? 0) == lineage.seed ?? 0,
-                          case let .desNet(strategy)? = try? DeclaredStrategy(result) else { return false }
-                    return strategy.kind == lineage.strategy && strategy.orderDescription == lineage.order
+                let belongs = { (result: LearngeneManifest.DeclaredResult) in
+                    fresh && result.tunedEpochs == 0 && result.network?.describes(lineage, depth: opened.net.depth) == true
                 }
-                checks += resultChecks(declared, source: ManifestSource(opened.learngene), dataSets: &dataSets, work: &work)
+                if let measured = run.results[opened.learngene.digest] {
+                    checks += measured.filter { belongs($0.declared) }.map(\.check)
+                } else {
+                    checks += resultChecks(opened.learngene.manifest.results.filter(belongs), source: ManifestSource(opened.learngene), run: &run)
+                }
             } catch {
                 checks.append(Check(check: "config", status: .mismatch, detail: "\(error)"))
             }
@@ -219,8 +238,7 @@ public struct Verifier {
 
     /// Every declared result re-measured: each rebuilt, then all of one eval set evaluated together (through
     /// the prefix tree of their layer maps, unless `settings.evaluation` says one at a time).
-    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource,
-                              dataSets: inout [String: ImageDataSet], work: inout EvaluationWork) -> [Check] {
+    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource, run: inout Run) -> [Check] {
         let models = DesNetModels(source: source)
         var checks: [Check] = []
         var pending: [String: [(check: Int, model: ViTModel)]] = [:]
@@ -240,8 +258,8 @@ public struct Verifier {
                 continue
             }
             do {
-                if dataSets[declared.evalSet] == nil {
-                    dataSets[declared.evalSet] = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
+                if run.dataSets[declared.evalSet] == nil {
+                    run.dataSets[declared.evalSet] = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
                 }
             } catch {
                 check.status = .cannotVerify
@@ -265,21 +283,20 @@ public struct Verifier {
             let batch = pending[evalSet]!
             let networks = batch.map(\.model)
             do {
-                let rows = try DesNetEvaluation.evaluate(networks, on: dataSets[evalSet]!, settings: settings.evaluation,
+                let rows = try DesNetEvaluation.evaluate(networks, on: run.dataSets[evalSet]!, settings: settings.evaluation,
                                                          label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
                 let tree = PrefixTreeEvaluation.work(networks)
-                work.networks += networks.count
-                work.work.separateBlocks += tree.separateBlocks
-                work.work.sharedBlocks += settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
-                work.work.separateEmbeddings += tree.separateEmbeddings
-                work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
+                run.work.networks += networks.count
+                run.work.work.separateBlocks += tree.separateBlocks
+                run.work.work.sharedBlocks += settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
+                run.work.work.separateEmbeddings += tree.separateEmbeddings
+                run.work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
-                    let measured = row.result.images == 0 ? 0 : Double(row.result.correct) / Double(row.result.images)
-                    checks[index].measuredTop1 = measured
-                    checks[index].status = abs(measured - declared) <= settings.tolerance / 100 + 1e-11 ? .ok : .mismatch
-                    checks[index].detail += String(format: ": declared %.2f%%, measured %.2f%% (%d/%d)", 100 * declared, row.result.top1,
-                                                   row.result.correct, row.result.images)
+                    let measured = Top1(correct: row.result.correct, of: row.result.images)
+                    checks[index].measuredTop1 = measured.fraction
+                    checks[index].status = measured.agrees(with: Top1(fraction: declared), withinPoints: settings.tolerance) ? .ok : .mismatch
+                    checks[index].detail += ": declared \(Top1(fraction: declared)), measured \(measured) (\(row.result.correct)/\(row.result.images))"
                 }
             } catch {
                 for (index, _) in batch {

@@ -1,11 +1,12 @@
 import Foundation
 import LgregCore
 import LgregStore
+import LgregVocabulary
 
 extension Verifier {
     /// `artifactType` of a recorded verification report (`lgreg verify REF --record`,
     /// `Schemas/oci-verification-manifest.schema.json`).
-    public static let recordArtifactType = "application/vnd.lgreg.verification.v1"
+    public static let recordArtifactType = EntryKind.verification.artifactType
     /// Media type of its one layer: the report JSON (`Schemas/verify-report.schema.json`).
     public static let reportMediaType = "application/vnd.lgreg.verification.report.v1+json"
 

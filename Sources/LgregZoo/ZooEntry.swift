@@ -54,17 +54,10 @@ public struct ZooEntry: Codable, Sendable {
     /// Whether this is a learngene rather than a derived entry.
     public var isLearngene: Bool { artifactType == OCIMediaType.learngene }
 
-    /// The kinds lgreg names; any other `application/vnd.lgreg.<kind>.v<N>` artifact type is labelled `<kind>`
-    /// with its dots turned to dashes, so a new derived kind lists without a change here.
-    public static let kindLabels: [String: String] = [
-        OCIMediaType.learngene: "learngene",
-        StoredDesNet.artifactType: "desnet",
-        "application/vnd.lgreg.desnet.tuned.v1": "tuned",
-    ]
-
-    /// The short label of `artifactType`.
+    /// The short label of `artifactType`: an `EntryKind`'s, or for any other `application/vnd.lgreg.<kind>.v<N>`
+    /// artifact type `<kind>` with its dots turned to dashes, so a later kind lists without a change here.
     public static func kind(of artifactType: String) -> String {
-        if let label = kindLabels[artifactType] { return label }
+        if let kind = EntryKind(artifactType: artifactType) { return kind.rawValue }
         var name = Substring(artifactType)
         if name.hasPrefix("application/vnd.lgreg.") { name = name.dropFirst("application/vnd.lgreg.".count) }
         if let version = name.range(of: #"\.v[0-9]+$"#, options: .regularExpression) { name = name[..<version.lowerBound] }

@@ -169,7 +169,8 @@ import Testing
         #expect(try runLgreg(["publish", try initArchive("first"), "--store", store]).status == 0)
         let unknown = try runLgreg(["show", "nothing:1", "--store", store])
         #expect(unknown.status == 64)
-        #expect(unknown.err == "error: no learngene or tag matches 'nothing:1' (see `lgreg list`)\n")
+        #expect(unknown.err == "error: 'nothing:1' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
+                + "and no file or folder has that name\n")
         let notArchive = dir.appendingPathComponent("junk.lgz")
         try Data("not an archive".utf8).write(to: notArchive)
         let junk = try runLgreg(["publish", notArchive.path, "--store", store])
