@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
-        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"]),
+        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"], exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime", "LgregTestSupport"],

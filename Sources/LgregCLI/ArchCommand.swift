@@ -17,6 +17,19 @@ struct ArchCommand: ParsableCommand {
                                                         discussion: "--json follows Schemas/arch-list.schema.json.")
         @OptionGroup var output: OutputOptions
 
+        /// What `--json` prints (`Schemas/arch-list.schema.json`).
+        struct Presets: Encodable {
+            struct Preset: Encodable {
+                var name: String
+                /// `H×W×C`.
+                var image: String
+                var patch, width, heads, classes: Int
+                var pooling: String
+            }
+            var schemaVersion = 1
+            var presets: [Preset]
+        }
+
         func run() throws {
             let table = ReportTable(
                 columns: [.init("name", "Preset"), .init("image", "Image"), .init("patch", "Patch"), .init("width", "Width"),
@@ -26,7 +39,12 @@ struct ArchCommand: ParsableCommand {
                      .int(a.width, shown: "\(a.width)"), .int(a.heads, shown: "\(a.heads)"), .int(a.classes, shown: "\(a.classes)"),
                      .text(a.pooling.rawValue)]
                 })
-            if output.format == .json { return try printJSONObject(["schemaVersion": 1, "presets": table.jsonObjects()]) }
+            if output.format == .json {
+                return try printJSON(Presets(presets: ViTArchitecture.presets.map { name, a in
+                    Presets.Preset(name: name, image: "\(a.imageSize)×\(a.imageSize)×\(a.inChannels)", patch: a.patchSize, width: a.width,
+                                   heads: a.heads, classes: a.classes, pooling: a.pooling.rawValue)
+                }))
+            }
             print(table.rendered(output.format), terminator: "")
         }
     }
@@ -42,13 +60,27 @@ struct ArchCommand: ParsableCommand {
         var depths = "12"
         @OptionGroup var output: OutputOptions
 
+        /// What `--json` prints (`Schemas/arch-show.schema.json`): parameters and FLOPs as counts.
+        struct Costs: Encodable {
+            struct Row: Encodable {
+                var depth, parameters, flops: Int
+            }
+            var schemaVersion = 1
+            var architecture: String
+            var rows: [Row]
+        }
+
         func run() throws {
             let arch = try architecture.resolve()
             let depthList = try parseDepths(depths)
             let table = ReportTable(
                 columns: [.init("depth", "Depth"), .init("parameters", "Params (M)"), .init("flops", "FLOPs")],
                 rows: depthList.map { [.int($0, shown: "\($0)"), .millions(arch.parameterCount(depth: $0)), .flops(arch.flops(depth: $0))] })
-            if output.format == .json { return try printJSONObject(["schemaVersion": 1, "architecture": architecture.architecture, "rows": table.jsonObjects()]) }
+            if output.format == .json {
+                return try printJSON(Costs(architecture: architecture.architecture, rows: depthList.map {
+                    Costs.Row(depth: $0, parameters: arch.parameterCount(depth: $0), flops: arch.flops(depth: $0))
+                }))
+            }
             print(table.rendered(output.format), terminator: "")
         }
     }

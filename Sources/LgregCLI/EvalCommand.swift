@@ -16,7 +16,7 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
         MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
-        --arch, a stored Des-Net (its tag or digest: evaluated as recorded), a tuned or scratch Des-Net (evaluated \
+        --arch, a folder `materialize --output` or `export` wrote (run with its own config.json), a stored Des-Net (its tag or digest: evaluated as recorded), a tuned or scratch Des-Net (evaluated \
         from its own weights: on the whole test set it gives the top-1 it recorded), or a learngene: a stored \
         reference (name, name:version, digest prefix) or a .lgz archive. A model \
         file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
@@ -26,7 +26,7 @@ struct EvalCommand: ParsableCommand {
         figures. --json follows Schemas/eval-report.schema.json (top1 a fraction in [0, 1]; the table prints percent).
         """)
 
-    @Argument(help: "A model .safetensors file, or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
+    @Argument(help: "A model .safetensors file or export folder; a stored Des-Net or tuned Des-Net; or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
     var model: String?
 
     @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`), an architecture JSON file, or the folder or config.json of an lgreg export (`materialize --output`).")
@@ -71,8 +71,14 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    /// Whether MODEL is a weights file rather than a learngene.
-    var isModelFile: Bool { model?.hasSuffix(".safetensors") ?? false }
+    /// Whether MODEL is a weights file (or an export folder) rather than a learngene.
+    var isModelFile: Bool { model?.hasSuffix(".safetensors") ?? false || exportFolder != nil }
+
+    /// MODEL as a folder `materialize --output` or `export` wrote: its model.safetensors runs with its config.json.
+    var exportFolder: String? {
+        guard let model, case let .file(path)? = try? ModelReference(parsing: model) else { return nil }
+        return FileManager.default.fileExists(atPath: path + "/config.json") ? path : nil
+    }
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
@@ -81,7 +87,10 @@ struct EvalCommand: ParsableCommand {
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
         if depth != nil, depths != nil { throw ValidationError("Give --depth or --depths, not both.") }
         if isModelFile {
-            if arch == nil { throw ValidationError("A model file needs --arch (a preset, an architecture JSON file, or an export's config.json).") }
+            if arch == nil, exportFolder == nil {
+                throw ValidationError("A model file needs --arch (a preset, an architecture JSON file, or an export's config.json).")
+            }
+            if arch != nil, exportFolder != nil { throw ValidationError("An export folder carries its architecture in its config.json; drop --arch.") }
             if depths != nil { throw ValidationError("--depths expands a learngene; a model file has one depth.") }
             if strategy.strategy != nil || strategy.order != nil {
                 throw ValidationError("--strategy and --order expand a learngene; a model file takes --layers-source only.")
@@ -104,7 +113,7 @@ struct EvalCommand: ParsableCommand {
         var rows: [EvalRow] = []
         var label = model ?? ""
         if let model, isModelFile {
-            let network = try modelFromFile(model)
+            let network = try exportFolder.map { try modelFromFile($0 + "/model.safetensors", arch: $0) } ?? modelFromFile(model, arch: arch!)
             rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else if let stored = try storedModel() {
             // One model, run as `finetune` measured it and `verify` re-measures it: the same top-1 to the image.
@@ -148,8 +157,8 @@ struct EvalCommand: ParsableCommand {
         return try StoredModel.open(entry, in: opened).runnable(in: opened)
     }
 
-    private func modelFromFile(_ model: String) throws -> ViTModel {
-        var arguments = [arch!]
+    private func modelFromFile(_ model: String, arch: String) throws -> ViTModel {
+        var arguments = [arch]
         if let classes { arguments += ["--classes", String(classes)] }
         if classToken { arguments.append("--class-token") }
         var architecture = try ArchitectureOptions.parse(arguments).resolve()

@@ -1,5 +1,6 @@
 import Foundation
 import LgregReports
+import LgregVocabulary
 import LgregZoo
 
 extension EvalRow {
@@ -20,8 +21,36 @@ extension EvalRow {
             },
             footer: ["model: \(model)", "data: \(data)"])
         guard format == .json else { return table.rendered(format) }
-        let document: [String: Any] = ["schemaVersion": 2, "model": model, "data": data, "rows": table.jsonObjects()]
-        let bytes = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: bytes, as: UTF8.self) + "\n"
+        return String(decoding: try encodedJSON(EvalReport(model: model, data: data, rows: rows.map(EvalReport.Row.init))), as: UTF8.self) + "\n"
     }
+}
+
+/// What `eval --json` prints (`Schemas/eval-report.schema.json`, version 2: top-1 a fraction).
+struct EvalReport: Encodable {
+    /// One evaluated network.
+    struct Row: Encodable {
+        var depth: Int
+        /// The learngene layer each block runs, as a comma list (empty for a model file run block by block).
+        var layerMap: String
+        var images: Int
+        var correct: Int
+        var top1: Top1
+        var meanLoss: Double
+        var imagesPerSecond: Double
+
+        init(_ row: EvalRow) {
+            depth = row.depth
+            layerMap = row.layerMap.map(String.init).joined(separator: ",")
+            images = row.result.images
+            correct = row.result.correct
+            top1 = row.result.top1
+            meanLoss = row.result.meanLoss
+            imagesPerSecond = row.result.imagesPerSecond
+        }
+    }
+
+    var schemaVersion = 2
+    var model: String
+    var data: String
+    var rows: [Row]
 }

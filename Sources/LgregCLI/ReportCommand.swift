@@ -61,9 +61,7 @@ struct ReportCommand: ParsableCommand {
                                        depths: try parseDepths(depths), epochs: epochs)
             switch output.format {
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try printJSON(report)
             case let format:
                 print(report.table.rendered(format), terminator: "")
             }

@@ -12,7 +12,11 @@ extension LearngeneStore {
     /// manifest.
     /// - Throws: `StoreError.notFound`, `.ambiguous` or `.invalidReference`.
     public func resolveDigest(_ reference: String) throws -> Digest {
-        let (index, _) = try readIndex()
+        try resolveDigest(reference, in: try readIndex().0)
+    }
+
+    /// `resolveDigest(reference)` against an `index.json` already read.
+    func resolveDigest(_ reference: String, in index: ImageIndex) throws -> Digest {
         if let tagged = index.tagged(reference) { return tagged.digest }
         if LearngeneManifest.isValidName(reference) {
             let versions = index.manifests.filter { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }
@@ -35,12 +39,18 @@ extension LearngeneStore {
     /// digest when opened.
     /// - Throws: `StoreError.notFound`, or `.notALearngene` when the reference names a derived entry (a Des-Net).
     public func resolve(_ reference: String) throws -> StoredLearngene {
-        try learngene(at: try resolveDigest(reference), reference: reference)
+        let (index, _) = try readIndex()
+        return try learngene(at: try resolveDigest(reference, in: index), reference: reference, index: index)
     }
 
-    /// The learngene whose manifest is blob `digest`, tagged or not (the learngene of an orphaned Des-Net).
+    /// The learngene whose manifest is blob `digest`, tagged or not (the learngene of an orphaned Des-Net); its tags
+    /// from `index` when the caller has read it.
     /// - Throws: `StoreError.notALearngene` when the manifest is another kind; what reading the blob throws.
     public func learngene(at digest: Digest, reference: String? = nil) throws -> StoredLearngene {
+        try learngene(at: digest, reference: reference, index: try readIndex().0)
+    }
+
+    private func learngene(at digest: Digest, reference: String?, index: ImageIndex) throws -> StoredLearngene {
         let image = try imageManifest(digest)
         guard image.artifactType == OCIMediaType.learngene, image.layers.count >= 1 else {
             throw StoreError.notALearngene(reference: reference ?? digest.description, digest: digest, artifactType: image.artifactType ?? "manifest")
@@ -53,7 +63,7 @@ extension LearngeneStore {
         guard blobs.count == manifest.files.count, zip(blobs, manifest.files).allSatisfy({ $0.digest == $1.digest }) else {
             throw StoreError.corruptLayout(file: layout.blob(digest).path, reason: "its layers disagree with the files its config lists")
         }
-        let tags = try readIndex().0.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
+        let tags = index.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
         return StoredLearngene(digest: digest, imageManifest: image, manifest: manifest, tags: tags.sorted(),
                                shared: blobs[0], layers: Array(blobs.dropFirst()))
     }

@@ -6,7 +6,9 @@ import Testing
 /// tuned Des-Nets of `Registry/tuned` pulled beside them, and `verify --all --depths` re-measuring every declared
 /// untuned and tuned accuracy at the depths CI checks (`ciDepths`; the README's first command checks them all)
 /// from the stored weights on the whole Fashion-MNIST test set, within each result's tolerance; and the tables of
-/// `Registry/README.md` are what that store reports.
+/// `Registry/README.md` are what that store reports. A tuned zoo entry evaluates to the top-1 it recorded, and its
+/// export is the folder timm's `local-dir:` loader classified the test set with to the same count
+/// (`Fixtures/timm-tuned-export.json`, written by `Python/timm_tuned_export_fixture.py`).
 @Suite(.serialized) struct ZooVerificationTests {
     /// The depths CI re-measures: the shallowest and the middle of the zoo's 6..15, every strategy at each.
     static let ciDepths = [6, 12]
@@ -65,5 +67,30 @@ import Testing
         // Registry/README.md shows what this store reports: readme.py --check writes its tables again in memory and compares.
         let readme = try runProcess("python3", [registry.appendingPathComponent("readme.py").path, "--check", lgregBinary.path, store])
         #expect(readme.status == 0, "\(readme.summary)")
+
+        try tunedEntryIsAModel(store: store, folder: folder)
+    }
+
+    /// The zoo's tuned SWS Des-Net-12: `eval` prints its recorded top-1 to the image, and `export` writes the bytes
+    /// timm loaded and classified the test set with (the fixture) to that same count.
+    func tunedEntryIsAModel(store: String, folder: TemporaryDirectory) throws {
+        let tag = "fmnist-tiny-sws-d12:2-cyclic-ft1"
+        let shown = try runLgreg(["show", tag, "--store", store, "--json"])
+        let recorded = try #require(((try json(shown.out)["show"] as? [String: Any])?["tuned"] as? [String: Any])?["result"] as? [String: Any])
+        let evaluated = try runLgreg(["eval", tag, "--store", store, "--json"], timeout: 3600)
+        #expect(evaluated.status == 0, "\(evaluated.summary)")
+        let row = try #require((try json(evaluated.out)["rows"] as? [[String: Any]])?.first)
+        #expect(row["correct"] as? Int == recorded["correct"] as? Int && row["top1"] as? Double == recorded["top1"] as? Double, "\(row) \(recorded)")
+
+        let output = folder.path("sws-d12-tuned")
+        #expect(try runLgreg(["export", tag, "-o", output, "--store", store]).status == 0)
+        let fixture = try json(String(decoding: try Data(contentsOf: repositoryRoot.appendingPathComponent(
+            "Tests/LgregCLITests/Fixtures/timm-tuned-export.json")), as: UTF8.self))
+        for (file, key) in [("model.safetensors", "model_sha256"), ("config.json", "config_sha256")] {
+            let hashed = try runProcess("sha256sum", [output + "/" + file])
+            #expect(hashed.out.hasPrefix(fixture[key] as? String ?? "-"), "\(file) is not what timm loaded: \(hashed.out.prefix(64))")
+        }
+        #expect(fixture["correct"] as? Int == recorded["correct"] as? Int && fixture["images"] as? Int == recorded["images"] as? Int,
+                "timm counted \(fixture["correct"] ?? "-"), lgreg recorded \(recorded["correct"] ?? "-")")
     }
 }
