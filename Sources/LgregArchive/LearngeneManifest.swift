@@ -51,11 +51,11 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     /// Parameters stored, checked against the architecture.
     public var parameters: ParameterBudget?
 
-    /// What a learngene's layers are.
+    /// What a learngene's layers are, and so how a training run ties virtual layers to stored weights.
     public enum Kind: String, Codable, CaseIterable, Sendable {
-        /// SWS: one layer per stage of the Aux-Net.
+        /// SWS: one layer per stage of the Aux-Net; the virtual layers of stage m all use stored layer m.
         case sws
-        /// TLEG: two layers θ_A and θ_B; Des-Net layer l is a linear combination of them.
+        /// TLEG: two layers θ_A and θ_B; Des-Net layer l of L is θ_A + (l/L)·θ_B.
         case tleg
         /// A whole model: one layer per block (teachers, Simple-LG, IMwLM and scratch baselines).
         case plain

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregZoo
 
 /// `lgreg init --preset deit-base --schedule 3,3,4,3,3 --random --seed 0 -o aux-b.lgz`
 struct InitCommand: ParsableCommand {
@@ -20,7 +21,7 @@ struct InitCommand: ParsableCommand {
     @Option(help: "Layers per stage of the Aux-Net, e.g. 3,3,4,3,3 (sws); for plain, the depth as 1,1,…")
     var schedule: String
     @Option(help: "Learngene kind: sws, tleg or plain.")
-    var kind: String = "sws"
+    var kind: LearngeneManifest.Kind = .sws
     @Flag(help: "Random weights (required: lgreg init only makes random learngenes).")
     var random = false
     @Option(help: "Seed of the random weights.")
@@ -34,16 +35,11 @@ struct InitCommand: ParsableCommand {
 
     func validate() throws {
         guard random else { throw ValidationError("Pass --random: lgreg init writes random (untrained) learngenes; use `lgreg pack` for trained weights.") }
-        guard LearngeneManifest.Kind(rawValue: kind) != nil else { throw ValidationError("--kind must be sws, tleg or plain, not '\(kind)'.") }
     }
 
     func run() throws {
-        let architecture: ViTArchitecture
-        do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
-            throw StoreExit.failure(error.message, 64)
-        }
+        let architecture = try ViTArchitecture.lookup(preset)
         let stages = try StageSchedule(parsing: schedule)
-        let kind = LearngeneManifest.Kind(rawValue: kind)!
         let manifest = try RandomLearngene.write(
             name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
             version: version, kind: kind, architecture: architecture, schedule: stages, seed: seed,

@@ -8,6 +8,7 @@ import LgregRemote
 import LgregResolver
 import LgregRuntime
 import LgregStore
+import LgregTraining
 import LgregZoo
 import SafeTensors
 
@@ -85,6 +86,10 @@ enum StoreExit {
             case .dataIO: return 74
             default: return 65
             }
+        case let error as TrainingError:
+            if case .invalidOption = error { return 64 }
+            if case .io = error { return 74 }
+            return 1
         case let error as RemoteError: return error.exitCode
         default: return nil
         }
