@@ -98,8 +98,8 @@ struct FinetuneCommand: ParsableCommand {
         request.output = options.output
         request.seed = strategy.seed
         request.settings = options.settings
-        let result = try DesNetFinetuning.run(request, evaluation: EvaluationSettings(progress: TerminalProgress.reporter),
-                                              progress: TrainingProgressBar.make())
+        let measuring = EvaluationSettings(progress: TerminalProgress.reporter)
+        let result = try DesNetFinetuning.run(request, evaluation: measuring, progress: TrainingProgressBar.make())
         try options.render(result, summary: summary(result))
     }
 
@@ -118,8 +118,8 @@ struct FinetuneCommand: ParsableCommand {
                 ? "" : String(format: ", %.2f%% untuned", 100 * tuned.untunedAccuracy) + limit
             return "\(place.joined(separator: ", ")) (depth \(tuned.depth), \(tuned.strategy), "
                 + "\(Plural.count(tuned.epochs, "epoch"))): test top-1 "
-                + String(format: "%.2f%% (%d/%d images)", 100 * tuned.tunedTop1, config.result.correct, config.result.images)
-                + untuned
+                + String(format: "%.2f%% (%d/%d images)", 100 * tuned.tunedTop1, config.result.correct,
+                         config.result.images) + untuned
         }
     }
 }

@@ -87,8 +87,9 @@ struct TrainCommand: ParsableCommand {
         case let .stopped(stopped): return options.summary(stopped)
         case let .trained(trained):
             let schedule = trained.schedule.map(String.init).joined(separator: ",")
-            return "wrote \(trained.output) (\(trained.kind.rawValue), schedule \(schedule), \(trained.layers) layers): "
-                + String(format: "test top-1 %.2f%%; metrics in ", trained.evalAccuracy * 100) + trained.metrics
+            return "wrote \(trained.output) (\(trained.kind.rawValue), schedule \(schedule), "
+                + "\(trained.layers) layers): test top-1 " + String(format: "%.2f%%", trained.evalAccuracy * 100)
+                + "; metrics in \(trained.metrics)"
         }
     }
 }

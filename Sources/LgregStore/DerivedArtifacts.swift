@@ -22,10 +22,12 @@ extension LearngeneStore {
         if let seed = artifact.seed { notes[OCIAnnotation.materializationSeed] = String(seed) }
         // The manifest names content only, so the same Des-Net of the same learngene gets one digest anywhere;
         // when it was written lives beside its tag in `index.json`.
-        return try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType, config: artifact.config,
-                                 configMediaType: artifact.configMediaType, base: artifact.base, annotations: notes,
-                                 createdFromBase: true) {
-            for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) { throw StoreError.missingBlob(layer.digest) }
+        return try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType,
+                                 config: artifact.config, configMediaType: artifact.configMediaType,
+                                 base: artifact.base, annotations: notes, createdFromBase: true) {
+            for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) {
+                throw StoreError.missingBlob(layer.digest)
+            }
             for layer in artifact.layers { utimes(layout.blob(layer.digest).path, nil) }
             return artifact.layers
         }
@@ -38,7 +40,8 @@ extension LearngeneStore {
     /// and last tags it in `index.json` (the commit point), so a crash at any step leaves nothing visible.
     /// - Parameter createdFromBase: take the base's `org.opencontainers.image.created` (never the time of writing).
     func writeManifest(reference: String, artifactType: String, config: Data, configMediaType: String, base: Digest?,
-                       annotations: [String: String], createdFromBase: Bool, storeLayers: () throws -> [Descriptor]) throws -> Digest {
+                       annotations: [String: String], createdFromBase: Bool,
+                       storeLayers: () throws -> [Descriptor]) throws -> Digest {
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
         try checkDerivedTag(reference)
@@ -49,9 +52,14 @@ extension LearngeneStore {
         if let base { notes[OCIAnnotation.baseDigest] = base.digest.description }
         notes[OCIAnnotation.refName] = reference
         if createdFromBase { notes[OCIAnnotation.created] = base?.image.annotations?[OCIAnnotation.created] }
-        let subject = base.map { Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size, artifactType: $0.image.artifactType) }
-        let image = ImageManifest(artifactType: artifactType, config: config, layers: layers, annotations: notes, subject: subject)
-        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
+        let subject = base.map {
+            Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size,
+                       artifactType: $0.image.artifactType)
+        }
+        let image = ImageManifest(artifactType: artifactType, config: config, layers: layers, annotations: notes,
+                                  subject: subject)
+        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest,
+                                              syncDirectory: false)
         StoreLayout.syncDirectory(layout.blobsDirectory)
         try tagDerived(descriptor, image: image, reference: reference)
         return descriptor.digest

@@ -62,8 +62,8 @@ extension LearngeneStore {
     public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
         // The manifest names content only (when it was tagged lives beside the tag in index.json).
         try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType, config: artifact.config,
-                          configMediaType: artifact.configMediaType, base: artifact.base, annotations: artifact.annotations,
-                          createdFromBase: false) {
+                          configMediaType: artifact.configMediaType, base: artifact.base,
+                          annotations: artifact.annotations, createdFromBase: false) {
             try artifact.weights.enumerated().map { index, weights in
                 try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
                                      annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,

@@ -51,9 +51,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var initializedFrom: String?
 
     public init(mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule, epochs: Int,
-                batchSize: Int, learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int, seed: UInt64,
-                labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?, augmentation: Augmentation?,
-                dataset: DatasetIdentity, teacher: String?, initializedFrom: String?) {
+                batchSize: Int, learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int,
+                seed: UInt64, labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?,
+                augmentation: Augmentation?, dataset: DatasetIdentity, teacher: String?, initializedFrom: String?) {
         self.mode = mode
         self.architecture = architecture
         self.schedule = schedule

@@ -43,8 +43,8 @@ extension Trainer {
             trained: true, toolVersion: toolVersion, ancestry: config.teacher, dataset: config.dataset.name, epochs: config.epochs,
             alpha: config.alpha > 0 ? Double(config.alpha) : nil, tau: config.alpha > 0 ? Double(config.tau) : nil, seed: Int(truncatingIfNeeded: config.seed))
         let template = LearngeneManifest(name: identity.name, version: identity.version, description: identity.description, license: identity.license,
-                                         kind: config.mode, architecture: config.architecture, schedule: schedule, dtype: .f32,
-                                         provenance: provenance, results: results)
+                                         kind: config.mode, architecture: config.architecture, schedule: schedule,
+                                         dtype: .f32, provenance: provenance, results: results)
         let model = try SafeTensorsFile(data: try weightsFile(), label: "trained weights")
         return try LearngeneArchive.pack(template: template, model: model, to: url)
     }

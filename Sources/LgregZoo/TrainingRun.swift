@@ -48,8 +48,8 @@ public struct TrainingSettings: Sendable {
     /// The training configuration of these settings, each unset optimizer setting taken from the run's defaults.
     /// - Throws: `TrainingError.invalidOption` naming the setting out of range.
     func configuration(mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule,
-                       defaults: Defaults, seed: UInt64, alpha: Float = 0, tau: Float = 1, dataset: DatasetIdentity, teacher: String? = nil,
-                       initializedFrom: String? = nil) throws -> TrainingConfig {
+                       defaults: Defaults, seed: UInt64, alpha: Float = 0, tau: Float = 1, dataset: DatasetIdentity,
+                       teacher: String? = nil, initializedFrom: String? = nil) throws -> TrainingConfig {
         let config = TrainingConfig(
             mode: mode, architecture: architecture, schedule: schedule, epochs: epochs, batchSize: batchSize,
             learningRate: learningRate ?? defaults.learningRate,
