@@ -69,10 +69,11 @@ let package = Package(
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregVocabulary", "LgregArchitecture"]),
         // The application layer: what a command does, as library calls (open a learngene, materialize with
-        // lineage, evaluate, declare, verify, the current learngene); the CLI parses, calls one of these, renders.
+        // lineage, evaluate, declare, verify, train, fine-tune, the current learngene); the CLI parses, calls one of
+        // these, renders.
         .target(name: "LgregZoo", dependencies: [
             "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregReports",
+            "LgregRuntime", "LgregReports", "LgregTraining",
         ]),
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
@@ -110,7 +111,7 @@ let package = Package(
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
-        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregTestSupport"], exclude: ["Python", "Fixtures"]),
+        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregCore", "LgregTestSupport"], exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime", "LgregTestSupport"],

@@ -52,7 +52,8 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
     /// Parameters stored, checked against the architecture.
     public var parameters: ParameterBudget?
 
-    /// What a learngene's layers are (the vocabulary's `LearngeneKind`).
+    /// What a learngene's layers are, and so how a training run ties virtual layers to stored weights (the
+    /// vocabulary's `LearngeneKind`).
     public typealias Kind = LearngeneKind
 
     /// What one layer file holds.

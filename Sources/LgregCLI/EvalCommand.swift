@@ -158,10 +158,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     private func modelFromFile(_ model: String, arch: String) throws -> ViTModel {
-        var arguments = [arch]
-        if let classes { arguments += ["--classes", String(classes)] }
-        if classToken { arguments.append("--class-token") }
-        var architecture = try ArchitectureOptions.parse(arguments).resolve()
+        var architecture = try ViTArchitecture.lookup(arch, classes: classes, classToken: classToken)
         if let pooling { architecture.pooling = pooling }
         try architecture.validate()
         let map: [Int]?

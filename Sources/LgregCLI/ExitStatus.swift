@@ -8,6 +8,7 @@ import LgregRemote
 import LgregResolver
 import LgregRuntime
 import LgregStore
+import LgregTraining
 import LgregVocabulary
 import LgregZoo
 import SafeTensors
@@ -73,6 +74,10 @@ enum ExitStatus {
             case .dataIO: return 74
             default: return 65
             }
+        case let error as TrainingError:
+            if case .invalidOption = error { return 64 }
+            if case .io = error { return 74 }
+            return 1
         case let error as RemoteError:
             switch error {
             case .invalidReference, .notFound: return 64

@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
-import LgregArchitecture
 import LgregCore
-import LgregResolver
-import LgregRuntime
-import LgregStore
-import LgregTraining
+import LgregVocabulary
 import LgregZoo
 import SafeTensors
 
@@ -53,6 +49,22 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var options: TrainingOptions
 
+    /// The recorded Des-Net MODEL names, to tune as recorded; nil for a learngene (or nothing in the store). A
+    /// Des-Net has its depth and strategy, so the options that choose them are refused; a tuned one is refused.
+    private func storedDesNet() throws -> DesNetFinetuning.Request.Start? {
+        guard let source, case .entry? = try? ModelReference(parsing: source) else { return nil }
+        let opened = try store.open(.write)
+        guard case let .derived(entry)? = try? ResolvedEntry.resolve(source, in: opened) else { return nil }
+        guard case let .desNet(desNet) = try StoredModel.open(entry, in: opened) else {
+            throw ValidationError("'\(source)' is a tuned Des-Net; finetune starts from a learngene or a recorded Des-Net "
+                                  + "(its tuned weights: lgreg export \(source) -o DIR, then finetune DIR/model.safetensors --output FILE).")
+        }
+        if depth != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil {
+            throw ValidationError("'\(source)' is a Des-Net: it has its depth and strategy; drop --depth, --strategy, --order and --layers-source.")
+        }
+        return .desNet(desNet, digest: entry.digest, store: opened)
+    }
+
     /// Where the weights come from.
     enum Origin { case modelFile, archive, stored, scratch }
 
@@ -76,158 +88,64 @@ struct FinetuneCommand: ParsableCommand {
             if options.output == nil { throw ValidationError("A learngene archive is not in the store: pass --output FILE.safetensors, or publish it first.") }
             if tag != nil { throw ValidationError("--tag names a tuned Des-Net recorded in the store; an archive's is only written to --output.") }
             fallthrough
-        case .stored, .scratch:
+        case .scratch:
             if depth == nil, strategy.explicitDepth == nil { throw ValidationError("Give --depth (or an explicit --layers-source).") }
+        case .stored: break   // a learngene needs --depth, a recorded Des-Net has its own: checked once it is resolved
         }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
         if !dtype.isFloatingPoint { throw ValidationError("--dtype must be f32, f16 or bf16, got \(dtype.rawValue.lowercased()).") }
     }
 
     func run() throws {
+        let start: DesNetFinetuning.Request.Start
         switch origin {
-        case .modelFile: try tuneModelFile()
-        case .archive, .stored: try tuneLearngene()
-        case .scratch: try trainScratch()
+        case .modelFile: start = .modelFile(path: source!, architecture: arch)
+        case .archive, .stored:
+            if let desNet = try storedDesNet() {
+                start = desNet
+            } else {
+                guard let depth = depth ?? strategy.explicitDepth else {
+                    throw ValidationError("Give --depth (or an explicit --layers-source).")
+                }
+                start = .learngene(try LearngeneArgument(reference: source, store: store).open(.write), depth: depth,
+                                   recipe: try strategy.recipe())
+            }
+        case .scratch:
+            let opened = try store.open(.create)
+            if opened.created {
+                FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8))
+            }
+            start = .scratch(architecture: arch, depth: depth ?? strategy.explicitDepth!, store: opened)
         }
+        var request = DesNetFinetuning.Request(start: start, tool: "lgreg \(Lgreg.version)")
+        request.tag = tag
+        request.dtype = dtype
+        request.output = options.output
+        request.seed = strategy.seed
+        request.settings = options.settings
+        let measuring = EvaluationSettings(progress: TerminalProgress.reporter)
+        let result = try DesNetFinetuning.run(request, evaluation: measuring, progress: TrainingProgressBar.make())
+        try options.render(result, summary: summary(result))
     }
 
-    /// The training configuration of a plain Des-Net of `depth` blocks; `scratch` takes `train`'s default recipe.
-    private func configuration(_ architecture: ViTArchitecture, depth: Int, dataset: DatasetIdentity, scratch: Bool,
-                               initializedFrom: String?) throws -> TrainingConfig {
-        let config = TrainingConfig(
-            mode: .plain, architecture: architecture, schedule: try StageSchedule(Array(repeating: 1, count: depth)),
-            epochs: options.epochs, batchSize: options.batch, learningRate: options.lr ?? (scratch ? 5e-4 : 5e-5),
-            minLearningRate: options.minLR ?? (scratch ? 1e-5 : 1e-6), weightDecay: options.weightDecay,
-            warmupEpochs: options.warmup ?? (scratch ? min(5, options.epochs / 4) : 0), seed: strategy.seed, labelSmoothing: options.labelSmoothing,
-            alpha: 0, tau: 1, dropPath: options.dropPath ?? 0.1, clipNorm: options.clip, augmentation: options.noAugment ? nil : Augmentation(),
-            dataset: dataset, teacher: nil, initializedFrom: initializedFrom)
-        do { try config.validate() } catch let error as TrainingError { throw ValidationError(error.description) }
-        return config
-    }
-
-    /// `finetune MODEL.safetensors -o FILE`: as before, a loose file in, a loose file out.
-    private func tuneModelFile() throws {
-        let model = source!
-        let file = try SafeTensorsFile(path: model)
-        let architecture = try ArchitectureOptions.parse([arch]).resolve().adapted(toWeights: file)
-        let depth = Set(file.tensors.compactMap { $0.name.hasPrefix("blocks.") ? $0.name.split(separator: ".")[1] : nil }).count
-        guard depth >= 1 else { throw ValidationError("\(model) holds no blocks.i.* tensors; it is not a ViT.") }
-        let data = try options.loadData()
-        let config = try configuration(architecture, depth: depth, dataset: data.identity, scratch: false,
-                                       initializedFrom: "\(URL(fileURLWithPath: model).lastPathComponent) \(try Digest.ofFile(URL(fileURLWithPath: model)).digest)")
-        let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: nil, initialWeights: file)
-        let before = try trainer.evaluate()
-        guard try train(trainer, options: options) else { return }
-        let output = URL(fileURLWithPath: options.output!)
-        try trainer.writeModel(to: output, dtype: dtype)
-        let after = trainer.history.last?.evalAccuracy ?? 0
-        let untuned = before?.top1.fraction ?? 0
-        try options.report(
-            ["schemaVersion": 1, "output": output.path, "depth": depth, "epochs": config.epochs, "untunedAccuracy": untuned, "evalAccuracy": after, "dtype": dtype.rawValue,
-             "metrics": options.metrics.path, "checkpoint": options.checkpoint.path],
-            summary: "wrote \(output.path) (depth \(depth)): test top-1 \(String(format: "%.2f", untuned * 100))% untuned → \(String(format: "%.2f", after * 100))% after \(Plural.count(config.epochs, "epoch"))")
-    }
-
-    /// A learngene's Des-Net: planned, tuned, measured on the whole test set and recorded (a stored learngene).
-    private func tuneLearngene() throws {
-        let opened = try LearngeneArgument(reference: source, store: store).open(.write)
-        let recipe = try strategy.recipe()
-        let net = try Materializer.plan(opened.source, depth: depth ?? strategy.explicitDepth!, strategy: recipe.strategy, head: .keep,
-                                        seed: recipe.seed, allowDropStages: recipe.allowDropStages)
-        var recorded: (store: LearngeneStore, stored: StoredLearngene, tag: String)?
-        if let stored = opened.stored, let store = opened.store {
-            let chosen = tag ?? TunedDesNet.defaultTag(net, learngene: stored.manifest, seed: strategy.seed, epochs: options.epochs)
-            try checkTag(chosen, in: store)
-            recorded = (store, stored, chosen)
+    /// The line that says what the run recorded or wrote, and the test top-1 before and after.
+    private func summary(_ result: DesNetFinetuning.Result) -> String {
+        switch result {
+        case let .stopped(stopped): return options.summary(stopped)
+        case let .modelFile(tuned):
+            return "wrote \(tuned.output) (depth \(tuned.depth)): test top-1 "
+                + String(format: "%.2f%% untuned → %.2f%%", tuned.untunedAccuracy * 100, tuned.evalAccuracy * 100)
+                + " after \(Plural.count(tuned.epochs, "epoch"))"
+        case let .desNet(tuned, config):
+            let place = [tuned.tag.map { "recorded \($0)" }, tuned.output.map { "wrote \($0)" }].compactMap { $0 }
+            let limit = options.evalLimit.map { " on the first \($0) images" } ?? ""
+            let untuned = config.lineage.initialization == .scratch
+                ? "" : String(format: ", %.2f%% untuned", 100 * tuned.untunedAccuracy) + limit
+            return "\(place.joined(separator: ", ")) (depth \(tuned.depth), \(tuned.strategy), "
+                + "\(Plural.count(tuned.epochs, "epoch"))): test top-1 "
+                + String(format: "%.2f%% (%d/%d images)", 100 * tuned.tunedTop1, config.result.correct,
+                         config.result.images) + untuned
         }
-        let data = try options.loadData()
-        let origin = "\(opened.stored?.tags.first ?? opened.reference) \(opened.source.learngeneDigest ?? "") depth \(net.depth) \(recipe.strategy)"
-            + (net.lineage.seed.map { " seed \($0)" } ?? "")
-        let config = try configuration(net.architecture, depth: net.depth, dataset: data.identity, scratch: false, initializedFrom: origin)
-        let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: nil,
-                                  initialWeights: try TunedDesNet.initialWeights(of: net))
-        let before = try trainer.evaluate()
-        let run = withWorkDirectory(recorded?.tag)
-        guard try train(trainer, options: run) else { return }
-        let lineage = TunedDesNet.Lineage(initialization: .learngene, desNet: net.lineage, learngeneReference: opened.stored?.tags.first,
-                                          untunedDesNetDigest: recorded.flatMap { TunedDesNet.recordedUntuned(net, learngene: $0.stored, in: $0.store)?.description })
-        try finish(trainer, lineage: lineage, untuned: before, into: recorded.map { ($0.store, $0.stored.digest, $0.tag) }, test: data.test,
-                   options: run)
-    }
-
-    /// `--scratch`: a freshly initialized Des-Net, trained and recorded without a learngene.
-    private func trainScratch() throws {
-        let architecture = try ArchitectureOptions.parse([arch]).resolve()
-        let depth = depth ?? strategy.explicitDepth!
-        let chosen = tag ?? TunedDesNet.scratchTag(arch: arch, depth: depth, seed: strategy.seed, epochs: options.epochs)
-        let opened = try store.open(.create)
-        if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
-        try checkTag(chosen, in: opened)
-        let data = try options.loadData()
-        let config = try configuration(architecture, depth: depth, dataset: data.identity, scratch: true, initializedFrom: nil)
-        let trainer = try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: options.evalLimit, teacher: nil)
-        let before = try trainer.evaluate()
-        let run = withWorkDirectory(chosen)
-        guard try train(trainer, options: run) else { return }
-        let lineage = TunedDesNet.Lineage(initialization: .scratch, desNet: nil, learngeneReference: nil, untunedDesNetDigest: nil)
-        try finish(trainer, lineage: lineage, untuned: before, into: (opened, nil, chosen), test: data.test, options: run)
-    }
-
-    /// Refuses, before any training, a tag that is not `name:version` or that names a learngene.
-    private func checkTag(_ tag: String, in store: LearngeneStore) throws {
-        try LearngeneStore.checkTag(tag)
-        if let learngene = try? store.resolve(tag), learngene.tags.contains(tag) {
-            throw StoreError.tagExists(reference: tag, existing: learngene.digest)
-        }
-    }
-
-    /// The training options with the default work folder of a run recorded under `tag` (`TAG.train`, ':' as '_').
-    private func withWorkDirectory(_ tag: String?) -> TrainingOptions {
-        var chosen = options
-        if chosen.workDirectory == nil, chosen.output == nil, let tag { chosen.workDirectory = tag.replacingOccurrences(of: ":", with: "_") + ".train" }
-        return chosen
-    }
-
-    /// Prepares the work folder (resuming when asked) and trains; false when stopped early (`--stop-after`).
-    private func train(_ trainer: Trainer, options: TrainingOptions) throws -> Bool {
-        try options.prepare(trainer)
-        return try options.run(trainer)
-    }
-
-    /// Measures the tuned weights on the whole test set, records them (when there is a store) and writes
-    /// `--output` (when given), then reports.
-    private func finish(_ trainer: Trainer, lineage: TunedDesNet.Lineage, untuned: EvaluationResult?,
-                        into destination: (store: LearngeneStore, base: Digest?, tag: String)?, test: ImageDataSet, options: TrainingOptions) throws {
-        let config = trainer.config
-        let weights = try trainer.weightsFile(dtype: dtype)
-        let settings = EvaluationSettings(progress: TerminalProgress.reporter)
-        let measured = try TunedDesNet.measure(try SafeTensorsFile(data: weights, label: "tuned weights"), architecture: config.architecture,
-                                               on: test, settings: settings, label: "measure on \(TunedDesNet.evalSet)")
-        let recipe = TunedDesNet.Recipe(
-            epochs: config.epochs, learningRate: config.learningRate, minLearningRate: config.minLearningRate,
-            batchSize: config.batchSize, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs, seed: config.seed,
-            labelSmoothing: config.labelSmoothing, dropPath: config.dropPath, augmented: config.augmentation != nil,
-            dataset: config.dataset.name, images: config.dataset.count, dataDigest: config.dataset.digest)
-        let tuned = TunedDesNet.Config(architecture: config.architecture, depth: config.schedule.depth, lineage: lineage, recipe: recipe,
-                                       result: .init(evalSet: TunedDesNet.evalSet, result: measured), tool: "lgreg \(Lgreg.version)")
-        var digest: Digest?
-        if let destination {
-            digest = try TunedDesNet.record(tuned, weights: weights, base: destination.base, in: destination.store, tag: destination.tag)
-        }
-        if let output = options.output { try trainer.writeModel(to: URL(fileURLWithPath: output), dtype: dtype) }
-        let untunedTop1 = untuned?.top1.fraction ?? 0
-        var fields: [String: Any] = [
-            "schemaVersion": 1, "depth": tuned.depth, "epochs": config.epochs, "strategy": lineage.strategy, "untunedAccuracy": untunedTop1,
-            "evalAccuracy": trainer.history.last?.evalAccuracy ?? 0, "tunedTop1": tuned.result.top1, "evalSet": TunedDesNet.evalSet,
-            "metrics": options.metrics.path, "checkpoint": options.checkpoint.path, "dtype": dtype.rawValue,
-        ]
-        if let destination, let digest { fields["tag"] = destination.tag; fields["digest"] = digest.description }
-        if let output = options.output { fields["output"] = output }
-        let place = [destination.map { "recorded \($0.tag)" }, options.output.map { "wrote \($0)" }].compactMap { $0 }.joined(separator: ", ")
-        try options.report(fields, summary: "\(place) (depth \(tuned.depth), \(lineage.strategy), \(Plural.count(config.epochs, "epoch"))): test top-1 "
-                           + String(format: "%.2f%% (%d/%d images)", 100 * tuned.result.top1, tuned.result.correct, tuned.result.images)
-                           + (lineage.initialization == .scratch ? "" : String(format: ", %.2f%% untuned", 100 * untunedTop1)
-                              + (options.evalLimit.map { " on the first \($0) images" } ?? "")))
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregImport
+import LgregZoo
 
 /// `lgreg import checkpoint.pth --layout sws-official -o aux-b.lgz`, `lgreg import --inspect checkpoint.pth`
 struct ImportCommand: ParsableCommand {
@@ -70,11 +71,7 @@ struct ImportCommand: ParsableCommand {
     private func layoutOptions() throws -> LayoutOptions {
         var options = LayoutOptions(heads: heads)
         if let schedule { options.schedule = try StageSchedule(parsing: schedule) }
-        if let arch {
-            do { options.architecture = try ArchitectureOptions.parse([arch]).resolve() } catch let error as ValidationError {
-                throw ExitStatus.failure(error.message, 64)
-            }
-        }
+        if let arch { options.architecture = try ViTArchitecture.lookup(arch) }
         return options
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregZoo
 
 /// `lgreg init --preset deit-base --schedule 3,3,4,3,3 --random --seed 0 -o aux-b.lgz`
 struct InitCommand: ParsableCommand {
@@ -37,10 +38,7 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let architecture: ViTArchitecture
-        do { architecture = try ArchitectureOptions.parse([preset]).resolve() } catch let error as ValidationError {
-            throw ExitStatus.failure(error.message, 64)
-        }
+        let architecture = try ViTArchitecture.lookup(preset)
         let stages = try StageSchedule(parsing: schedule)
         let manifest = try RandomLearngene.write(
             name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
@@ -50,5 +48,3 @@ struct InitCommand: ParsableCommand {
               "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained")
     }
 }
-
-extension LearngeneKind: ExpressibleByArgument {}

@@ -40,12 +40,6 @@ func encodedJSON<T: Encodable>(_ value: T) throws -> Data {
     return try encoder.encode(value)
 }
 
-/// Pretty JSON with sorted keys of a `JSONSerialization` object (a table's rows inside a document).
-func printJSONObject(_ object: [String: Any]) throws {
-    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    print(String(decoding: data, as: UTF8.self))
-}
-
 /// Human byte counts: 141.2 MB.
 func formatBytes(_ bytes: Int) -> String {
     let units = ["B", "kB", "MB", "GB", "TB"]

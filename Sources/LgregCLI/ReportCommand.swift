@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregReports
+import LgregZoo
 
 /// `lgreg report`: what learngenes save.
 struct ReportCommand: ParsableCommand {
@@ -50,7 +51,7 @@ struct ReportCommand: ParsableCommand {
                 (arch, stages, label) = (learngene.architecture, learngene.schedule, learngene.reference)
                 if let classes { arch.classes = classes }
             } else {
-                arch = try ArchitectureOptions.parse([label] + (classes.map { ["--classes", String($0)] } ?? []) + (classToken ? ["--class-token"] : [])).resolve()
+                arch = try ViTArchitecture.lookup(label, classes: classes, classToken: classToken)
                 do { stages = try StageSchedule(parsing: schedule ?? "3,3,4,3,3") } catch let error as ArchitectureError { throw ValidationError(error.description) }
             }
             var epochs = SavingsReport.Epochs()

@@ -31,7 +31,7 @@ public enum AtomicDirectory {
         guard mkdir(fresh.path, 0o755) == 0 else { throw FileSystemError(path: fresh.path, operation: "create the folder") }
         do {
             try fill(fresh)
-            TestCrashPoint.reached("directory-filled")
+            CrashPoint.directoryFilled.reached()
             if exists {
                 try exchange(fresh, target)
             } else {
@@ -42,7 +42,7 @@ public enum AtomicDirectory {
             throw error
         }
         try AtomicFileWriter.syncDirectory(parent)
-        TestCrashPoint.reached("directory-swapped")
+        CrashPoint.directorySwapped.reached()
         if exists { try? FileManager.default.removeItem(at: fresh) }
     }
 
@@ -94,13 +94,4 @@ public enum AtomicDirectory {
         guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
     }()
-}
-
-/// Test hook: with `LGREG_TEST_CRASH_AFTER=<step>` in the environment the process ends with `_exit(70)` right
-/// after that step, as a `kill -9` there would, so tests can check what a killed run leaves behind.
-public enum TestCrashPoint {
-    /// Ends the process when `step` is the one the environment names.
-    public static func reached(_ step: String) {
-        if ProcessInfo.processInfo.environment["LGREG_TEST_CRASH_AFTER"] == step { _exit(70) }
-    }
 }

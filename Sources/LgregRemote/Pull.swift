@@ -56,7 +56,7 @@ extension Registry {
             done.bytes += blob.size
             progress?(done)
         }
-        TestCrashPoint.reached("pull-blobs")
+        CrashPoint.pullBlobs.reached()
         let ingested = try store.ingestManifest(manifest.data, tag: tag, label: "\(reference)")
         report.tag = ingested.reference
         for artifact in referrers {
@@ -160,7 +160,7 @@ extension Registry {
                     have += buffer.readableBytes
                     fetched += buffer.readableBytes
                     progress(fetched)
-                    if have * 2 >= blob.size { TestCrashPoint.reached("pull-half-blob") }
+                    if have * 2 >= blob.size { CrashPoint.pullHalfBlob.reached() }
                 }
             } catch let error as RemoteError {
                 throw error

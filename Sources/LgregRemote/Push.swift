@@ -37,7 +37,7 @@ extension Registry {
             done.blobs += 1
             done.bytes += blob.size
             progress?(done)
-            TestCrashPoint.reached("push-blob")
+            CrashPoint.pushBlob.reached()
         }
         RemoteOrigins.record(blobs.map(\.digest), registry: name, repository: repository, in: store)
         _ = try await putManifest(manifestBytes, mediaType: OCIMediaType.imageManifest, repository: repository, reference: tag)
@@ -135,7 +135,7 @@ extension Registry {
                 }
                 location = next
                 offset += length
-                if offset < blob.size { TestCrashPoint.reached("push-chunk") }
+                if offset < blob.size { CrashPoint.pushChunk.reached() }
             }
         }
         let remaining = blob.size - offset

@@ -395,7 +395,7 @@ public enum TimmExport {
                     progress(written, total)
                 }
             }
-            TestCrashPoint.reached("export-model")
+            CrashPoint.exportModel.reached()
             try create("config.json") { try config.withUnsafeBytes($0.write) }
             try create("README.md") { try card.withUnsafeBytes($0.write) }
             try syncs.wait()

@@ -15,28 +15,57 @@ extension LearngeneStore {
     ///   the tag names a learngene.
     @discardableResult
     public func writeDerived(_ artifact: DerivedArtifact) throws -> Digest {
-        let lock = try lockForWriting(exclusive: false)
-        defer { withExtendedLifetime(lock) {} }
-        try checkDerivedTag(artifact.reference)
-        let base = try imageManifest(artifact.base)
-        for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) { throw StoreError.missingBlob(layer.digest) }
-        for layer in artifact.layers { utimes(layout.blob(layer.digest).path, nil) }
-        let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType)
         var notes = artifact.annotations
-        notes[OCIAnnotation.baseDigest] = artifact.base.description
-        notes[OCIAnnotation.refName] = artifact.reference
-        // The manifest names content only, so the same Des-Net of the same learngene gets one digest anywhere;
-        // when it was written lives beside its tag in `index.json`.
-        notes[OCIAnnotation.created] = base.annotations?[OCIAnnotation.created]
         if let depth = artifact.depth { notes[OCIAnnotation.materializationDepth] = String(depth) }
         if let strategy = artifact.strategy { notes[OCIAnnotation.materializationStrategy] = strategy }
         if let order = artifact.order { notes[OCIAnnotation.materializationOrder] = order }
         if let seed = artifact.seed { notes[OCIAnnotation.materializationSeed] = String(seed) }
-        let subject = Descriptor(mediaType: OCIMediaType.imageManifest, digest: artifact.base, size: try layout.readBlob(artifact.base).count,
-                                 artifactType: base.artifactType)
-        let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: artifact.layers, annotations: notes, subject: subject)
-        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest)
-        try tagDerived(descriptor, image: image, reference: artifact.reference)
+        // The manifest names content only, so the same Des-Net of the same learngene gets one digest anywhere;
+        // when it was written lives beside its tag in `index.json`.
+        return try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType,
+                                 config: artifact.config, configMediaType: artifact.configMediaType,
+                                 base: artifact.base, annotations: notes, createdFromBase: true) {
+            for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) {
+                throw StoreError.missingBlob(layer.digest)
+            }
+            for layer in artifact.layers { utimes(layout.blob(layer.digest).path, nil) }
+            return artifact.layers
+        }
+    }
+
+    /// The one write path of `writeDerived` and `writeTrained`: under the shared write lock, checks the tag and
+    /// the base, then stores the layers (`storeLayers` checks blobs already stored or writes new ones), the config
+    /// blob and the manifest (its base as `org.opencontainers.image.base.digest` and as OCI 1.1's `subject`, its
+    /// tag as `org.opencontainers.image.ref.name`), makes every rename durable with one fsync of `blobs/sha256`,
+    /// and last tags it in `index.json` (the commit point), so a crash at any step leaves nothing visible.
+    /// - Parameter createdFromBase: take the base's `org.opencontainers.image.created` (never the time of writing).
+    func writeManifest(reference: String, artifactType: String, config: Data, configMediaType: String, base: Digest?,
+                       annotations: [String: String], createdFromBase: Bool,
+                       storeLayers: () throws -> [Descriptor]) throws -> Digest {
+        let lock = try lockForWriting(exclusive: false)
+        defer { withExtendedLifetime(lock) {} }
+        try checkDerivedTag(reference)
+        let base = try base.map { digest in
+            let bytes = try layout.readBlob(digest)
+            return (digest: digest, size: bytes.count,
+                    image: try OCIJSON.decode(ImageManifest.self, from: bytes, file: layout.blob(digest).path))
+        }
+        let layers = try storeLayers()
+        let config = try layout.writeBlob(config, mediaType: configMediaType, syncDirectory: false)
+        var notes = annotations
+        if let base { notes[OCIAnnotation.baseDigest] = base.digest.description }
+        notes[OCIAnnotation.refName] = reference
+        if createdFromBase { notes[OCIAnnotation.created] = base?.image.annotations?[OCIAnnotation.created] }
+        let subject = base.map {
+            Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size,
+                       artifactType: $0.image.artifactType)
+        }
+        let image = ImageManifest(artifactType: artifactType, config: config, layers: layers, annotations: notes,
+                                  subject: subject)
+        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest,
+                                              syncDirectory: false)
+        StoreLayout.syncDirectory(layout.blobsDirectory)
+        try tagDerived(descriptor, image: image, reference: reference)
         return descriptor.digest
     }
 }

@@ -1,8 +1,5 @@
 import Foundation
 import LgregCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// An artifact with blobs of its own to record (a fine-tuned Des-Net, one trained from scratch, a verification
 /// report): new layer blobs, a config blob, and the learngene it derives from when it has one.
@@ -63,27 +60,15 @@ extension LearngeneStore {
     ///   stored, `.io` when the disk is full or read-only.
     @discardableResult
     public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
-        let lock = try lockForWriting(exclusive: false)
-        defer { withExtendedLifetime(lock) {} }
-        try checkDerivedTag(artifact.reference)
-        let base = try artifact.base.map { (digest: $0, image: try imageManifest($0), size: try layout.readBlob($0).count) }
-        let layers = try artifact.weights.enumerated().map { index, weights in
-            try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
-                                 annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
-                                               OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
+        // The manifest names content only (when it was tagged lives beside the tag in index.json).
+        try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType, config: artifact.config,
+                          configMediaType: artifact.configMediaType, base: artifact.base,
+                          annotations: artifact.annotations, createdFromBase: false) {
+            try artifact.weights.enumerated().map { index, weights in
+                try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
+                                     annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
+                                                   OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
+            }
         }
-        let config = try layout.writeBlob(artifact.config, mediaType: artifact.configMediaType, syncDirectory: false)
-        // The manifest names content only (when it was tagged lives beside the tag in index.json); the learngene
-        // is its base and, as OCI 1.1 says it, its subject.
-        var notes = artifact.annotations
-        if let base { notes[OCIAnnotation.baseDigest] = base.digest.description }
-        notes[OCIAnnotation.refName] = artifact.reference
-        let subject = base.map { Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size, artifactType: $0.image.artifactType) }
-        let image = ImageManifest(artifactType: artifact.artifactType, config: config, layers: layers, annotations: notes, subject: subject)
-        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest, syncDirectory: false)
-        // One fsync of blobs/sha256 makes every rename above durable before index.json names them.
-        StoreLayout.syncDirectory(layout.blobsDirectory)
-        try tagDerived(descriptor, image: image, reference: artifact.reference)
-        return descriptor.digest
     }
 }

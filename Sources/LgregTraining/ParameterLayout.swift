@@ -1,16 +1,6 @@
 import LgregArchitecture
 import LgregRuntime
 
-/// How a training run ties virtual layers to stored weights.
-public enum TrainingMode: String, Codable, CaseIterable, Sendable {
-    /// Every layer has its own weights (a schedule of ones).
-    case plain
-    /// Stage-wise weight sharing: the virtual layers of stage m all use stored layer m.
-    case sws
-    /// TLEG: stored layers θ_A (`blocks.0`) and θ_B (`blocks.1`); virtual layer l of L uses θ_A + (l/L)·θ_B.
-    case tleg
-}
-
 extension ParameterLayout {
     /// Floats in one block; blocks are contiguous, `blocks.i.norm1.weight` first.
     public var blockSize: Int { architecture.blockTensorSpecs.reduce(0) { $0 + $1.elementCount } }

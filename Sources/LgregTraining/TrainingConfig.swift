@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregCore
 
 /// Everything that determines a training run's result, written into every checkpoint (and checked on
@@ -11,7 +12,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Format version; must equal `currentVersion`.
     public var formatVersion: Int = TrainingConfig.currentVersion
     /// Plain, SWS or TLEG.
-    public var mode: TrainingMode
+    public var mode: LearngeneManifest.Kind
     /// The ViT trained.
     public var architecture: ViTArchitecture
     /// Virtual layers per stored layer (plain: L ones; TLEG: one stage of L).
@@ -49,10 +50,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The weights training started from (fine-tuning), or nil for a fresh initialization.
     public var initializedFrom: String?
 
-    public init(mode: TrainingMode, architecture: ViTArchitecture, schedule: StageSchedule, epochs: Int, batchSize: Int,
-                learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int, seed: UInt64,
-                labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?, augmentation: Augmentation?,
-                dataset: DatasetIdentity, teacher: String?, initializedFrom: String?) {
+    public init(mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule, epochs: Int,
+                batchSize: Int, learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int,
+                seed: UInt64, labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?,
+                augmentation: Augmentation?, dataset: DatasetIdentity, teacher: String?, initializedFrom: String?) {
         self.mode = mode
         self.architecture = architecture
         self.schedule = schedule

@@ -1,4 +1,5 @@
 import LgregArchitecture
+import LgregArchive
 import LgregCore
 import LgregRuntime
 
@@ -9,7 +10,7 @@ import LgregRuntime
 /// `zeroGradients()` first (the explicit zero-grad). Activations are planned once for `batchCapacity` images.
 public final class TrainingModel {
     public let layout: ParameterLayout
-    public let mode: TrainingMode
+    public let mode: LearngeneManifest.Kind
     /// Virtual layers per stored layer (TLEG: one stage of L layers).
     public let schedule: StageSchedule
     /// The largest batch `forward` accepts.
@@ -35,7 +36,8 @@ public final class TrainingModel {
 
     /// - Parameters:
     ///   - schedule: for `plain`, L ones; for `sws`, the stage schedule; for `tleg`, a single stage of L layers.
-    public init(architecture: ViTArchitecture, mode: TrainingMode, schedule: StageSchedule, batchCapacity: Int) {
+    public init(architecture: ViTArchitecture, mode: LearngeneManifest.Kind, schedule: StageSchedule,
+                batchCapacity: Int) {
         self.mode = mode
         self.schedule = schedule
         self.batchCapacity = batchCapacity

@@ -31,7 +31,6 @@ extension Trainer {
     /// provenance and the final evaluation accuracy.
     @discardableResult
     public func packLearngene(to url: URL, identity: LearngeneIdentity, toolVersion: String, evalSet: String?) throws -> LearngeneManifest {
-        let kind: LearngeneManifest.Kind = switch config.mode { case .plain: .plain; case .sws: .sws; case .tleg: .tleg }
         // The archive records a TLEG Aux-Net (and a plain model) as L stages of one layer.
         let schedule = config.mode == .sws ? config.schedule : try StageSchedule(Array(repeating: 1, count: config.schedule.depth))
         var results: [LearngeneManifest.DeclaredResult] = []
@@ -44,8 +43,8 @@ extension Trainer {
             trained: true, toolVersion: toolVersion, ancestry: config.teacher, dataset: config.dataset.name, epochs: config.epochs,
             alpha: config.alpha > 0 ? Double(config.alpha) : nil, tau: config.alpha > 0 ? Double(config.tau) : nil, seed: Int(truncatingIfNeeded: config.seed))
         let template = LearngeneManifest(name: identity.name, version: identity.version, description: identity.description, license: identity.license,
-                                         kind: kind, architecture: config.architecture, schedule: schedule, dtype: .f32,
-                                         provenance: provenance, results: results)
+                                         kind: config.mode, architecture: config.architecture, schedule: schedule,
+                                         dtype: .f32, provenance: provenance, results: results)
         let model = try SafeTensorsFile(data: try weightsFile(), label: "trained weights")
         return try LearngeneArchive.pack(template: template, model: model, to: url)
     }

@@ -18,6 +18,12 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
     case unknownDeclaredStrategy(strategy: String, order: String?, reason: String)
     /// A tuned Des-Net's config blob cannot be read: not JSON, an unknown schema version, a missing field.
     case invalidTunedConfig(file: String, reason: String)
+    /// An architecture name (`--arch`) that is neither a preset nor an existing file.
+    case unknownArchitecture(name: String, presets: [String])
+    /// A run asked to resume from a work folder that holds no checkpoint.
+    case noCheckpoint(path: String)
+    /// A model file to fine-tune holds no `blocks.i.*` tensors.
+    case noBlocks(file: String)
 
     public var description: String {
         switch self {
@@ -43,6 +49,12 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
             return "declared strategy '\(strategy)'\(order.map { " order '\($0)'" } ?? "") is not understood: \(reason)"
         case let .invalidTunedConfig(file, reason):
             return "\(file): not a tuned Des-Net config lgreg can read: \(reason)"
+        case let .unknownArchitecture(name, presets):
+            return "'\(name)' is neither a preset (\(presets.joined(separator: ", "))) nor an existing file"
+        case let .noCheckpoint(path):
+            return "no checkpoint at \(path) to resume from"
+        case let .noBlocks(file):
+            return "\(file) holds no blocks.i.* tensors; it is not a ViT"
         }
     }
 }

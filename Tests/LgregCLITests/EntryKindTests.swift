@@ -3,8 +3,8 @@ import LgregTestSupport
 import Testing
 
 /// Every kind of stored entry is a model every command takes: a learngene, a recorded Des-Net, a fine-tuned
-/// Des-Net and one trained from scratch, each shown, exported, evaluated, verified, tagged, removed, listed and
-/// copied to a layout folder.
+/// Des-Net (from the learngene, and from the recorded Des-Net) and one trained from scratch, each shown, exported,
+/// evaluated, verified, tagged, removed, listed and copied to a layout folder.
 @Suite(.serialized) struct EntryKindTests {
     func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text.prefix(300))")
@@ -25,10 +25,19 @@ import Testing
         let scratch = try runLgreg(["finetune", "--scratch", "--arch", "fmnist-tiny", "--depth", "2", "--epochs", "1", "--store", store,
                                     "--work-dir", folder.path("w2")] + small)
         #expect(scratch.status == 0, "\(scratch.summary)")
+        // A recorded Des-Net tunes as recorded, and its tuned entry names it as where it started.
+        let fromDesNet = try runLgreg(["finetune", desNet, "--epochs", "1", "--seed", "2", "--store", store, "--work-dir", folder.path("w3")] + small)
+        #expect(fromDesNet.status == 0, "\(fromDesNet.summary)")
+        let fromDesNetTag = try #require(try json(fromDesNet.out)["tag"] as? String)
+        let desNetDigest = try #require(try json(materialized.out)["desNetDigest"] as? String)
+        let started = ((try json(try runLgreg(["show", fromDesNetTag, "--store", store, "--json"]).out)["show"] as? [String: Any])?["tuned"]
+            as? [String: Any])?["lineage"] as? [String: Any]
+        #expect(started?["untunedDesNetDigest"] as? String == desNetDigest, "\(started ?? [:])")
         let tunedResult = try json(tuned.out), scratchResult = try json(scratch.out)
         let tunedTag = try #require(tunedResult["tag"] as? String), scratchTag = try #require(scratchResult["tag"] as? String)
-        let recorded = [tunedTag: try #require(tunedResult["tunedTop1"] as? Double), scratchTag: try #require(scratchResult["tunedTop1"] as? Double)]
-        let kinds = ["aux:1": "learngene", desNet: "desnet", tunedTag: "tuned", scratchTag: "tuned"]
+        let recorded = [tunedTag: try #require(tunedResult["tunedTop1"] as? Double), scratchTag: try #require(scratchResult["tunedTop1"] as? Double),
+                        fromDesNetTag: try #require(try json(fromDesNet.out)["tunedTop1"] as? Double)]
+        let kinds = ["aux:1": "learngene", desNet: "desnet", tunedTag: "tuned", scratchTag: "tuned", fromDesNetTag: "tuned"]
 
         for (reference, kind) in kinds {
             let shown = try runLgreg(["show", reference, "--store", store, "--json"])

@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregTestSupport
 import Testing
 #if canImport(Glibc)
@@ -144,9 +145,9 @@ import Glibc
         let output = folder.path("des")
         #expect(try runLgreg(["materialize", archive, "--depth", "6", "-o", output]).status == 0)
         #expect(try exportedDepths(output) == (6, 6))
-        for (step, expected) in [("export-model", 6), ("directory-filled", 6), ("directory-swapped", 15)] {
-            let killed = try runLgreg(["materialize", archive, "--depth", "15", "-o", output], environment: ["LGREG_TEST_CRASH_AFTER": step])
-            #expect(killed.status == 70, "\(step): \(killed.summary)")
+        for (step, expected) in [(CrashPoint.exportModel, 6), (.directoryFilled, 6), (.directorySwapped, 15)] {
+            let killed = try runLgreg(["materialize", archive, "--depth", "15", "-o", output], environment: step.environment)
+            #expect(killed.status == CrashPoint.exitStatus, "\(step): \(killed.summary)")
             #expect(try exportedDepths(output) == (expected, expected), "after a kill at \(step)")
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasPrefix(".des.lgreg-tmp-") }
             #expect(leftovers.count == 1, "after a kill at \(step): \(leftovers)")

@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregTestSupport
 import Testing
 
@@ -71,15 +72,15 @@ import Testing
 
     /// A process killed after any step of publish leaves fsck clean, and the learngene is listed only once
     /// index.json names it; publishing again completes it.
-    @Test(arguments: ["staged", "first-blob", "blobs", "config", "manifest", "index", "database"])
-    func crashAtEveryStepLeavesTheStoreConsistent(step: String) throws {
+    @Test(arguments: CrashPoint.publishSteps)
+    func crashAtEveryStepLeavesTheStoreConsistent(step: CrashPoint) throws {
         let path = try initArchive("crashy")
         #expect(try runLgreg(["publish", try initArchive("resident", seed: 1), "--store", store]).status == 0)
-        let crashed = try runLgreg(["publish", path, "--store", store], environment: ["LGREG_TEST_CRASH_AFTER": step])
-        #expect(crashed.status == 70, "the hook must fire after '\(step)'")
+        let crashed = try runLgreg(["publish", path, "--store", store], environment: step.environment)
+        #expect(crashed.status == CrashPoint.exitStatus, "the hook must fire after '\(step.rawValue)'")
         let fsck = try runLgreg(["fsck", "--store", store])
         #expect(fsck.status == 0, "\(fsck.out)\(fsck.err)")
-        let visible = ["index", "database"].contains(step)
+        let visible = [.index, .database].contains(step)
         #expect(try references() == (visible ? ["crashy:0.1.0", "resident:0.1.0"] : ["resident:0.1.0"]))
         #expect(try runLgreg(["publish", path, "--store", store]).status == 0)
         #expect(try references() == ["crashy:0.1.0", "resident:0.1.0"])

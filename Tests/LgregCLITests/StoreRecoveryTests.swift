@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregTestSupport
 import Testing
 
@@ -297,8 +298,8 @@ import Testing
     @Test func aDeadWritersStagingIsRemovedAtTheNextWrite() throws {
         let path = try archive("omicron")
         try lgreg(["publish", path, "--tag", "o:1"], expect: 0)
-        let killed = try runLgreg(["publish", path, "--tag", "o:2", "--store", store], environment: ["LGREG_TEST_CRASH_AFTER": "staged"])
-        #expect(killed.status == 70)
+        let killed = try runLgreg(["publish", path, "--tag", "o:2", "--store", store], environment: CrashPoint.staged.environment)
+        #expect(killed.status == CrashPoint.exitStatus)
         let tmp = store + "/.lgreg/tmp"
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).contains { $0.hasPrefix(".publish.lgreg-tmp-") }, "the killed run left its staging")
         // An entry owned by this (live) test process must survive.

@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregTestSupport
 import Testing
 #if canImport(Glibc)
@@ -179,23 +180,23 @@ import Glibc
         let one = temporary.path("one"), two = temporary.path("two")
         let digest = try published("aux", store: one)
         let target = "\(registry.host)/team/aux"
-        let killedPush = try runLgreg(["push", "aux", target, "--store", one] + registry.lgregOptions, environment: ["LGREG_TEST_CRASH_AFTER": "push-blob"])
-        #expect(killedPush.status == 70, "\(killedPush.summary)")
+        let killedPush = try runLgreg(["push", "aux", target, "--store", one] + registry.lgregOptions, environment: CrashPoint.pushBlob.environment)
+        #expect(killedPush.status == CrashPoint.exitStatus, "\(killedPush.summary)")
         let tagsBefore = try runLgreg(["list", target, "--json"] + registry.lgregOptions)
         #expect(tagsBefore.status == 64, "no tag until the manifest is pushed: \(tagsBefore.summary)")
         let pushed = try report(["push", "aux", target, "--store", one] + registry.lgregOptions, "push")
         #expect(pushed["presentBlobs"] as? Int == 1 && pushed["uploadedBlobs"] as? Int == 6, "\(pushed)")
 
-        for step in ["pull-half-blob", "pull-blobs"] {
+        for step in [CrashPoint.pullHalfBlob, .pullBlobs] {
             let store = temporary.path("killed-\(step)")
-            let killed = try runLgreg(["pull", "\(target)@\(digest)", "--store", store] + registry.lgregOptions, environment: ["LGREG_TEST_CRASH_AFTER": step])
-            #expect(killed.status == 70, "\(step): \(killed.summary)")
+            let killed = try runLgreg(["pull", "\(target)@\(digest)", "--store", store] + registry.lgregOptions, environment: step.environment)
+            #expect(killed.status == CrashPoint.exitStatus, "\(step): \(killed.summary)")
             let listed = try runLgreg(["list", "--json", "--store", store])
             #expect(listed.status == 0 && !listed.out.contains("aux"), "nothing listed after a kill at \(step): \(listed.summary)")
             let pulled = try report(["pull", "\(target)@\(digest)", "--store", store] + registry.lgregOptions, "pull")
             #expect(pulled["digest"] as? String == digest)
-            if step == "pull-half-blob" { #expect(pulled["resumedBlobs"] as? Int == 1, "the half-downloaded blob resumed: \(pulled)") }
-            if step == "pull-blobs" { #expect(pulled["downloadedBlobs"] as? Int == 0, "every blob was in: \(pulled)") }
+            if step == .pullHalfBlob { #expect(pulled["resumedBlobs"] as? Int == 1, "the half-downloaded blob resumed: \(pulled)") }
+            if step == .pullBlobs { #expect(pulled["downloadedBlobs"] as? Int == 0, "every blob was in: \(pulled)") }
             let fsck = try runLgreg(["fsck", "--store", store])
             #expect(fsck.status == 0, "\(step): \(fsck.summary)")
         }

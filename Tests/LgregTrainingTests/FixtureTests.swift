@@ -1,5 +1,6 @@
 import Foundation
 import LgregArchitecture
+import LgregArchive
 import LgregRuntime
 import SafeTensors
 import Testing
@@ -35,7 +36,7 @@ struct GradientFixture {
     }
 
     func model(batch: Int) throws -> TrainingModel {
-        let model = TrainingModel(architecture: architecture, mode: TrainingMode(rawValue: config.mode)!,
+        let model = TrainingModel(architecture: architecture, mode: LearngeneManifest.Kind(rawValue: config.mode)!,
                                   schedule: try StageSchedule(config.schedule), batchCapacity: batch)
         // The fixture also holds inputs, outputs and gradients; the loader takes a file of weights only.
         var weights = SafeTensorsWriter()
