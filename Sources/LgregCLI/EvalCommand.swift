@@ -146,15 +146,11 @@ struct EvalCommand: ParsableCommand {
     private func storedModel() throws -> ViTModel? {
         guard let model, try OpenedLearngene.archivePath(model) == nil else { return nil }
         let opened = try store.open()
-        let resolved: ResolvedEntry
-        do { resolved = try ResolvedEntry.resolve(model, in: opened) } catch StoreError.notFound(_) where (try? ModelReference(parsing: model)) == .entry(model, orPath: true) {
-            return nil
-        }
-        guard case let .derived(entry) = resolved else { return nil }
+        guard let (stored, entry) = try StoredModel.named(model, store: { opened }) else { return nil }
         if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil || pooling != nil || declare != nil {
             throw ValidationError("'\(model)' is a \(entry.kind == EntryKind.desnet.rawValue ? "Des-Net" : "\(entry.kind) Des-Net"): it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare.")
         }
-        return try StoredModel.open(entry, in: opened).runnable(in: opened)
+        return try stored.runnable(in: opened)
     }
 
     private func modelFromFile(_ model: String, arch: String) throws -> ViTModel {

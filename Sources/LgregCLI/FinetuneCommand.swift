@@ -52,10 +52,10 @@ struct FinetuneCommand: ParsableCommand {
     /// The recorded Des-Net MODEL names, to tune as recorded; nil for a learngene (or nothing in the store). A
     /// Des-Net has its depth and strategy, so the options that choose them are refused; a tuned one is refused.
     private func storedDesNet() throws -> DesNetFinetuning.Request.Start? {
-        guard let source, case .entry? = try? ModelReference(parsing: source) else { return nil }
+        guard let source, try OpenedLearngene.archivePath(source) == nil else { return nil }
         let opened = try store.open(.write)
-        guard case let .derived(entry)? = try? ResolvedEntry.resolve(source, in: opened) else { return nil }
-        guard case let .desNet(desNet) = try StoredModel.open(entry, in: opened) else {
+        guard let (stored, entry) = try StoredModel.named(source, store: { opened }) else { return nil }
+        guard case let .desNet(desNet) = stored else {
             throw ValidationError("'\(source)' is a tuned Des-Net; finetune starts from a learngene or a recorded Des-Net "
                                   + "(its tuned weights: lgreg export \(source) -o DIR, then finetune DIR/model.safetensors --output FILE).")
         }

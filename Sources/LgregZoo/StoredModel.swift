@@ -4,6 +4,7 @@ import LgregCore
 import LgregResolver
 import LgregRuntime
 import LgregStore
+import LgregVocabulary
 
 /// A stored Des-Net of either kind opened as a model: a recorded Des-Net rebuilt from its learngene, or a tuned
 /// (or scratch) Des-Net with its own weights. Both run (`runnable`) and export as a timm/Hub folder (`export`).
@@ -20,6 +21,19 @@ public enum StoredModel {
         case TunedDesNet.artifactType: return .tuned(try TunedDesNet.open(entry, in: store))
         default: throw ZooError.notADesNet(reference: entry.reference, kind: entry.kind)
         }
+    }
+
+    /// The Des-Net or tuned Des-Net `reference` names, with its entry; nil when it names a learngene, or nothing in
+    /// the store while a file or folder of that name exists (the reference grammar's fallback), or is a file's path.
+    /// - Parameter store: opens the store, called only for a store entry.
+    /// - Throws: `ReferenceError` for a reference that names nothing; `StoreError.notFound`; what opening throws.
+    public static func named(_ reference: String, store: () throws -> LearngeneStore) throws -> (model: StoredModel, entry: DerivedEntry)? {
+        guard case let .entry(name, orPath) = try ModelReference(parsing: reference) else { return nil }
+        let opened = try store()
+        let resolved: ResolvedEntry
+        do { resolved = try ResolvedEntry.resolve(name, in: opened) } catch StoreError.notFound(_) where orPath { return nil }
+        guard case let .derived(entry) = resolved else { return nil }
+        return (try open(entry, in: opened), entry)
     }
 
     /// The Des-Net as the resolver describes one: planned tensors, or the tuned weights read as they are.
