@@ -173,7 +173,7 @@ public enum LearngeneArchive {
                 throw ArchiveError.unexpectedEntry(path: path, entry: name)
             }
             let record = current.files[slot]
-            let entryLimit = min(expectedTensorBytes(current, slot: slot) + limits.headerAllowance, limits.entryBytes)
+            let entryLimit = min(current.tensorBytes(ofFile: slot) + limits.headerAllowance, limits.entryBytes)
             guard header.size <= entryLimit else {
                 throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
             }
@@ -211,12 +211,6 @@ public enum LearngeneArchive {
         return name
     }
 
-    /// Bytes of tensor data the file in `slot` (0 shared, m + 1 layer m) must hold.
-    static func expectedTensorBytes(_ manifest: LearngeneManifest, slot: Int) -> Int {
-        let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
-        return specs.reduce(0) { $0 + $1.elementCount } * manifest.dtype.byteSize
-    }
-
     /// Checks one entry while it streams: never more bytes than the manifest declares, and its safetensors
     /// header against the architecture as soon as the header is in, before the rest is written anywhere.
     private struct EntryCheck {
@@ -232,6 +226,7 @@ public enum LearngeneArchive {
             var received = 0
             var prefix = Data()
             var header: SafeTensorsHeader?
+            var nonFinite: NonFiniteScan?
             try tar.readData { chunk in
                 guard chunk.count <= record.size - received else {
                     throw ArchiveError.sizeMismatch(path: path, entry: record.file, declared: record.size, actual: received + chunk.count)
@@ -240,6 +235,10 @@ public enum LearngeneArchive {
                 if header == nil {
                     prefix.append(contentsOf: chunk.prefix(8 + headerAllowance - prefix.count))
                     header = try parseHeader(prefix, complete: false)
+                    nonFinite = header.map { NonFiniteScan(header: $0, dtype: manifest.dtype) }
+                }
+                if let tensor = nonFinite?.firstNonFinite(in: chunk, at: received - chunk.count) {
+                    throw ArchiveError.nonFinite(path: path, entry: record.file, tensor: tensor.name)
                 }
                 try consume(chunk)
             }
@@ -351,7 +350,11 @@ public enum LearngeneArchive {
                 guard info.dtype == template.dtype else {
                     throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has dtype \(info.dtype.rawValue), the manifest declares \(template.dtype.rawValue)")
                 }
-                try writer.add(spec.name, dtype: info.dtype, shape: info.shape, bytes: Array(try model.bytes(full)))
+                let bytes = try model.bytes(full)
+                if NonFiniteScan.firstNonFinite(in: bytes, dtype: info.dtype) != nil {
+                    throw ArchiveError.nonFinite(path: path, entry: "model", tensor: full)
+                }
+                try writer.add(spec.name, dtype: info.dtype, shape: info.shape, bytes: Array(bytes))
                 used.insert(full)
             }
             return try writer.serialized()
