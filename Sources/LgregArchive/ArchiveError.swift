@@ -65,8 +65,8 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
         case let .invalidSafeTensors(path, entry, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': invalid safetensors: \(reason)"
         case let .tensorMismatch(path, entry, tensor, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' \(reason)"
         case let .nonFinite(path, entry, tensor):
-            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' holds NaN or infinite values; "
-                + "a learngene's weights must be finite"
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' holds NaN or "
+                + "infinite values; a learngene's weights must be finite"
         case let .io(path, reason): return "\(Quoted.name(path)): \(reason)"
         }
     }

@@ -387,9 +387,10 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         for (slot, record) in files.enumerated() {
             let tensorBytes = tensorBytes(ofFile: slot)
             guard (tensorBytes + 8...tensorBytes + headerAllowance).contains(record.size) else {
-                throw ArchiveError.invalidManifest(path: path, field: slot == 0 ? "shared.size" : "layers[\(slot - 1)].size",
-                                                   reason: "is \(record.size) bytes; the architecture's tensors of \(record.file) take "
-                                                       + "\(tensorBytes) bytes, so the file has \(tensorBytes + 8) to \(tensorBytes + headerAllowance)")
+                let field = slot == 0 ? "shared.size" : "layers[\(slot - 1)].size"
+                throw ArchiveError.invalidManifest(path: path, field: field, reason: "is \(record.size) bytes; the architecture's "
+                    + "tensors of \(record.file) take \(tensorBytes) bytes, so the file has \(tensorBytes + 8) to "
+                    + "\(tensorBytes + headerAllowance)")
             }
         }
     }

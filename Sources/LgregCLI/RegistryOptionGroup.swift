@@ -11,8 +11,8 @@ struct RegistryOptionGroup: ParsableArguments {
     @Option(name: .customLong("timeout"), help: .init("Seconds a registry may take to answer or to send more bytes "
                                                       + "(default 60, or $LGREG_REGISTRY_TIMEOUT)."))
     var timeout: Double?
-    @Option(name: .customLong("min-rate"), help: .init("Bytes a second a transfer must average after the timeout's grace, 0 "
-                                                       + "for none (default 10000, or $LGREG_REGISTRY_MIN_RATE)."))
+    @Option(name: .customLong("min-rate"), help: .init("Bytes a second a transfer must average after the timeout's "
+                                                       + "grace, 0 for none (default 10000, or $LGREG_REGISTRY_MIN_RATE)."))
     var minimumRate: Int?
     @Option(name: .customLong("chunk-size"), help: .hidden)
     var chunkSize: Int?

@@ -32,7 +32,8 @@ extension Registry {
         var report = PullReport(source: "\(name)/\(repository)@\(manifest.digest)", digest: manifest.digest.description, tag: "")
         var staged = StagedDownloads(store: store)
         do {
-            let config = try await stage(image.config, isConfig: true, repository: repository, into: &staged, report: &report)
+            let config = try await stage(image.config, isConfig: true, repository: repository, into: &staged,
+                                         report: &report)
             try Self.checkLayers(of: image, against: config, what: "\(reference)")
             var referrers: [(data: Data, digest: Digest, image: ImageManifest)] = []
             if withReferrers {
@@ -48,8 +49,8 @@ extension Registry {
             var done = TransferProgress(bytes: 0, totalBytes: blobs.reduce(0) { $0 + $1.size }, blobs: 0, totalBlobs: blobs.count)
             for blob in blobs {
                 if blob.digest != image.config.digest {
-                    try await stage(blob, isConfig: configs.contains(blob.digest), repository: repository, into: &staged,
-                                    report: &report) { bytes in
+                    try await stage(blob, isConfig: configs.contains(blob.digest), repository: repository,
+                                    into: &staged, report: &report) { bytes in
                         var now = done
                         now.bytes += bytes
                         progress?(now)
@@ -105,7 +106,9 @@ extension Registry {
     /// A learngene's layers must be the files its config lists, whose sizes its architecture bounds: a manifest that
     /// says otherwise is refused before a byte of a layer is fetched.
     static func checkLayers(of image: ImageManifest, against config: Data?, what: String) throws {
-        do { _ = try LearngeneStore.learngeneConfig(of: image, config: config ?? Data(), label: "config \(image.config.digest.short)") } catch {
+        do {
+            _ = try LearngeneStore.learngeneConfig(of: image, config: config ?? Data(), label: "config \(image.config.digest.short)")
+        } catch {
             throw RemoteError.refused(what: what, reason: "\(error)")
         }
     }
@@ -221,7 +224,8 @@ extension Registry {
                 }
             } catch let error as RemoteError {
                 if case let .unreachable(registry, reason) = error {
-                    throw RemoteError.unreachable(registry: registry, reason: "\(reason); \(have) of \(blob.size) bytes kept, run again to resume")
+                    let kept = "\(have) of \(blob.size) bytes kept, run again to resume"
+                    throw RemoteError.unreachable(registry: registry, reason: "\(reason); \(kept)")
                 }
                 throw error
             } catch {
@@ -247,7 +251,9 @@ extension Registry {
     private static func openLocked(_ path: String) throws -> Int32 {
         while true {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            if fd < 0, errno == ENOENT, mkdir((path as NSString).deletingLastPathComponent, 0o755) == 0 || errno == EEXIST { continue }
+            if fd < 0, errno == ENOENT, mkdir((path as NSString).deletingLastPathComponent, 0o755) == 0 || errno == EEXIST {
+                continue
+            }
             guard fd >= 0 else { throw RemoteError.io(path: path, reason: String(cString: strerror(errno))) }
             while flock(fd, LOCK_EX) != 0 {
                 guard errno == EINTR else {
@@ -257,7 +263,8 @@ extension Registry {
                 }
             }
             var locked = stat(), current = stat()
-            if fstat(fd, &locked) == 0, stat(path, &current) == 0, locked.st_ino == current.st_ino, locked.st_dev == current.st_dev {
+            if fstat(fd, &locked) == 0, stat(path, &current) == 0, locked.st_ino == current.st_ino,
+               locked.st_dev == current.st_dev {
                 return fd
             }
             Glibc.close(fd)

@@ -126,7 +126,8 @@ final class RegistryClient: @unchecked Sendable {
         do {
             for try await buffer in response.body {
                 guard data.count + buffer.readableBytes <= limit else {
-                    throw RemoteError.refused(what: what, reason: "more than the \(limit >> 20) MiB a manifest may have")
+                    throw RemoteError.refused(what: what, reason: "more than the \(limit >> 20) MiB a manifest may "
+                                              + "have")
                 }
                 data.append(contentsOf: buffer.readableBytesView)
                 try clock.check(received: data.count)
@@ -251,11 +252,13 @@ final class RegistryClient: @unchecked Sendable {
             throw RemoteError.authentication(registry: registry, detail: "the token server's address is not a URL")
         }
         if credential != nil, !mayReceiveCredentials(url) {
-            throw RemoteError.authentication(registry: registry, detail: "the registry sends the credentials to token server "
-                + "'\(RemoteError.quoted(realm))'; lgreg sends them over plain HTTP only to the loopback host logged into "
-                + "(\(RemoteError.quoted(RegistryReference.host(of: registry)))), elsewhere over HTTPS only")
+            let loggedInto = RemoteError.quoted(RegistryReference.host(of: registry))
+            throw RemoteError.authentication(registry: registry, detail: "the registry sends the credentials to token "
+                + "server '\(RemoteError.quoted(realm))'; lgreg sends them over plain HTTP only to the loopback host "
+                + "logged into (\(loggedInto)), elsewhere over HTTPS only")
         }
-        let response = try await execute(.GET, url.absoluteString, headers: [:], authorization: basicAuthorization(for: url), body: nil)
+        let response = try await execute(.GET, url.absoluteString, headers: [:], authorization: basicAuthorization(for: url),
+                                         body: nil)
         guard response.status == .ok else {
             await drain(response)
             throw RemoteError.authentication(registry: registry, detail: "the token server refused \(credential == nil ? "an anonymous request" : "the credentials of user '\(RemoteError.quoted(credential!.username))'") (HTTP \(response.status.code))")

@@ -28,7 +28,8 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
         guard Self.isHost(registry) else { throw RemoteError.invalidReference(text, reason: "'\(RemoteError.quoted(registry))' is not HOST or HOST:PORT") }
         if let port = Self.port(of: registry),
            !port.allSatisfy(\.isASCIIDigit) || !(1...65535).contains(Int(port.prefix(6)) ?? 0) {
-            throw RemoteError.invalidReference(text, reason: "port '\(RemoteError.quoted(String(port)))' is not a TCP port (1 to 65535)")
+            let quoted = RemoteError.quoted(String(port))
+            throw RemoteError.invalidReference(text, reason: "port '\(quoted)' is not a TCP port (1 to 65535)")
         }
         if let at = rest.firstIndex(of: "@") {
             let digestText = String(rest[rest.index(after: at)...])
@@ -68,7 +69,8 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
 
     /// The host of `host[:port]` or `[v6]:port`, without brackets.
     static func host(of registry: String) -> String {
-        registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst()) : String(registry.prefix { $0 != ":" })
+        registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst())
+            : String(registry.prefix { $0 != ":" })
     }
 
     /// What follows the host's `:` in `host:port` or `[v6]:port`, as written; nil when there is no port.

@@ -60,7 +60,8 @@ extension LearngeneStore {
         let identity = Self.identity(of: image)
         let digest = Digest.of(data)
         if image.artifactType == OCIMediaType.learngene {
-            let manifest = try Self.learngeneConfig(of: image, config: try layout.readBlob(image.config.digest), label: label)
+            let config = try layout.readBlob(image.config.digest)
+            let manifest = try Self.learngeneConfig(of: image, config: config, label: label)
             reference = tag ?? manifest.reference
             try Self.checkTag(reference)
             let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
@@ -92,20 +93,23 @@ extension LearngeneStore {
     /// pull checks the config alone this way before it fetches a byte of a layer.
     /// - Throws: `ArchiveError.invalidManifest` when the config is no valid learngene manifest,
     ///   `StoreError.corruptLayout` naming what disagrees.
-    public static func learngeneConfig(of image: ImageManifest, config: Data, label: String) throws -> LearngeneManifest {
+    public static func learngeneConfig(of image: ImageManifest, config: Data,
+                                       label: String) throws -> LearngeneManifest {
         let manifest = try LearngeneManifest.decode(config, path: label + " (config)")
         try manifest.validateFileSizes(path: label + " (config)")
         let files = manifest.files
         guard image.layers.count == files.count else {
-            throw StoreError.corruptLayout(file: label, reason: "it lists \(image.layers.count) layers; its config (a \(manifest.kind.rawValue) "
-                + "learngene, schedule \(manifest.schedule)) lists \(files.count) files")
+            throw StoreError.corruptLayout(file: label, reason: "it lists \(image.layers.count) layers; its config (a "
+                + "\(manifest.kind.rawValue) learngene, schedule \(manifest.schedule)) lists \(files.count) files")
         }
-        for (index, (layer, file)) in zip(image.layers, files).enumerated() where layer.digest != file.digest || layer.size != file.size {
-            throw StoreError.corruptLayout(file: label, reason: "layer \(index) is \(layer.digest.short) of \(layer.size) bytes; its config "
-                + "lists \(file.file) as \(file.digest.short) of \(file.size) bytes")
+        for (index, (layer, file)) in zip(image.layers, files).enumerated()
+        where layer.digest != file.digest || layer.size != file.size {
+            throw StoreError.corruptLayout(file: label, reason: "layer \(index) is \(layer.digest.short) of \(layer.size) "
+                + "bytes; its config lists \(file.file) as \(file.digest.short) of \(file.size) bytes")
         }
         guard image.annotations?[OCIAnnotation.name] == manifest.name else {
-            throw StoreError.corruptLayout(file: label, reason: "its name annotation is not its config's name '\(manifest.name)'")
+            throw StoreError.corruptLayout(file: label,
+                                           reason: "its name annotation is not its config's name '\(manifest.name)'")
         }
         return manifest
     }

@@ -150,10 +150,11 @@ extension LearngeneStore {
                                              quarantinedTo: nil))
             }
         }
-        if rebuildIndex, let current = index, current.manifests.contains(where: { access(layout.blob($0.digest).path, F_OK) != 0 }) {
+        if rebuildIndex, let current = index,
+           current.manifests.contains(where: { access(layout.blob($0.digest).path, F_OK) != 0 }) {
             for (tag, digest) in try removeTagsWithoutManifest() {
-                report.problems.append(.init(subject: "tag \(tag) (\(digest.short))",
-                                             reason: "its manifest blob is missing; the tag was removed", quarantinedTo: nil))
+                report.problems.append(.init(subject: "tag \(tag) (\(digest.short))", reason: "its manifest blob is missing; "
+                                             + "the tag was removed", quarantinedTo: nil))
             }
             index = try readIndex().0
         }

@@ -109,9 +109,10 @@ extension LearngeneStore {
         if let config = manifest.configDigest { wanted.insert(config, at: 0) }
         let missing = wanted.filter { access(layout.blob($0).path, F_OK) != 0 }
         let unreadable = wanted.filter { !missing.contains($0) && access(layout.blob($0).path, R_OK) != 0 }
-        let damage: [String] = (missing.isEmpty ? [] : ["\(missing.count) blob(s) missing: \(missing.map(\.short).joined(separator: ", ")) "
-                                               + "(publishing the archive again restores them)"])
-            + (unreadable.isEmpty ? [] : ["\(unreadable.count) blob(s) unreadable: \(unreadable.map(\.short).joined(separator: ", ")) "
+        func named(_ digests: [Digest]) -> String { digests.map(\.short).joined(separator: ", ") }
+        let damage: [String] = (missing.isEmpty ? [] : ["\(missing.count) blob(s) missing: \(named(missing)) "
+                                                        + "(publishing the archive again restores them)"])
+            + (unreadable.isEmpty ? [] : ["\(unreadable.count) blob(s) unreadable: \(named(unreadable)) "
                                           + "(permission denied or an I/O error: check the files' owner and mode)"])
         return damage.isEmpty ? nil : damage.joined(separator: "; ")
     }

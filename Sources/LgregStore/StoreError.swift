@@ -60,7 +60,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(file): content hashes to \(actual), expected \(expected); the blob is damaged (run `lgreg fsck`)"
         case let .io(path, reason): return "\(path): \(reason)"
         case let .database(reason):
-            return "index database: \(reason) (the database is a cache of the layout: `lgreg fsck --rebuild-index` rebuilds it)"
+            return "index database: \(reason) (the database is a cache of the layout: `lgreg fsck --rebuild-index` "
+                + "rebuilds it)"
         }
     }
 

@@ -27,7 +27,8 @@ import Testing
         ["pull", "127.0.0.1:0/lg/t:1", "--plain-http"],
     ])
     func aPortPastTheLastIsBadInput(arguments: [String]) throws {
-        let port = arguments[1].split(separator: "/")[0].split(separator: ":")[1]
+        let target = try #require(arguments.first { $0.hasPrefix("127.0.0.1:") })
+        let port = target.split(separator: "/")[0].split(separator: ":")[1]
         let started = Date()
         let store = arguments[0] == "login" ? [] : ["--store", temporary.path("store")]
         let result = try runLgreg(arguments + store, environment: ["DOCKER_CONFIG": temporary.path("docker")],
