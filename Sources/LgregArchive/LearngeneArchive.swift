@@ -17,13 +17,19 @@ public struct ArchiveLimits: Sendable {
     public var entryBytes: Int
     /// Largest total of entry data accepted, whatever the manifest declares.
     public var totalBytes: Int
+    /// How many times its own size (counted as at least 1 MiB) an archive may expand to: weights barely compress,
+    /// so an archive whose architecture needs far more tensor bytes than that is refused before it is expanded.
+    public var expansionRatio: Int
 
-    /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all.
-    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40) {
+    /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all, and at
+    /// most 64 times the archive's size.
+    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40,
+                expansionRatio: Int = 64) {
         self.manifestBytes = manifestBytes
         self.headerAllowance = headerAllowance
         self.entryBytes = entryBytes
         self.totalBytes = totalBytes
+        self.expansionRatio = expansionRatio
     }
 }
 
@@ -166,7 +172,9 @@ public enum LearngeneArchive {
                     }
                     manifestBytes.append(contentsOf: chunk)
                 }
-                manifest = try LearngeneManifest.decode(manifestBytes, path: path)
+                let decoded = try LearngeneManifest.decode(manifestBytes, path: path)
+                try checkExpansion(decoded, archive: url, limits: limits, path: path)
+                manifest = decoded
                 continue
             }
             guard let slot = current.files.firstIndex(where: { $0.file == name }) else {
@@ -191,6 +199,19 @@ public enum LearngeneArchive {
             throw ArchiveError.missingEntry(path: path, entry: record.file)
         }
         return (manifest, manifestBytes)
+    }
+
+    /// Refuses an archive whose architecture needs more tensor bytes than `limits.expansionRatio` times the
+    /// archive's size (at least 1 MiB): an 18 MB archive declaring a million classes would stage 3.9 GB of zeros.
+    static func checkExpansion(_ manifest: LearngeneManifest, archive url: URL, limits: ArchiveLimits,
+                               path: String) throws {
+        let tensorBytes = manifest.files.indices.reduce(0) { $0 + manifest.tensorBytes(ofFile: $1) }
+        let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let limit = max(archiveBytes, 1 << 20) * limits.expansionRatio
+        guard tensorBytes <= limit else {
+            throw ArchiveError.limitExceeded(path: path, entry: LearngeneManifest.entryName, limit: limit,
+                                             what: "the archive, whose architecture needs \(tensorBytes) bytes of tensors,")
+        }
     }
 
     /// The entry's normalized name, after refusing unsafe paths, links and special files.

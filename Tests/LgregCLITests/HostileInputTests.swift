@@ -212,4 +212,19 @@ import Glibc
         expectRefused(try runLgreg(["materialize", broken, "--layers-source", "0,1", "--output", folder.path("out")]), 65, message)
         #expect(try stored().contains("fmnist") == false, "nothing is stored")
     }
+
+    /// Issue 27: an 18 MB archive declaring a million classes staged 3.9 GB before it was refused. What staging
+    /// may write is bounded before a byte is expanded: the architecture's tensors (here 260 MB) against 64 times
+    /// the archive's size, counted as at least 1 MiB.
+    @Test func anArchiveIsBoundedByItsOwnSizeBeforeItExpands() throws {
+        // fmnist-tiny at schedule 1,1 stores 104,970 parameters; a million classes add 999,990 · (64 + 1) to the head.
+        let million = try repacked("million-classes") {
+            $0.replacingOccurrences(of: "\"classes\" : 10,", with: "\"classes\" : 1000000,")
+                .replacingOccurrences(of: "\"stored\" : 104970", with: "\"stored\" : \(104_970 + 999_990 * 65)")
+        }
+        let message = "needs \((104_970 + 999_990 * 65) * 4) bytes of tensors, expands past the limit of \(64 << 20) bytes"
+        expectRefused(try runLgreg(["inspect", million]), 65, message)
+        expectRefused(try runLgreg(["publish", million, "--store", store]), 65, message)
+        #expect(try stored().contains("fmnist") == false, "nothing is stored")
+    }
 }
