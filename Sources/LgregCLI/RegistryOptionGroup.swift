@@ -50,7 +50,7 @@ struct RegistryOptionGroup: ParsableArguments {
 
 /// The remote exit codes, for `--help`.
 enum RemoteExit {
-    static let help = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out or failing (5xx); 76 the registry refused the request; 77 authentication refused."
+    static let help = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out, slower than --min-rate or failing (5xx); 76 the registry refused the request; 77 authentication refused, or credentials asked for over plain HTTP by another host."
 }
 
 /// A transfer's progress on stderr when it is a terminal (bytes, rate, blobs); nothing in a pipe.
