@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
         .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
-        .target(name: "LgregTestSupport", path: "Tests/LgregTestSupport"),
+        .target(name: "LgregTestSupport", dependencies: ["LgregCore"], path: "Tests/LgregTestSupport"),
         .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregCore", "LgregTestSupport"], exclude: ["Python", "Fixtures"]),
         .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
                     exclude: ["Python", "Fixtures"]),

@@ -37,6 +37,8 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
     case invalidSafeTensors(path: String, entry: String, reason: String)
     /// An entry's tensors differ from what the architecture needs (names, shapes or dtype).
     case tensorMismatch(path: String, entry: String, tensor: String, reason: String)
+    /// A tensor holds NaN or infinite values, which no learngene may hold.
+    case nonFinite(path: String, entry: String, tensor: String)
     /// Reading or writing a file failed.
     case io(path: String, reason: String)
 
@@ -62,6 +64,9 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
         case let .missingEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': listed in manifest.json but absent"
         case let .invalidSafeTensors(path, entry, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': invalid safetensors: \(reason)"
         case let .tensorMismatch(path, entry, tensor, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' \(reason)"
+        case let .nonFinite(path, entry, tensor):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' holds NaN or "
+                + "infinite values; a learngene's weights must be finite"
         case let .io(path, reason): return "\(Quoted.name(path)): \(reason)"
         }
     }

@@ -17,13 +17,19 @@ public struct ArchiveLimits: Sendable {
     public var entryBytes: Int
     /// Largest total of entry data accepted, whatever the manifest declares.
     public var totalBytes: Int
+    /// How many times its own size (counted as at least 1 MiB) an archive may expand to: weights barely compress,
+    /// so an archive whose architecture needs far more tensor bytes than that is refused before it is expanded.
+    public var expansionRatio: Int
 
-    /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all.
-    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40) {
+    /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all, and at
+    /// most 64 times the archive's size.
+    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40,
+                expansionRatio: Int = 64) {
         self.manifestBytes = manifestBytes
         self.headerAllowance = headerAllowance
         self.entryBytes = entryBytes
         self.totalBytes = totalBytes
+        self.expansionRatio = expansionRatio
     }
 }
 
@@ -166,14 +172,16 @@ public enum LearngeneArchive {
                     }
                     manifestBytes.append(contentsOf: chunk)
                 }
-                manifest = try LearngeneManifest.decode(manifestBytes, path: path)
+                let decoded = try LearngeneManifest.decode(manifestBytes, path: path)
+                try checkExpansion(decoded, archive: url, limits: limits, path: path)
+                manifest = decoded
                 continue
             }
             guard let slot = current.files.firstIndex(where: { $0.file == name }) else {
                 throw ArchiveError.unexpectedEntry(path: path, entry: name)
             }
             let record = current.files[slot]
-            let entryLimit = min(expectedTensorBytes(current, slot: slot) + limits.headerAllowance, limits.entryBytes)
+            let entryLimit = min(current.tensorBytes(ofFile: slot) + limits.headerAllowance, limits.entryBytes)
             guard header.size <= entryLimit else {
                 throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
             }
@@ -191,6 +199,19 @@ public enum LearngeneArchive {
             throw ArchiveError.missingEntry(path: path, entry: record.file)
         }
         return (manifest, manifestBytes)
+    }
+
+    /// Refuses an archive whose architecture needs more tensor bytes than `limits.expansionRatio` times the
+    /// archive's size (at least 1 MiB): an 18 MB archive declaring a million classes would stage 3.9 GB of zeros.
+    static func checkExpansion(_ manifest: LearngeneManifest, archive url: URL, limits: ArchiveLimits,
+                               path: String) throws {
+        let tensorBytes = manifest.files.indices.reduce(0) { $0 + manifest.tensorBytes(ofFile: $1) }
+        let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let limit = max(archiveBytes, 1 << 20) * limits.expansionRatio
+        guard tensorBytes <= limit else {
+            throw ArchiveError.limitExceeded(path: path, entry: LearngeneManifest.entryName, limit: limit,
+                                             what: "the archive, whose architecture needs \(tensorBytes) bytes of tensors,")
+        }
     }
 
     /// The entry's normalized name, after refusing unsafe paths, links and special files.
@@ -211,12 +232,6 @@ public enum LearngeneArchive {
         return name
     }
 
-    /// Bytes of tensor data the file in `slot` (0 shared, m + 1 layer m) must hold.
-    static func expectedTensorBytes(_ manifest: LearngeneManifest, slot: Int) -> Int {
-        let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
-        return specs.reduce(0) { $0 + $1.elementCount } * manifest.dtype.byteSize
-    }
-
     /// Checks one entry while it streams: never more bytes than the manifest declares, and its safetensors
     /// header against the architecture as soon as the header is in, before the rest is written anywhere.
     private struct EntryCheck {
@@ -232,6 +247,7 @@ public enum LearngeneArchive {
             var received = 0
             var prefix = Data()
             var header: SafeTensorsHeader?
+            var nonFinite: NonFiniteScan?
             try tar.readData { chunk in
                 guard chunk.count <= record.size - received else {
                     throw ArchiveError.sizeMismatch(path: path, entry: record.file, declared: record.size, actual: received + chunk.count)
@@ -240,6 +256,10 @@ public enum LearngeneArchive {
                 if header == nil {
                     prefix.append(contentsOf: chunk.prefix(8 + headerAllowance - prefix.count))
                     header = try parseHeader(prefix, complete: false)
+                    nonFinite = header.map { NonFiniteScan(header: $0, dtype: manifest.dtype) }
+                }
+                if let tensor = nonFinite?.firstNonFinite(in: chunk, at: received - chunk.count) {
+                    throw ArchiveError.nonFinite(path: path, entry: record.file, tensor: tensor.name)
                 }
                 try consume(chunk)
             }
@@ -351,7 +371,11 @@ public enum LearngeneArchive {
                 guard info.dtype == template.dtype else {
                     throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has dtype \(info.dtype.rawValue), the manifest declares \(template.dtype.rawValue)")
                 }
-                try writer.add(spec.name, dtype: info.dtype, shape: info.shape, bytes: Array(try model.bytes(full)))
+                let bytes = try model.bytes(full)
+                if NonFiniteScan.firstNonFinite(in: bytes, dtype: info.dtype) != nil {
+                    throw ArchiveError.nonFinite(path: path, entry: "model", tensor: full)
+                }
+                try writer.add(spec.name, dtype: info.dtype, shape: info.shape, bytes: Array(bytes))
                 used.insert(full)
             }
             return try writer.serialized()

@@ -284,6 +284,12 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         expectedLayerCount * architecture.blockParameters + architecture.sharedParameters
     }
 
+    /// Bytes of tensor data the architecture gives file `slot` of `files` (0 the shared tensors, m + 1 layer m).
+    public func tensorBytes(ofFile slot: Int) -> Int {
+        let specs = slot == 0 ? architecture.sharedTensorSpecs : architecture.blockTensorSpecs
+        return specs.reduce(0) { $0 + $1.elementCount } * dtype.byteSize
+    }
+
     /// Every file record, shared first, then the layers in order.
     public var files: [FileRecord] { (shared.map { [$0] } ?? []) + layers.map(\.record) }
 
@@ -373,6 +379,21 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         guard let parameters else { throw fail("parameters", "is missing") }
         guard parameters.stored == expectedStoredParameters else {
             throw fail("parameters.stored", "is \(parameters.stored); \(expectedLayerCount) layers and the shared tensors of this architecture hold \(expectedStoredParameters)")
+        }
+    }
+
+    /// Checks each file's declared size against the architecture: its tensors' bytes, an 8-byte length and a header
+    /// of at most `headerAllowance` bytes. What a registry declares is checked this way before it is fetched.
+    /// - Throws: `ArchiveError.invalidManifest` naming the first file whose size cannot be.
+    public func validateFileSizes(path: String, headerAllowance: Int = ArchiveLimits().headerAllowance) throws {
+        for (slot, record) in files.enumerated() {
+            let tensorBytes = tensorBytes(ofFile: slot)
+            guard (tensorBytes + 8...tensorBytes + headerAllowance).contains(record.size) else {
+                let field = slot == 0 ? "shared.size" : "layers[\(slot - 1)].size"
+                throw ArchiveError.invalidManifest(path: path, field: field, reason: "is \(record.size) bytes; the architecture's "
+                    + "tensors of \(record.file) take \(tensorBytes) bytes, so the file has \(tensorBytes + 8) to "
+                    + "\(tensorBytes + headerAllowance)")
+            }
         }
     }
 

@@ -14,6 +14,20 @@ public enum TarFileType {
     public static let blockDevice: UInt32 = 0o060000
     public static let fifo: UInt32 = 0o010000
     public static let socket: UInt32 = 0o140000
+
+    /// Readable name of a file type, for messages ("symbolic link").
+    public static func name(_ fileType: UInt32) -> String {
+        switch fileType {
+        case regular: return "regular file"
+        case directory: return "directory"
+        case symlink: return "symbolic link"
+        case characterDevice: return "character device"
+        case blockDevice: return "block device"
+        case fifo: return "FIFO"
+        case socket: return "socket"
+        default: return "entry of type 0o\(String(fileType, radix: 8))"
+        }
+    }
 }
 
 /// One tar entry's header, as libarchive decoded it.
@@ -30,18 +44,7 @@ public struct TarEntryHeader: Sendable {
     public var hardLinkTarget: String?
 
     /// Readable name of a non-file type, for messages.
-    public var typeName: String {
-        switch fileType {
-        case TarFileType.regular: return "regular file"
-        case TarFileType.directory: return "directory"
-        case TarFileType.symlink: return "symbolic link"
-        case TarFileType.characterDevice: return "character device"
-        case TarFileType.blockDevice: return "block device"
-        case TarFileType.fifo: return "FIFO"
-        case TarFileType.socket: return "socket"
-        default: return "entry of type 0o\(String(fileType, radix: 8))"
-        }
-    }
+    public var typeName: String { TarFileType.name(fileType) }
 }
 
 /// Reads a tar archive (plain, gzip or zstd) entry by entry through libarchive.

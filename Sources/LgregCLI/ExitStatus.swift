@@ -17,7 +17,7 @@ import SafeTensors
 /// module's typed error into a message and a code.
 enum ExitStatus {
     /// What the remote commands (push, pull, login, remote list) add to the codes.
-    static let remoteHelp = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out or failing (5xx); 76 the registry refused the request; 77 authentication refused."
+    static let remoteHelp = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out, slower than --min-rate or failing (5xx); 76 the registry refused the request; 77 authentication refused, or credentials asked for over plain HTTP by another host."
     static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
     /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
@@ -80,7 +80,7 @@ enum ExitStatus {
             return 1
         case let error as RemoteError:
             switch error {
-            case .invalidReference, .notFound: return 64
+            case .invalidReference, .invalidOption, .notFound: return 64
             case .refused: return 65
             case .io: return 74
             case .unreachable: return 75

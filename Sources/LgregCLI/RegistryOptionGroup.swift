@@ -8,6 +8,12 @@ struct RegistryOptionGroup: ParsableArguments {
     var plainHTTP = false
     @Option(name: .customLong("ca-file"), help: "A PEM file of CA certificates to trust beside the system's (a registry with a private CA).")
     var caFile: String?
+    @Option(name: .customLong("timeout"), help: .init("Seconds a registry may take to answer or to send more bytes "
+                                                      + "(default 60, or $LGREG_REGISTRY_TIMEOUT)."))
+    var timeout: Double?
+    @Option(name: .customLong("min-rate"), help: .init("Bytes a second a transfer must average after the timeout's "
+                                                       + "grace, 0 for none (default 10000, or $LGREG_REGISTRY_MIN_RATE)."))
+    var minimumRate: Int?
     @Option(name: .customLong("chunk-size"), help: .hidden)
     var chunkSize: Int?
 
@@ -20,6 +26,8 @@ struct RegistryOptionGroup: ParsableArguments {
         var options = RegistryOptions()
         options.plainHTTP = plainHTTP
         options.caFile = caFile
+        options.timeout = timeout
+        options.minimumRate = minimumRate
         if let chunkSize { options.chunkBytes = chunkSize }
         return options
     }

@@ -14,6 +14,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     case unreadableZip(path: String, reason: String)
     /// A zip entry's name is absolute, holds `..` or an empty component, or is not under one top folder.
     case unsafeEntry(path: String, entry: String)
+    /// A zip entry is a symbolic link or another kind of file than a regular one.
+    case notARegularFile(path: String, entry: String, type: String)
     /// A zip entry appears twice.
     case duplicateEntry(path: String, entry: String)
     /// An entry `torch.save` writes is absent (`data.pkl`, a storage's `data/<key>`).
@@ -49,6 +51,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
                 + "PyTorch: torch.save(torch.load(f, map_location='cpu', weights_only=True), 'new.pth')"
         case let .unknownFormat(path, reason): return "\(path): not a PyTorch zip checkpoint or a safetensors file: \(reason)"
         case let .unreadableZip(path, reason): return "\(path): not a readable zip checkpoint: \(Quoted.name(reason))"
+        case let .notARegularFile(path, entry, type):
+            return "\(path): entry \(q(entry)): a \(type) refused; a checkpoint holds regular files only"
         case let .unsafeEntry(path, entry): return "\(path): entry \(q(entry)): unsafe name (absolute, '..', empty component, or outside the checkpoint's folder)"
         case let .duplicateEntry(path, entry): return "\(path): entry \(q(entry)): appears twice"
         case let .missingEntry(path, entry): return "\(path): entry \(q(entry)) is missing"

@@ -69,7 +69,10 @@ struct TorchZip {
             }
             folder = parts[0]
             guard seen.insert(name).inserted else { throw ImportError.duplicateEntry(path: label, entry: name) }
-            guard UInt32(archive_entry_filetype(entry)) == TarFileType.regular else { throw ImportError.unsafeEntry(path: label, entry: name) }
+            let fileType = UInt32(archive_entry_filetype(entry))
+            guard fileType == TarFileType.regular else {
+                throw ImportError.notARegularFile(path: label, entry: name, type: TarFileType.name(fileType))
+            }
             let size = Int(archive_entry_size(entry))
             let relative = parts.dropFirst().joined(separator: "/")
             // torch stores entries uncompressed, so together they never exceed the file: a compressed bomb cannot pass.

@@ -10,6 +10,10 @@ public struct RegistryOptions: Sendable {
     /// Talk HTTP instead of HTTPS (only when asked for: `--plain-http`). Credentials are then sent only to a
     /// registry on this machine.
     public var plainHTTP = false
+    /// `--timeout`: seconds a request may wait for an answer or for its next bytes (`TransferLimits`).
+    public var timeout: Double?
+    /// `--min-rate`: bytes a second a body must average after the timeout's grace (`TransferLimits`).
+    public var minimumRate: Int?
     /// A PEM file of CA certificates trusted beside the system's (`--ca-file`).
     public var caFile: String?
     /// Where credentials are read from.
@@ -31,6 +35,8 @@ final class RegistryClient: @unchecked Sendable {
     let options: RegistryOptions
     /// `https://host:port` (or `http://` with `--plain-http`).
     let base: String
+    /// How slow a request may be.
+    let limits: TransferLimits
     private let http: HTTPClient
     private let credential: DockerConfig.Credential?
     private let lock = NSLock()
@@ -44,6 +50,7 @@ final class RegistryClient: @unchecked Sendable {
         self.registry = registry
         self.options = options
         base = (options.plainHTTP ? "http://" : "https://") + registry
+        limits = try TransferLimits(timeout: options.timeout, minimumRate: options.minimumRate)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else { throw RemoteError.io(path: caFile, reason: "cannot read the CA file") }
@@ -51,9 +58,12 @@ final class RegistryClient: @unchecked Sendable {
                 throw RemoteError.io(path: caFile, reason: "not a PEM certificate file: \(error)")
             }
         }
+        let wait = TimeAmount.nanoseconds(Int64(limits.timeout * 1e9))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: .seconds(10), read: .seconds(120)))
+                                                     timeout: .init(connect: wait, read: wait))
         configuration.httpVersion = .http1Only
+        // A refused connection or an untrusted certificate is said at once, not retried until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let stored = options.credential == nil ? try options.dockerConfig.credential(for: registry) : nil
         credential = options.credential ?? stored
@@ -63,6 +73,9 @@ final class RegistryClient: @unchecked Sendable {
 
     /// `base + path`.
     func url(_ path: String) -> String { base + path }
+
+    /// `base` as a URL.
+    var baseURL: URL { URL(string: base)! }
 
     /// Sends a request to this registry with the credentials `scope` needs (`repository:team/aux:pull,push`),
     /// answering one authentication challenge (basic, or a bearer token fetched and cached for the scope).
@@ -91,7 +104,7 @@ final class RegistryClient: @unchecked Sendable {
                                            detail: "a redirect to \(target.scheme ?? "?") (HTTPS only, or --plain-http)")
             }
             current = target.absoluteString
-            if Self.origin(of: target) == Self.origin(of: URL(string: base)!) {
+            if Self.origin(of: target) == Self.origin(of: baseURL) {
                 response = try await send(.GET, current, headers: headers, scope: scope)
             } else {
                 response = try await execute(.GET, current, headers: headers, authorization: nil, body: nil)
@@ -108,11 +121,18 @@ final class RegistryClient: @unchecked Sendable {
         if let declared = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), declared > limit {
             throw RemoteError.refused(what: what, reason: "\(declared) bytes, more than the \(limit >> 20) MiB a manifest may have")
         }
+        let clock = limits.body(what, registry: registry)
+        var data = Data()
         do {
-            let buffer = try await response.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
-        } catch is NIOTooManyBytesError {
-            throw RemoteError.refused(what: what, reason: "more than the \(limit >> 20) MiB a manifest may have")
+            for try await buffer in response.body {
+                guard data.count + buffer.readableBytes <= limit else {
+                    throw RemoteError.refused(what: what, reason: "more than the \(limit >> 20) MiB a manifest may "
+                                              + "have")
+                }
+                data.append(contentsOf: buffer.readableBytesView)
+                try clock.check(received: data.count)
+            }
+            return data
         } catch let error as RemoteError {
             throw error
         } catch {
@@ -120,9 +140,10 @@ final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    /// Reads and drops the rest of a body (a connection is reused only after its body was read).
+    /// Reads and drops the rest of a body (a connection is reused only after its body was read), at most 1 MiB
+    /// and no slower than the limits allow.
     func drain(_ response: HTTPClientResponse) async {
-        _ = try? await response.body.collect(upTo: 1 << 20)
+        _ = try? await read(response, limit: 1 << 20, what: "a response")
     }
 
     /// The registry's error body, in a few words: `MANIFEST_UNKNOWN: manifest unknown`.
@@ -144,7 +165,10 @@ final class RegistryClient: @unchecked Sendable {
         if let authorization { request.headers.replaceOrAdd(name: "Authorization", value: authorization) }
         request.body = body
         do {
-            return try await http.execute(request, deadline: .distantFuture)
+            let uploadBytes = headers.first(name: "Content-Length").flatMap { Int($0) } ?? 0
+            let allowed = limits.allowedTime(for: uploadBytes).components
+            let nanoseconds = allowed.seconds * 1_000_000_000 + allowed.attoseconds / 1_000_000_000
+            return try await http.execute(request, deadline: .now() + .nanoseconds(nanoseconds))
         } catch let error as RemoteError {
             throw error
         } catch {
@@ -175,17 +199,22 @@ final class RegistryClient: @unchecked Sendable {
     private func authorization(scope: String) -> String? {
         let (token, basic) = lock.withLock { (tokens[scope], usesBasic) }
         if let token { return "Bearer \(token)" }
-        return basic ? basicAuthorization() : nil
+        return basic ? basicAuthorization(for: baseURL) : nil
     }
 
-    private func basicAuthorization() -> String? {
-        guard let credential, mayReceiveCredentials else { return nil }
+    /// The stored user and password for `target`, where the rule lets them go.
+    private func basicAuthorization(for target: URL) -> String? {
+        guard let credential, mayReceiveCredentials(target) else { return nil }
         return "Basic " + Data("\(credential.username):\(credential.password)".utf8).base64EncodedString()
     }
 
-    /// Credentials go over HTTPS, or over plain HTTP to this machine only.
-    private var mayReceiveCredentials: Bool {
-        !options.plainHTTP || RegistryReference(registry: registry, repository: "").isLoopback
+    /// The one rule for every place credentials (a password, a token) could go, the registry, its token server
+    /// or a redirect: over HTTPS, or over plain HTTP to the loopback host that was logged into and nowhere else.
+    func mayReceiveCredentials(_ target: URL) -> Bool {
+        if target.scheme == "https" { return true }
+        let loggedInto = RegistryReference.host(of: registry)
+        let host = (target.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return target.scheme == "http" && RegistryReference.isLoopback(host: loggedInto) && host == loggedInto
     }
 
     private func answer(_ challenge: String, scope: String) async throws {
@@ -195,7 +224,7 @@ final class RegistryClient: @unchecked Sendable {
             guard credential != nil else {
                 throw RemoteError.authentication(registry: registry, detail: "the registry asks for a user name and password and none are stored for it (run `lgreg login \(registry)`)")
             }
-            guard mayReceiveCredentials else {
+            guard mayReceiveCredentials(baseURL) else {
                 throw RemoteError.authentication(registry: registry, detail: "credentials are not sent over plain HTTP to another machine")
             }
             lock.withLock { usesBasic = true }
@@ -219,10 +248,17 @@ final class RegistryClient: @unchecked Sendable {
             query.append(URLQueryItem(name: "scope", value: wanted))
         }
         components.queryItems = query
-        guard let target = components.url?.absoluteString else {
+        guard let url = components.url, url.host != nil else {
             throw RemoteError.authentication(registry: registry, detail: "the token server's address is not a URL")
         }
-        let response = try await execute(.GET, target, headers: [:], authorization: basicAuthorization(), body: nil)
+        if credential != nil, !mayReceiveCredentials(url) {
+            let loggedInto = RemoteError.quoted(RegistryReference.host(of: registry))
+            throw RemoteError.authentication(registry: registry, detail: "the registry sends the credentials to token "
+                + "server '\(RemoteError.quoted(realm))'; lgreg sends them over plain HTTP only to the loopback host "
+                + "logged into (\(loggedInto)), elsewhere over HTTPS only")
+        }
+        let response = try await execute(.GET, url.absoluteString, headers: [:], authorization: basicAuthorization(for: url),
+                                         body: nil)
         guard response.status == .ok else {
             await drain(response)
             throw RemoteError.authentication(registry: registry, detail: "the token server refused \(credential == nil ? "an anonymous request" : "the credentials of user '\(RemoteError.quoted(credential!.username))'") (HTTP \(response.status.code))")

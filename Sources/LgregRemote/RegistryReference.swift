@@ -22,6 +22,11 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
         registry = String(text[..<slash])
         var rest = String(text[text.index(after: slash)...])
         guard Self.isHost(registry) else { throw RemoteError.invalidReference(text, reason: "'\(RemoteError.quoted(registry))' is not HOST or HOST:PORT") }
+        if let port = Self.port(of: registry),
+           !port.allSatisfy(\.isASCIIDigit) || !(1...65535).contains(Int(port.prefix(6)) ?? 0) {
+            let quoted = RemoteError.quoted(String(port))
+            throw RemoteError.invalidReference(text, reason: "port '\(quoted)' is not a TCP port (1 to 65535)")
+        }
         if let at = rest.firstIndex(of: "@") {
             let digestText = String(rest[rest.index(after: at)...])
             guard let parsed = Digest(digestText) else {
@@ -56,10 +61,22 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
     public var manifestReference: String { digest?.description ?? tag ?? "latest" }
 
     /// Whether the registry is this machine (plain HTTP is still only used with `--plain-http`).
-    public var isLoopback: Bool {
-        let host = registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst()) : String(registry.prefix { $0 != ":" })
-        return host == "localhost" || host == "127.0.0.1" || host == "::1"
+    public var isLoopback: Bool { Self.isLoopback(host: Self.host(of: registry)) }
+
+    /// The host of `host[:port]` or `[v6]:port`, without brackets.
+    static func host(of registry: String) -> String {
+        registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst())
+            : String(registry.prefix { $0 != ":" })
     }
+
+    /// What follows the host's `:` in `host:port` or `[v6]:port`, as written; nil when there is no port.
+    static func port(of registry: String) -> Substring? {
+        let afterHost = registry.hasPrefix("[") ? registry.drop { $0 != "]" }.dropFirst() : registry.drop { $0 != ":" }
+        return afterHost.first == ":" ? afterHost.dropFirst() : nil
+    }
+
+    /// The names of this machine's loopback interface that lgreg trusts with credentials over plain HTTP.
+    static func isLoopback(host: String) -> Bool { host == "localhost" || host == "127.0.0.1" || host == "::1" }
 
     static func isHost(_ text: String) -> Bool {
         guard !text.isEmpty, text.count <= 255 else { return false }
@@ -82,4 +99,5 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
 
 extension Character {
     fileprivate var isLowercaseAlphanumeric: Bool { isASCII && (isNumber || isLowercase) }
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -5,6 +5,8 @@ import Foundation
 public enum RemoteError: Error, Equatable, CustomStringConvertible {
     /// A remote reference or option that cannot be used (exit 64).
     case invalidReference(String, reason: String)
+    /// A transfer setting (an option or its environment variable) that cannot be used (exit 64).
+    case invalidOption(name: String, reason: String)
     /// The registry has no such repository, tag or manifest (exit 64).
     case notFound(String)
     /// What the registry sent is refused: a blob of the wrong digest or size, a body longer than declared, a
@@ -22,6 +24,7 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidReference(text, reason): return "'\(Self.quoted(text))' is not a remote reference: \(reason)"
+        case let .invalidOption(name, reason): return "\(name): \(reason)"
         case let .notFound(what): return "\(what): not found in the registry"
         case let .refused(what, reason): return "\(what): refused: \(reason); nothing of it was stored"
         case let .unreachable(registry, reason): return "\(registry): registry unreachable: \(reason)"

@@ -105,6 +105,29 @@ CREATE TABLE IF NOT EXISTS verified_blobs (
     ctime_ns INTEGER NOT NULL
 );
 
+"""#), ("v3", #"""
+
+-- Schema version 3: a tag whose manifest blob is missing (deleted, or quarantined by fsck) has no config digest,
+-- and one such tag must not stop every command, so config_digest may be NULL. SQLite cannot drop a NOT NULL:
+-- the table is made again with the same rows.
+CREATE TABLE manifests_v3 (
+    digest TEXT PRIMARY KEY,
+    artifact_type TEXT NOT NULL,
+    config_digest TEXT,
+    name TEXT,
+    version TEXT,
+    kind TEXT,
+    stored_parameters INTEGER,
+    total_bytes INTEGER NOT NULL,
+    base_digest TEXT,
+    created TEXT,
+    damage TEXT
+);
+INSERT INTO manifests_v3 SELECT digest, artifact_type, config_digest, name, version, kind, stored_parameters,
+    total_bytes, base_digest, created, damage FROM manifests;
+DROP TABLE manifests;
+ALTER TABLE manifests_v3 RENAME TO manifests;
+
 """#)]
 
     /// The database: a `DatabasePool` on `index.db`, or an in-memory copy built from the layout when the file

@@ -60,11 +60,8 @@ extension LearngeneStore {
         let identity = Self.identity(of: image)
         let digest = Digest.of(data)
         if image.artifactType == OCIMediaType.learngene {
-            let manifest = try LearngeneManifest.decode(try layout.readBlob(image.config.digest), path: label + " (config)")
-            guard image.layers.count == manifest.files.count, zip(image.layers, manifest.files).allSatisfy({ $0.digest == $1.digest && $0.size == $1.size }),
-                  image.annotations?[OCIAnnotation.name] == manifest.name else {
-                throw StoreError.corruptLayout(file: label, reason: "its layers or name disagree with the learngene manifest in its config")
-            }
+            let config = try layout.readBlob(image.config.digest)
+            let manifest = try Self.learngeneConfig(of: image, config: config, label: label)
             reference = tag ?? manifest.reference
             try Self.checkTag(reference)
             let descriptor = try layout.writeBlob(data, mediaType: OCIMediaType.imageManifest)
@@ -89,6 +86,32 @@ extension LearngeneStore {
         }
         syncAfterCommit()
         return (digest, reference)
+    }
+
+    /// The learngene manifest in a learngene's config, checked against the OCI manifest that names it: one layer per
+    /// file the config lists, with that file's digest and a size the architecture allows, and the same name. A
+    /// pull checks the config alone this way before it fetches a byte of a layer.
+    /// - Throws: `ArchiveError.invalidManifest` when the config is no valid learngene manifest,
+    ///   `StoreError.corruptLayout` naming what disagrees.
+    public static func learngeneConfig(of image: ImageManifest, config: Data,
+                                       label: String) throws -> LearngeneManifest {
+        let manifest = try LearngeneManifest.decode(config, path: label + " (config)")
+        try manifest.validateFileSizes(path: label + " (config)")
+        let files = manifest.files
+        guard image.layers.count == files.count else {
+            throw StoreError.corruptLayout(file: label, reason: "it lists \(image.layers.count) layers; its config (a "
+                + "\(manifest.kind.rawValue) learngene, schedule \(manifest.schedule)) lists \(files.count) files")
+        }
+        for (index, (layer, file)) in zip(image.layers, files).enumerated()
+        where layer.digest != file.digest || layer.size != file.size {
+            throw StoreError.corruptLayout(file: label, reason: "layer \(index) is \(layer.digest.short) of \(layer.size) "
+                + "bytes; its config lists \(file.file) as \(file.digest.short) of \(file.size) bytes")
+        }
+        guard image.annotations?[OCIAnnotation.name] == manifest.name else {
+            throw StoreError.corruptLayout(file: label,
+                                           reason: "its name annotation is not its config's name '\(manifest.name)'")
+        }
+        return manifest
     }
 
     /// The manifests stored with `org.opencontainers.image.base.digest` = `learngene` (its Des-Nets), tagged ones only.

@@ -102,7 +102,7 @@ extension LearngeneStore {
     ///
     /// With `rebuildIndex`, a missing or unreadable `index.json` is set aside and written anew from the manifests
     /// in `blobs/`: each learngene under its own `name:version` (the latest when several share one), each derived
-    /// artifact under the tag recorded in it.
+    /// artifact under the tag recorded in it; a readable one loses the tags whose manifest blob is gone.
     /// - Parameter progress: called after each blob with (blobs done, blobs in all), for a terminal display.
     public func check(rebuildIndex: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> FsckReport {
         let lock = try lockForWriting(exclusive: true)
@@ -149,6 +149,14 @@ extension LearngeneStore {
                 report.problems.append(.init(subject: file, reason: "\(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/",
                                              quarantinedTo: nil))
             }
+        }
+        if rebuildIndex, let current = index,
+           current.manifests.contains(where: { access(layout.blob($0.digest).path, F_OK) != 0 }) {
+            for (tag, digest) in try removeTagsWithoutManifest() {
+                report.problems.append(.init(subject: "tag \(tag) (\(digest.short))", reason: "its manifest blob is missing; "
+                                             + "the tag was removed", quarantinedTo: nil))
+            }
+            index = try readIndex().0
         }
         for descriptor in index?.manifests ?? [] {
             report.manifestsChecked += 1
@@ -204,6 +212,16 @@ extension LearngeneStore {
             return nil
         } catch {
             return problem("\(error)")
+        }
+    }
+
+    /// Removes from `index.json` the tags whose manifest blob is gone (deleted, or quarantined as damaged), which
+    /// nothing can read any more. Returns them.
+    private func removeTagsWithoutManifest() throws -> [(tag: String, digest: Digest)] {
+        try updateIndex { index in
+            let gone = index.manifests.filter { access(layout.blob($0.digest).path, F_OK) != 0 }
+            index.manifests.removeAll { access(layout.blob($0.digest).path, F_OK) != 0 }
+            return gone.map { ($0.annotations?[OCIAnnotation.refName] ?? $0.digest.description, $0.digest) }
         }
     }
 

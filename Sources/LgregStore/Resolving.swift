@@ -113,13 +113,18 @@ extension LearngeneStore {
         }
     }
 
-    /// The blobs of a manifest that are missing or of another size than its manifest says, in words; nil when none.
+    /// The blobs of a manifest that are missing or cannot be read, in words; nil when none.
     private func missingBlobs(of manifest: ManifestRecord, layers: [ManifestLayerRecord]) -> String? {
         var wanted = layers.map(\.blobDigest)
         if let config = manifest.configDigest { wanted.insert(config, at: 0) }
-        let missing = wanted.filter { access(layout.blob($0).path, R_OK) != 0 }
-        guard !missing.isEmpty else { return nil }
-        return "\(missing.count) blob(s) missing: \(missing.map(\.short).joined(separator: ", ")) (publishing the archive again restores them)"
+        let missing = wanted.filter { access(layout.blob($0).path, F_OK) != 0 }
+        let unreadable = wanted.filter { !missing.contains($0) && access(layout.blob($0).path, R_OK) != 0 }
+        func named(_ digests: [Digest]) -> String { digests.map(\.short).joined(separator: ", ") }
+        let damage: [String] = (missing.isEmpty ? [] : ["\(missing.count) blob(s) missing: \(named(missing)) "
+                                                        + "(publishing the archive again restores them)"])
+            + (unreadable.isEmpty ? [] : ["\(unreadable.count) blob(s) unreadable: \(named(unreadable)) "
+                                          + "(permission denied or an I/O error: check the files' owner and mode)"])
+        return damage.isEmpty ? nil : damage.joined(separator: "; ")
     }
 
     /// Recorded materializations, all or those of one learngene manifest.

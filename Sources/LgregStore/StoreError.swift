@@ -62,7 +62,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .digestMismatch(file, expected, actual):
             return "\(file): content hashes to \(actual), expected \(expected); the blob is damaged (run `lgreg fsck`)"
         case let .io(path, reason): return "\(path): \(reason)"
-        case let .database(reason): return "index database: \(reason)"
+        case let .database(reason):
+            return "index database: \(reason) (the database is a cache of the layout: `lgreg fsck --rebuild-index` "
+                + "rebuilds it)"
         }
     }
 

@@ -181,4 +181,51 @@ import Glibc
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.hasPrefix(".") } == [])
         #expect(try FileManager.default.contentsOfDirectory(atPath: output).sorted() == ["README.md", "config.json", "model.safetensors"])
     }
+
+    /// Issue 27: a NaN or an infinity among the weights passed `inspect`, `publish` and `materialize` with exit 0.
+    /// Here layer 0's first tensor holds one (its digest in the manifest updated, so only the value is wrong):
+    /// refused with exit 65 naming the tensor, and nothing is stored.
+    @Test(arguments: [Float.nan, -Float.infinity])
+    func nonFiniteWeightsAreRefusedNamingTheTensor(value: Float) throws {
+        let work = folder.appending("nonfinite-\(value)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        #expect(try runProcess("tar", ["--zstd", "-xf", archive, "-C", work.path]).status == 0)
+        let layer = work.appendingPathComponent("layers/0.safetensors")
+        var bytes = try Data(contentsOf: layer)
+        let headerLength = bytes.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) }
+        let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<8 + headerLength)) as? [String: Any])
+        let first = try #require(header.first { (($0.value as? [String: Any])?["data_offsets"] as? [Int])?.first == 0 }?.key)
+        let at = 8 + headerLength + 4 * 5
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange(at..<at + 4, with: $0) }
+        func sha256(_ path: String) throws -> String { String(try runProcess("sha256sum", [path]).out.prefix(64)) }
+        let before = try sha256(layer.path)
+        try bytes.write(to: layer)
+        let manifest = work.appendingPathComponent("manifest.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: before, with: try sha256(layer.path)).utf8).write(to: manifest)
+        let broken = folder.path("nonfinite-\(value).lgz")
+        let packed = try runProcess("tar", ["--zstd", "-cf", broken, "-C", work.path, "manifest.json", "shared.safetensors",
+                                            "layers/0.safetensors", "layers/1.safetensors"])
+        try #require(packed.status == 0, "\(packed.summary)")
+        let message = "tensor '\(first)' holds NaN or infinite values"
+        expectRefused(try runLgreg(["inspect", broken]), 65, message)
+        expectRefused(try runLgreg(["publish", broken, "--store", store]), 65, message)
+        expectRefused(try runLgreg(["materialize", broken, "--layers-source", "0,1", "--output", folder.path("out")]), 65, message)
+        #expect(try stored().contains("fmnist") == false, "nothing is stored")
+    }
+
+    /// Issue 27: an 18 MB archive declaring a million classes staged 3.9 GB before it was refused. What staging
+    /// may write is bounded before a byte is expanded: the architecture's tensors (here 260 MB) against 64 times
+    /// the archive's size, counted as at least 1 MiB.
+    @Test func anArchiveIsBoundedByItsOwnSizeBeforeItExpands() throws {
+        // fmnist-tiny at schedule 1,1 stores 104,970 parameters; a million classes add 999,990 · (64 + 1) to the head.
+        let million = try repacked("million-classes") {
+            $0.replacingOccurrences(of: "\"classes\" : 10,", with: "\"classes\" : 1000000,")
+                .replacingOccurrences(of: "\"stored\" : 104970", with: "\"stored\" : \(104_970 + 999_990 * 65)")
+        }
+        let message = "needs \((104_970 + 999_990 * 65) * 4) bytes of tensors, expands past the limit of \(64 << 20) bytes"
+        expectRefused(try runLgreg(["inspect", million]), 65, message)
+        expectRefused(try runLgreg(["publish", million, "--store", store]), 65, message)
+        #expect(try stored().contains("fmnist") == false, "nothing is stored")
+    }
 }

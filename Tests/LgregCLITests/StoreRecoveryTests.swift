@@ -174,6 +174,33 @@ import Testing
         try lgreg(["list"], expect: 0)
     }
 
+    /// Issue 27 case 7: a tag whose manifest blob is gone (fsck quarantined it as damaged) made list, show of every
+    /// entry and rm of that tag fail with "NOT NULL constraint failed". It is listed as DAMAGED, the other
+    /// entries keep working, rm removes it, and `fsck --rebuild-index` drops it.
+    @Test(arguments: ["rm", "fsck --rebuild-index"])
+    func aDanglingTagBreaksOnlyItself(repair: String) throws {
+        try lgreg(["publish", try archive("sigma")], expect: 0)
+        try lgreg(["publish", try archive("tau", seed: 1)], expect: 0)
+        let sigma = try blobs(of: "sigma").manifest
+        try flipByte(URL(fileURLWithPath: store + "/blobs/sha256/" + sigma.dropFirst(7)))
+        try lgreg(["fsck"], expect: 1, "quarantines the manifest")
+        let list = try lgreg(["list"], expect: 1)
+        #expect(list.out.contains("sigma:0.1.0") && list.out.contains("DAMAGED") && list.out.contains("tau:0.1.0"), "\(list.summary)")
+        #expect(!(list.out + list.err).contains("constraint"), "\(list.summary)")
+        try lgreg(["show", "tau"], expect: 0)
+        try lgreg(["list", "--json"], expect: 1)
+        if repair == "rm" {
+            try lgreg(["rm", "sigma:0.1.0"], expect: 0)
+        } else {
+            let fsck = try lgreg(["fsck", "--rebuild-index"], expect: 1, "reports the tag it removed")
+            #expect(fsck.out.contains("tag sigma:0.1.0") && fsck.out.contains("the tag was removed"), "\(fsck.summary)")
+        }
+        let after = try lgreg(["list"], expect: 0)
+        #expect(!after.out.contains("sigma") && after.out.contains("tau:0.1.0"), "\(after.summary)")
+        try lgreg(["show", "tau"], expect: 0)
+        try lgreg(["fsck"], expect: 0)
+    }
+
     /// A quarantined layer blob is written back by publishing the same archive (it used to say "already
     /// published" and restore nothing).
     @Test func republishingRestoresAQuarantinedLayer() throws {

@@ -86,21 +86,6 @@ struct ArchiveParts {
     }
 }
 
-/// Every file under `root` (private state included) with the SHA-256 of its bytes; folders as "dir".
-func treeHash(_ root: URL) throws -> [String: String] {
-    var result: [String: String] = [:]
-    let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isDirectoryKey])!
-    for case let url as URL in enumerator {
-        let relative = String(url.path.dropFirst(root.path.count))
-        if (try url.resourceValues(forKeys: [.isDirectoryKey])).isDirectory == true {
-            result[relative] = "dir"
-        } else {
-            result[relative] = Digest.of(try Data(contentsOf: url)).hex
-        }
-    }
-    return result
-}
-
 /// Files in the store's `blobs/sha256`.
 func blobCount(_ store: LearngeneStore) throws -> Int {
     try FileManager.default.contentsOfDirectory(atPath: store.layout.blobsDirectory.path).count

@@ -1,6 +1,7 @@
 import Foundation
 import LgregArchive
 import LgregStore
+import LgregTestSupport
 import Testing
 
 /// Each hostile archive is refused with a message naming the entry and the reason, and the store (already

@@ -2,6 +2,7 @@ import Foundation
 import LgregArchive
 import LgregCore
 import LgregStore
+import LgregTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

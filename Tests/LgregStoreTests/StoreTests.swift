@@ -3,6 +3,7 @@ import LgregArchitecture
 import LgregArchive
 import LgregCore
 import LgregStore
+import LgregTestSupport
 import SafeTensors
 import Testing
 
