@@ -2,7 +2,8 @@
 # The main job: set up, build lgreg in release mode, and walk the user's path end to end on a fresh store:
 # the paper's accounting, an Aux-B-shaped learngene published, planned, materialized and reported on, and
 # the zoo's trained Fashion-MNIST learngenes and tuned Des-Nets published and verified (every declared accuracy
-# re-measured), and the accuracy-against-storage report.
+# re-measured), a tuned Des-Net exported for timm and evaluated from the folder, and the accuracy-against-storage
+# report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -35,6 +36,10 @@ for archive in Registry/*.lgz; do $lgreg publish "$archive"; done
 $lgreg list --all
 $lgreg verify --all
 $lgreg fsck
+echo
+echo "== A tuned Des-Net is a model like any other: exported as a timm/Hub folder, which runs to its recorded top-1"
+$lgreg export fmnist-tiny-sws-d12:2-cyclic-ft1 -o "$work/sws-d12-tuned"
+$lgreg eval "$work/sws-d12-tuned"
 echo
 echo "== Accuracy against stored parameters, untuned and tuned, per strategy and depth"
 $lgreg report accuracy

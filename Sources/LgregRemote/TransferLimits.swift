@@ -14,33 +14,24 @@ public struct TransferLimits: Sendable, Equatable {
     public static let timeoutVariable = "LGREG_REGISTRY_TIMEOUT"
     public static let minimumRateVariable = "LGREG_REGISTRY_MIN_RATE"
 
+    /// The value of environment variable `name`, nil when it is not set.
+    /// - Throws: `RemoteError.invalidOption` naming the variable when its value is not `unit`.
+    private static func setting<Value: LosslessStringConvertible>(_ name: String, in environment: [String: String],
+                                                                  unit: String) throws -> Value? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Value(text) else {
+            throw RemoteError.invalidOption(name: name, reason: "'\(RemoteError.quoted(text))' is not \(unit)")
+        }
+        return value
+    }
+
     /// The limits given, else those of the environment, else the defaults.
     /// - Throws: `RemoteError.invalidOption` naming the option or variable whose value cannot be used.
     public init(timeout: Double? = nil, minimumRate: Int? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let timeoutText = environment[Self.timeoutVariable], rateText = environment[Self.minimumRateVariable]
-        if let timeout {
-            self.timeout = timeout
-        } else if let timeoutText {
-            guard let parsed = Double(timeoutText) else {
-                let reason = "'\(RemoteError.quoted(timeoutText))' is not a number of seconds"
-                throw RemoteError.invalidOption(name: Self.timeoutVariable, reason: reason)
-            }
-            self.timeout = parsed
-        } else {
-            self.timeout = 60
-        }
-        if let minimumRate {
-            self.minimumRate = minimumRate
-        } else if let rateText {
-            guard let parsed = Int(rateText) else {
-                let reason = "'\(RemoteError.quoted(rateText))' is not a number of bytes a second"
-                throw RemoteError.invalidOption(name: Self.minimumRateVariable, reason: reason)
-            }
-            self.minimumRate = parsed
-        } else {
-            self.minimumRate = 10_000
-        }
+        self.timeout = try timeout ?? Self.setting(Self.timeoutVariable, in: environment, unit: "a number of seconds") ?? 60
+        self.minimumRate = try minimumRate
+            ?? Self.setting(Self.minimumRateVariable, in: environment, unit: "a number of bytes a second") ?? 10_000
         guard self.timeout.isFinite, (0.1...86_400).contains(self.timeout) else {
             throw RemoteError.invalidOption(name: timeout == nil ? Self.timeoutVariable : "--timeout",
                                             reason: "must be 0.1 to 86400 seconds, not \(self.timeout)")
