@@ -7,19 +7,22 @@ import PackageDescription
 // the tests), and on x86-64 its element-wise loops are vectorized for AVX2 + FMA (any x86 server since 2015); the
 // `lgreg` command refuses an x86-64 CPU without them at start-up (CPUSupport, exit code 69).
 #if arch(x86_64)
-let runtimeFlags = ["-O", "-target-cpu", "haswell"]
+    let runtimeFlags = ["-O", "-target-cpu", "haswell"]
 #else
-let runtimeFlags = ["-O"]
+    let runtimeFlags = ["-O"]
 #endif
 
 let package = Package(
     name: "lgreg",
     products: [
         .executable(name: "lgreg", targets: ["LgregCLI"]),
-        .library(name: "Lgreg", targets: [
-            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
-            "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
-        ]),
+        .library(
+            name: "Lgreg",
+            targets: [
+                "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+                "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
+                "LgregRemote",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,81 +52,142 @@ let package = Package(
         // safetensors reader (memory-mapped, validated) and writer.
         .target(name: "SafeTensors", dependencies: ["LgregCore"]),
         // .lgz learngene archives: manifest, pack, inspect, hostile-input checks.
-        .target(name: "LgregArchive", dependencies: [
-            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CArchive",
-        ]),
+        .target(
+            name: "LgregArchive",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CArchive",
+            ]),
         // Content-addressed OCI image-layout store with its SQLite index.
-        .target(name: "LgregStore", dependencies: [
-            "LgregCore", "LgregVocabulary", "LgregArchive", "LgregArchitecture", "SafeTensors",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "LgregStore",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregArchive", "LgregArchitecture", "SafeTensors",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // Layer maps (cyclic, random-assigned, explicit, baselines) and Des-Net materialization.
-        .target(name: "LgregResolver", dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
+        .target(
+            name: "LgregResolver",
+            dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "LgregArchive", "SafeTensors"]),
         // ViT forward pass on OpenBLAS, data sets, evaluation.
-        .target(name: "LgregRuntime", dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
-                swiftSettings: [.unsafeFlags(runtimeFlags)]),
+        .target(
+            name: "LgregRuntime",
+            dependencies: ["LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "CBLAS", "CArchive"],
+            swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Backward pass, losses, AdamW, SWS/TLEG/plain training and fine-tuning.
-        .target(name: "LgregTraining", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
-                // Optimized even in debug builds, like the runtime: the tests train real (small) models.
-                swiftSettings: [.unsafeFlags(runtimeFlags)]),
+        .target(
+            name: "LgregTraining",
+            dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "SafeTensors", "LgregArchive"],
+            // Optimized even in debug builds, like the runtime: the tests train real (small) models.
+            swiftSettings: [.unsafeFlags(runtimeFlags)]),
         // Storage-savings, FLOPs and accuracy reports (tables, JSON, CSV, Markdown).
         .target(name: "LgregReports", dependencies: ["LgregVocabulary", "LgregArchitecture"]),
         // The application layer: what a command does, as library calls (open a learngene, materialize with
         // lineage, evaluate, declare, verify, train, fine-tune, the current learngene); the CLI parses, calls one of
         // these, renders.
-        .target(name: "LgregZoo", dependencies: [
-            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregReports", "LgregTraining",
-        ]),
+        .target(
+            name: "LgregZoo",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+                "LgregResolver",
+                "LgregRuntime", "LgregReports", "LgregTraining",
+            ]),
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
-        .target(name: "LgregImport", dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "CArchive"]),
+        .target(
+            name: "LgregImport",
+            dependencies: ["LgregCore", "LgregArchitecture", "SafeTensors", "LgregArchive", "CArchive"]),
         // `lgreg push/pull/login`: the OCI distribution API v2 client (AsyncHTTPClient), the Docker config's
         // credentials, transfers checked blob by blob into the store.
-        .target(name: "LgregRemote", dependencies: [
-            "LgregCore", "LgregVocabulary", "LgregStore",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        .target(
+            name: "LgregRemote",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The `lgreg` command.
-        .executableTarget(name: "LgregCLI", dependencies: [
-            "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore", "LgregResolver",
-            "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/LgregCLI"),
+        .executableTarget(
+            name: "LgregCLI",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
+                "LgregResolver",
+                "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], path: "Sources/LgregCLI"),
 
         // Forward-pass throughput of the runtime; Benchmarks/runtime.sh runs it beside timm.
-        .executableTarget(name: "lgreg-bench-runtime", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture"],
-                          path: "Benchmarks/lgreg-bench-runtime"),
+        .executableTarget(
+            name: "lgreg-bench-runtime", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture"],
+            path: "Benchmarks/lgreg-bench-runtime"),
         // `Benchmarks/materialize.sh`: in-store materialization and Des-B-15 export against cp (not a test).
-        .executableTarget(name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore", "LgregZoo"], path: "Benchmarks/MaterializeBenchmark"),
+        .executableTarget(
+            name: "MaterializeBenchmark", dependencies: ["LgregResolver", "LgregStore", "LgregZoo"],
+            path: "Benchmarks/MaterializeBenchmark"),
         // Training-step benchmark (Benchmarks/train_step.sh runs it beside PyTorch).
-        .executableTarget(name: "lgreg-bench-train", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
-                          path: "Benchmarks/lgreg-bench-train"),
+        .executableTarget(
+            name: "lgreg-bench-train",
+            dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture"],
+            path: "Benchmarks/lgreg-bench-train"),
 
         .testTarget(name: "LgregCoreTests", dependencies: ["LgregCore", "LgregTestSupport"]),
         .testTarget(name: "LgregVocabularyTests", dependencies: ["LgregVocabulary", "LgregCore"]),
-        .testTarget(name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
+        .testTarget(
+            name: "LgregArchitectureTests", dependencies: ["LgregArchitecture", "LgregCore", "LgregTestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "LgregCore"], exclude: ["Python"]),
-        .testTarget(name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
+        .testTarget(
+            name: "LgregReportsTests", dependencies: ["LgregReports", "LgregArchitecture", "LgregTestSupport"]),
         // What several test targets share: the repository root and the JSON Schema check.
         .target(name: "LgregTestSupport", dependencies: ["LgregCore"], path: "Tests/LgregTestSupport"),
-        .testTarget(name: "LgregCLITests", dependencies: ["LgregCLI", "LgregCore", "LgregTestSupport"], exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregRuntimeTests", dependencies: ["LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
-                    exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregResolverTests", dependencies: ["LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime", "LgregTestSupport"],
-                    exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregZooTests", dependencies: ["LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture", "LgregRuntime", "LgregReports", "SafeTensors", "LgregTestSupport"]),
-        .testTarget(name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
-        .testTarget(name: "LgregStoreTests", dependencies: ["LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive", "LgregTestSupport"]),
-        .testTarget(name: "LgregImportTests", dependencies: ["LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime", "LgregZoo", "SafeTensors", "LgregTestSupport"],
-                    exclude: ["Python", "Fixtures"]),
-        .testTarget(name: "LgregRemoteTests", dependencies: ["LgregRemote", "LgregStore", "LgregCore", "LgregCLI", "LgregTestSupport"],
-                    exclude: ["Fixtures"]),
-        .testTarget(name: "LgregTrainingTests", dependencies: ["LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport"],
-                    exclude: ["Fixtures", "Python"]),
+        .testTarget(
+            name: "LgregCLITests", dependencies: ["LgregCLI", "LgregCore", "LgregTestSupport"],
+            exclude: ["Python", "Fixtures"]),
+        .testTarget(
+            name: "LgregRuntimeTests",
+            dependencies: [
+                "LgregCore", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregTestSupport",
+            ],
+            exclude: ["Python", "Fixtures"]),
+        .testTarget(
+            name: "LgregResolverTests",
+            dependencies: [
+                "LgregCore", "LgregResolver", "LgregArchitecture", "LgregArchive", "SafeTensors", "LgregRuntime",
+                "LgregTestSupport",
+            ],
+            exclude: ["Python", "Fixtures"]),
+        .testTarget(
+            name: "LgregZooTests",
+            dependencies: [
+                "LgregZoo", "LgregCore", "LgregResolver", "LgregStore", "LgregArchive", "LgregArchitecture",
+                "LgregRuntime", "LgregReports", "SafeTensors", "LgregTestSupport",
+            ]),
+        .testTarget(
+            name: "LgregArchiveTests", dependencies: ["LgregCore", "LgregArchive", "LgregArchitecture", "SafeTensors"]),
+        .testTarget(
+            name: "LgregStoreTests",
+            dependencies: [
+                "LgregCore", "LgregStore", "LgregArchive", "LgregArchitecture", "SafeTensors", "CArchive",
+                "LgregTestSupport",
+            ]),
+        .testTarget(
+            name: "LgregImportTests",
+            dependencies: [
+                "LgregImport", "LgregCore", "LgregArchive", "LgregArchitecture", "LgregResolver", "LgregRuntime",
+                "LgregZoo", "SafeTensors", "LgregTestSupport",
+            ],
+            exclude: ["Python", "Fixtures"]),
+        .testTarget(
+            name: "LgregRemoteTests",
+            dependencies: ["LgregRemote", "LgregStore", "LgregCore", "LgregCLI", "LgregTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "LgregTrainingTests",
+            dependencies: [
+                "LgregCore", "LgregTraining", "LgregRuntime", "LgregArchitecture", "LgregArchive", "SafeTensors",
+                "LgregTestSupport",
+            ],
+            exclude: ["Fixtures", "Python"]),
     ]
 )

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# One shape for all Swift code (.swift-format at the root: 4 spaces, lines of at most 120 columns).
+swift format lint --strict -r Sources Tests Package.swift
 swift build -c release --product lgreg
 swift build --build-tests
 LGREG_TEST_BINARY="$PWD/.build/release/lgreg" swift test --skip-build

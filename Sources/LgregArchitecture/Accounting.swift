@@ -9,7 +9,8 @@ extension ViTArchitecture {
     /// Parameters of one transformer block:
     /// norm1 2d + qkv 3d²(+3d) + proj d²+d + norm2 2d + fc1 d·h+h + fc2 h·d+d, with h = mlpRatio·d.
     public var blockParameters: Int {
-        let d = width, h = mlpWidth
+        let d = width
+        let h = mlpWidth
         return 2 * d + (3 * d * d + (qkvBias ? 3 * d : 0)) + (d * d + d) + 2 * d + (d * h + h) + (h * d + d)
     }
 
@@ -29,7 +30,9 @@ extension ViTArchitecture {
 
     /// Multiply-accumulates of one block over T tokens (fvcore convention, see the type's comment).
     public var blockFLOPs: Int {
-        let t = tokenCount, d = width, h = mlpWidth
+        let t = tokenCount
+        let d = width
+        let h = mlpWidth
         let norms = 2 * 5 * t * d
         let linears = t * d * 3 * d + t * d * d + t * d * h + t * h * d
         let attention = 2 * t * t * d
@@ -90,7 +93,8 @@ public enum DepthRange {
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
             guard (1...2).contains(bounds.count),
-                  let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 1, low <= high, high <= ArchitectureLimits.maxDepth
+                let low = Int(bounds[0]), let high = Int(bounds.last!), low >= 1, low <= high,
+                high <= ArchitectureLimits.maxDepth
             else { throw ArchitectureError.invalidDepthRange(text) }
             depths.formUnion(low...high)
         }

@@ -42,11 +42,13 @@ public struct ArchitectureFile: Codable, Equatable, Sendable {
             throw ArchitectureFileError(path: path, field: "schemaVersion", reason: "is missing")
         }
         guard found == currentVersion else {
-            throw ArchitectureFileError(path: path, field: "schemaVersion",
-                                        reason: "is \(found); this lgreg reads version \(currentVersion) only")
+            throw ArchitectureFileError(
+                path: path, field: "schemaVersion",
+                reason: "is \(found); this lgreg reads version \(currentVersion) only")
         }
         let file: ArchitectureFile
-        do { file = try StrictJSONDecoder().decode(ArchitectureFile.self, from: data) } catch let error as DecodingError {
+        do { file = try StrictJSONDecoder().decode(ArchitectureFile.self, from: data) } catch let error as DecodingError
+        {
             throw ArchitectureFileError(decoding: error, path: path)
         }
         do {
@@ -90,15 +92,16 @@ public struct ArchitectureFileError: Error, CustomStringConvertible {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
-        case let .keyNotFound(key, context):
+        case .keyNotFound(let key, let context):
             self.init(path: path, field: name(context.codingPath + [key]), reason: "is missing")
-        case let .typeMismatch(type, context):
+        case .typeMismatch(let type, let context):
             self.init(path: path, field: name(context.codingPath), reason: "should be of type \(type)")
-        case let .valueNotFound(type, context):
+        case .valueNotFound(let type, let context):
             self.init(path: path, field: name(context.codingPath), reason: "is null; expected \(type)")
-        case let .dataCorrupted(context):
-            self.init(path: path, field: context.codingPath.isEmpty ? nil : name(context.codingPath),
-                      reason: context.debugDescription)
+        case .dataCorrupted(let context):
+            self.init(
+                path: path, field: context.codingPath.isEmpty ? nil : name(context.codingPath),
+                reason: context.debugDescription)
         @unknown default:
             self.init(path: path, field: nil, reason: "\(error)")
         }

@@ -27,7 +27,8 @@ public enum ArchitectureLimits {
     /// - Throws: `ArchitectureError.invalidField` naming `field`.
     public static func checkDepth(_ depth: Int, field: String = "depth") throws {
         guard (1...maxDepth).contains(depth) else {
-            throw ArchitectureError.invalidField(field: field, reason: "is \(depth); a depth lies between 1 and \(maxDepth)")
+            throw ArchitectureError.invalidField(
+                field: field, reason: "is \(depth); a depth lies between 1 and \(maxDepth)")
         }
     }
 }

@@ -39,12 +39,14 @@ extension ViTArchitecture {
     }
 
     private static func deit(width: Int, heads: Int) -> ViTArchitecture {
-        ViTArchitecture(imageSize: 224, patchSize: 16, inChannels: 3, width: width, heads: heads,
-                        classes: 1000, classToken: false, pooling: .avgNormFirst)
+        ViTArchitecture(
+            imageSize: 224, patchSize: 16, inChannels: 3, width: width, heads: heads,
+            classes: 1000, classToken: false, pooling: .avgNormFirst)
     }
 
     private static func fashionMNIST(width: Int, heads: Int) -> ViTArchitecture {
-        ViTArchitecture(imageSize: 28, patchSize: 4, inChannels: 1, width: width, heads: heads,
-                        classes: 10, classToken: false, pooling: .avgNormFirst)
+        ViTArchitecture(
+            imageSize: 28, patchSize: 4, inChannels: 1, width: width, heads: heads,
+            classes: 10, classToken: false, pooling: .avgNormFirst)
     }
 }

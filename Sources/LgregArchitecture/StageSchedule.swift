@@ -1,3 +1,5 @@
+import Foundation
+
 /// How an Aux-Net's L virtual layers are grouped into M weight-sharing stages.
 ///
 /// `StageSchedule([3, 3, 4, 3, 3])` is the paper's Aux-B: 16 layers, 5 learngene layers; layers 0–2 use
@@ -12,7 +14,8 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
         let limit = ArchitectureLimits.maxDepth
         guard !layersPerStage.isEmpty else { throw ArchitectureError.invalidSchedule(reason: "no stages") }
         guard layersPerStage.count <= limit else {
-            throw ArchitectureError.invalidSchedule(reason: "\(layersPerStage.count) stages; at most \(limit) are allowed")
+            throw ArchitectureError.invalidSchedule(
+                reason: "\(layersPerStage.count) stages; at most \(limit) are allowed")
         }
         if let bad = layersPerStage.firstIndex(where: { !(1...limit).contains($0) }) {
             throw ArchitectureError.invalidSchedule(
@@ -20,7 +23,8 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
         }
         let depth = layersPerStage.reduce(0, +)
         guard depth <= limit else {
-            throw ArchitectureError.invalidSchedule(reason: "the stages hold \(depth) layers; a model has at most \(limit)")
+            throw ArchitectureError.invalidSchedule(
+                reason: "the stages hold \(depth) layers; a model has at most \(limit)")
         }
         self.layersPerStage = layersPerStage
     }
@@ -31,7 +35,8 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
         var counts: [Int] = []
         for part in parts {
             guard let n = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                throw ArchitectureError.invalidSchedule(reason: "'\(text)' is not a comma list of layer counts such as 3,3,4,3,3")
+                throw ArchitectureError.invalidSchedule(
+                    reason: "'\(text)' is not a comma list of layer counts such as 3,3,4,3,3")
             }
             counts.append(n)
         }
@@ -43,13 +48,17 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
     public static func balanced(depth: Int, stages: Int) throws -> StageSchedule {
         guard stages >= 1, depth >= stages, depth <= ArchitectureLimits.maxDepth else {
             throw ArchitectureError.invalidSchedule(
-                reason: "cannot spread \(depth) layers over \(stages) stages (need 1 ≤ stages ≤ depth ≤ \(ArchitectureLimits.maxDepth))")
+                reason:
+                    "cannot spread \(depth) layers over \(stages) stages (need 1 ≤ stages ≤ depth ≤ \(ArchitectureLimits.maxDepth))"
+            )
         }
         var counts = Array(repeating: depth / stages, count: stages)
         let extra = depth % stages
         // Give the remainder to the stages closest to the middle, alternating sides from the centre.
-        let order = (0..<stages).sorted { abs(2 * $0 - (stages - 1)) < abs(2 * $1 - (stages - 1)) || 
-            (abs(2 * $0 - (stages - 1)) == abs(2 * $1 - (stages - 1)) && $0 < $1) }
+        let order = (0..<stages).sorted {
+            abs(2 * $0 - (stages - 1)) < abs(2 * $1 - (stages - 1))
+                || (abs(2 * $0 - (stages - 1)) == abs(2 * $1 - (stages - 1)) && $0 < $1)
+        }
         for stage in order.prefix(extra) { counts[stage] += 1 }
         return try StageSchedule(counts)
     }
@@ -57,7 +66,8 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
     /// Checks the schedule against the depth it must cover.
     public func validate(depth: Int) throws {
         if self.depth != depth {
-            throw ArchitectureError.invalidSchedule(reason: "layer counts \(self) sum to \(self.depth), not the depth \(depth)")
+            throw ArchitectureError.invalidSchedule(
+                reason: "layer counts \(self) sum to \(self.depth), not the depth \(depth)")
         }
     }
 
@@ -87,5 +97,3 @@ public struct StageSchedule: Codable, Equatable, Hashable, Sendable, CustomStrin
         try container.encode(layersPerStage)
     }
 }
-
-import Foundation

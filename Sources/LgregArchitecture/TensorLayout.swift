@@ -38,9 +38,11 @@ public struct TensorSpec: Equatable, Hashable, Sendable, CustomStringConvertible
             var i = 0
             while i < out.count {
                 // Box–Muller: z0 = √(−2 ln u1)·cos(2π u2), z1 = √(−2 ln u1)·sin(2π u2).
-                let u1 = rng.nextUnit(), u2 = rng.nextUnit()
+                let u1 = rng.nextUnit()
+                let u2 = rng.nextUnit()
                 let r = (-2 * Foundation.log(u1)).squareRoot()
-                for z in [r * Foundation.cos(2 * .pi * u2), r * Foundation.sin(2 * .pi * u2)] where abs(z) <= 2 && i < out.count {
+                for z in [r * Foundation.cos(2 * .pi * u2), r * Foundation.sin(2 * .pi * u2)]
+                where abs(z) <= 2 && i < out.count {
                     out[i] = Float(0.02 * z)
                     i += 1
                 }
@@ -64,7 +66,8 @@ extension ViTArchitecture {
     /// Tensors of one transformer block, names relative to the block (`norm1.weight`, `attn.qkv.weight`, …),
     /// in the order timm's `state_dict()` lists them.
     public var blockTensorSpecs: [TensorSpec] {
-        let d = width, h = mlpWidth
+        let d = width
+        let h = mlpWidth
         var specs: [TensorSpec] = [
             TensorSpec(name: "norm1.weight", shape: [d], initializer: .ones),
             TensorSpec(name: "norm1.bias", shape: [d], initializer: .zeros),
@@ -86,18 +89,24 @@ extension ViTArchitecture {
 
     /// Tensors of block `index` with their full names (`blocks.3.mlp.fc1.weight`).
     public func blockTensorSpecs(index: Int) -> [TensorSpec] {
-        blockTensorSpecs.map { TensorSpec(name: "blocks.\(index).\($0.name)", shape: $0.shape, initializer: $0.initializer) }
+        blockTensorSpecs.map {
+            TensorSpec(name: "blocks.\(index).\($0.name)", shape: $0.shape, initializer: $0.initializer)
+        }
     }
 
     /// Tensors outside the blocks, in lgreg's naming (the final LayerNorm is always `norm`).
     public var sharedTensorSpecs: [TensorSpec] {
         let d = width
         var specs = [
-            TensorSpec(name: "patch_embed.proj.weight", shape: [d, inChannels, patchSize, patchSize], initializer: .truncatedNormal002),
+            TensorSpec(
+                name: "patch_embed.proj.weight", shape: [d, inChannels, patchSize, patchSize],
+                initializer: .truncatedNormal002),
             TensorSpec(name: "patch_embed.proj.bias", shape: [d], initializer: .zeros),
             TensorSpec(name: "pos_embed", shape: [1, tokenCount, d], initializer: .truncatedNormal002),
         ]
-        if classToken { specs.append(TensorSpec(name: "cls_token", shape: [1, 1, d], initializer: .truncatedNormal002)) }
+        if classToken {
+            specs.append(TensorSpec(name: "cls_token", shape: [1, 1, d], initializer: .truncatedNormal002))
+        }
         specs += [
             TensorSpec(name: "norm.weight", shape: [d], initializer: .ones),
             TensorSpec(name: "norm.bias", shape: [d], initializer: .zeros),

@@ -33,8 +33,10 @@ public struct ViTArchitecture: Codable, Equatable, Hashable, Sendable {
     /// Whether the fused qkv projection has a bias.
     public var qkvBias: Bool
 
-    public init(imageSize: Int, patchSize: Int, inChannels: Int, width: Int, heads: Int, mlpRatio: Int = 4,
-                classes: Int, classToken: Bool, pooling: Pooling, layerNormEps: Double = 1e-6, qkvBias: Bool = true) {
+    public init(
+        imageSize: Int, patchSize: Int, inChannels: Int, width: Int, heads: Int, mlpRatio: Int = 4,
+        classes: Int, classToken: Bool, pooling: Pooling, layerNormEps: Double = 1e-6, qkvBias: Bool = true
+    ) {
         self.imageSize = imageSize
         self.patchSize = patchSize
         self.inChannels = inChannels
@@ -75,8 +77,10 @@ public struct ViTArchitecture: Codable, Equatable, Hashable, Sendable {
         try bounded(imageSize, "imageSize", L.maxImageSize)
         try bounded(patchSize, "patchSize", imageSize)
         try require(imageSize % patchSize == 0, "patchSize", "\(patchSize) does not divide imageSize \(imageSize)")
-        try require(patchCount <= L.maxPatches, "patchSize",
-                    "\(patchSize) cuts a \(imageSize)-pixel image into \(patchCount) patches; at most \(L.maxPatches) are allowed")
+        try require(
+            patchCount <= L.maxPatches, "patchSize",
+            "\(patchSize) cuts a \(imageSize)-pixel image into \(patchCount) patches; at most \(L.maxPatches) are allowed"
+        )
         try bounded(inChannels, "inChannels", L.maxInChannels)
         try bounded(width, "width", L.maxWidth)
         try bounded(heads, "heads", width)
@@ -111,11 +115,13 @@ public enum ArchitectureError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidField(field, reason): return "architecture field '\(field)': \(reason)"
-        case let .unknownPreset(name, known): return "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
-        case let .invalidSchedule(reason): return "stage schedule: \(reason)"
-        case let .invalidDepthRange(text):
-            return "depth range '\(Quoted.name(text))': expected N, N-M or a comma list such as 6,8,12, each between 1 and \(ArchitectureLimits.maxDepth)"
+        case .invalidField(let field, let reason): return "architecture field '\(field)': \(reason)"
+        case .unknownPreset(let name, let known):
+            return "unknown preset '\(name)'; known presets: \(known.joined(separator: ", "))"
+        case .invalidSchedule(let reason): return "stage schedule: \(reason)"
+        case .invalidDepthRange(let text):
+            return
+                "depth range '\(Quoted.name(text))': expected N, N-M or a comma list such as 6,8,12, each between 1 and \(ArchitectureLimits.maxDepth)"
         }
     }
 }

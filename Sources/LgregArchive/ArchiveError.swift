@@ -44,30 +44,47 @@ public enum ArchiveError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "\(Quoted.name(path)): not a readable .lgz archive: \(reason)"
-        case let .unsafePath(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': unsafe path (absolute, '..', or empty component)"
-        case let .symlink(path, entry, target): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': symbolic link to '\(Quoted.name(target))' refused"
-        case let .hardLink(path, entry, target): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': hard link to '\(Quoted.name(target))' refused"
-        case let .specialFile(path, entry, type): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(type) refused; only regular files are allowed"
-        case let .duplicateEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': appears twice"
-        case let .unexpectedEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': not listed in manifest.json"
-        case let .missingManifest(path, first):
-            return "\(Quoted.name(path)): manifest.json must be the first entry" + (first.map { "; the first entry is '\(Quoted.name($0))'" } ?? "; the archive is empty")
-        case let .invalidManifest(path, field, reason):
-            return "\(Quoted.name(path)): entry 'manifest.json': " + (field.map { "field '\(Quoted.name($0))' " } ?? "") + reason
-        case let .sizeMismatch(path, entry, declared, actual):
-            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(actual) bytes, but manifest.json declares \(declared)"
-        case let .limitExceeded(path, entry, limit, what):
-            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(what) expands past the limit of \(limit) bytes (decompression bomb?)"
-        case let .digestMismatch(path, entry, declared, actual):
-            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': digest \(actual), but manifest.json declares \(declared)"
-        case let .missingEntry(path, entry): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': listed in manifest.json but absent"
-        case let .invalidSafeTensors(path, entry, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': invalid safetensors: \(reason)"
-        case let .tensorMismatch(path, entry, tensor, reason): return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' \(reason)"
-        case let .nonFinite(path, entry, tensor):
+        case .unreadable(let path, let reason): return "\(Quoted.name(path)): not a readable .lgz archive: \(reason)"
+        case .unsafePath(let path, let entry):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': unsafe path (absolute, '..', or empty component)"
+        case .symlink(let path, let entry, let target):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': symbolic link to '\(Quoted.name(target))' refused"
+        case .hardLink(let path, let entry, let target):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': hard link to '\(Quoted.name(target))' refused"
+        case .specialFile(let path, let entry, let type):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(type) refused; only regular files are allowed"
+        case .duplicateEntry(let path, let entry):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': appears twice"
+        case .unexpectedEntry(let path, let entry):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': not listed in manifest.json"
+        case .missingManifest(let path, let first):
+            return "\(Quoted.name(path)): manifest.json must be the first entry"
+                + (first.map { "; the first entry is '\(Quoted.name($0))'" } ?? "; the archive is empty")
+        case .invalidManifest(let path, let field, let reason):
+            return "\(Quoted.name(path)): entry 'manifest.json': " + (field.map { "field '\(Quoted.name($0))' " } ?? "")
+                + reason
+        case .sizeMismatch(let path, let entry, let declared, let actual):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(actual) bytes, but manifest.json declares \(declared)"
+        case .limitExceeded(let path, let entry, let limit, let what):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': \(what) expands past the limit of \(limit) bytes (decompression bomb?)"
+        case .digestMismatch(let path, let entry, let declared, let actual):
+            return
+                "\(Quoted.name(path)): entry '\(Quoted.name(entry))': digest \(actual), but manifest.json declares \(declared)"
+        case .missingEntry(let path, let entry):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': listed in manifest.json but absent"
+        case .invalidSafeTensors(let path, let entry, let reason):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': invalid safetensors: \(reason)"
+        case .tensorMismatch(let path, let entry, let tensor, let reason):
+            return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' \(reason)"
+        case .nonFinite(let path, let entry, let tensor):
             return "\(Quoted.name(path)): entry '\(Quoted.name(entry))': tensor '\(Quoted.name(tensor))' holds NaN or "
                 + "infinite values; a learngene's weights must be finite"
-        case let .io(path, reason): return "\(Quoted.name(path)): \(reason)"
+        case .io(let path, let reason): return "\(Quoted.name(path)): \(reason)"
         }
     }
 }

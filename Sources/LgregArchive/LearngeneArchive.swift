@@ -2,8 +2,9 @@ import Foundation
 import LgregArchitecture
 import LgregCore
 import SafeTensors
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bounds a reader puts on an archive before it reads a byte of an entry's data.
@@ -23,8 +24,11 @@ public struct ArchiveLimits: Sendable {
 
     /// 1 MiB manifests, 1 MiB headers, 4 GiB per entry (a ViT-22B block in F32 is 1.8 GB), 1 TiB in all, and at
     /// most 64 times the archive's size.
-    public init(manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30, totalBytes: Int = 1 << 40,
-                expansionRatio: Int = 64) {
+    public init(
+        manifestBytes: Int = 1 << 20, headerAllowance: Int = 1 << 20, entryBytes: Int = 4 << 30,
+        totalBytes: Int = 1 << 40,
+        expansionRatio: Int = 64
+    ) {
         self.manifestBytes = manifestBytes
         self.headerAllowance = headerAllowance
         self.entryBytes = entryBytes
@@ -95,8 +99,10 @@ public enum LearngeneArchive {
     ///   - label: names the archive in errors (defaults to `url.path`).
     /// - Throws: `ArchiveError` naming the entry and the reason; `FileSystemError` when a file cannot be
     ///   written. Files written to `directory` before a failure are left there for the caller to remove.
-    public static func read(_ url: URL, into directory: URL? = nil, limits: ArchiveLimits = ArchiveLimits(),
-                            label: String? = nil) throws -> ExtractedLearngene {
+    public static func read(
+        _ url: URL, into directory: URL? = nil, limits: ArchiveLimits = ArchiveLimits(),
+        label: String? = nil
+    ) throws -> ExtractedLearngene {
         let path = label ?? url.path
         let syncs = directory.map { _ in BackgroundSync() }
         var extracted: [String: ExtractedFile] = [:]
@@ -109,7 +115,9 @@ public enum LearngeneArchive {
                 let actual = try writer.finish()
                 syncs?.schedule(target)
                 try check.digest(actual)
-                file = ExtractedFile(record: record, url: target, tensors: try check.opened(target.path) { try SafeTensorsFile(path: target.path) })
+                file = ExtractedFile(
+                    record: record, url: target,
+                    tensors: try check.opened(target.path) { try SafeTensorsFile(path: target.path) })
             } else {
                 var hasher = Digest.Hasher()
                 var data = Data(capacity: record.size)
@@ -119,20 +127,25 @@ public enum LearngeneArchive {
                 }
                 try check.digest(hasher.finalize())
                 let label = "\(path): entry '\(record.file)'"
-                file = ExtractedFile(record: record, url: nil, tensors: try check.opened(label) { try SafeTensorsFile(data: data, label: label) })
+                file = ExtractedFile(
+                    record: record, url: nil,
+                    tensors: try check.opened(label) { try SafeTensorsFile(data: data, label: label) })
             }
             extracted[record.file] = file
         }
         try syncs?.wait()
-        return ExtractedLearngene(manifest: manifest, manifestBytes: manifestBytes,
-                                  shared: extracted[LearngeneManifest.sharedFile]!,
-                                  layers: manifest.layers.map { extracted[$0.file]! })
+        return ExtractedLearngene(
+            manifest: manifest, manifestBytes: manifestBytes,
+            shared: extracted[LearngeneManifest.sharedFile]!,
+            layers: manifest.layers.map { extracted[$0.file]! })
     }
 
     /// Checks every entry of the archive at `url` exactly as `read` does, holding no entry in memory: each is
     /// hashed as it streams by and only its safetensors header is kept.
     /// - Throws: `ArchiveError` naming the entry and the reason.
-    public static func inspect(_ url: URL, limits: ArchiveLimits = ArchiveLimits(), label: String? = nil) throws -> InspectedLearngene {
+    public static func inspect(_ url: URL, limits: ArchiveLimits = ArchiveLimits(), label: String? = nil) throws
+        -> InspectedLearngene
+    {
         var files: [String: InspectedLearngene.File] = [:]
         let (manifest, _) = try scan(url, limits: limits, path: label ?? url.path) { tar, record, _, check in
             var hasher = Digest.Hasher()
@@ -146,8 +159,10 @@ public enum LearngeneArchive {
     /// The checks `read` and `inspect` share: walks the entries, refusing unsafe and unlisted ones, decodes the
     /// manifest, bounds each entry before its data is read, hands each listed file to `extract` (which
     /// streams it through `EntryCheck`), and finally requires every listed file.
-    private static func scan(_ url: URL, limits: ArchiveLimits, path: String,
-                             extract: (TarReader, LearngeneManifest.FileRecord, Int, EntryCheck) throws -> Void) throws -> (LearngeneManifest, Data) {
+    private static func scan(
+        _ url: URL, limits: ArchiveLimits, path: String,
+        extract: (TarReader, LearngeneManifest.FileRecord, Int, EntryCheck) throws -> Void
+    ) throws -> (LearngeneManifest, Data) {
         let tar = try TarReader(path: url.path, label: path)
         var seen = Set<String>()
         var manifest: LearngeneManifest?
@@ -161,14 +176,18 @@ public enum LearngeneArchive {
                 continue
             }
             guard let current = manifest else {
-                guard name == LearngeneManifest.entryName else { throw ArchiveError.missingManifest(path: path, firstEntry: name) }
+                guard name == LearngeneManifest.entryName else {
+                    throw ArchiveError.missingManifest(path: path, firstEntry: name)
+                }
                 guard header.size <= limits.manifestBytes else {
-                    throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
+                    throw ArchiveError.limitExceeded(
+                        path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
                 }
                 manifestBytes.reserveCapacity(header.size)
                 try tar.readData { chunk in
                     guard manifestBytes.count + chunk.count <= limits.manifestBytes else {
-                        throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
+                        throw ArchiveError.limitExceeded(
+                            path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
                     }
                     manifestBytes.append(contentsOf: chunk)
                 }
@@ -192,7 +211,9 @@ public enum LearngeneArchive {
             guard total <= limits.totalBytes else {
                 throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.totalBytes, what: "the archive")
             }
-            try extract(tar, record, slot, EntryCheck(manifest: current, slot: slot, headerAllowance: limits.headerAllowance, path: path))
+            try extract(
+                tar, record, slot,
+                EntryCheck(manifest: current, slot: slot, headerAllowance: limits.headerAllowance, path: path))
         }
         guard let manifest else { throw ArchiveError.missingManifest(path: path, firstEntry: nil) }
         for record in manifest.files where !seen.contains(record.file) {
@@ -203,14 +224,17 @@ public enum LearngeneArchive {
 
     /// Refuses an archive whose architecture needs more tensor bytes than `limits.expansionRatio` times the
     /// archive's size (at least 1 MiB): an 18 MB archive declaring a million classes would stage 3.9 GB of zeros.
-    static func checkExpansion(_ manifest: LearngeneManifest, archive url: URL, limits: ArchiveLimits,
-                               path: String) throws {
+    static func checkExpansion(
+        _ manifest: LearngeneManifest, archive url: URL, limits: ArchiveLimits,
+        path: String
+    ) throws {
         let tensorBytes = manifest.files.indices.reduce(0) { $0 + manifest.tensorBytes(ofFile: $1) }
         let archiveBytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         let limit = max(archiveBytes, 1 << 20) * limits.expansionRatio
         guard tensorBytes <= limit else {
-            throw ArchiveError.limitExceeded(path: path, entry: LearngeneManifest.entryName, limit: limit,
-                                             what: "the archive, whose architecture needs \(tensorBytes) bytes of tensors,")
+            throw ArchiveError.limitExceeded(
+                path: path, entry: LearngeneManifest.entryName, limit: limit,
+                what: "the archive, whose architecture needs \(tensorBytes) bytes of tensors,")
         }
     }
 
@@ -250,7 +274,8 @@ public enum LearngeneArchive {
             var nonFinite: NonFiniteScan?
             try tar.readData { chunk in
                 guard chunk.count <= record.size - received else {
-                    throw ArchiveError.sizeMismatch(path: path, entry: record.file, declared: record.size, actual: received + chunk.count)
+                    throw ArchiveError.sizeMismatch(
+                        path: path, entry: record.file, declared: record.size, actual: received + chunk.count)
                 }
                 received += chunk.count
                 if header == nil {
@@ -264,7 +289,9 @@ public enum LearngeneArchive {
                 try consume(chunk)
             }
             guard received == record.size else {
-                throw ArchiveError.unreadable(path: path, reason: "entry '\(Quoted.name(record.file))' ends after \(received) of its \(record.size) bytes")
+                throw ArchiveError.unreadable(
+                    path: path,
+                    reason: "entry '\(Quoted.name(record.file))' ends after \(received) of its \(record.size) bytes")
             }
             if let header { return header }
             return try parseHeader(prefix, complete: true)!
@@ -276,11 +303,14 @@ public enum LearngeneArchive {
             try prefix.withUnsafeBytes { bytes in
                 let declared = SafeTensorsHeader.declaredLength(bytes)
                 if let declared, declared > UInt64(headerAllowance) {
-                    throw ArchiveError.invalidSafeTensors(path: path, entry: record.file,
-                                                          reason: "header of \(declared) bytes exceeds the archive's allowance of \(headerAllowance)")
+                    throw ArchiveError.invalidSafeTensors(
+                        path: path, entry: record.file,
+                        reason: "header of \(declared) bytes exceeds the archive's allowance of \(headerAllowance)")
                 }
                 guard complete || declared.map({ bytes.count >= 8 + Int($0) }) ?? false else { return nil }
-                let header = try opened(record.file) { try SafeTensorsHeader(prefix: bytes, fileSize: record.size, path: record.file) }
+                let header = try opened(record.file) {
+                    try SafeTensorsHeader(prefix: bytes, fileSize: record.size, path: record.file)
+                }
                 try checkTensors(header.tensors, manifest: manifest, slot: slot, path: path)
                 return header
             }
@@ -289,7 +319,8 @@ public enum LearngeneArchive {
         /// Refuses a digest other than the manifest's.
         func digest(_ actual: Digest) throws {
             guard actual == record.digest else {
-                throw ArchiveError.digestMismatch(path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
+                throw ArchiveError.digestMismatch(
+                    path: path, entry: record.file, declared: record.digest.description, actual: actual.description)
             }
         }
 
@@ -306,32 +337,43 @@ public enum LearngeneArchive {
     /// Checks a file's tensors against the architecture and the manifest: the same names in the order the
     /// manifest lists, each with the architecture's shape and the manifest's dtype.
     /// - Parameter slot: 0 for the shared file, m + 1 for layer m.
-    public static func checkTensors(_ tensors: [TensorInfo], manifest: LearngeneManifest, slot: Int, path: String) throws {
+    public static func checkTensors(_ tensors: [TensorInfo], manifest: LearngeneManifest, slot: Int, path: String)
+        throws
+    {
         let record = manifest.files[slot]
         let specs = slot == 0 ? manifest.architecture.sharedTensorSpecs : manifest.architecture.blockTensorSpecs
         let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
         for info in tensors {
             guard let spec = byName[info.name] else {
-                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
-                                                  reason: slot == 0 ? "is not a shared tensor of this architecture" : "is not a tensor of this architecture's blocks")
+                throw ArchiveError.tensorMismatch(
+                    path: path, entry: record.file, tensor: info.name,
+                    reason: slot == 0
+                        ? "is not a shared tensor of this architecture"
+                        : "is not a tensor of this architecture's blocks")
             }
             guard info.shape == spec.shape else {
-                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
-                                                  reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
+                throw ArchiveError.tensorMismatch(
+                    path: path, entry: record.file, tensor: info.name,
+                    reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
             }
             guard info.dtype == manifest.dtype else {
-                throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: info.name,
-                                                  reason: "has dtype \(info.dtype.rawValue), the manifest declares \(manifest.dtype.rawValue)")
+                throw ArchiveError.tensorMismatch(
+                    path: path, entry: record.file, tensor: info.name,
+                    reason: "has dtype \(info.dtype.rawValue), the manifest declares \(manifest.dtype.rawValue)")
             }
         }
         let present = Set(tensors.map(\.name))
         if let missing = specs.first(where: { !present.contains($0.name) }) {
-            throw ArchiveError.tensorMismatch(path: path, entry: record.file, tensor: missing.name, reason: "is missing; the architecture needs shape \(missing.shape)")
+            throw ArchiveError.tensorMismatch(
+                path: path, entry: record.file, tensor: missing.name,
+                reason: "is missing; the architecture needs shape \(missing.shape)")
         }
         let names = tensors.map(\.name)
         guard names == record.tensors else {
             let field = slot == 0 ? "shared.tensors" : "layers[\(slot - 1)].tensors"
-            throw ArchiveError.invalidManifest(path: path, field: field, reason: "lists \(Quoted.name("\(record.tensors)")), but the file holds \(Quoted.name("\(names)"))")
+            throw ArchiveError.invalidManifest(
+                path: path, field: field,
+                reason: "lists \(Quoted.name("\(record.tensors)")), but the file holds \(Quoted.name("\(names)"))")
         }
     }
 
@@ -339,8 +381,10 @@ public enum LearngeneArchive {
 
     /// Writes an archive: `manifest.json` first, then the shared file and each layer file, from `source`,
     /// which hands over a file's bytes by its archive path.
-    public static func write(manifestBytes: Data, manifest: LearngeneManifest, to url: URL,
-                             source: (LearngeneManifest.FileRecord) throws -> Data) throws {
+    public static func write(
+        manifestBytes: Data, manifest: LearngeneManifest, to url: URL,
+        source: (LearngeneManifest.FileRecord) throws -> Data
+    ) throws {
         let tar = try TarWriter(url: url)
         try tar.addFile(LearngeneManifest.entryName, data: manifestBytes)
         for record in manifest.files { try tar.addFile(record.file, data: try source(record)) }
@@ -352,7 +396,9 @@ public enum LearngeneArchive {
     /// names, fills in files, digests, sizes and the parameter budget, checks the result and writes it.
     /// - Returns: the complete manifest written.
     @discardableResult
-    public static func pack(template: LearngeneManifest, model: SafeTensorsFile, to url: URL) throws -> LearngeneManifest {
+    public static func pack(template: LearngeneManifest, model: SafeTensorsFile, to url: URL) throws
+        -> LearngeneManifest
+    {
         let path = model.path
         try template.validateDescription(path: path)
         let arch = template.architecture
@@ -362,14 +408,20 @@ public enum LearngeneArchive {
             for spec in specs {
                 let full = prefix + spec.name
                 guard model.contains(full) else {
-                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "is missing; the architecture needs shape \(spec.shape)")
+                    throw ArchiveError.tensorMismatch(
+                        path: path, entry: "model", tensor: full,
+                        reason: "is missing; the architecture needs shape \(spec.shape)")
                 }
                 let info = try model.info(full)
                 guard info.shape == spec.shape else {
-                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
+                    throw ArchiveError.tensorMismatch(
+                        path: path, entry: "model", tensor: full,
+                        reason: "has shape \(info.shape), the architecture needs \(spec.shape)")
                 }
                 guard info.dtype == template.dtype else {
-                    throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: full, reason: "has dtype \(info.dtype.rawValue), the manifest declares \(template.dtype.rawValue)")
+                    throw ArchiveError.tensorMismatch(
+                        path: path, entry: "model", tensor: full,
+                        reason: "has dtype \(info.dtype.rawValue), the manifest declares \(template.dtype.rawValue)")
                 }
                 let bytes = try model.bytes(full)
                 if NonFiniteScan.firstNonFinite(in: bytes, dtype: info.dtype) != nil {
@@ -390,11 +442,14 @@ public enum LearngeneArchive {
             let data = try build(arch.blockTensorSpecs, prefix: "blocks.\(m).")
             let file = LearngeneManifest.layerFile(m)
             files[file] = data
-            manifest.layers.append(.init(index: m, role: template.role(ofLayer: m), file: record(file, data, arch.blockTensorSpecs)))
+            manifest.layers.append(
+                .init(index: m, role: template.role(ofLayer: m), file: record(file, data, arch.blockTensorSpecs)))
         }
         if let extra = model.tensors.first(where: { !used.contains($0.name) }) {
-            throw ArchiveError.tensorMismatch(path: path, entry: "model", tensor: extra.name,
-                                              reason: "is not part of a \(template.kind.rawValue) learngene with \(template.expectedLayerCount) layers")
+            throw ArchiveError.tensorMismatch(
+                path: path, entry: "model", tensor: extra.name,
+                reason:
+                    "is not part of a \(template.kind.rawValue) learngene with \(template.expectedLayerCount) layers")
         }
         manifest.parameters = .init(stored: manifest.expectedStoredParameters)
         try manifest.validate(path: url.path)

@@ -155,8 +155,10 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             }
         }
 
-        public init(trained: Bool, toolVersion: String, ancestry: String? = nil, dataset: String? = nil,
-                    epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil, source: Source? = nil) {
+        public init(
+            trained: Bool, toolVersion: String, ancestry: String? = nil, dataset: String? = nil,
+            epochs: Int? = nil, alpha: Double? = nil, tau: Double? = nil, seed: Int? = nil, source: Source? = nil
+        ) {
             self.trained = trained
             self.toolVersion = toolVersion
             self.ancestry = ancestry
@@ -193,8 +195,11 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         /// Mean cross-entropy on the evaluation set.
         public var loss: Double?
 
-        public init(depth: Int, strategy: String, order: String? = nil, seed: Int? = nil, tunedEpochs: Int, evalSet: String, top1: Double,
-                    loss: Double? = nil) {
+        public init(
+            depth: Int, strategy: String, order: String? = nil, seed: Int? = nil, tunedEpochs: Int, evalSet: String,
+            top1: Double,
+            loss: Double? = nil
+        ) {
             self.depth = depth
             self.strategy = strategy
             self.order = order
@@ -209,7 +214,8 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         /// nil for a strategy or seed lgreg does not know.
         public var network: MeasuredNetwork? {
             guard let seed = UInt64(exactly: seed ?? 0) else { return nil }
-            return MeasuredNetwork(recordedStrategy: strategy, order: order, seed: seed, depth: depth, tunedEpochs: tunedEpochs)
+            return MeasuredNetwork(
+                recordedStrategy: strategy, order: order, seed: seed, depth: depth, tunedEpochs: tunedEpochs)
         }
     }
 
@@ -221,10 +227,12 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
         public init(stored: Int) { self.stored = stored }
     }
 
-    public init(name: String, version: String, description: String, license: String, kind: Kind,
-                architecture: ViTArchitecture, schedule: StageSchedule, dtype: DType, provenance: Provenance,
-                results: [DeclaredResult] = [], shared: FileRecord? = nil, layers: [LayerRecord] = [],
-                parameters: ParameterBudget? = nil) {
+    public init(
+        name: String, version: String, description: String, license: String, kind: Kind,
+        architecture: ViTArchitecture, schedule: StageSchedule, dtype: DType, provenance: Provenance,
+        results: [DeclaredResult] = [], shared: FileRecord? = nil, layers: [LayerRecord] = [],
+        parameters: ParameterBudget? = nil
+    ) {
         self.schemaVersion = Self.currentVersion
         self.name = name
         self.version = version
@@ -323,10 +331,14 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             throw ArchiveError.invalidManifest(path: path, field: "schemaVersion", reason: "is missing")
         }
         guard found == currentVersion else {
-            throw ArchiveError.invalidManifest(path: path, field: "schemaVersion", reason: "is \(found); this lgreg reads version \(currentVersion) only")
+            throw ArchiveError.invalidManifest(
+                path: path, field: "schemaVersion",
+                reason: "is \(found); this lgreg reads version \(currentVersion) only")
         }
         let manifest: LearngeneManifest
-        do { manifest = try StrictJSONDecoder().decode(LearngeneManifest.self, from: data) } catch let error as DecodingError {
+        do { manifest = try StrictJSONDecoder().decode(LearngeneManifest.self, from: data) } catch let error
+            as DecodingError
+        {
             let named = ArchitectureFileError(decoding: error, path: path)
             throw ArchiveError.invalidManifest(path: path, field: named.field, reason: named.reason)
         }
@@ -336,49 +348,83 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
 
     /// Checks the descriptive fields: name, version, licence, architecture, schedule against the kind, dtype.
     public func validateDescription(path: String) throws {
-        func fail(_ field: String, _ reason: String) -> ArchiveError { .invalidManifest(path: path, field: field, reason: reason) }
+        func fail(_ field: String, _ reason: String) -> ArchiveError {
+            .invalidManifest(path: path, field: field, reason: reason)
+        }
         guard Self.isValidName(name) else {
-            throw fail("name", "'\(Quoted.name(name))' must be 1-128 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit")
+            throw fail(
+                "name",
+                "'\(Quoted.name(name))' must be 1-128 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"
+            )
         }
         guard Self.isValidVersion(version) else {
-            throw fail("version", "'\(Quoted.name(version))' must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter, digit or '_'")
+            throw fail(
+                "version",
+                "'\(Quoted.name(version))' must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter, digit or '_'"
+            )
         }
-        guard !license.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("license", "must be an SPDX expression such as Apache-2.0") }
+        guard !license.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw fail("license", "must be an SPDX expression such as Apache-2.0")
+        }
         do { try architecture.validate() } catch let error as ArchitectureError {
-            if case let .invalidField(field, reason) = error { throw fail("architecture.\(field)", reason) }
+            if case .invalidField(let field, let reason) = error { throw fail("architecture.\(field)", reason) }
             throw fail("architecture", error.description)
         }
-        guard dtype.isFloatingPoint else { throw fail("dtype", "is \(dtype.rawValue); a learngene holds F32, F16 or BF16 tensors") }
+        guard dtype.isFloatingPoint else {
+            throw fail("dtype", "is \(dtype.rawValue); a learngene holds F32, F16 or BF16 tensors")
+        }
         if kind == .plain, schedule.layersPerStage.contains(where: { $0 != 1 }) {
             throw fail("schedule", "a plain model of depth L has L stages of one layer, got \(schedule)")
         }
-        if let bad = results.firstIndex(where: { !(0...1).contains($0.top1) || !(1...ArchitectureLimits.maxDepth).contains($0.depth) || $0.tunedEpochs < 0
-            || ($0.seed ?? 0) < 0 }) {
-            throw fail("results[\(bad)]", "needs depth in 1...\(ArchitectureLimits.maxDepth), tunedEpochs ≥ 0, top1 in [0, 1] and a seed ≥ 0")
+        if let bad = results.firstIndex(where: {
+            !(0...1).contains($0.top1) || !(1...ArchitectureLimits.maxDepth).contains($0.depth) || $0.tunedEpochs < 0
+                || ($0.seed ?? 0) < 0
+        }) {
+            throw fail(
+                "results[\(bad)]",
+                "needs depth in 1...\(ArchitectureLimits.maxDepth), tunedEpochs ≥ 0, top1 in [0, 1] and a seed ≥ 0")
         }
     }
 
     /// Checks a complete manifest: the descriptive fields, then one file record per layer with the right
     /// index, role and path, and the declared parameter count against the architecture.
     public func validate(path: String) throws {
-        func fail(_ field: String, _ reason: String) -> ArchiveError { .invalidManifest(path: path, field: field, reason: reason) }
+        func fail(_ field: String, _ reason: String) -> ArchiveError {
+            .invalidManifest(path: path, field: field, reason: reason)
+        }
         try validateDescription(path: path)
         guard let shared else { throw fail("shared", "is missing") }
-        guard shared.file == Self.sharedFile else { throw fail("shared.file", "is '\(Quoted.name(shared.file))', must be '\(Self.sharedFile)'") }
+        guard shared.file == Self.sharedFile else {
+            throw fail("shared.file", "is '\(Quoted.name(shared.file))', must be '\(Self.sharedFile)'")
+        }
         guard layers.count == expectedLayerCount else {
-            throw fail("layers", "lists \(layers.count) layers; a \(kind.rawValue) learngene with schedule \(schedule) has \(expectedLayerCount)")
+            throw fail(
+                "layers",
+                "lists \(layers.count) layers; a \(kind.rawValue) learngene with schedule \(schedule) has \(expectedLayerCount)"
+            )
         }
         for (m, layer) in layers.enumerated() {
             guard layer.index == m else { throw fail("layers[\(m)].index", "is \(layer.index), must be \(m)") }
-            guard layer.role == role(ofLayer: m) else { throw fail("layers[\(m)].role", "is '\(layer.role.rawValue)', must be '\(role(ofLayer: m).rawValue)' for kind \(kind.rawValue)") }
-            guard layer.file == Self.layerFile(m) else { throw fail("layers[\(m)].file", "is '\(Quoted.name(layer.file))', must be '\(Self.layerFile(m))'") }
+            guard layer.role == role(ofLayer: m) else {
+                throw fail(
+                    "layers[\(m)].role",
+                    "is '\(layer.role.rawValue)', must be '\(role(ofLayer: m).rawValue)' for kind \(kind.rawValue)")
+            }
+            guard layer.file == Self.layerFile(m) else {
+                throw fail("layers[\(m)].file", "is '\(Quoted.name(layer.file))', must be '\(Self.layerFile(m))'")
+            }
         }
         for (i, record) in files.enumerated() where record.size < 8 {
-            throw fail(i == 0 ? "shared.size" : "layers[\(i - 1)].size", "is \(record.size); a safetensors file has at least 8 bytes")
+            throw fail(
+                i == 0 ? "shared.size" : "layers[\(i - 1)].size",
+                "is \(record.size); a safetensors file has at least 8 bytes")
         }
         guard let parameters else { throw fail("parameters", "is missing") }
         guard parameters.stored == expectedStoredParameters else {
-            throw fail("parameters.stored", "is \(parameters.stored); \(expectedLayerCount) layers and the shared tensors of this architecture hold \(expectedStoredParameters)")
+            throw fail(
+                "parameters.stored",
+                "is \(parameters.stored); \(expectedLayerCount) layers and the shared tensors of this architecture hold \(expectedStoredParameters)"
+            )
         }
     }
 
@@ -390,9 +436,11 @@ public struct LearngeneManifest: Codable, Equatable, Sendable {
             let tensorBytes = tensorBytes(ofFile: slot)
             guard (tensorBytes + 8...tensorBytes + headerAllowance).contains(record.size) else {
                 let field = slot == 0 ? "shared.size" : "layers[\(slot - 1)].size"
-                throw ArchiveError.invalidManifest(path: path, field: field, reason: "is \(record.size) bytes; the architecture's "
-                    + "tensors of \(record.file) take \(tensorBytes) bytes, so the file has \(tensorBytes + 8) to "
-                    + "\(tensorBytes + headerAllowance)")
+                throw ArchiveError.invalidManifest(
+                    path: path, field: field,
+                    reason: "is \(record.size) bytes; the architecture's "
+                        + "tensors of \(record.file) take \(tensorBytes) bytes, so the file has \(tensorBytes + 8) to "
+                        + "\(tensorBytes + headerAllowance)")
             }
         }
     }

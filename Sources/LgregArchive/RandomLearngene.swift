@@ -19,8 +19,10 @@ public enum RandomLearngene {
 
     /// Writes an untrained random learngene archive of `kind` for `schedule` and returns its manifest.
     @discardableResult
-    public static func write(name: String, version: String, kind: LearngeneManifest.Kind, architecture: ViTArchitecture,
-                             schedule: StageSchedule, seed: UInt64, toolVersion: String, to url: URL) throws -> LearngeneManifest {
+    public static func write(
+        name: String, version: String, kind: LearngeneManifest.Kind, architecture: ViTArchitecture,
+        schedule: StageSchedule, seed: UInt64, toolVersion: String, to url: URL
+    ) throws -> LearngeneManifest {
         let template = LearngeneManifest(
             name: name, version: version,
             description: "Random \(kind.rawValue) learngene (untrained, seed \(seed)) for scale tests and examples",

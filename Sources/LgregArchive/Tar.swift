@@ -1,8 +1,9 @@
 import CArchive
 import Foundation
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The file-type bits of a tar entry's mode (POSIX `S_IF*`).
@@ -67,7 +68,9 @@ public final class TarReader {
         do { file = try RegularFile(path: path) } catch let error as FileSystemError where error.kind == .io {
             throw ArchiveError.unreadable(path: name, reason: error.reason)
         }
-        guard let archive = archive_read_new() else { throw ArchiveError.unreadable(path: name, reason: "libarchive could not allocate a reader") }
+        guard let archive = archive_read_new() else {
+            throw ArchiveError.unreadable(path: name, reason: "libarchive could not allocate a reader")
+        }
         self.archive = archive
         self.path = name
         archive_read_support_format_tar(archive)
@@ -110,7 +113,9 @@ public final class TarReader {
             let status = archive_read_data_block(archive, &block, &size, &offset)
             if status == ARCHIVE_EOF { return total }
             guard status >= ARCHIVE_WARN else { throw ArchiveError.unreadable(path: path, reason: errorString) }
-            guard offset == total else { throw ArchiveError.unreadable(path: path, reason: "sparse entry (a hole at byte \(total))") }
+            guard offset == total else {
+                throw ArchiveError.unreadable(path: path, reason: "sparse entry (a hole at byte \(total))")
+            }
             if size > 0, let block { try body(UnsafeRawBufferPointer(start: block, count: size)) }
             total += size
         }
@@ -130,7 +135,9 @@ public final class TarWriter {
     /// - Throws: `FileSystemError` when `url` exists and is not a regular file, or the folder is not writable.
     public init(url: URL) throws {
         file = try AtomicFileWriter(replacing: url)
-        guard let archive = archive_write_new() else { throw ArchiveError.io(path: url.path, reason: "libarchive could not allocate a writer") }
+        guard let archive = archive_write_new() else {
+            throw ArchiveError.io(path: url.path, reason: "libarchive could not allocate a writer")
+        }
         self.archive = archive
         self.destination = url
         archive_write_set_format_pax_restricted(archive)
@@ -151,7 +158,9 @@ public final class TarWriter {
     }
 
     /// Adds a regular file whose `size` bytes `produce` hands over in chunks.
-    public func addFile(_ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public func addFile(_ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void)
+        throws
+    {
         let entry = archive_entry_new()
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
@@ -167,13 +176,17 @@ public final class TarWriter {
             var offset = 0
             while offset < chunk.count {
                 let n = archive_write_data(archive, chunk.baseAddress! + offset, chunk.count - offset)
-                guard n > 0 else { throw ArchiveError.io(path: self.destination.path, reason: "cannot write entry '\(name)': \(self.errorString)") }
+                guard n > 0 else {
+                    throw ArchiveError.io(
+                        path: self.destination.path, reason: "cannot write entry '\(name)': \(self.errorString)")
+                }
                 offset += n
             }
             written += chunk.count
         }
         guard written == size else {
-            throw ArchiveError.io(path: destination.path, reason: "entry '\(name)' was given \(written) bytes, not the \(size) announced")
+            throw ArchiveError.io(
+                path: destination.path, reason: "entry '\(name)' was given \(written) bytes, not the \(size) announced")
         }
     }
 

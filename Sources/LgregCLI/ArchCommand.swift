@@ -13,8 +13,9 @@ struct ArchCommand: ParsableCommand {
 
     /// `lgreg arch list`
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the architecture presets.",
-                                                        discussion: "--json follows Schemas/arch-list.schema.json.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the architecture presets.",
+            discussion: "--json follows Schemas/arch-list.schema.json.")
         @OptionGroup var output: OutputOptions
 
         /// What `--json` prints (`Schemas/arch-list.schema.json`).
@@ -32,18 +33,28 @@ struct ArchCommand: ParsableCommand {
 
         func run() throws {
             let table = ReportTable(
-                columns: [.init("name", "Preset"), .init("image", "Image"), .init("patch", "Patch"), .init("width", "Width"),
-                          .init("heads", "Heads"), .init("classes", "Classes"), .init("pooling", "Pooling")],
+                columns: [
+                    .init("name", "Preset"), .init("image", "Image"), .init("patch", "Patch"), .init("width", "Width"),
+                    .init("heads", "Heads"), .init("classes", "Classes"), .init("pooling", "Pooling"),
+                ],
                 rows: ViTArchitecture.presets.map { name, a in
-                    [.text(name), .text("\(a.imageSize)×\(a.imageSize)×\(a.inChannels)"), .int(a.patchSize, shown: "\(a.patchSize)"),
-                     .int(a.width, shown: "\(a.width)"), .int(a.heads, shown: "\(a.heads)"), .int(a.classes, shown: "\(a.classes)"),
-                     .text(a.pooling.rawValue)]
+                    [
+                        .text(name), .text("\(a.imageSize)×\(a.imageSize)×\(a.inChannels)"),
+                        .int(a.patchSize, shown: "\(a.patchSize)"),
+                        .int(a.width, shown: "\(a.width)"), .int(a.heads, shown: "\(a.heads)"),
+                        .int(a.classes, shown: "\(a.classes)"),
+                        .text(a.pooling.rawValue),
+                    ]
                 })
             if output.format == .json {
-                return try printJSON(Presets(presets: ViTArchitecture.presets.map { name, a in
-                    Presets.Preset(name: name, image: "\(a.imageSize)×\(a.imageSize)×\(a.inChannels)", patch: a.patchSize, width: a.width,
-                                   heads: a.heads, classes: a.classes, pooling: a.pooling.rawValue)
-                }))
+                return try printJSON(
+                    Presets(
+                        presets: ViTArchitecture.presets.map { name, a in
+                            Presets.Preset(
+                                name: name, image: "\(a.imageSize)×\(a.imageSize)×\(a.inChannels)", patch: a.patchSize,
+                                width: a.width,
+                                heads: a.heads, classes: a.classes, pooling: a.pooling.rawValue)
+                        }))
             }
             print(table.rendered(output.format), terminator: "")
         }
@@ -53,7 +64,9 @@ struct ArchCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print parameters and FLOPs (fvcore multiply-accumulates) per depth.",
-            discussion: "`lgreg arch show deit-base --depths 6-15` prints the Params and FLOPs columns of the paper's Table 1 (FLOPs in G, or M and k for small models). --json follows Schemas/arch-show.schema.json.")
+            discussion:
+                "`lgreg arch show deit-base --depths 6-15` prints the Params and FLOPs columns of the paper's Table 1 (FLOPs in G, or M and k for small models). --json follows Schemas/arch-show.schema.json."
+        )
 
         @OptionGroup var architecture: ArchitectureOptions
         @Option(help: "Depths to list: N, N-M or a comma list.")
@@ -75,11 +88,20 @@ struct ArchCommand: ParsableCommand {
             let depthList = try parseDepths(depths)
             let table = ReportTable(
                 columns: [.init("depth", "Depth"), .init("parameters", "Params (M)"), .init("flops", "FLOPs")],
-                rows: depthList.map { [.int($0, shown: "\($0)"), .millions(arch.parameterCount(depth: $0)), .flops(arch.flops(depth: $0))] })
+                rows: depthList.map {
+                    [
+                        .int($0, shown: "\($0)"), .millions(arch.parameterCount(depth: $0)),
+                        .flops(arch.flops(depth: $0)),
+                    ]
+                })
             if output.format == .json {
-                return try printJSON(Costs(architecture: architecture.architecture, rows: depthList.map {
-                    Costs.Row(depth: $0, parameters: arch.parameterCount(depth: $0), flops: arch.flops(depth: $0))
-                }))
+                return try printJSON(
+                    Costs(
+                        architecture: architecture.architecture,
+                        rows: depthList.map {
+                            Costs.Row(
+                                depth: $0, parameters: arch.parameterCount(depth: $0), flops: arch.flops(depth: $0))
+                        }))
             }
             print(table.rendered(output.format), terminator: "")
         }
@@ -100,7 +122,9 @@ struct ArchCommand: ParsableCommand {
         func run() throws {
             let arch = try architecture.resolve()
             let stages = try schedule.map { text in
-                do { return try StageSchedule(parsing: text) } catch let error as ArchitectureError { throw ValidationError(error.description) }
+                do { return try StageSchedule(parsing: text) } catch let error as ArchitectureError {
+                    throw ValidationError(error.description)
+                }
             }
             if let stages, let depth, stages.depth != depth {
                 throw ValidationError("--schedule \(stages) sums to \(stages.depth), not --depth \(depth).")

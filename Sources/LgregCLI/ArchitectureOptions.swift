@@ -5,7 +5,10 @@ import LgregZoo
 
 /// Selects a ViT architecture: a preset or a JSON file, with optional overrides.
 struct ArchitectureOptions: ParsableArguments {
-    @Argument(help: "A preset name (see `lgreg arch list`), the path of an architecture JSON file, or an lgreg export: its folder or its config.json.")
+    @Argument(
+        help:
+            "A preset name (see `lgreg arch list`), the path of an architecture JSON file, or an lgreg export: its folder or its config.json."
+    )
     var architecture: String
 
     @Option(help: "Classes of the head, replacing the architecture's own (Table 2 of the paper uses 100).")

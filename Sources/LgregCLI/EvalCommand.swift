@@ -13,32 +13,44 @@ import LgregZoo
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
+        abstract:
+            "Evaluates a model or a learngene's Des-Nets on a data set: top-1 accuracy, mean cross-entropy, images per second.",
         discussion: """
-        MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
-        --arch, a folder `materialize --output` or `export` wrote (run with its own config.json), a stored Des-Net (its tag or digest: evaluated as recorded), a tuned or scratch Des-Net (evaluated \
-        from its own weights: on the whole test set it gives the top-1 it recorded), or a learngene: a stored \
-        reference (name, name:version, digest prefix) or a .lgz archive. A model \
-        file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
-        schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each \
-        --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run \
-        straight from its layers. Images are visited in order, so the same model and data always give the same \
-        figures. --json follows Schemas/eval-report.schema.json (top1 a fraction in [0, 1]; the table prints percent).
-        """)
+            MODEL is either a .safetensors file in lgreg or timm naming (timm's fc_norm.* is read as norm.*) with \
+            --arch, a folder `materialize --output` or `export` wrote (run with its own config.json), a stored Des-Net (its tag or digest: evaluated as recorded), a tuned or scratch Des-Net (evaluated \
+            from its own weights: on the whole test set it gives the top-1 it recorded), or a learngene: a stored \
+            reference (name, name:version, digest prefix) or a .lgz archive. A model \
+            file runs block i as layer i, or by --layers-source (0,0,0,1,1,1,2,2,2,2,3,3,3,4,4,4 runs an Aux-Net of \
+            schedule 3,3,4,3,3 from its 5 stored blocks without copying them). A learngene is expanded to each \
+            --depths (or --depth) with the chosen strategy and evaluated with its own head; copy strategies run \
+            straight from its layers. Images are visited in order, so the same model and data always give the same \
+            figures. --json follows Schemas/eval-report.schema.json (top1 a fraction in [0, 1]; the table prints percent).
+            """)
 
-    @Argument(help: "A model .safetensors file or export folder; a stored Des-Net or tuned Des-Net; or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`).")
+    @Argument(
+        help:
+            "A model .safetensors file or export folder; a stored Des-Net or tuned Des-Net; or a learngene: a stored reference or a .lgz archive (default: the current learngene, see `lgreg use`)."
+    )
     var model: String?
 
-    @Option(help: "A model file's architecture: a preset name (see `lgreg arch list`), an architecture JSON file, or the folder or config.json of an lgreg export (`materialize --output`).")
+    @Option(
+        help:
+            "A model file's architecture: a preset name (see `lgreg arch list`), an architecture JSON file, or the folder or config.json of an lgreg export (`materialize --output`)."
+    )
     var arch: String?
 
     @Option(help: "A model file's head classes, replacing the architecture's own.")
     var classes: Int?
 
-    @Flag(name: .customLong("class-token"), help: "The model file has a class token and classifies from it (timm's DeiT).")
+    @Flag(
+        name: .customLong("class-token"), help: "The model file has a class token and classifies from it (timm's DeiT)."
+    )
     var classToken = false
 
-    @Option(help: "Pooling order, replacing the architecture's: avg-norm-first (norm, then mean), avg (mean, then norm) or cls.")
+    @Option(
+        help:
+            "Pooling order, replacing the architecture's: avg-norm-first (norm, then mean), avg (mean, then norm) or cls."
+    )
     var pooling: Pooling?
 
     @Option(help: "Depth: a learngene's Des-Net depth, or a model file's expected depth.")
@@ -51,10 +63,14 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "fashion-mnist:test, fashion-mnist:train, or an eval-set .safetensors file (Schemas/eval-set.schema.json).")
+    @Option(
+        help:
+            "fashion-mnist:test, fashion-mnist:train, or an eval-set .safetensors file (Schemas/eval-set.schema.json).")
     var data = "fashion-mnist:test"
 
-    @Option(name: .customLong("data-dir"), help: "Directory of Fashion-MNIST's gzipped IDX files, replacing /usr/share/datasets/fashion-mnist.")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Directory of Fashion-MNIST's gzipped IDX files, replacing /usr/share/datasets/fashion-mnist.")
     var dataDirectory: String?
 
     @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
@@ -66,7 +82,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: OpenBLAS's own choice).")
     var threads: Int?
 
-    @Option(help: "With a .lgz archive: write a copy to this path whose manifest declares the measured untuned top-1 of every depth, for `lgreg verify` to re-measure.")
+    @Option(
+        help:
+            "With a .lgz archive: write a copy to this path whose manifest declares the measured untuned top-1 of every depth, for `lgreg verify` to re-measure."
+    )
     var declare: String?
 
     @OptionGroup var output: OutputOptions
@@ -76,7 +95,7 @@ struct EvalCommand: ParsableCommand {
 
     /// MODEL as a folder `materialize --output` or `export` wrote: its model.safetensors runs with its config.json.
     var exportFolder: String? {
-        guard let model, case let .file(path)? = try? ModelReference(parsing: model) else { return nil }
+        guard let model, case .file(let path)? = try? ModelReference(parsing: model) else { return nil }
         return FileManager.default.fileExists(atPath: path + "/config.json") ? path : nil
     }
 
@@ -88,20 +107,29 @@ struct EvalCommand: ParsableCommand {
         if depth != nil, depths != nil { throw ValidationError("Give --depth or --depths, not both.") }
         if isModelFile {
             if arch == nil, exportFolder == nil {
-                throw ValidationError("A model file needs --arch (a preset, an architecture JSON file, or an export's config.json).")
+                throw ValidationError(
+                    "A model file needs --arch (a preset, an architecture JSON file, or an export's config.json).")
             }
-            if arch != nil, exportFolder != nil { throw ValidationError("An export folder carries its architecture in its config.json; drop --arch.") }
+            if arch != nil, exportFolder != nil {
+                throw ValidationError("An export folder carries its architecture in its config.json; drop --arch.")
+            }
             if depths != nil { throw ValidationError("--depths expands a learngene; a model file has one depth.") }
             if strategy.strategy != nil || strategy.order != nil {
-                throw ValidationError("--strategy and --order expand a learngene; a model file takes --layers-source only.")
+                throw ValidationError(
+                    "--strategy and --order expand a learngene; a model file takes --layers-source only.")
             }
         } else {
             if arch != nil || classes != nil || classToken {
-                throw ValidationError("A learngene carries its architecture and head; --arch, --classes and --class-token apply to model files.")
+                throw ValidationError(
+                    "A learngene carries its architecture and head; --arch, --classes and --class-token apply to model files."
+                )
             }
         }
         if declare != nil {
-            guard let model, model.hasSuffix(".lgz") else { throw ValidationError("--declare rewrites a .lgz archive; '\(model ?? "the current learngene")' is not one.") }
+            guard let model, model.hasSuffix(".lgz") else {
+                throw ValidationError(
+                    "--declare rewrites a .lgz archive; '\(model ?? "the current learngene")' is not one.")
+            }
             guard limit == nil else { throw ValidationError("--declare measures the whole data set; drop --limit.") }
         }
     }
@@ -113,13 +141,17 @@ struct EvalCommand: ParsableCommand {
         var rows: [EvalRow] = []
         var label = model ?? ""
         if let model, isModelFile {
-            let network = try exportFolder.map { try modelFromFile($0 + "/model.safetensors", arch: $0) } ?? modelFromFile(model, arch: arch!)
-            rows += try DesNetEvaluation.evaluate([network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
+            let network =
+                try exportFolder.map { try modelFromFile($0 + "/model.safetensors", arch: $0) }
+                ?? modelFromFile(model, arch: arch!)
+            rows += try DesNetEvaluation.evaluate(
+                [network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else if let stored = try storedModel() {
             // One model, run as `finetune` measured it and `verify` re-measures it: the same top-1 to the image.
             var single = settings
             single.evaluator = .oneAtATime
-            rows = try DesNetEvaluation.evaluate([stored], on: dataSet, settings: single, label: "eval \(label) on \(dataSet.source)")
+            rows = try DesNetEvaluation.evaluate(
+                [stored], on: dataSet, settings: single, label: "eval \(label) on \(dataSet.source)")
         } else {
             if depth == nil, depths == nil, strategy.explicitDepth == nil {
                 throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
@@ -128,12 +160,14 @@ struct EvalCommand: ParsableCommand {
             label = opened.reference
             let source = opened.source
             let recipe = try strategy.recipe(pooling: pooling)
-            rows = try DesNetEvaluation.evaluate(source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
-                                                 recipe: recipe, on: dataSet, settings: settings)
+            rows = try DesNetEvaluation.evaluate(
+                source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
+                recipe: recipe, on: dataSet, settings: settings)
             if let declare {
-                let declared = try ResultDeclaration.write(rows, strategy: recipe.strategy, seed: recipe.seed, evalSet: try DataSpec(parsing: data).label,
-                                                           archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
-                                                           to: URL(fileURLWithPath: declare))
+                let declared = try ResultDeclaration.write(
+                    rows, strategy: recipe.strategy, seed: recipe.seed, evalSet: try DataSpec(parsing: data).label,
+                    archive: try LearngeneArchive.read(URL(fileURLWithPath: opened.reference)),
+                    to: URL(fileURLWithPath: declare))
                 FileHandle.standardError.write(Data("declared \(declared.count) untuned results in \(declare)\n".utf8))
             }
         }
@@ -147,8 +181,12 @@ struct EvalCommand: ParsableCommand {
         guard let model, try OpenedLearngene.archivePath(model) == nil else { return nil }
         let opened = try store.open()
         guard let (stored, entry) = try StoredModel.named(model, store: { opened }) else { return nil }
-        if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil || strategy.layersSource != nil || pooling != nil || declare != nil {
-            throw ValidationError("'\(model)' is a \(entry.kind == EntryKind.desnet.rawValue ? "Des-Net" : "\(entry.kind) Des-Net"): it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare.")
+        if depth != nil || depths != nil || strategy.strategy != nil || strategy.order != nil
+            || strategy.layersSource != nil || pooling != nil || declare != nil
+        {
+            throw ValidationError(
+                "'\(model)' is a \(entry.kind == EntryKind.desnet.rawValue ? "Des-Net" : "\(entry.kind) Des-Net"): it has its depth, strategy and pooling; drop --depth, --depths, --strategy, --order, --layers-source, --pooling and --declare."
+            )
         }
         return try stored.runnable(in: opened)
     }
@@ -158,10 +196,16 @@ struct EvalCommand: ParsableCommand {
         if let pooling { architecture.pooling = pooling }
         try architecture.validate()
         let map: [Int]?
-        if case let .explicit(entries)? = strategy.layersSource == nil ? nil : try strategy.resolve() { map = entries } else { map = nil }
+        if case .explicit(let entries)? = strategy.layersSource == nil ? nil : try strategy.resolve() {
+            map = entries
+        } else {
+            map = nil
+        }
         let network = try ViTModel(path: model, architecture: architecture, layerMap: map)
         if let depth, depth != network.depth {
-            throw ValidationError("--depth \(depth), but \(model) runs \(network.depth) layers\(map == nil ? " (one per stored block; pass --layers-source to reuse blocks)" : " by its layer map").")
+            throw ValidationError(
+                "--depth \(depth), but \(model) runs \(network.depth) layers\(map == nil ? " (one per stored block; pass --layers-source to reuse blocks)" : " by its layer map")."
+            )
         }
         return network
     }

@@ -17,8 +17,10 @@ import SafeTensors
 /// module's typed error into a message and a code.
 enum ExitStatus {
     /// What the remote commands (push, pull, login, remote list) add to the codes.
-    static let remoteHelp = "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out, slower than --min-rate or failing (5xx); 76 the registry refused the request; 77 authentication refused, or credentials asked for over plain HTTP by another host."
-    static let help = "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
+    static let remoteHelp =
+        "Exit status: 0 ok; 1 a tag holding other content; 64 usage, an unknown reference or repository; 65 a refused blob or manifest (wrong digest or size, too large, not a learngene); 74 I/O error; 75 registry unreachable, timed out, slower than --min-rate or failing (5xx); 76 the registry refused the request; 77 authentication refused, or credentials asked for over plain HTTP by another host."
+    static let help =
+        "Exit status: 0 ok; 1 damage, mismatch or conflict; 64 usage or bad input (no store there, an unknown reference); 65 bad archive data; 74 I/O error (no space, read-only, permission)."
 
     /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
     static func failure(_ message: String, _ code: Int32) -> ExitCode {
@@ -40,7 +42,7 @@ enum ExitStatus {
             if case .io = error { return 74 }
             return 65
         case let error as SafeTensorsError:
-            if case .io = error { return 74 }   // a file that cannot be opened or mapped, as for archives
+            if case .io = error { return 74 }  // a file that cannot be opened or mapped, as for archives
             return 65
         case is ArchitectureError, is ArchitectureFileError: return 64
         case let error as ImportError:
@@ -69,7 +71,8 @@ enum ExitStatus {
         case let error as RuntimeError:
             switch error {
             // A model file that does not fit the --arch it was given, an unknown data set, a bad map: bad input.
-            case .unknownDataSpec, .layerMap, .batchTooLarge, .missingTensor, .tensorShape, .unexpectedTensor, .blockIndices, .inputShape:
+            case .unknownDataSpec, .layerMap, .batchTooLarge, .missingTensor, .tensorShape, .unexpectedTensor,
+                .blockIndices, .inputShape:
                 return 64
             case .dataIO: return 74
             default: return 65

@@ -10,16 +10,17 @@ import LgregZoo
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a stored learngene as a .lgz archive, or a stored Des-Net (untuned or tuned) as a Hugging Face model folder.",
+        abstract:
+            "Write a stored learngene as a .lgz archive, or a stored Des-Net (untuned or tuned) as a Hugging Face model folder.",
         discussion: """
-        A learngene's archive has the manifest and tensor bytes identical to those published; it is written whole \
-        and renamed into place, and an existing path that is not a regular file (a device, a FIFO, a folder, a \
-        link) is refused. A Des-Net (its tag or digest) is rebuilt from its learngene as recorded and written as \
-        `materialize --output` writes it: OUTPUT/model.safetensors, config.json and a README.md model card, which \
-        timm.create_model("local-dir:OUTPUT", pretrained=True) loads. A tuned or scratch Des-Net (`lgreg finetune`) \
-        is written the same way from its own weights, in the dtype it was stored in; its config.json (lgreg.tuned) \
-        and card carry its lineage, recipe and recorded top-1. \(ExitStatus.help)
-        """)
+            A learngene's archive has the manifest and tensor bytes identical to those published; it is written whole \
+            and renamed into place, and an existing path that is not a regular file (a device, a FIFO, a folder, a \
+            link) is refused. A Des-Net (its tag or digest) is rebuilt from its learngene as recorded and written as \
+            `materialize --output` writes it: OUTPUT/model.safetensors, config.json and a README.md model card, which \
+            timm.create_model("local-dir:OUTPUT", pretrained=True) loads. A tuned or scratch Des-Net (`lgreg finetune`) \
+            is written the same way from its own weights, in the dtype it was stored in; its config.json (lgreg.tuned) \
+            and card carry its lineage, recipe and recorded top-1. \(ExitStatus.help)
+            """)
 
     @Argument(help: "A stored learngene, Des-Net or tuned Des-Net: name, name:version or a digest prefix.")
     var reference: String
@@ -34,10 +35,12 @@ struct ExportCommand: ParsableCommand {
             try AtomicFileWriter.checkReplaceable(URL(fileURLWithPath: output))
             let stored = try opened.export(reference, to: URL(fileURLWithPath: output))
             print("\(output): \(stored.manifest.reference) (\(stored.digest.short))")
-        case let .derived(entry):
-            let net = try StoredModel.open(entry, in: opened).export(to: URL(fileURLWithPath: output), in: opened, tool: "lgreg \(Lgreg.version)")
-            print("\(output): \(entry.tags.first ?? entry.digest.short) (\(entry.digest.short)), \(entry.kind), depth \(net.depth): "
-                  + "model.safetensors (\(formatBytes(net.byteCount))), config.json, README.md")
+        case .derived(let entry):
+            let net = try StoredModel.open(entry, in: opened).export(
+                to: URL(fileURLWithPath: output), in: opened, tool: "lgreg \(Lgreg.version)")
+            print(
+                "\(output): \(entry.tags.first ?? entry.digest.short) (\(entry.digest.short)), \(entry.kind), depth \(net.depth): "
+                    + "model.safetensors (\(formatBytes(net.byteCount))), config.json, README.md")
         }
     }
 }

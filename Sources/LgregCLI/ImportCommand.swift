@@ -10,15 +10,15 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Turn a PyTorch checkpoint or a safetensors file trained elsewhere into a learngene archive.",
         discussion: """
-        FILE is a torch.save zip file (.pth, .pt, .bin; PyTorch 1.6 or later) or a safetensors file. The zip is read \
-        by a restricted unpickler that executes nothing (docs/import.md lists what it accepts). Layouts: \
-        sws-official (the SWS Aux-Net as the authors' code saves it; --schedule, default 3,3,4,3,3), tleg-official \
-        (the TLEG Aux-Net: θ_A from *_base, θ_B from *_ilayer; --schedule is its depth, default 12), timm (a \
-        VisionTransformer state dict, into a plain learngene). The architecture is inferred from the shapes, with \
-        heads = width / 64 unless --heads or --arch says otherwise. The archive's provenance records the file's \
-        SHA-256 and the layout. --inspect lists the keys, shapes and dtypes and the layout lgreg would pick.
-        Exit status: 0 ok; 64 usage or bad input; 65 bad checkpoint data (including anything hostile); 74 I/O error.
-        """)
+            FILE is a torch.save zip file (.pth, .pt, .bin; PyTorch 1.6 or later) or a safetensors file. The zip is read \
+            by a restricted unpickler that executes nothing (docs/import.md lists what it accepts). Layouts: \
+            sws-official (the SWS Aux-Net as the authors' code saves it; --schedule, default 3,3,4,3,3), tleg-official \
+            (the TLEG Aux-Net: θ_A from *_base, θ_B from *_ilayer; --schedule is its depth, default 12), timm (a \
+            VisionTransformer state dict, into a plain learngene). The architecture is inferred from the shapes, with \
+            heads = width / 64 unless --heads or --arch says otherwise. The archive's provenance records the file's \
+            SHA-256 and the layout. --inspect lists the keys, shapes and dtypes and the layout lgreg would pick.
+            Exit status: 0 ok; 64 usage or bad input; 65 bad checkpoint data (including anything hostile); 74 I/O error.
+            """)
 
     @Argument(help: "The checkpoint: .pth, .pt, .bin (torch.save zip) or .safetensors.")
     var file: String
@@ -26,9 +26,11 @@ struct ImportCommand: ParsableCommand {
     var inspect = false
     @Option(help: "How the checkpoint names its tensors: sws-official, tleg-official or timm.")
     var layout: String?
-    @Option(help: "The checkpoint key holding the state dict (model, model_ema); default: the bare state dict, else model.")
+    @Option(
+        help: "The checkpoint key holding the state dict (model, model_ema); default: the bare state dict, else model.")
     var key: String?
-    @Option(help: "sws-official: layers per stage (default 3,3,4,3,3); tleg-official: the Aux-Net's depth (default 12).")
+    @Option(
+        help: "sws-official: layers per stage (default 3,3,4,3,3); tleg-official: the Aux-Net's depth (default 12).")
     var schedule: String?
     @Option(help: "Attention heads (default: width / 64).")
     var heads: Int?
@@ -45,9 +47,13 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         if inspect { return }
-        guard let layout else { throw ValidationError("Pass --layout sws-official, tleg-official or timm (see --inspect).") }
+        guard let layout else {
+            throw ValidationError("Pass --layout sws-official, tleg-official or timm (see --inspect).")
+        }
         guard CheckpointLayout(rawValue: layout) != nil else {
-            throw ValidationError("--layout must be one of \(CheckpointLayout.allCases.map(\.rawValue).joined(separator: ", ")), not '\(layout)'.")
+            throw ValidationError(
+                "--layout must be one of \(CheckpointLayout.allCases.map(\.rawValue).joined(separator: ", ")), not '\(layout)'."
+            )
         }
         guard output != nil else { throw ValidationError("Pass -o OUT.lgz.") }
     }
@@ -61,11 +67,14 @@ struct ImportCommand: ParsableCommand {
         let output = URL(fileURLWithPath: output!)
         let request = CheckpointImport.Request(
             path: file, layout: CheckpointLayout(rawValue: layout!)!, key: key, options: options,
-            name: name ?? output.deletingPathExtension().lastPathComponent.lowercased(), version: version, license: license,
+            name: name ?? output.deletingPathExtension().lastPathComponent.lowercased(), version: version,
+            license: license,
             output: output, toolVersion: "lgreg \(Lgreg.version)")
         let manifest = try CheckpointImport.run(request)
-        print("\(output.path): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, "
-              + "\(manifest.parameters!.stored) parameters, \(manifest.dtype.rawValue), from \(manifest.provenance.source!.digest)")
+        print(
+            "\(output.path): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, "
+                + "\(manifest.parameters!.stored) parameters, \(manifest.dtype.rawValue), from \(manifest.provenance.source!.digest)"
+        )
     }
 
     private func layoutOptions() throws -> LayoutOptions {
@@ -85,11 +94,13 @@ struct ImportCommand: ParsableCommand {
             return
         }
         switch inspection.plan {
-        case let .success(plan)?:
+        case .success(let plan)?:
             let a = plan.architecture
-            print("layout: \(layout.rawValue) → \(plan.kind.rawValue) learngene, \(plan.sources.count) tensors, schedule \(plan.schedule), "
-                  + "width \(a.width), heads \(a.heads), \(a.imageSize)px / \(a.patchSize), \(a.classes) classes, pooling \(a.pooling.rawValue), \(plan.dtype.rawValue)")
-        case let .failure(error)?: print("layout: \(layout.rawValue), but \(error.description)")
+            print(
+                "layout: \(layout.rawValue) → \(plan.kind.rawValue) learngene, \(plan.sources.count) tensors, schedule \(plan.schedule), "
+                    + "width \(a.width), heads \(a.heads), \(a.imageSize)px / \(a.patchSize), \(a.classes) classes, pooling \(a.pooling.rawValue), \(plan.dtype.rawValue)"
+            )
+        case .failure(let error)?: print("layout: \(layout.rawValue), but \(error.description)")
         case nil: break
         }
     }

@@ -10,11 +10,11 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Write a learngene archive with random weights, marked untrained (for scale tests and examples).",
         discussion: """
-        Tensors are initialized as timm does (truncated normal σ = 0.02 for weights and embeddings, zeros for \
-        biases, ones for LayerNorm weights), deterministically from --seed. \
-        `--preset deit-base --schedule 3,3,4,3,3` gives the paper's Aux-B learngene: 37.0 M parameters.
-        \(ExitStatus.help)
-        """)
+            Tensors are initialized as timm does (truncated normal σ = 0.02 for weights and embeddings, zeros for \
+            biases, ones for LayerNorm weights), deterministically from --seed. \
+            `--preset deit-base --schedule 3,3,4,3,3` gives the paper's Aux-B learngene: 37.0 M parameters.
+            \(ExitStatus.help)
+            """)
 
     @Option(help: "Architecture preset (see `lgreg arch list`) or architecture JSON file.")
     var preset: String
@@ -34,17 +34,23 @@ struct InitCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
-        guard random else { throw ValidationError("Pass --random: lgreg init writes random (untrained) learngenes; use `lgreg pack` for trained weights.") }
+        guard random else {
+            throw ValidationError(
+                "Pass --random: lgreg init writes random (untrained) learngenes; use `lgreg pack` for trained weights.")
+        }
     }
 
     func run() throws {
         let architecture = try ViTArchitecture.lookup(preset)
         let stages = try StageSchedule(parsing: schedule)
         let manifest = try RandomLearngene.write(
-            name: name ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
+            name: name
+                ?? "\(URL(fileURLWithPath: preset).deletingPathExtension().lastPathComponent.lowercased())-\(kind.rawValue)",
             version: version, kind: kind, architecture: architecture, schedule: stages, seed: seed,
             toolVersion: "lgreg \(Lgreg.version)", to: URL(fileURLWithPath: output))
-        print("\(output): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, " +
-              "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained")
+        print(
+            "\(output): \(manifest.reference), \(manifest.kind.rawValue), \(manifest.layers.count) layers, "
+                + "\(manifest.parameters!.stored) parameters (\(String(format: "%.1f", Double(manifest.parameters!.stored) / 1e6)) M), untrained"
+        )
     }
 }

@@ -32,20 +32,34 @@ struct InspectCommand: ParsableCommand {
         var rows: [[ReportTable.Cell]] = []
         for file in checked.files {
             for info in file.header.tensors {
-                rows.append([.text(file.record.file), .text(info.name), .text(info.dtype.rawValue),
-                             .text("[" + info.shape.map(String.init).joined(separator: ", ") + "]"),
-                             .int(info.elementCount, shown: "\(info.elementCount)")])
+                rows.append([
+                    .text(file.record.file), .text(info.name), .text(info.dtype.rawValue),
+                    .text("[" + info.shape.map(String.init).joined(separator: ", ") + "]"),
+                    .int(info.elementCount, shown: "\(info.elementCount)"),
+                ])
             }
         }
         let table = ReportTable(
-            columns: [.init("file", "File"), .init("tensor", "Tensor"), .init("dtype", "DType"), .init("shape", "Shape"), .init("parameters", "Parameters")],
+            columns: [
+                .init("file", "File"), .init("tensor", "Tensor"), .init("dtype", "DType"), .init("shape", "Shape"),
+                .init("parameters", "Parameters"),
+            ],
             rows: rows,
-            footer: ["\(m.reference) · \(m.kind.rawValue) · schedule \(m.schedule) · \(m.layers.count) layers · \(m.parameters!.stored) parameters · " +
-                     (m.provenance.trained ? "trained" : "untrained")])
+            footer: [
+                "\(m.reference) · \(m.kind.rawValue) · schedule \(m.schedule) · \(m.layers.count) layers · \(m.parameters!.stored) parameters · "
+                    + (m.provenance.trained ? "trained" : "untrained")
+            ])
         if output.format == .json {
-            try printReport("inspect", Inspection(manifest: m, tensors: checked.files.flatMap { file in
-                file.header.tensors.map { Inspection.Tensor(file: file.record.file, name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape) }
-            }))
+            try printReport(
+                "inspect",
+                Inspection(
+                    manifest: m,
+                    tensors: checked.files.flatMap { file in
+                        file.header.tensors.map {
+                            Inspection.Tensor(
+                                file: file.record.file, name: $0.name, dtype: $0.dtype.rawValue, shape: $0.shape)
+                        }
+                    }))
         } else {
             print(table.rendered(output.format), terminator: "")
         }

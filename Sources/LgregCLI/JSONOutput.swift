@@ -43,7 +43,11 @@ func encodedJSON<T: Encodable>(_ value: T) throws -> Data {
 /// Human byte counts: 141.2 MB.
 func formatBytes(_ bytes: Int) -> String {
     let units = ["B", "kB", "MB", "GB", "TB"]
-    var value = Double(bytes), unit = 0
-    while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000, unit < units.count - 1 {
+        value /= 1000
+        unit += 1
+    }
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }

@@ -17,14 +17,17 @@ struct LayoutArgument {
     init?(_ text: String) throws {
         switch try ModelReference(parsing: text) {
         case .registry: return nil
-        case let .layout(folder, tag, digest):
+        case .layout(let folder, let tag, let digest):
             guard digest == nil else {
-                throw ReferenceError.malformed(text, reading: .layout, reason: "entries in a layout folder are named by tag: oci:DIR:TAG")
+                throw ReferenceError.malformed(
+                    text, reading: .layout, reason: "entries in a layout folder are named by tag: oci:DIR:TAG")
             }
             self.folder = OCILayoutFolder(URL(fileURLWithPath: folder))
             self.tag = tag
         case let other:
-            throw ReferenceError.notTaken(text, reading: other.reading, takes: "a registry reference (HOST[:PORT]/REPO[:TAG|@DIGEST]) or oci:DIR[:TAG]")
+            throw ReferenceError.notTaken(
+                text, reading: other.reading,
+                takes: "a registry reference (HOST[:PORT]/REPO[:TAG|@DIGEST]) or oci:DIR[:TAG]")
         }
     }
 
@@ -34,9 +37,9 @@ struct LayoutArgument {
         let root = folder.root.path
         do { return try copy(folder) } catch let error as StoreError {
             switch error {
-            case let .corruptLayout(file, reason) where file.hasPrefix(root):
+            case .corruptLayout(let file, let reason) where file.hasPrefix(root):
                 throw RemoteError.refused(what: file, reason: reason)
-            case let .digestMismatch(file, expected, actual) where file.hasPrefix(root):
+            case .digestMismatch(let file, let expected, let actual) where file.hasPrefix(root):
                 throw RemoteError.refused(what: file, reason: "content hashes to \(actual), expected \(expected)")
             default: throw error
             }
@@ -48,28 +51,43 @@ struct LayoutArgument {
         if json { return try printReport("layout", report) }
         for entry in report.entries { Swift.print("\(entry.digest)  \(entry.reference)") }
         if isatty(STDERR_FILENO) != 0 {
-            FileHandle.standardError.write(Data("oci:\(report.folder): \(report.entries.count) entries, \(report.copiedBlobs) blobs copied (\(formatBytes(report.copiedBytes))), \(report.presentBlobs) present\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "oci:\(report.folder): \(report.entries.count) entries, \(report.copiedBlobs) blobs copied (\(formatBytes(report.copiedBytes))), \(report.presentBlobs) present\n"
+                        .utf8))
         }
     }
 
     /// What `push REFERENCE oci:DIR[:TAG]` copies: the entry `reference` names under its tag (or TAG), and with
     /// `withReferrers` a learngene's derived entries under theirs.
-    func entries(_ reference: String, in store: LearngeneStore, withReferrers: Bool) throws -> [(digest: Digest, reference: String)] {
+    func entries(_ reference: String, in store: LearngeneStore, withReferrers: Bool) throws -> [(
+        digest: Digest, reference: String
+    )] {
         var entries: [(digest: Digest, reference: String)]
         switch try ResolvedEntry.resolve(reference, in: store) {
-        case let .learngene(learngene):
-            entries = [(learngene.digest, learngene.tags.contains(reference) ? reference : learngene.tags.first ?? learngene.manifest.reference)]
+        case .learngene(let learngene):
+            entries = [
+                (
+                    learngene.digest,
+                    learngene.tags.contains(reference)
+                        ? reference : learngene.tags.first ?? learngene.manifest.reference
+                )
+            ]
             if withReferrers {
                 for digest in try store.derivedArtifacts(of: learngene.digest) {
                     entries += try store.tags(of: digest).map { (digest, $0) }
                 }
             }
-        case let .derived(entry):
-            guard let own = entry.tags.contains(reference) ? reference : entry.tags.first else { throw StoreError.notFound(reference: reference) }
+        case .derived(let entry):
+            guard let own = entry.tags.contains(reference) ? reference : entry.tags.first else {
+                throw StoreError.notFound(reference: reference)
+            }
             entries = [(entry.digest, own)]
         }
         if let tag {
-            guard entries.count == 1 else { throw ValidationError("oci:DIR:TAG names one entry; with --with-referrers give oci:DIR") }
+            guard entries.count == 1 else {
+                throw ValidationError("oci:DIR:TAG names one entry; with --with-referrers give oci:DIR")
+            }
             try LearngeneStore.checkTag(tag)
             entries[0].reference = tag
         }

@@ -12,15 +12,16 @@ struct Lgreg: ParsableCommand {
         commandName: "lgreg",
         abstract: "A registry and model zoo for SWS learngenes.",
         discussion: """
-        lgreg stores learngenes (the shared layers of an SWS Aux-Net), materializes Des-Nets of any depth \
-        from them, and reports what that saves against pre-training and fine-tuning every size.
-        """,
+            lgreg stores learngenes (the shared layers of an SWS Aux-Net), materializes Des-Nets of any depth \
+            from them, and reports what that saves against pre-training and fine-tuning every size.
+            """,
         version: version,
         subcommands: [
             // Describe and account
             ArchCommand.self, ReportCommand.self,
             // Archives and the store
-            InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self, ListCommand.self, ShowCommand.self,
+            InitCommand.self, PackCommand.self, ImportCommand.self, InspectCommand.self, PublishCommand.self,
+            ListCommand.self, ShowCommand.self,
             TagCommand.self, RmCommand.self, DuCommand.self, GCCommand.self, FsckCommand.self, ExportCommand.self,
             // Share through OCI registries
             PushCommand.self, PullCommand.self, LoginCommand.self, LogoutCommand.self,
@@ -39,7 +40,9 @@ struct Lgreg: ParsableCommand {
     /// The commands that spend their time in matrix products: when OpenBLAS fell back to kernels older than the
     /// CPU runs (0.3.21 picks its SSE3 `Prescott` ones for CPU models it does not know, a fifth of the AVX-512
     /// kernels' speed) and `OPENBLAS_CORETYPE` is unset, they start again with it set (see `BLASThreads`).
-    static let computeCommands: [ParsableCommand.Type] = [TrainCommand.self, FinetuneCommand.self, EvalCommand.self, VerifyCommand.self]
+    static let computeCommands: [ParsableCommand.Type] = [
+        TrainCommand.self, FinetuneCommand.self, EvalCommand.self, VerifyCommand.self,
+    ]
 
     static func main() {
         if let refusal = CPUSupport.refusal(missing: CPUSupport.missingOnThisCPU()) {
@@ -50,9 +53,13 @@ struct Lgreg: ParsableCommand {
         do { command = try parseAsRoot() } catch {
             // ArgumentParser validates a command before it looks for arguments it did not use, so a misspelt
             // option would be reported as whatever the validation missed ("Give --depth") instead of by name.
-            if exitCode(for: error) == .validationFailure, let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst())) {
-                let help = (["lgreg"] + (unknown.command.isEmpty ? [] : [unknown.command]) + ["--help"]).joined(separator: " ")
-                exit(withError: ExitStatus.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
+            if exitCode(for: error) == .validationFailure,
+                let unknown = UnknownOption.find(in: Array(CommandLine.arguments.dropFirst()))
+            {
+                let help = (["lgreg"] + (unknown.command.isEmpty ? [] : [unknown.command]) + ["--help"]).joined(
+                    separator: " ")
+                exit(
+                    withError: ExitStatus.failure("unknown option '\(unknown.option.prefix(200))' (see '\(help)')", 64))
             }
             exit(withError: error)
         }
@@ -81,20 +88,26 @@ enum UnknownOption {
         var subcommands: [Command]?
     }
     private struct Argument: Decodable { var names: [Name]? }
-    private struct Name: Decodable { var kind: String; var name: String }
+    private struct Name: Decodable {
+        var kind: String
+        var name: String
+    }
 
     /// The first option in `arguments` (before any `--`) that the subcommand they name does not take, with that
     /// subcommand's path (`materialize`, `arch show`); nil when every option is known.
     static func find(in arguments: [String]) -> (option: String, command: String)? {
         guard let tool = try? JSONDecoder().decode(Tool.self, from: Data(Lgreg._dumpHelp().utf8)) else { return nil }
-        var command = tool.command, path: [String] = []
+        var command = tool.command
+        var path: [String] = []
         for argument in arguments {
             guard let next = command.subcommands?.first(where: { $0.commandName == argument }) else { continue }
             command = next
             path.append(argument)
         }
         var names: Set<String> = ["--help", "-h", "--version"]
-        for name in (command.arguments ?? []).flatMap({ $0.names ?? [] }) { names.insert((name.kind == "short" ? "-" : "--") + name.name) }
+        for name in (command.arguments ?? []).flatMap({ $0.names ?? [] }) {
+            names.insert((name.kind == "short" ? "-" : "--") + name.name)
+        }
         for argument in arguments {
             if argument == "--" { break }
             guard argument.hasPrefix("-"), argument.count > 1, Double(argument) == nil else { continue }

@@ -10,20 +10,24 @@ import LgregZoo
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the learngenes in the store (with --all, also the Des-Nets and other entries derived from them), one row per tag.",
+        abstract:
+            "List the learngenes in the store (with --all, also the Des-Nets and other entries derived from them), one row per tag.",
         discussion: """
-        Without options: the learngenes. --all adds the derived entries (materialized Des-Nets, tuned Des-Nets), \
-        each with its lineage (learngene, depth, strategy and order); --kind learngene|desnet|tuned and --name NAME \
-        (an entry's own name, or the learngene a derived entry comes from) filter, and imply --all. --size adds \
-        the bytes only that entry reaches (what removing it and `lgreg gc` would free) and the bytes it shares \
-        with other entries (`lgreg du` sums them). A damaged entry (a blob missing or unreadable; `lgreg fsck` \
-        says more) is listed with kind DAMAGED and a warning on stderr, and the exit status is then 1. Where there \
-        is no store yet the listing is empty. The current learngene (`lgreg use`) is marked with *. --json \
-        follows Schemas/store-output.schema.json. With HOST/REPO it lists a registry's tags instead (see \
-        `lgreg pull`). \(ExitStatus.help)
-        """)
+            Without options: the learngenes. --all adds the derived entries (materialized Des-Nets, tuned Des-Nets), \
+            each with its lineage (learngene, depth, strategy and order); --kind learngene|desnet|tuned and --name NAME \
+            (an entry's own name, or the learngene a derived entry comes from) filter, and imply --all. --size adds \
+            the bytes only that entry reaches (what removing it and `lgreg gc` would free) and the bytes it shares \
+            with other entries (`lgreg du` sums them). A damaged entry (a blob missing or unreadable; `lgreg fsck` \
+            says more) is listed with kind DAMAGED and a warning on stderr, and the exit status is then 1. Where there \
+            is no store yet the listing is empty. The current learngene (`lgreg use`) is marked with *. --json \
+            follows Schemas/store-output.schema.json. With HOST/REPO it lists a registry's tags instead (see \
+            `lgreg pull`). \(ExitStatus.help)
+            """)
 
-    @Argument(help: "HOST[:PORT]/REPOSITORY lists a registry repository's tags, HOST[:PORT]/ the registry's catalog (text or --json).")
+    @Argument(
+        help:
+            "HOST[:PORT]/REPOSITORY lists a registry repository's tags, HOST[:PORT]/ the registry's catalog (text or --json)."
+    )
     var remote: String?
     @Flag(help: "Also list derived entries: materialized and tuned Des-Nets, with their lineage.")
     var all = false
@@ -65,7 +69,9 @@ struct ListCommand: ParsableCommand {
         let rows = try localRows()
         try render(rows)
         let damaged = rows.filter { $0.damage != nil }
-        for row in damaged { FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8)) }
+        for row in damaged {
+            FileHandle.standardError.write(Data("warning: \(row.reference) is damaged: \(row.damage ?? "")\n".utf8))
+        }
         if !damaged.isEmpty { throw ExitCode(1) }
     }
 
@@ -75,21 +81,30 @@ struct ListCommand: ParsableCommand {
         let opened: LearngeneStore
         do { opened = try store.open() } catch StoreError.noStore { return try filtered([], kinds: []) }
         var rows: [Row] = try opened.list().map { summary in
-            Row(reference: summary.reference, digest: summary.digest, name: summary.name, version: summary.version, kind: summary.kind,
-                entry: EntryKind.learngene.rawValue, layers: summary.layers, storedParameters: summary.storedParameters, totalBytes: summary.totalBytes,
-                created: summary.created, damage: summary.damage, current: try CurrentLearngene.marks(summary, in: opened))
+            Row(
+                reference: summary.reference, digest: summary.digest, name: summary.name, version: summary.version,
+                kind: summary.kind,
+                entry: EntryKind.learngene.rawValue, layers: summary.layers, storedParameters: summary.storedParameters,
+                totalBytes: summary.totalBytes,
+                created: summary.created, damage: summary.damage,
+                current: try CurrentLearngene.marks(summary, in: opened))
         }
         let entries = try ZooEntry.all(in: opened)
         if all || kind != nil || name != nil {
             rows += entries.filter { !$0.isLearngene }.map { entry in
                 let parts = entry.reference.split(separator: ":", maxSplits: 1).map(String.init)
-                return Row(reference: entry.reference, digest: entry.digest, name: parts[0], version: parts.count > 1 ? parts[1] : "",
-                           kind: entry.kind, entry: entry.kind, layers: entry.depth, parameters: entry.parameters, totalBytes: entry.bytes, created: entry.created,
-                           damage: entry.damage, lineage: entry.lineage)
+                return Row(
+                    reference: entry.reference, digest: entry.digest, name: parts[0],
+                    version: parts.count > 1 ? parts[1] : "",
+                    kind: entry.kind, entry: entry.kind, layers: entry.depth, parameters: entry.parameters,
+                    totalBytes: entry.bytes, created: entry.created,
+                    damage: entry.damage, lineage: entry.lineage)
             }
             // Each learngene, then what derives from it.
-            rows.sort { ($0.lineage?.learngene ?? $0.reference, $0.lineage == nil ? 0 : 1, $0.reference)
-                < ($1.lineage?.learngene ?? $1.reference, $1.lineage == nil ? 0 : 1, $1.reference) }
+            rows.sort {
+                ($0.lineage?.learngene ?? $0.reference, $0.lineage == nil ? 0 : 1, $0.reference)
+                    < ($1.lineage?.learngene ?? $1.reference, $1.lineage == nil ? 0 : 1, $1.reference)
+            }
         }
         if size {
             let usage = Dictionary(try opened.usage().entries.map { ($0.reference, $0) }) { first, _ in first }
@@ -107,12 +122,16 @@ struct ListCommand: ParsableCommand {
         if let kind {
             let known = Set(EntryKind.allCases.map(\.rawValue)).union(kinds)
             guard known.contains(kind) else {
-                throw ValidationError("--kind '\(String(kind.prefix(100)))' is not a kind of entry: \(known.sorted().joined(separator: ", ")).")
+                throw ValidationError(
+                    "--kind '\(String(kind.prefix(100)))' is not a kind of entry: \(known.sorted().joined(separator: ", "))."
+                )
             }
             rows = rows.filter { $0.entry == kind }
         }
         if let name {
-            rows = rows.filter { $0.name == name || $0.lineage?.learngene?.split(separator: ":").first.map(String.init) == name }
+            rows = rows.filter {
+                $0.name == name || $0.lineage?.learngene?.split(separator: ":").first.map(String.init) == name
+            }
         }
         return rows
     }
@@ -120,22 +139,34 @@ struct ListCommand: ParsableCommand {
     private func render(_ rows: [Row]) throws {
         if output.format == .json { return try printReport("list", rows) }
         let derived = rows.contains { $0.entry != EntryKind.learngene.rawValue }
-        var columns: [ReportTable.Column] = [.init("current", " "), .init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"),
-                                             .init("layers", derived ? "Layers/depth" : "Layers"), .init("parameters", "Params (M)"), .init("bytes", "Size")]
+        var columns: [ReportTable.Column] = [
+            .init("current", " "), .init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"),
+            .init("layers", derived ? "Layers/depth" : "Layers"), .init("parameters", "Params (M)"),
+            .init("bytes", "Size"),
+        ]
         if size { columns += [.init("uniqueBytes", "Unique"), .init("sharedBytes", "Shared")] }
         columns.append(.init("created", "Created"))
         if derived { columns.append(.init("lineage", "Lineage")) }
-        let table = ReportTable(columns: columns, rows: rows.map { r in
-            var cells: [ReportTable.Cell] = [
-                .text(r.current == true ? "*" : ""), .text(r.reference), .text(r.digest.short), .text(r.damage == nil ? r.kind : "DAMAGED"),
-                r.layers.map { .int($0, shown: "\($0)") } ?? .empty, (r.storedParameters ?? r.parameters).map { .millions($0) } ?? .empty,
-                .int(r.totalBytes, shown: formatBytes(r.totalBytes)),
-            ]
-            if size { cells += [r.uniqueBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty, r.sharedBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty] }
-            cells.append(r.created.map { .text($0) } ?? .empty)
-            if derived { cells.append(.text(r.lineage?.summary ?? "")) }
-            return cells
-        })
+        let table = ReportTable(
+            columns: columns,
+            rows: rows.map { r in
+                var cells: [ReportTable.Cell] = [
+                    .text(r.current == true ? "*" : ""), .text(r.reference), .text(r.digest.short),
+                    .text(r.damage == nil ? r.kind : "DAMAGED"),
+                    r.layers.map { .int($0, shown: "\($0)") } ?? .empty,
+                    (r.storedParameters ?? r.parameters).map { .millions($0) } ?? .empty,
+                    .int(r.totalBytes, shown: formatBytes(r.totalBytes)),
+                ]
+                if size {
+                    cells += [
+                        r.uniqueBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty,
+                        r.sharedBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty,
+                    ]
+                }
+                cells.append(r.created.map { .text($0) } ?? .empty)
+                if derived { cells.append(.text(r.lineage?.summary ?? "")) }
+                return cells
+            })
         print(table.rendered(output.format), terminator: "")
     }
 }

@@ -8,12 +8,12 @@ struct LoginCommand: ParsableCommand {
         commandName: "login",
         abstract: "Check and store credentials for a registry in the Docker config file.",
         discussion: """
-        The credentials are tried against the registry first (basic auth or its token server), then stored as \
-        `auths` in $DOCKER_CONFIG/config.json, else ~/.docker/config.json (base64 user:password, as docker, ORAS, \
-        skopeo and crane read them; the file is replaced atomically, mode 0600). The password is read from standard \
-        input with --password-stdin, else asked for on the terminal without echo; it is never printed. \
-        \(ExitStatus.remoteHelp)
-        """)
+            The credentials are tried against the registry first (basic auth or its token server), then stored as \
+            `auths` in $DOCKER_CONFIG/config.json, else ~/.docker/config.json (base64 user:password, as docker, ORAS, \
+            skopeo and crane read them; the file is replaced atomically, mode 0600). The password is read from standard \
+            input with --password-stdin, else asked for on the terminal without echo; it is never printed. \
+            \(ExitStatus.remoteHelp)
+            """)
 
     @Argument(help: "HOST[:PORT] of the registry.")
     var host: String
@@ -25,7 +25,7 @@ struct LoginCommand: ParsableCommand {
 
     func run() throws {
         let registryName = try registryHost(host)
-        guard let username = username ?? prompt("Username: ") , !username.isEmpty else {
+        guard let username = username ?? prompt("Username: "), !username.isEmpty else {
             throw RemoteError.invalidReference(host, reason: "a user name is needed (-u NAME)")
         }
         let password: String
@@ -34,7 +34,8 @@ struct LoginCommand: ParsableCommand {
             password = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .newlines)
         } else {
             guard isatty(STDIN_FILENO) == 1, let typed = getpass("Password: ") else {
-                throw RemoteError.invalidReference(host, reason: "no terminal to ask for the password on; use --password-stdin")
+                throw RemoteError.invalidReference(
+                    host, reason: "no terminal to ask for the password on; use --password-stdin")
             }
             password = String(cString: typed)
         }

@@ -9,12 +9,12 @@ struct PackCommand: ParsableCommand {
         commandName: "pack",
         abstract: "Build a learngene archive from a model file and a manifest template.",
         discussion: """
-        MODEL holds the learngene's tensors under full names: the shared tensors (patch_embed.proj.*, pos_embed, \
-        cls_token, norm.*, head.*) and blocks.0 … blocks.{M-1}, one block per learngene layer (for tleg, blocks.0 is \
-        θ_A and blocks.1 θ_B). The template is a manifest (Schemas/learngene-manifest.schema.json) without \
-        shared, layers and parameters; pack fills those in and checks every shape against the architecture.
-        \(ExitStatus.help)
-        """)
+            MODEL holds the learngene's tensors under full names: the shared tensors (patch_embed.proj.*, pos_embed, \
+            cls_token, norm.*, head.*) and blocks.0 … blocks.{M-1}, one block per learngene layer (for tleg, blocks.0 is \
+            θ_A and blocks.1 θ_B). The template is a manifest (Schemas/learngene-manifest.schema.json) without \
+            shared, layers and parameters; pack fills those in and checks every shape against the architecture.
+            \(ExitStatus.help)
+            """)
 
     @Argument(help: "safetensors file with the learngene's tensors under full names.")
     var model: String
@@ -32,9 +32,12 @@ struct PackCommand: ParsableCommand {
             template = try LearngeneManifest.decodeTemplate(data, path: manifest)
             try template.validateDescription(path: manifest)
         } catch let error as ArchiveError {
-            throw ExitStatus.failure("\(error)", 64)   // the template is the user's input, not archive data
+            throw ExitStatus.failure("\(error)", 64)  // the template is the user's input, not archive data
         }
-        let written = try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
-        print("\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters")
+        let written = try LearngeneArchive.pack(
+            template: template, model: try SafeTensorsFile(path: model), to: URL(fileURLWithPath: output))
+        print(
+            "\(output): \(written.reference), \(written.kind.rawValue), \(written.layers.count) layers, \(written.parameters!.stored) parameters"
+        )
     }
 }

@@ -10,11 +10,11 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Print the layer map of a Des-Net of each depth, with its stage boundaries.",
         discussion: """
-        Each entry names the learngene layer a Des-Net block is copied from; `|` marks a stage boundary; `r` is a \
-        freshly initialized block and `i` a TLEG block θ_A + (l/L)·θ_B. For an Aux-B learngene (5 layers), \
-        `lgreg plan aux-b --depth 12` prints the authors' published map 0 0 0|1 1 1|2 2|3 3|4 4. \
-        --json follows Schemas/plan.schema.json. \(ExitStatus.help)
-        """)
+            Each entry names the learngene layer a Des-Net block is copied from; `|` marks a stage boundary; `r` is a \
+            freshly initialized block and `i` a TLEG block θ_A + (l/L)·θ_B. For an Aux-B learngene (5 layers), \
+            `lgreg plan aux-b --depth 12` prints the authors' published map 0 0 0|1 1 1|2 2|3 3|4 4. \
+            --json follows Schemas/plan.schema.json. \(ExitStatus.help)
+            """)
 
     @OptionGroup var learngene: LearngeneArgument
     @Option(help: "One depth.")
@@ -62,9 +62,10 @@ struct PlanCommand: ParsableCommand {
         let depthList = try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth ?? source.layerCount]
         var rows: [Report.Row] = []
         for d in depthList {
-            let blocks = try chosen.blocks(source: source, depth: d, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
+            let blocks = try chosen.blocks(
+                source: source, depth: d, seed: strategy.seed, allowDropStages: strategy.allowDropStages)
             var copies = Array(repeating: 0, count: source.layerCount)
-            for case let .layer(m) in blocks { copies[m] += 1 }
+            for case .layer(let m) in blocks { copies[m] += 1 }
             var stages: [Report.Stage] = []
             for (index, block) in blocks.enumerated() {
                 if index > 0, blocks[index - 1] == block {
@@ -75,20 +76,33 @@ struct PlanCommand: ParsableCommand {
             }
             rows.append(.init(depth: d, layerMap: blocks.map(\.sourceLayer), copies: copies, stages: stages))
         }
-        let report = Report(learngene: opened.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
-                            learngeneLayers: source.layerCount, strategy: chosen.name, order: chosen.orderDescription,
-                            seed: chosen.usesSeed ? strategy.seed : nil, rows: rows)
+        let report = Report(
+            learngene: opened.reference, learngeneDigest: source.learngeneDigest, kind: source.kind.rawValue,
+            learngeneLayers: source.layerCount, strategy: chosen.name, order: chosen.orderDescription,
+            seed: chosen.usesSeed ? strategy.seed : nil, rows: rows)
         if output.format == .json { return try printJSON(report) }
         let table = ReportTable(
-            columns: [.init("depth", "Depth"), .init("map", "Layer map (| = stage boundary)"), .init("copies", "Copies per layer")],
+            columns: [
+                .init("depth", "Depth"), .init("map", "Layer map (| = stage boundary)"),
+                .init("copies", "Copies per layer"),
+            ],
             rows: rows.map { row in
                 let map = row.stages.map { stage in
-                    Array(repeating: stage.layer.map(String.init) ?? (stage.kind == "fresh" ? "r" : "i"), count: stage.last - stage.first + 1)
-                        .joined(separator: " ")
+                    Array(
+                        repeating: stage.layer.map(String.init) ?? (stage.kind == "fresh" ? "r" : "i"),
+                        count: stage.last - stage.first + 1
+                    )
+                    .joined(separator: " ")
                 }.joined(separator: "|")
-                return [.int(row.depth, shown: String(row.depth)), .text(map), .text(row.copies.map(String.init).joined(separator: ","))]
+                return [
+                    .int(row.depth, shown: String(row.depth)), .text(map),
+                    .text(row.copies.map(String.init).joined(separator: ",")),
+                ]
             },
-            footer: output.format == .text ? ["\(source.kind.rawValue) learngene \(opened.reference), \(source.layerCount) layers; strategy \(chosen)"] : [])
+            footer: output.format == .text
+                ? [
+                    "\(source.kind.rawValue) learngene \(opened.reference), \(source.layerCount) layers; strategy \(chosen)"
+                ] : [])
         print(table.rendered(output.format), terminator: "")
     }
 

@@ -10,11 +10,11 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Check an archive and add it to the store; prints the manifest digest.",
         discussion: """
-        Every entry is checked while it streams into the store; a refused archive leaves the store unchanged. \
-        A layer already stored (by any learngene) is kept once. Publishing content the tag already holds writes back \
-        any of its blobs that are missing and otherwise changes nothing. The store is created if the folder is new or empty.
-        \(ExitStatus.help)
-        """)
+            Every entry is checked while it streams into the store; a refused archive leaves the store unchanged. \
+            A layer already stored (by any learngene) is kept once. Publishing content the tag already holds writes back \
+            any of its blobs that are missing and otherwise changes nothing. The store is created if the folder is new or empty.
+            \(ExitStatus.help)
+            """)
 
     @Argument(help: "The .lgz archive.")
     var archive: String
@@ -36,7 +36,10 @@ struct PublishCommand: ParsableCommand {
         } else {
             print(result.digest)
             if isatty(STDERR_FILENO) != 0 {
-                FileHandle.standardError.write(Data("\(result.reference): \(result.newBlobs) new, \(result.reusedBlobs) reused blobs\(result.alreadyPublished ? " (already published)" : "")\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "\(result.reference): \(result.newBlobs) new, \(result.reusedBlobs) reused blobs\(result.alreadyPublished ? " (already published)" : "")\n"
+                            .utf8))
             }
         }
     }

@@ -8,24 +8,26 @@ import LgregVocabulary
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull",
-        abstract: "Copy a learngene from an OCI registry, or entries from an OCI layout folder, into the store; prints manifest digests.",
+        abstract:
+            "Copy a learngene from an OCI registry, or entries from an OCI layout folder, into the store; prints manifest digests.",
         discussion: """
-        The manifest is read up to 4 MiB and checked against the digest asked for; every blob streams to \
-        .lgreg/downloads and is checked for size and SHA-256 before it enters the store; the tag is written last, so \
-        `lgreg list` shows nothing until the whole learngene is in. An interrupted pull resumes where it stopped. \
-        The store is created if the folder is new or empty. --json follows Schemas/remote-output.schema.json. \
-        \(ExitStatus.remoteHelp)
+            The manifest is read up to 4 MiB and checked against the digest asked for; every blob streams to \
+            .lgreg/downloads and is checked for size and SHA-256 before it enters the store; the tag is written last, so \
+            `lgreg list` shows nothing until the whole learngene is in. An interrupted pull resumes where it stopped. \
+            The store is created if the folder is new or empty. --json follows Schemas/remote-output.schema.json. \
+            \(ExitStatus.remoteHelp)
 
-        oci:DIR[:TAG] reads an OCI image layout folder (`lgreg push … oci:DIR`, skopeo, oras): every tag in it, or \
-        the one named, learngenes before the entries derived from them; each blob is checked for size and SHA-256 \
-        on its way in, and a damaged folder (exit 65) leaves the store as it was.
-        """)
+            oci:DIR[:TAG] reads an OCI image layout folder (`lgreg push … oci:DIR`, skopeo, oras): every tag in it, or \
+            the one named, learngenes before the entries derived from them; each blob is checked for size and SHA-256 \
+            on its way in, and a damaged folder (exit 65) leaves the store as it was.
+            """)
 
     @Argument(help: "HOST[:PORT]/REPOSITORY[:TAG|@sha256:DIGEST], or oci:DIR[:TAG].")
     var source: String
     @Option(help: "Store tag to give it, name:version (default: the learngene's own name:version).")
     var tag: String?
-    @Flag(name: .customLong("with-referrers"), help: "Pull the learngene's Des-Nets too (its referrers in the registry).")
+    @Flag(
+        name: .customLong("with-referrers"), help: "Pull the learngene's Des-Nets too (its referrers in the registry).")
     var withReferrers = false
     @OptionGroup var registry: RegistryOptionGroup
     @OptionGroup var store: StoreOptions
@@ -41,20 +43,28 @@ struct PullCommand: ParsableCommand {
             let report = try folder.run { folderLayout in
                 try opened.importFromLayout(folderLayout, tags: folder.tag.map { [$0] }, retag: tag)
             }
-            if opened.created { FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8)) }
+            if opened.created {
+                FileHandle.standardError.write(Data("created store at \(opened.layout.root.path)\n".utf8))
+            }
             return try folder.print(report, json: format.json)
         }
-        let report = try pullRemote(source, tag: tag, withReferrers: withReferrers, registry: registry, store: store, quiet: format.json)
+        let report = try pullRemote(
+            source, tag: tag, withReferrers: withReferrers, registry: registry, store: store, quiet: format.json)
         if format.json { return try printReport("pull", report) }
         print(report.digest)
         if isatty(STDERR_FILENO) != 0 {
-            FileHandle.standardError.write(Data("\(report.tag): \(report.downloadedBlobs) downloaded (\(formatBytes(report.downloadedBytes))), \(report.presentBlobs) present\(report.referrers.isEmpty ? "" : ", \(report.referrers.count) referrers")\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(report.tag): \(report.downloadedBlobs) downloaded (\(formatBytes(report.downloadedBytes))), \(report.presentBlobs) present\(report.referrers.isEmpty ? "" : ", \(report.referrers.count) referrers")\n"
+                        .utf8))
         }
     }
 }
 
 /// Pulls `source` into the store (created when new), as `lgreg pull` and `lgreg verify HOST/REPO@…` do.
-func pullRemote(_ source: String, tag: String?, withReferrers: Bool, registry: RegistryOptionGroup, store: StoreOptions, quiet: Bool) throws -> PullReport {
+func pullRemote(
+    _ source: String, tag: String?, withReferrers: Bool, registry: RegistryOptionGroup, store: StoreOptions, quiet: Bool
+) throws -> PullReport {
     let reference = try RegistryReference(source)
     guard !reference.repository.isEmpty else {
         throw RemoteError.invalidReference(source, reason: "pull needs HOST[:PORT]/REPOSITORY[:TAG|@sha256:DIGEST]")

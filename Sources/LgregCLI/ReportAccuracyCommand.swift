@@ -9,20 +9,24 @@ extension ReportCommand {
     /// strategy at every depth beside the parameters each approach stores.
     struct Accuracy: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Top-1 of every strategy at every depth, untuned and tuned, against the parameters each approach stores.",
+            abstract:
+                "Top-1 of every strategy at every depth, untuned and tuned, against the parameters each approach stores.",
             discussion: """
-            For each learngene named: its declared results on the Fashion-MNIST test set (untuned, per strategy and \
-            order) and every tuned Des-Net recorded from it (lgreg finetune); for a tuned Des-Net's tag, that entry; for a \
-            name whose versions are tuned Des-Nets (scratch-fmnist-tiny-d12), every version. No REF: everything in the \
-            store. A strategy measured over several seeds (random-assigned) shows the mean and the min–max range (--json \
-            adds the sample standard deviation). Stored (M) is what the approach keeps to make the Des-Net: the learngene \
-            once for every depth, or from scratch the Des-Net itself, as PF keeps one model per depth; the footer sets each \
-            learngene against PF (the savings report's P-S total). --svg FILE also writes two plots in one SVG: top-1 \
-            against depth (a line per strategy) and top-1 against parameters stored. --json follows \
-            Schemas/accuracy-report.schema.json. \(ExitStatus.help)
-            """)
+                For each learngene named: its declared results on the Fashion-MNIST test set (untuned, per strategy and \
+                order) and every tuned Des-Net recorded from it (lgreg finetune); for a tuned Des-Net's tag, that entry; for a \
+                name whose versions are tuned Des-Nets (scratch-fmnist-tiny-d12), every version. No REF: everything in the \
+                store. A strategy measured over several seeds (random-assigned) shows the mean and the min–max range (--json \
+                adds the sample standard deviation). Stored (M) is what the approach keeps to make the Des-Net: the learngene \
+                once for every depth, or from scratch the Des-Net itself, as PF keeps one model per depth; the footer sets each \
+                learngene against PF (the savings report's P-S total). --svg FILE also writes two plots in one SVG: top-1 \
+                against depth (a line per strategy) and top-1 against parameters stored. --json follows \
+                Schemas/accuracy-report.schema.json. \(ExitStatus.help)
+                """)
 
-        @Argument(help: "Learngenes (name, name:version, digest prefix), tuned Des-Net tags or names (default: everything in the store).")
+        @Argument(
+            help:
+                "Learngenes (name, name:version, digest prefix), tuned Des-Net tags or names (default: everything in the store)."
+        )
         var references: [String] = []
         @Option(help: "Also write the plots as an SVG file here.")
         var svg: String?
@@ -31,7 +35,9 @@ extension ReportCommand {
 
         func run() throws {
             let report = try AccuracyCollection.report(references, in: try store.open())
-            if let svg { try AtomicFileWriter.write(Data(AccuracyPlot.svg(report).utf8), to: URL(fileURLWithPath: svg)) }
+            if let svg {
+                try AtomicFileWriter.write(Data(AccuracyPlot.svg(report).utf8), to: URL(fileURLWithPath: svg))
+            }
             switch output.format {
             case .json: try printJSON(report)
             case let format: print(report.table.rendered(format), terminator: "")

@@ -13,7 +13,10 @@ extension HeadPolicy: ExpressibleByArgument {}
 /// A learngene named on the command line: a store reference (`name`, `name:version`, digest prefix) or the
 /// path of a `.lgz` archive; without one, the store's current learngene (`lgreg use`).
 struct LearngeneArgument: ParsableArguments {
-    @Argument(help: "A stored learngene (name, name:version or digest prefix) or the path of a .lgz archive (default: the current learngene, see `lgreg use`).")
+    @Argument(
+        help:
+            "A stored learngene (name, name:version or digest prefix) or the path of a .lgz archive (default: the current learngene, see `lgreg use`)."
+    )
     var reference: String?
     @OptionGroup var store: StoreOptions
 
@@ -39,25 +42,38 @@ struct LearngeneArgument: ParsableArguments {
 
 /// How the Des-Net's layers are chosen: strategy, order, map, seed; shared by `plan` and `materialize`.
 struct StrategyOptions: ParsableArguments {
-    @Option(help: "cyclic (SWS, the default), random (random-assigned), explicit (with --layers-source), or a baseline: simple-lg, tleg, imwlm, vanilla-lg, scratch.")
+    @Option(
+        help:
+            "cyclic (SWS, the default), random (random-assigned), explicit (with --layers-source), or a baseline: simple-lg, tleg, imwlm, vanilla-lg, scratch."
+    )
     var strategy: Strategy.Name?
-    @Option(help: "Stage order of cyclic and simple-lg: front-mid-last (default), front-last-mid, mid-front-last, mid-last-front, last-front-mid, last-mid-front, or a permutation such as 0,4,1,3,2.")
+    @Option(
+        help:
+            "Stage order of cyclic and simple-lg: front-mid-last (default), front-last-mid, mid-front-last, mid-last-front, last-front-mid, last-mid-front, or a permutation such as 0,4,1,3,2."
+    )
     var order: String?
-    @Option(name: .customLong("layers-source"), help: "An explicit layer map, one learngene layer per Des-Net layer, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.")
+    @Option(
+        name: .customLong("layers-source"),
+        help: "An explicit layer map, one learngene layer per Des-Net layer, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.")
     var layersSource: String?
     @Option(help: "Seed of random-assigned maps and of every freshly initialized tensor.")
     var seed: UInt64 = 0
     @Option(name: .customLong("top-blocks"), help: "vanilla-lg: how many top blocks come from the trained model.")
     var topBlocks = 3
-    @Flag(name: .customLong("allow-drop-stages"), help: "Allow depths below the learngene's layer count (whole stages are then left out).")
+    @Flag(
+        name: .customLong("allow-drop-stages"),
+        help: "Allow depths below the learngene's layer count (whole stages are then left out).")
     var allowDropStages = false
 
     func validate() throws {
         let chosen = strategy ?? (layersSource == nil ? .cyclic : .explicit)
         if layersSource != nil, chosen != .explicit {
-            throw ValidationError("--layers-source gives an explicit map; it cannot be combined with --strategy \(chosen.rawValue).")
+            throw ValidationError(
+                "--layers-source gives an explicit map; it cannot be combined with --strategy \(chosen.rawValue).")
         }
-        if chosen == .explicit, layersSource == nil { throw ValidationError("--strategy explicit needs --layers-source, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.") }
+        if chosen == .explicit, layersSource == nil {
+            throw ValidationError("--strategy explicit needs --layers-source, e.g. 0,0,0,1,1,1,2,2,3,3,4,4.")
+        }
         if order != nil, chosen != .cyclic, chosen != .simpleLG {
             throw ValidationError("--order applies to the cyclic and simple-lg strategies, not \(chosen.rawValue).")
         }
@@ -69,8 +85,12 @@ struct StrategyOptions: ParsableArguments {
         let name = strategy ?? (layersSource == nil ? .cyclic : .explicit)
         var layers: [Int]?
         if let text = layersSource {
-            let entries = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !text.isEmpty, entries.allSatisfy({ $0 != nil }) else { throw ValidationError(ResolverError.unparsableLayerMap(text).description) }
+            let entries = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }
+            guard !text.isEmpty, entries.allSatisfy({ $0 != nil }) else {
+                throw ValidationError(ResolverError.unparsableLayerMap(text).description)
+            }
             layers = entries.map { $0! }
         }
         return try parsed { try Strategy(name, order: order, layers: layers, topBlocks: topBlocks) }
@@ -94,16 +114,24 @@ extension LearngeneArgument {
     /// archive; nil: the current learngene), or nil when `name` is a preset or an architecture file (any existing
     /// file not ending in `.lgz`).
     /// - Throws: `ValidationError` for a learngene that is not SWS (the savings report compares stages).
-    static func swsShape(_ name: String?, store: StoreOptions) throws -> (architecture: ViTArchitecture, schedule: StageSchedule, reference: String)? {
+    static func swsShape(_ name: String?, store: StoreOptions) throws -> (
+        architecture: ViTArchitecture, schedule: StageSchedule, reference: String
+    )? {
         if let name {
             if ViTArchitecture.presets.contains(where: { $0.name == name }) { return nil }
             var isDirectory: ObjCBool = false
-            if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue { return nil }
+            if !name.hasSuffix(".lgz"), FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
+                return nil
+            }
         }
         let opened = try LearngeneArgument(reference: name, store: store).open()
         let manifest = opened.source.manifest
         guard manifest.kind == .sws else {
-            throw ValidationError("'\(opened.reference)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule.")
+            throw ValidationError(
+                "'\(opened.reference)' is a \(manifest.kind.rawValue) learngene; the savings report needs an SWS learngene and its stage schedule."
+            )
         }
         return (manifest.architecture, manifest.schedule, opened.reference)
     }

@@ -13,18 +13,22 @@ import LgregZoo
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show a stored learngene (model card, declared results, blobs, Des-Nets) or a Des-Net (lineage, config).",
+        abstract:
+            "Show a stored learngene (model card, declared results, blobs, Des-Nets) or a Des-Net (lineage, config).",
         discussion: """
-        REF is name, name:version or a digest prefix of a learngene or of a derived entry (a Des-Net's tag, e.g. \
-        fmnist-tiny-sws-d12:1-cyclic-front-mid-last). A learngene shows its model card (name, licence, \
-        architecture, provenance), its declared results (depth, strategy, order, top-1) and its blobs; a Des-Net \
-        shows its lineage (learngene, depth, strategy, order, layer map) and its config. --lineage draws the tree \
-        learngene → Des-Nets → tuned Des-Nets that REF belongs to. Every blob is checked against its digest \
-        (re-hashed unless its file is unchanged since it was last found intact); a damaged one is named and the \
-        exit status is 1. --json follows Schemas/store-output.schema.json. \(ExitStatus.help)
-        """)
+            REF is name, name:version or a digest prefix of a learngene or of a derived entry (a Des-Net's tag, e.g. \
+            fmnist-tiny-sws-d12:1-cyclic-front-mid-last). A learngene shows its model card (name, licence, \
+            architecture, provenance), its declared results (depth, strategy, order, top-1) and its blobs; a Des-Net \
+            shows its lineage (learngene, depth, strategy, order, layer map) and its config. --lineage draws the tree \
+            learngene → Des-Nets → tuned Des-Nets that REF belongs to. Every blob is checked against its digest \
+            (re-hashed unless its file is unchanged since it was last found intact); a damaged one is named and the \
+            exit status is 1. --json follows Schemas/store-output.schema.json. \(ExitStatus.help)
+            """)
 
-    @Argument(help: "name, name:version or a digest prefix, of a learngene or a Des-Net (default: the current learngene, see `lgreg use`).")
+    @Argument(
+        help:
+            "name, name:version or a digest prefix, of a learngene or a Des-Net (default: the current learngene, see `lgreg use`)."
+    )
     var reference: String?
     @Flag(help: "Draw the tree learngene → Des-Nets → tuned Des-Nets that REF belongs to.")
     var lineage = false
@@ -67,18 +71,22 @@ struct ShowCommand: ParsableCommand {
         } else {
             let chosen = try CurrentLearngene.choose(in: opened)
             let stored = try opened.resolve(chosen.reference)
-            FileHandle.standardError.write(Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
+            FileHandle.standardError.write(
+                Data("using learngene \(chosen.reference) (\(stored.digest.short)), \(chosen.choice)\n".utf8))
             resolved = .learngene(stored)
         }
         if lineage { return try renderLineage(resolved, in: opened) }
         let damage: [String]
         switch resolved {
-        case let .learngene(stored):
+        case .learngene(let stored):
             damage = opened.damage(of: stored)
             try render(stored, in: opened, damage)
-        case let .derived(entry):
+        case .derived(let entry):
             damage = ([entry.digest, entry.image.config.digest] + entry.image.layers.map(\.digest)).compactMap { blob in
-                do { try opened.verifyBlob(blob); return nil } catch { return "\(error)" }
+                do {
+                    try opened.verifyBlob(blob)
+                    return nil
+                } catch { return "\(error)" }
             }
             try render(entry, damage)
         }

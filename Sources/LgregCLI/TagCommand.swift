@@ -9,7 +9,10 @@ struct TagCommand: ParsableCommand {
         abstract: "Give a stored learngene another name:version tag.",
         discussion: ExitStatus.help)
 
-    @Argument(help: "Existing reference: name, name:version, a digest prefix, or the full digest of an untagged (dangling) manifest.")
+    @Argument(
+        help:
+            "Existing reference: name, name:version, a digest prefix, or the full digest of an untagged (dangling) manifest."
+    )
     var source: String
     @Argument(help: "New tag, name:version.")
     var target: String

@@ -12,13 +12,18 @@ enum TerminalProgress {
 
     /// A callback that redraws "label: bytes of total, rate/s, items done/total" on stderr (a transfer), or nil
     /// when stderr is not a TTY.
-    static func transfer(_ label: String, items: String) -> (@Sendable (_ bytes: Int, _ totalBytes: Int, _ done: Int, _ total: Int) -> Void)? {
+    static func transfer(_ label: String, items: String) -> (
+        @Sendable (_ bytes: Int, _ totalBytes: Int, _ done: Int, _ total: Int) -> Void
+    )? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
         let started = Date()
         return { bytes, totalBytes, done, total in
             let rate = Double(bytes) / max(Date().timeIntervalSince(started), 0.001)
             let finished = done == total && bytes >= totalBytes
-            FileHandle.standardError.write(Data("\r\(label): \(formatBytes(bytes)) of \(formatBytes(totalBytes)), \(formatBytes(Int(rate)))/s, \(items) \(done)/\(total)   \(finished ? "\n" : "")".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\r\(label): \(formatBytes(bytes)) of \(formatBytes(totalBytes)), \(formatBytes(Int(rate)))/s, \(items) \(done)/\(total)   \(finished ? "\n" : "")"
+                        .utf8))
         }
     }
 }

@@ -9,13 +9,13 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Trains a learngene: an SWS or TLEG Aux-Net, or a plain model, on Fashion-MNIST.",
         discussion: """
-        sws trains an Aux-Net of L virtual layers whose stages share weights (--schedule 3,3,4,3,3: 16 layers, 5 \
-        learngene layers); tleg trains θ_A and θ_B with layer l of L using θ_A + (l/L)·θ_B; plain trains --depth \
-        independent layers. With --teacher (a safetensors model run live) or --teacher-logits (precomputed for this \
-        training set, seed and augmentation) the loss is (1−α)·CE + α·τ²·KL(teacher ‖ student)/(batch·classes). \
-        The result is a .lgz archive whose manifest records the provenance and the final test accuracy. A \
-        checkpoint and a metrics line (JSONL) are written after every epoch to the work folder; --resume continues.
-        """)
+            sws trains an Aux-Net of L virtual layers whose stages share weights (--schedule 3,3,4,3,3: 16 layers, 5 \
+            learngene layers); tleg trains θ_A and θ_B with layer l of L using θ_A + (l/L)·θ_B; plain trains --depth \
+            independent layers. With --teacher (a safetensors model run live) or --teacher-logits (precomputed for this \
+            training set, seed and augmentation) the loss is (1−α)·CE + α·τ²·KL(teacher ‖ student)/(batch·classes). \
+            The result is a .lgz archive whose manifest records the provenance and the final test accuracy. A \
+            checkpoint and a metrics line (JSONL) are written after every epoch to the work folder; --resume continues.
+            """)
 
     @Argument(help: "plain, sws or tleg.")
     var mode: LearngeneManifest.Kind
@@ -27,11 +27,19 @@ struct TrainCommand: ParsableCommand {
     var depth = 12
     @Option(help: "A teacher model (.safetensors, lgreg or timm naming), run live on every augmented batch.")
     var teacher: String?
-    @Option(name: .customLong("teacher-arch"), help: "The teacher's architecture (preset or file); default: --arch. Depth, class token and pooling come from the file.")
+    @Option(
+        name: .customLong("teacher-arch"),
+        help:
+            "The teacher's architecture (preset or file); default: --arch. Depth, class token and pooling come from the file."
+    )
     var teacherArch: String?
-    @Option(name: .customLong("teacher-logits"), help: "Precomputed teacher logits for this training set, seed and augmentation.")
+    @Option(
+        name: .customLong("teacher-logits"),
+        help: "Precomputed teacher logits for this training set, seed and augmentation.")
     var teacherLogits: String?
-    @Option(name: .customLong("write-teacher-logits"), help: "Also save the live teacher's logits for every epoch here, for later runs.")
+    @Option(
+        name: .customLong("write-teacher-logits"),
+        help: "Also save the live teacher's logits for every epoch here, for later runs.")
     var writeTeacherLogits: String?
     @Option(help: "Distillation weight α (default 1 with a teacher, the paper's pure distillation; 0 without).")
     var alpha: Float?
@@ -39,7 +47,8 @@ struct TrainCommand: ParsableCommand {
     var tau: Float = 1
     @Option(help: "Learngene name in the archive (default: the file stem of --output, e.g. aux for -o aux.lgz).")
     var name: String?
-    @Option(help: "Seed of initialization, shuffling, augmentation and drop-path: the same seed gives the same weights.")
+    @Option(
+        help: "Seed of initialization, shuffling, augmentation and drop-path: the same seed gives the same weights.")
     var seed: UInt64 = 0
     @Option(name: .customLong("learngene-version"), help: "Version (an OCI tag) in the archive.")
     var learngeneVersion = "1"
@@ -48,8 +57,12 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var options: TrainingOptions
 
     func validate() throws {
-        if teacher != nil && teacherLogits != nil { throw ValidationError("Give --teacher or --teacher-logits, not both.") }
-        if writeTeacherLogits != nil && teacher == nil { throw ValidationError("--write-teacher-logits needs --teacher.") }
+        if teacher != nil && teacherLogits != nil {
+            throw ValidationError("Give --teacher or --teacher-logits, not both.")
+        }
+        if writeTeacherLogits != nil && teacher == nil {
+            throw ValidationError("--write-teacher-logits needs --teacher.")
+        }
         if options.stopAfter == 0 && writeTeacherLogits == nil {
             throw ValidationError("--stop-after 0 trains nothing: it is for --write-teacher-logits alone.")
         }
@@ -58,9 +71,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var request = LearngeneTraining.Request(kind: mode, architecture: arch, schedule: schedule, depth: depth,
-                                                output: URL(fileURLWithPath: options.output ?? ""),
-                                                tool: "lgreg \(Lgreg.version)")
+        var request = LearngeneTraining.Request(
+            kind: mode, architecture: arch, schedule: schedule, depth: depth,
+            output: URL(fileURLWithPath: options.output ?? ""),
+            tool: "lgreg \(Lgreg.version)")
         if let teacher {
             request.teacher = .live(path: teacher, architecture: teacherArch)
         } else if let teacherLogits {
@@ -81,11 +95,11 @@ struct TrainCommand: ParsableCommand {
     /// The line that says what the run wrote.
     private func summary(_ result: LearngeneTraining.Result) -> String {
         switch result {
-        case let .teacherLogits(written):
+        case .teacherLogits(let written):
             return "wrote \(written.teacherLogits): the teacher's logits on \(written.images) augmented images × "
                 + "\(written.epochs) epochs; nothing trained (--stop-after 0)"
-        case let .stopped(stopped): return options.summary(stopped)
-        case let .trained(trained):
+        case .stopped(let stopped): return options.summary(stopped)
+        case .trained(let trained):
             let schedule = trained.schedule.map(String.init).joined(separator: ",")
             return "wrote \(trained.output) (\(trained.kind.rawValue), schedule \(schedule), "
                 + "\(trained.layers) layers): test top-1 " + String(format: "%.2f%%", trained.evalAccuracy * 100)

@@ -11,12 +11,12 @@ struct UseCommand: ParsableCommand {
         commandName: "use",
         abstract: "Set or show the current learngene, used by commands given no learngene.",
         discussion: """
-        Like `kubectl config use-context` or a git branch: `lgreg use aux-b` makes `lgreg materialize --depth 14` \
-        mean `lgreg materialize aux-b --depth 14`. A bare name follows the learngene's latest version; name:version \
-        pins one. The choice is kept in the store (.lgreg/config.json, Schemas/store-config.schema.json); `lgreg \
-        list` marks it. Without a current learngene, a store holding exactly one learngene uses that one. With no \
-        argument, prints the current learngene. \(ExitStatus.help)
-        """)
+            Like `kubectl config use-context` or a git branch: `lgreg use aux-b` makes `lgreg materialize --depth 14` \
+            mean `lgreg materialize aux-b --depth 14`. A bare name follows the learngene's latest version; name:version \
+            pins one. The choice is kept in the store (.lgreg/config.json, Schemas/store-config.schema.json); `lgreg \
+            list` marks it. Without a current learngene, a store holding exactly one learngene uses that one. With no \
+            argument, prints the current learngene. \(ExitStatus.help)
+            """)
 
     @Argument(help: "A stored learngene: name, name:version or a digest prefix.")
     var reference: String?
@@ -57,7 +57,9 @@ struct UseCommand: ParsableCommand {
         if let current = report.current {
             print("current learngene: \(current) (\(report.tag ?? current) \(report.digest ?? ""))")
         } else {
-            print("no current learngene\(clear ? " (cleared)" : ""): commands given no learngene use the store's only one, if it holds exactly one")
+            print(
+                "no current learngene\(clear ? " (cleared)" : ""): commands given no learngene use the store's only one, if it holds exactly one"
+            )
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Replaces a folder of files that belong together (an export's `model.safetensors` and `config.json`) so a
@@ -28,14 +29,18 @@ public enum AtomicDirectory {
         }
         TemporaryName.removeAbandoned(in: parent)
         let fresh = parent.appendingPathComponent(TemporaryName.make(for: target.lastPathComponent))
-        guard mkdir(fresh.path, 0o755) == 0 else { throw FileSystemError(path: fresh.path, operation: "create the folder") }
+        guard mkdir(fresh.path, 0o755) == 0 else {
+            throw FileSystemError(path: fresh.path, operation: "create the folder")
+        }
         do {
             try fill(fresh)
             CrashPoint.directoryFilled.reached()
             if exists {
                 try exchange(fresh, target)
             } else {
-                guard rename(fresh.path, target.path) == 0 else { throw FileSystemError(path: target.path, operation: "rename into place") }
+                guard rename(fresh.path, target.path) == 0 else {
+                    throw FileSystemError(path: target.path, operation: "rename into place")
+                }
             }
         } catch {
             try? FileManager.default.removeItem(at: fresh)
@@ -55,16 +60,19 @@ public enum AtomicDirectory {
         }
         let type = status.st_mode & S_IFMT
         guard type == S_IFDIR else {
-            throw FileSystemError(path: target.path, reason: "is \(RegularFile.typeName(type)), not a folder", kind: .refused)
+            throw FileSystemError(
+                path: target.path, reason: "is \(RegularFile.typeName(type)), not a folder", kind: .refused)
         }
         let contents: [String]
         do { contents = try FileManager.default.contentsOfDirectory(atPath: target.path) } catch {
             throw FileSystemError(path: target.path, reason: "cannot list the folder: \(error.localizedDescription)")
         }
         if let other = contents.sorted().first(where: { !names.contains($0) && TemporaryName.owner(of: $0) == nil }) {
-            throw FileSystemError(path: target.path, reason: "holds '\(Quoted.name(other))', which lgreg did not write there; the folder is "
-                                  + "replaced as a whole, so give a new or empty folder (or one holding only \(names.sorted().joined(separator: " and ")))",
-                                  kind: .refused)
+            throw FileSystemError(
+                path: target.path,
+                reason: "holds '\(Quoted.name(other))', which lgreg did not write there; the folder is "
+                    + "replaced as a whole, so give a new or empty folder (or one holding only \(names.sorted().joined(separator: " and ")))",
+                kind: .refused)
         }
         return true
     }
@@ -72,12 +80,17 @@ public enum AtomicDirectory {
     /// Swaps two folders atomically; where the filesystem cannot (no `RENAME_EXCHANGE`), moves the old one
     /// aside and the new one in, so a reader may briefly find no folder but never a mixed one.
     private static func exchange(_ fresh: URL, _ target: URL) throws {
-        if let renameat2 = renameat2, renameat2(AT_FDCWD, fresh.path, AT_FDCWD, target.path, renameExchange) == 0 { return }
+        if let renameat2 = renameat2, renameat2(AT_FDCWD, fresh.path, AT_FDCWD, target.path, renameExchange) == 0 {
+            return
+        }
         guard renameat2 == nil || errno == EINVAL || errno == ENOSYS else {
             throw FileSystemError(path: target.path, operation: "swap the new folder into place")
         }
-        let aside = target.deletingLastPathComponent().appendingPathComponent(TemporaryName.make(for: target.lastPathComponent))
-        guard rename(target.path, aside.path) == 0 else { throw FileSystemError(path: target.path, operation: "move the old folder aside") }
+        let aside = target.deletingLastPathComponent().appendingPathComponent(
+            TemporaryName.make(for: target.lastPathComponent))
+        guard rename(target.path, aside.path) == 0 else {
+            throw FileSystemError(path: target.path, operation: "move the old folder aside")
+        }
         guard rename(fresh.path, target.path) == 0 else {
             let error = FileSystemError(path: target.path, operation: "rename into place")
             _ = rename(aside.path, target.path)
@@ -90,8 +103,11 @@ public enum AtomicDirectory {
     private static let renameExchange: UInt32 = 1 << 1
 
     /// glibc's `renameat2` (2.28 and later), looked up at run time: the Swift Glibc module does not declare it.
-    private static let renameat2: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
-        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
-    }()
+    private static let renameat2:
+        (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32)? = {
+            guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "renameat2") else { return nil }
+            return unsafeBitCast(
+                symbol,
+                to: (@convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32).self)
+        }()
 }

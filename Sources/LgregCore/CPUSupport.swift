@@ -1,5 +1,5 @@
 #if arch(x86_64)
-import CCPUID
+    import CCPUID
 #endif
 
 /// Whether this CPU runs lgreg's x86-64 build, which is compiled for AVX2 and FMA (`-target-cpu haswell`:
@@ -32,13 +32,14 @@ public enum CPUSupport {
     /// The features this CPU lacks for lgreg's build (always none on aarch64).
     public static func missingOnThisCPU() -> [String] {
         #if arch(x86_64)
-        var leaf1: [UInt32] = [0, 0, 0, 0], leaf7: [UInt32] = [0, 0, 0, 0]
-        _ = lgreg_cpuid(1, 0, &leaf1)
-        _ = lgreg_cpuid(7, 0, &leaf7)
-        let osxsave = leaf1[2] >> 27 & 1 == 1
-        return missingFeatures(leaf1ECX: leaf1[2], leaf7EBX: leaf7[1], xcr0: osxsave ? lgreg_xgetbv0() : nil)
+            var leaf1: [UInt32] = [0, 0, 0, 0]
+            var leaf7: [UInt32] = [0, 0, 0, 0]
+            _ = lgreg_cpuid(1, 0, &leaf1)
+            _ = lgreg_cpuid(7, 0, &leaf7)
+            let osxsave = leaf1[2] >> 27 & 1 == 1
+            return missingFeatures(leaf1ECX: leaf1[2], leaf7EBX: leaf7[1], xcr0: osxsave ? lgreg_xgetbv0() : nil)
         #else
-        return []
+            return []
         #endif
     }
 
@@ -46,13 +47,14 @@ public enum CPUSupport {
     /// OpenBLAS's SkylakeX kernels need.
     public static func hasAVX512OnThisCPU() -> Bool {
         #if arch(x86_64)
-        var leaf1: [UInt32] = [0, 0, 0, 0], leaf7: [UInt32] = [0, 0, 0, 0]
-        _ = lgreg_cpuid(1, 0, &leaf1)
-        _ = lgreg_cpuid(7, 0, &leaf7)
-        guard leaf1[2] >> 27 & 1 == 1 else { return false }
-        return hasAVX512(leaf7EBX: leaf7[1], xcr0: lgreg_xgetbv0())
+            var leaf1: [UInt32] = [0, 0, 0, 0]
+            var leaf7: [UInt32] = [0, 0, 0, 0]
+            _ = lgreg_cpuid(1, 0, &leaf1)
+            _ = lgreg_cpuid(7, 0, &leaf7)
+            guard leaf1[2] >> 27 & 1 == 1 else { return false }
+            return hasAVX512(leaf7EBX: leaf7[1], xcr0: lgreg_xgetbv0())
         #else
-        return false
+            return false
         #endif
     }
 

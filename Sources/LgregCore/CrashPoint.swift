@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Test hook: with `LGREG_TEST_CRASH_AFTER=<point>` in the environment the process ends with `_exit(70)` right
@@ -31,11 +32,16 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     /// An export folder (LgregResolver's `TimmExport`, `AtomicDirectory`): `model.safetensors` is written in the
     /// fresh folder, `config.json` not yet; the fresh folder is filled, not yet swapped in; it is in place, the old
     /// one not yet removed.
-    case exportModel = "export-model", directoryFilled = "directory-filled", directorySwapped = "directory-swapped"
+    case exportModel = "export-model"
+    case directoryFilled = "directory-filled"
+    case directorySwapped = "directory-swapped"
 
     /// Registry transfers (LgregRemote): a blob is uploaded, the manifest not yet; a chunk of a blob is uploaded,
     /// more to come; half of a blob is downloaded; every blob is downloaded, the manifest not yet stored.
-    case pushBlob = "push-blob", pushChunk = "push-chunk", pullHalfBlob = "pull-half-blob", pullBlobs = "pull-blobs"
+    case pushBlob = "push-blob"
+    case pushChunk = "push-chunk"
+    case pullHalfBlob = "pull-half-blob"
+    case pullBlobs = "pull-blobs"
 
     /// The environment variable that names the point to end at.
     public static let environmentVariable = "LGREG_TEST_CRASH_AFTER"

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A validated SHA-256 content digest, written `sha256:<64 lowercase hex>` as OCI does.
@@ -86,7 +87,8 @@ public struct Digest: Hashable, Comparable, Codable, Sendable, CustomStringConve
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
         guard let digest = Digest(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a digest of the form sha256:<64 lowercase hex>")
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "'\(text)' is not a digest of the form sha256:<64 lowercase hex>")
         }
         self = digest
     }

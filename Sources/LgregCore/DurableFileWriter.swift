@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file written by appending chunks, fsynced and closed by `finish()`; created exclusively (never
@@ -108,7 +109,8 @@ public final class AtomicFileWriter {
         self.destination = destination
         if temporaryDirectory == nil { TemporaryName.removeAbandoned(in: destination.deletingLastPathComponent()) }
         let folder = temporaryDirectory ?? destination.deletingLastPathComponent()
-        file = try DurableFileWriter(url: folder.appendingPathComponent(TemporaryName.make(for: destination.lastPathComponent)))
+        file = try DurableFileWriter(
+            url: folder.appendingPathComponent(TemporaryName.make(for: destination.lastPathComponent)))
     }
 
     deinit { if !committed { unlink(file.url.path) } }
@@ -147,8 +149,9 @@ public final class AtomicFileWriter {
         }
         let type = status.st_mode & S_IFMT
         guard type == S_IFREG else {
-            throw FileSystemError(path: url.path, reason: "is \(RegularFile.typeName(type)), not a regular file; refusing to replace it",
-                                  kind: .refused)
+            throw FileSystemError(
+                path: url.path, reason: "is \(RegularFile.typeName(type)), not a regular file; refusing to replace it",
+                kind: .refused)
         }
     }
 
@@ -190,7 +193,9 @@ public enum TemporaryName {
         var removed: [String] = []
         for name in names {
             guard let pid = owner(of: name), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            if (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil { removed.append(name) }
+            if (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil {
+                removed.append(name)
+            }
         }
         return removed
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file could not be opened, read, written, synced or renamed (an I/O failure, exit 74), or the path names

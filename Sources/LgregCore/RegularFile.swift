@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A regular file opened for reading, refused before anything can block on it when it is a FIFO, a device,

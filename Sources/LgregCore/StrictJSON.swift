@@ -12,10 +12,10 @@ public enum StrictJSON: Equatable {
 
     public static func == (lhs: StrictJSON, rhs: StrictJSON) -> Bool {
         switch (lhs, rhs) {
-        case let (.object(a), .object(b)): return a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
-        case let (.array(a), .array(b)): return a == b
-        case let (.string(a), .string(b)), let (.number(a), .number(b)): return a == b
-        case let (.bool(a), .bool(b)): return a == b
+        case (.object(let a), .object(let b)): return a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
+        case (.array(let a), .array(let b)): return a == b
+        case (.string(let a), .string(let b)), (.number(let a), .number(let b)): return a == b
+        case (.bool(let a), .bool(let b)): return a == b
         case (.null, .null): return true
         default: return false
         }
@@ -66,9 +66,15 @@ public enum StrictJSON: Equatable {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expect("null"); return .null
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
             default: throw fail("unexpected character")
             }
@@ -79,10 +85,15 @@ public enum StrictJSON: Equatable {
             var members: [(key: String, value: StrictJSON)] = []
             var seen: Set<String> = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw fail("expected a string key")
+                }
                 let key = try string()
                 guard seen.insert(key).inserted else { throw Failure.duplicateKey(key, path: path) }
                 skipWhitespace()
@@ -93,8 +104,14 @@ public enum StrictJSON: Equatable {
                 path.removeLast()
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated object") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return .object(members)
+                }
                 throw fail("expected ',' or '}'")
             }
         }
@@ -103,7 +120,10 @@ public enum StrictJSON: Equatable {
             index += 1
             var elements: [StrictJSON] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
             while true {
                 skipWhitespace()
                 path.append("[\(elements.count)]")
@@ -111,8 +131,14 @@ public enum StrictJSON: Equatable {
                 path.removeLast()
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unterminated array") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return .array(elements)
+                }
                 throw fail("expected ',' or ']'")
             }
         }
@@ -122,7 +148,9 @@ public enum StrictJSON: Equatable {
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             let digits = { (p: inout Parser) -> Int in
                 let s = p.index
-                while p.index < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.index]) { p.index += 1 }
+                while p.index < p.bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(p.bytes[p.index]) {
+                    p.index += 1
+                }
                 return p.index - s
             }
             guard digits(&self) > 0 else { throw fail("malformed number") }
@@ -132,7 +160,9 @@ public enum StrictJSON: Equatable {
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard digits(&self) > 0 else { throw fail("malformed number") }
             }
             return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -143,7 +173,10 @@ public enum StrictJSON: Equatable {
             var scalars = String.UnicodeScalarView()
             var runStart = index
             func flush(_ p: Parser, _ upTo: Int) {
-                scalars.append(contentsOf: String(decoding: UnsafeRawBufferPointer(rebasing: p.bytes[runStart..<upTo]), as: UTF8.self).unicodeScalars)
+                scalars.append(
+                    contentsOf: String(
+                        decoding: UnsafeRawBufferPointer(rebasing: p.bytes[runStart..<upTo]), as: UTF8.self
+                    ).unicodeScalars)
             }
             while index < bytes.count {
                 let byte = bytes[index]
@@ -220,9 +253,11 @@ public struct StrictJSONDecoder {
     /// Decodes `type` from `data` after checking it has no duplicate keys.
     public func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let parsed: Result<StrictJSON, Error> = data.withUnsafeBytes { bytes in Result { try StrictJSON.parse(bytes) } }
-        if case let .failure(StrictJSON.Failure.duplicateKey(key, path)) = parsed {
-            throw DecodingError.dataCorrupted(.init(codingPath: (path + [key]).map(JSONKey.init),
-                                                    debugDescription: "appears twice in one object; lgreg refuses duplicate keys"))
+        if case .failure(StrictJSON.Failure.duplicateKey(let key, let path)) = parsed {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: (path + [key]).map(JSONKey.init),
+                    debugDescription: "appears twice in one object; lgreg refuses duplicate keys"))
         }
         return try JSONDecoder().decode(type, from: data)
     }

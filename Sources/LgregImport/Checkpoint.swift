@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import LgregCore
 import SafeTensors
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A model's tensors as a checkpoint holds them, read without Python: a PyTorch zip checkpoint (`.pth`, `.pt`,
 /// `.bin`) through the restricted unpickler, or a safetensors file.
@@ -44,8 +45,10 @@ public final class Checkpoint {
     private let views: [String: TorchTensor]
     private let safeTensors: SafeTensorsFile?
 
-    private init(label: String, key: String?, tensors: [Tensor], entries: [Entry], storages: [String: [UInt8]],
-                 views: [String: TorchTensor], safeTensors: SafeTensorsFile?) {
+    private init(
+        label: String, key: String?, tensors: [Tensor], entries: [Entry], storages: [String: [UInt8]],
+        views: [String: TorchTensor], safeTensors: SafeTensorsFile?
+    ) {
         self.label = label
         self.key = key
         self.tensors = tensors
@@ -61,23 +64,34 @@ public final class Checkpoint {
     /// Opens the checkpoint at `path`. For a checkpoint dict, `key` picks the state dict (`model`, `model_ema`);
     /// without it, a bare state dict is used as it is, else the first of `modelKeys` present.
     /// - Throws: `ImportError` naming the file and what is wrong; `FileSystemError` when it cannot be read.
-    public static func open(path: String, key: String? = nil, limits: ImportLimits = ImportLimits(), label: String? = nil) throws -> Checkpoint {
+    public static func open(
+        path: String, key: String? = nil, limits: ImportLimits = ImportLimits(), label: String? = nil
+    ) throws -> Checkpoint {
         let label = label ?? path
         let head = try firstBytes(path, count: 16)
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try openZip(path: path, key: key, limits: limits, label: label) }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return try openZip(path: path, key: key, limits: limits, label: label)
+        }
         if head.first == 0x80 { throw ImportError.legacyFormat(path: label) }
         if head.count >= 9, head[head.startIndex + 8] == UInt8(ascii: "{") {
-            if let key { throw ImportError.invalidOption(option: "--key \(Quoted.name(key))", reason: "a safetensors file holds one state dict; leave --key out") }
+            if let key {
+                throw ImportError.invalidOption(
+                    option: "--key \(Quoted.name(key))",
+                    reason: "a safetensors file holds one state dict; leave --key out")
+            }
             let file = try SafeTensorsFile(path: path)
             let tensors = try file.tensors.map { info -> Tensor in
                 guard let dtype = TorchDType(rawValue: info.dtype.rawValue) else {
-                    throw ImportError.invalidTensor(path: label, tensor: info.name, reason: "has dtype \(info.dtype.rawValue)")
+                    throw ImportError.invalidTensor(
+                        path: label, tensor: info.name, reason: "has dtype \(info.dtype.rawValue)")
                 }
                 return Tensor(name: info.name, dtype: dtype, shape: info.shape)
             }
-            return Checkpoint(label: label, key: nil, tensors: tensors, entries: [], storages: [:], views: [:], safeTensors: file)
+            return Checkpoint(
+                label: label, key: nil, tensors: tensors, entries: [], storages: [:], views: [:], safeTensors: file)
         }
-        throw ImportError.unknownFormat(path: label, reason: "it starts with neither a zip header (PK\\3\\4) nor a safetensors header")
+        throw ImportError.unknownFormat(
+            path: label, reason: "it starts with neither a zip header (PK\\3\\4) nor a safetensors header")
     }
 
     /// Up to `count` bytes from the start of the regular file at `path`.
@@ -91,10 +105,12 @@ public final class Checkpoint {
 
     private static func openZip(path: String, key: String?, limits: ImportLimits, label: String) throws -> Checkpoint {
         let zip = try TorchZip.read(path: path, label: label, limits: limits)
-        var unpickler = Unpickler(bytes: zip.pickle, label: label, limits: limits, storageSizes: zip.storages.mapValues(\.count))
+        var unpickler = Unpickler(
+            bytes: zip.pickle, label: label, limits: limits, storageSizes: zip.storages.mapValues(\.count))
         let root = try unpickler.load()
-        guard case let .dict(top) = root else {
-            throw ImportError.missingKey(path: label, key: key ?? "model", available: ["(the checkpoint holds a \(root.kindName), not a dict)"])
+        guard case .dict(let top) = root else {
+            throw ImportError.missingKey(
+                path: label, key: key ?? "model", available: ["(the checkpoint holds a \(root.kindName), not a dict)"])
         }
         var entries: [Entry] = []
         var chosen = top
@@ -102,7 +118,7 @@ public final class Checkpoint {
         if !isStateDict(top) {
             entries = top.pairs.map { Entry(key: describeKey($0.key), summary: summarize($0.value)) }
             let wanted = key ?? modelKeys.first { top[$0] != nil }
-            guard let wanted, case let .dict(inner)? = top[wanted] else {
+            guard let wanted, case .dict(let inner)? = top[wanted] else {
                 throw ImportError.missingKey(path: label, key: key ?? "model", available: entries.map(\.key))
             }
             chosen = inner
@@ -114,37 +130,44 @@ public final class Checkpoint {
         var views: [String: TorchTensor] = [:]
         for (k, value) in chosen.pairs {
             let name = describeKey(k)
-            guard case let .tensor(view) = value else {
-                throw ImportError.invalidTensor(path: label, tensor: name, reason: "is a \(value.kindName), not a tensor")
+            guard case .tensor(let view) = value else {
+                throw ImportError.invalidTensor(
+                    path: label, tensor: name, reason: "is a \(value.kindName), not a tensor")
             }
-            guard views.updateValue(view, forKey: name) == nil else { throw ImportError.invalidTensor(path: label, tensor: name, reason: "appears twice") }
+            guard views.updateValue(view, forKey: name) == nil else {
+                throw ImportError.invalidTensor(path: label, tensor: name, reason: "appears twice")
+            }
             tensors.append(Tensor(name: name, dtype: view.storage.dtype, shape: view.shape))
         }
-        return Checkpoint(label: label, key: chosenKey, tensors: tensors, entries: entries, storages: zip.storages, views: views, safeTensors: nil)
+        return Checkpoint(
+            label: label, key: chosenKey, tensors: tensors, entries: entries, storages: zip.storages, views: views,
+            safeTensors: nil)
     }
 
     /// Whether every value of the dict is a tensor (a bare `state_dict()`).
     private static func isStateDict(_ dict: PickleContainer) -> Bool {
-        !dict.pairs.isEmpty && dict.pairs.allSatisfy { if case .tensor = $0.value { return true } else { return false } }
+        !dict.pairs.isEmpty
+            && dict.pairs.allSatisfy { if case .tensor = $0.value { return true } else { return false } }
     }
 
     private static func describeKey(_ key: PickleValue) -> String {
         switch key {
-        case let .string(s): return s
-        case let .int(n): return String(n)
+        case .string(let s): return s
+        case .int(let n): return String(n)
         default: return "(\(key.kindName))"
         }
     }
 
     private static func summarize(_ value: PickleValue) -> String {
         switch value {
-        case let .dict(box):
+        case .dict(let box):
             let tensors = box.pairs.filter { if case .tensor = $0.value { return true } else { return false } }.count
-            return tensors == box.pairs.count && tensors > 0 ? "state dict of \(tensors) tensors" : "dict of \(box.pairs.count) entries"
-        case let .list(box): return "list of \(box.items.count)"
-        case let .int(n): return "int \(n)"
-        case let .float(x): return "float \(x)"
-        case let .string(s): return "str '\(Quoted.name(s, limit: 60))'"
+            return tensors == box.pairs.count && tensors > 0
+                ? "state dict of \(tensors) tensors" : "dict of \(box.pairs.count) entries"
+        case .list(let box): return "list of \(box.items.count)"
+        case .int(let n): return "int \(n)"
+        case .float(let x): return "float \(x)"
+        case .string(let s): return "str '\(Quoted.name(s, limit: 60))'"
         default: return value.kindName
         }
     }
@@ -176,7 +199,8 @@ public final class Checkpoint {
                     for element in 0..<view.elementCount {
                         var at = view.offset
                         for (i, stride) in zip(index, view.strides) { at += i * stride }
-                        out.baseAddress!.advanced(by: element * size).copyMemory(from: stored.baseAddress!.advanced(by: at * size), byteCount: size)
+                        out.baseAddress!.advanced(by: element * size).copyMemory(
+                            from: stored.baseAddress!.advanced(by: at * size), byteCount: size)
                         var axis = view.shape.count - 1
                         while axis >= 0 {
                             index[axis] += 1
@@ -194,8 +218,17 @@ public final class Checkpoint {
             case .f32: return DTypeConversion.floats(fromF32: buffer)
             case .f16: return DTypeConversion.floats(fromF16: buffer)
             case .bf16: return DTypeConversion.floats(fromBF16: buffer)
-            case .f64: return (0..<(buffer.count / 8)).map { Float(Double(bitPattern: UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
-            default: throw ImportError.invalidTensor(path: label, tensor: name, reason: "has dtype \(source.rawValue); a learngene holds floating-point tensors")
+            case .f64:
+                return (0..<(buffer.count / 8)).map {
+                    Float(
+                        Double(
+                            bitPattern: UInt64(
+                                littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))))
+                }
+            default:
+                throw ImportError.invalidTensor(
+                    path: label, tensor: name,
+                    reason: "has dtype \(source.rawValue); a learngene holds floating-point tensors")
             }
         }
         return DTypeConversion.bytes(floats, as: dtype)

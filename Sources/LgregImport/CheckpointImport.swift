@@ -34,8 +34,10 @@ public enum CheckpointImport {
         /// The tool recorded in the provenance (`lgreg 0.1.0`).
         public var toolVersion: String
 
-        public init(path: String, layout: CheckpointLayout, key: String? = nil, options: LayoutOptions = LayoutOptions(),
-                    name: String, version: String = "1", license: String = "NOASSERTION", output: URL, toolVersion: String) {
+        public init(
+            path: String, layout: CheckpointLayout, key: String? = nil, options: LayoutOptions = LayoutOptions(),
+            name: String, version: String = "1", license: String = "NOASSERTION", output: URL, toolVersion: String
+        ) {
             self.path = path
             self.layout = layout
             self.key = key
@@ -63,13 +65,18 @@ public enum CheckpointImport {
     }
 
     /// Reads the checkpoint and reports what is there, converting nothing.
-    public static func inspect(path: String, key: String?, options: LayoutOptions = LayoutOptions(), limits: ImportLimits = ImportLimits()) throws -> Inspection {
+    public static func inspect(
+        path: String, key: String?, options: LayoutOptions = LayoutOptions(), limits: ImportLimits = ImportLimits()
+    ) throws -> Inspection {
         let checkpoint = try Checkpoint.open(path: path, key: key, limits: limits)
         let layout = CheckpointLayout.detect(checkpoint.tensors.map(\.name))
         let plan = layout.map { layout in
-            Result { try LayoutPlan(checkpoint, layout: layout, options: options) }.mapError { $0 as? ImportError ?? .invalidOption(option: "layout", reason: "\($0)") }
+            Result { try LayoutPlan(checkpoint, layout: layout, options: options) }.mapError {
+                $0 as? ImportError ?? .invalidOption(option: "layout", reason: "\($0)")
+            }
         }
-        return Inspection(entries: checkpoint.entries, key: checkpoint.key, tensors: checkpoint.tensors, layout: layout, plan: plan)
+        return Inspection(
+            entries: checkpoint.entries, key: checkpoint.key, tensors: checkpoint.tensors, layout: layout, plan: plan)
     }
 
     /// Reads, maps and checks the checkpoint, then writes the archive (atomically: nothing is written on failure).
@@ -85,15 +92,20 @@ public enum CheckpointImport {
         let file = URL(fileURLWithPath: request.path).lastPathComponent
         let template = LearngeneManifest(
             name: request.name, version: request.version,
-            description: "Imported by lgreg from \(Quoted.name(file, limit: 100)) (layout \(request.layout.rawValue)\(checkpoint.key.map { ", key \($0)" } ?? ""))",
-            license: request.license, kind: plan.kind, architecture: plan.architecture, schedule: plan.schedule, dtype: plan.dtype,
-            provenance: .init(trained: true, toolVersion: request.toolVersion,
-                              source: .init(file: file, digest: digest, layout: request.layout.rawValue, key: checkpoint.key)))
+            description:
+                "Imported by lgreg from \(Quoted.name(file, limit: 100)) (layout \(request.layout.rawValue)\(checkpoint.key.map { ", key \($0)" } ?? ""))",
+            license: request.license, kind: plan.kind, architecture: plan.architecture, schedule: plan.schedule,
+            dtype: plan.dtype,
+            provenance: .init(
+                trained: true, toolVersion: request.toolVersion,
+                source: .init(file: file, digest: digest, layout: request.layout.rawValue, key: checkpoint.key)))
         try template.validateDescription(path: request.output.path)
         var writer = SafeTensorsWriter()
         let shapes = Dictionary(checkpoint.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
         for source in plan.sources {
-            try writer.add(source.lgreg, dtype: plan.dtype, shape: shapes[source.checkpoint]!, bytes: try checkpoint.bytes(source.checkpoint, as: plan.dtype))
+            try writer.add(
+                source.lgreg, dtype: plan.dtype, shape: shapes[source.checkpoint]!,
+                bytes: try checkpoint.bytes(source.checkpoint, as: plan.dtype))
         }
         let model = try SafeTensorsFile(data: try writer.serialized(), label: checkpoint.label)
         return try LearngeneArchive.pack(template: template, model: model, to: request.output)

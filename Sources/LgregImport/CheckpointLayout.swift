@@ -14,7 +14,9 @@ public enum CheckpointLayout: String, CaseIterable, Sendable {
     /// The layout a checkpoint's tensor names suggest, or nil when none fits.
     public static func detect(_ names: [String]) -> CheckpointLayout? {
         if names.contains(where: { $0.hasPrefix("blocks.block.") && $0.hasSuffix("_ilayer") }) { return .tlegOfficial }
-        if names.contains(where: { $0.hasPrefix("blocks.block.") && $0.contains(".instances.") }) { return .swsOfficial }
+        if names.contains(where: { $0.hasPrefix("blocks.block.") && $0.contains(".instances.") }) {
+            return .swsOfficial
+        }
         if names.contains(where: { $0.hasPrefix("blocks.0.") }) { return .timm }
         return nil
     }
@@ -35,7 +37,8 @@ public enum CheckpointLayout: String, CaseIterable, Sendable {
     /// The checkpoint name of learngene layer `layer`'s tensor `relative` (`attn.qkv.weight`).
     func checkpointName(layer: Int, _ relative: String) -> String {
         let dot = relative.lastIndex(of: ".")!
-        let part = relative[..<dot], param = relative[relative.index(after: dot)...]
+        let part = relative[..<dot]
+        let param = relative[relative.index(after: dot)...]
         switch self {
         case .swsOfficial: return "blocks.block.\(part).instances.\(layer).\(param)"
         case .tlegOfficial: return "blocks.block.\(part).instances.0.\(param)_\(layer == 0 ? "base" : "ilayer")"
@@ -94,7 +97,9 @@ public struct LayoutPlan: Sendable {
         }
         // The final LayerNorm: `norm` everywhere, `fc_norm` in a timm model pooled by `avg`.
         let usesFcNorm = layout == .timm && shapes["fc_norm.weight"] != nil
-        if usesFcNorm, shapes["norm.weight"] != nil { throw mismatch("norm.weight", "and fc_norm.weight are both present; timm keeps one") }
+        if usesFcNorm, shapes["norm.weight"] != nil {
+            throw mismatch("norm.weight", "and fc_norm.weight are both present; timm keeps one")
+        }
         func sharedName(_ name: String) -> String { usesFcNorm && name.hasPrefix("norm.") ? "fc_" + name : name }
 
         // How many learngene layers the checkpoint holds.
@@ -104,24 +109,36 @@ public struct LayoutPlan: Sendable {
             layerCount = Self.indices(in: shapes.keys, prefix: "blocks.block.norm1.instances.", suffix: ".weight")
         case .tlegOfficial:
             let stages = Self.indices(in: shapes.keys, prefix: "blocks.block.norm1.instances.", suffix: ".weight_base")
-            guard stages <= 1 else { throw mismatch("blocks.block.norm1.instances.1.weight_base", "is a second stage; lgreg's tleg learngene has one (θ_A, θ_B)") }
+            guard stages <= 1 else {
+                throw mismatch(
+                    "blocks.block.norm1.instances.1.weight_base",
+                    "is a second stage; lgreg's tleg learngene has one (θ_A, θ_B)")
+            }
             layerCount = 2 * stages
         case .timm:
             layerCount = Self.indices(in: shapes.keys, prefix: "blocks.", suffix: ".norm1.weight")
         }
-        guard layerCount > 0 else { throw mismatch(layout.checkpointName(layer: 0, "norm1.weight"), "is missing; this is not a \(layout.rawValue) checkpoint") }
+        guard layerCount > 0 else {
+            throw mismatch(
+                layout.checkpointName(layer: 0, "norm1.weight"),
+                "is missing; this is not a \(layout.rawValue) checkpoint")
+        }
 
         let schedule: StageSchedule
         switch layout {
         case .swsOfficial:
             schedule = try options.schedule ?? StageSchedule([3, 3, 4, 3, 3])
             guard schedule.stageCount == layerCount else {
-                throw ImportError.invalidOption(option: "--schedule \(schedule)", reason: "has \(schedule.stageCount) stages; the checkpoint holds \(layerCount) stage instances")
+                throw ImportError.invalidOption(
+                    option: "--schedule \(schedule)",
+                    reason: "has \(schedule.stageCount) stages; the checkpoint holds \(layerCount) stage instances")
             }
         case .tlegOfficial:
             schedule = try options.schedule ?? StageSchedule([12])
             guard schedule.stageCount == 1 else {
-                throw ImportError.invalidOption(option: "--schedule \(schedule)", reason: "a TLEG Aux-Net is one stage of L layers; give its depth alone, such as 12")
+                throw ImportError.invalidOption(
+                    option: "--schedule \(schedule)",
+                    reason: "a TLEG Aux-Net is one stage of L layers; give its depth alone, such as 12")
             }
         case .timm:
             schedule = try StageSchedule([Int](repeating: 1, count: layerCount))
@@ -131,19 +148,39 @@ public struct LayoutPlan: Sendable {
         if let given = options.architecture {
             architecture = given
         } else {
-            let patch = try shape("patch_embed.proj.weight"), position = try shape("pos_embed"), head = try shape("head.weight")
+            let patch = try shape("patch_embed.proj.weight")
+            let position = try shape("pos_embed")
+            let head = try shape("head.weight")
             let fc1 = try shape(layout.checkpointName(layer: 0, "mlp.fc1.weight"))
-            guard patch.count == 4, patch[2] == patch[3] else { throw mismatch("patch_embed.proj.weight", "has shape \(patch); a square patch convolution is [d, C, p, p]") }
-            guard position.count == 3, position[0] == 1 else { throw mismatch("pos_embed", "has shape \(position); expected [1, tokens, d]") }
-            guard head.count == 2, fc1.count == 2 else { throw mismatch("head.weight", "has shape \(head); expected [classes, d]") }
-            let width = patch[0], classToken = shapes["cls_token"] != nil
+            guard patch.count == 4, patch[2] == patch[3] else {
+                throw mismatch(
+                    "patch_embed.proj.weight", "has shape \(patch); a square patch convolution is [d, C, p, p]")
+            }
+            guard position.count == 3, position[0] == 1 else {
+                throw mismatch("pos_embed", "has shape \(position); expected [1, tokens, d]")
+            }
+            guard head.count == 2, fc1.count == 2 else {
+                throw mismatch("head.weight", "has shape \(head); expected [classes, d]")
+            }
+            let width = patch[0]
+            let classToken = shapes["cls_token"] != nil
             let patches = position[1] - (classToken ? 1 : 0)
             let grid = Int(Double(max(patches, 0)).squareRoot().rounded())
-            guard grid * grid == patches, patches > 0 else { throw mismatch("pos_embed", "holds \(patches) patch positions, not a square grid") }
-            guard fc1[0] % width == 0 else { throw mismatch(layout.checkpointName(layer: 0, "mlp.fc1.weight"), "has \(fc1[0]) outputs, not a multiple of the width \(width)") }
+            guard grid * grid == patches, patches > 0 else {
+                throw mismatch("pos_embed", "holds \(patches) patch positions, not a square grid")
+            }
+            guard fc1[0] % width == 0 else {
+                throw mismatch(
+                    layout.checkpointName(layer: 0, "mlp.fc1.weight"),
+                    "has \(fc1[0]) outputs, not a multiple of the width \(width)")
+            }
             let heads = options.heads ?? (width % 64 == 0 ? width / 64 : 0)
             guard heads > 0 else {
-                throw ImportError.invalidOption(option: "--heads", reason: "the width \(width) is not a multiple of 64 (DeiT's head width); say how many heads the model has")
+                throw ImportError.invalidOption(
+                    option: "--heads",
+                    reason:
+                        "the width \(width) is not a multiple of 64 (DeiT's head width); say how many heads the model has"
+                )
             }
             let pooling: Pooling
             switch (classToken, usesFcNorm) {
@@ -151,13 +188,15 @@ public struct LayoutPlan: Sendable {
             case (false, false): pooling = .avgNormFirst
             case (_, true): pooling = .avg
             }
-            architecture = ViTArchitecture(imageSize: grid * patch[2], patchSize: patch[2], inChannels: patch[1], width: width, heads: heads,
-                                           mlpRatio: fc1[0] / width, classes: head[0], classToken: classToken, pooling: pooling,
-                                           layerNormEps: layout.layerNormEps,
-                                           qkvBias: shapes[layout.checkpointName(layer: 0, "attn.qkv.bias")] != nil)
+            architecture = ViTArchitecture(
+                imageSize: grid * patch[2], patchSize: patch[2], inChannels: patch[1], width: width, heads: heads,
+                mlpRatio: fc1[0] / width, classes: head[0], classToken: classToken, pooling: pooling,
+                layerNormEps: layout.layerNormEps,
+                qkvBias: shapes[layout.checkpointName(layer: 0, "attn.qkv.bias")] != nil)
         }
         do { try architecture.validate() } catch let error as ArchitectureError {
-            throw ImportError.invalidOption(option: options.architecture == nil ? "the inferred architecture" : "--arch", reason: error.description)
+            throw ImportError.invalidOption(
+                option: options.architecture == nil ? "the inferred architecture" : "--arch", reason: error.description)
         }
 
         var sources: [(lgreg: String, checkpoint: String)] = []
@@ -170,12 +209,15 @@ public struct LayoutPlan: Sendable {
                 name = sharedName(spec.name)
             }
             let found = try shape(name)
-            guard found == spec.shape else { throw mismatch(name, "has shape \(found); the architecture needs \(spec.shape)") }
+            guard found == spec.shape else {
+                throw mismatch(name, "has shape \(found); the architecture needs \(spec.shape)")
+            }
             sources.append((spec.name, name))
         }
         let used = Set(sources.map(\.checkpoint))
         if let extra = checkpoint.tensors.first(where: { !used.contains($0.name) }) {
-            throw mismatch(extra.name, "is not part of a \(layout.rawValue) model of this architecture (\(layerCount) layers)")
+            throw mismatch(
+                extra.name, "is not part of a \(layout.rawValue) model of this architecture (\(layerCount) layers)")
         }
         let dtypes = Set(checkpoint.tensors.map(\.dtype))
         let common = dtypes.count == 1 ? DType(rawValue: dtypes.first!.rawValue) : nil
@@ -189,10 +231,11 @@ public struct LayoutPlan: Sendable {
 
     /// How many consecutive indices 0, 1, … appear as `<prefix><i><suffix>` among `names`.
     private static func indices(in names: some Sequence<String>, prefix: String, suffix: String) -> Int {
-        let found = Set(names.compactMap { name -> Int? in
-            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
-            return Int(name.dropFirst(prefix.count).dropLast(suffix.count))
-        })
+        let found = Set(
+            names.compactMap { name -> Int? in
+                guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+                return Int(name.dropFirst(prefix.count).dropLast(suffix.count))
+            })
         var count = 0
         while found.contains(count) { count += 1 }
         return count

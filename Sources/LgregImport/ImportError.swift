@@ -46,29 +46,41 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         func q(_ text: String) -> String { "'\(Quoted.name(text))'" }
         switch self {
-        case let .legacyFormat(path):
-            return "\(path): a legacy (pre-1.6, not zip) torch.save file; lgreg reads the zip format only. Re-save it with "
+        case .legacyFormat(let path):
+            return
+                "\(path): a legacy (pre-1.6, not zip) torch.save file; lgreg reads the zip format only. Re-save it with "
                 + "PyTorch: torch.save(torch.load(f, map_location='cpu', weights_only=True), 'new.pth')"
-        case let .unknownFormat(path, reason): return "\(path): not a PyTorch zip checkpoint or a safetensors file: \(reason)"
-        case let .unreadableZip(path, reason): return "\(path): not a readable zip checkpoint: \(Quoted.name(reason))"
-        case let .notARegularFile(path, entry, type):
+        case .unknownFormat(let path, let reason):
+            return "\(path): not a PyTorch zip checkpoint or a safetensors file: \(reason)"
+        case .unreadableZip(let path, let reason):
+            return "\(path): not a readable zip checkpoint: \(Quoted.name(reason))"
+        case .notARegularFile(let path, let entry, let type):
             return "\(path): entry \(q(entry)): a \(type) refused; a checkpoint holds regular files only"
-        case let .unsafeEntry(path, entry): return "\(path): entry \(q(entry)): unsafe name (absolute, '..', empty component, or outside the checkpoint's folder)"
-        case let .duplicateEntry(path, entry): return "\(path): entry \(q(entry)): appears twice"
-        case let .missingEntry(path, entry): return "\(path): entry \(q(entry)) is missing"
-        case let .entryTooLarge(path, entry, size, limit): return "\(path): entry \(q(entry)): declares \(size) bytes, more than the limit of \(limit)"
-        case let .unsupportedByteOrder(path, found): return "\(path): byteorder is \(q(found)); lgreg reads little-endian checkpoints only"
-        case let .unsupportedOpcode(path, offset, opcode):
-            return "\(path): data.pkl at byte \(offset): opcode 0x\(String(opcode, radix: 16)) is not one torch.save emits; refused"
-        case let .forbiddenGlobal(path, offset, module, name):
-            return "\(path): data.pkl at byte \(offset): global \(q(module + "." + name)) can run code; refused (nothing was executed)"
-        case let .malformedPickle(path, offset, reason): return "\(path): data.pkl at byte \(offset): \(reason)"
-        case let .pickleLimit(path, offset, what, limit): return "\(path): data.pkl at byte \(offset): \(what) passes the limit of \(limit)"
-        case let .invalidTensor(path, tensor, reason): return "\(path): tensor \(q(tensor)): \(reason)"
-        case let .missingKey(path, key, available):
-            return "\(path): no \(q(key)) in the checkpoint; its top-level keys: \(Quoted.name(available.joined(separator: ", ")))"
-        case let .layoutMismatch(path, layout, tensor, reason): return "\(path): layout \(layout): tensor \(q(tensor)) \(reason)"
-        case let .invalidOption(option, reason): return "\(option): \(reason)"
+        case .unsafeEntry(let path, let entry):
+            return
+                "\(path): entry \(q(entry)): unsafe name (absolute, '..', empty component, or outside the checkpoint's folder)"
+        case .duplicateEntry(let path, let entry): return "\(path): entry \(q(entry)): appears twice"
+        case .missingEntry(let path, let entry): return "\(path): entry \(q(entry)) is missing"
+        case .entryTooLarge(let path, let entry, let size, let limit):
+            return "\(path): entry \(q(entry)): declares \(size) bytes, more than the limit of \(limit)"
+        case .unsupportedByteOrder(let path, let found):
+            return "\(path): byteorder is \(q(found)); lgreg reads little-endian checkpoints only"
+        case .unsupportedOpcode(let path, let offset, let opcode):
+            return
+                "\(path): data.pkl at byte \(offset): opcode 0x\(String(opcode, radix: 16)) is not one torch.save emits; refused"
+        case .forbiddenGlobal(let path, let offset, let module, let name):
+            return
+                "\(path): data.pkl at byte \(offset): global \(q(module + "." + name)) can run code; refused (nothing was executed)"
+        case .malformedPickle(let path, let offset, let reason): return "\(path): data.pkl at byte \(offset): \(reason)"
+        case .pickleLimit(let path, let offset, let what, let limit):
+            return "\(path): data.pkl at byte \(offset): \(what) passes the limit of \(limit)"
+        case .invalidTensor(let path, let tensor, let reason): return "\(path): tensor \(q(tensor)): \(reason)"
+        case .missingKey(let path, let key, let available):
+            return
+                "\(path): no \(q(key)) in the checkpoint; its top-level keys: \(Quoted.name(available.joined(separator: ", ")))"
+        case .layoutMismatch(let path, let layout, let tensor, let reason):
+            return "\(path): layout \(layout): tensor \(q(tensor)) \(reason)"
+        case .invalidOption(let option, let reason): return "\(option): \(reason)"
         }
     }
 }

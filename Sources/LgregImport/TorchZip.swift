@@ -15,7 +15,9 @@ public struct ImportLimits: Sendable {
     public var nesting: Int
 
     /// 64 MiB pickles, 100,000 stack values, 1,000,000 memo entries, nesting 100 deep.
-    public init(pickleBytes: Int = 64 << 20, stackDepth: Int = 100_000, memoEntries: Int = 1_000_000, nesting: Int = 100) {
+    public init(
+        pickleBytes: Int = 64 << 20, stackDepth: Int = 100_000, memoEntries: Int = 1_000_000, nesting: Int = 100
+    ) {
         self.pickleBytes = pickleBytes
         self.stackDepth = stackDepth
         self.memoEntries = memoEntries
@@ -42,11 +44,15 @@ struct TorchZip {
     /// Reads and checks the zip at `path`; `label` names it in errors.
     static func read(path: String, label: String, limits: ImportLimits) throws -> TorchZip {
         let file = try RegularFile(path: path)
-        guard let archive = archive_read_new() else { throw ImportError.unreadableZip(path: label, reason: "libarchive could not allocate a reader") }
+        guard let archive = archive_read_new() else {
+            throw ImportError.unreadableZip(path: label, reason: "libarchive could not allocate a reader")
+        }
         defer { archive_read_free(archive) }
         archive_read_support_format_zip_seekable(archive)
         func failure() -> ImportError {
-            .unreadableZip(path: label, reason: archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error")
+            .unreadableZip(
+                path: label,
+                reason: archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error")
         }
         guard archive_read_open_fd(archive, file.descriptor, 1 << 20) == ARCHIVE_OK else { throw failure() }
 
@@ -63,8 +69,10 @@ struct TorchZip {
             guard status >= ARCHIVE_WARN, let entry else { throw failure() }
             let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
             let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-            guard !name.hasPrefix("/"), parts.count >= 2, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
-                  folder == nil || folder == parts[0] else {
+            guard !name.hasPrefix("/"), parts.count >= 2,
+                !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
+                folder == nil || folder == parts[0]
+            else {
                 throw ImportError.unsafeEntry(path: label, entry: name)
             }
             folder = parts[0]
@@ -77,18 +85,23 @@ struct TorchZip {
             let relative = parts.dropFirst().joined(separator: "/")
             // torch stores entries uncompressed, so together they never exceed the file: a compressed bomb cannot pass.
             let limit = relative == "data.pkl" ? min(limits.pickleBytes, file.size - total) : file.size - total
-            guard size >= 0, size <= limit else { throw ImportError.entryTooLarge(path: label, entry: name, size: size, limit: limit) }
+            guard size >= 0, size <= limit else {
+                throw ImportError.entryTooLarge(path: label, entry: name, size: size, limit: limit)
+            }
             total += size
             switch relative {
             case "data.pkl": pickle = try readEntry(archive, size: size, name: name, label: label, failure: failure)
-            case "byteorder": byteOrder = try readEntry(archive, size: min(size, 16), name: name, label: label, failure: failure)
+            case "byteorder":
+                byteOrder = try readEntry(archive, size: min(size, 16), name: name, label: label, failure: failure)
             default:
                 if parts.count == 3, parts[1] == "data" {
                     storages[parts[2]] = try readEntry(archive, size: size, name: name, label: label, failure: failure)
                 }
             }
         }
-        guard let folder, let pickle else { throw ImportError.missingEntry(path: label, entry: (folder ?? "archive") + "/data.pkl") }
+        guard let folder, let pickle else {
+            throw ImportError.missingEntry(path: label, entry: (folder ?? "archive") + "/data.pkl")
+        }
         if let byteOrder, byteOrder != Array("little".utf8) {
             throw ImportError.unsupportedByteOrder(path: label, found: String(decoding: byteOrder, as: UTF8.self))
         }
@@ -96,22 +109,28 @@ struct TorchZip {
     }
 
     /// Reads exactly `size` bytes of the current entry (fewer when the entry declares `size` as a cap).
-    private static func readEntry(_ archive: OpaquePointer, size: Int, name: String, label: String,
-                                  failure: () -> ImportError) throws -> [UInt8] {
+    private static func readEntry(
+        _ archive: OpaquePointer, size: Int, name: String, label: String,
+        failure: () -> ImportError
+    ) throws -> [UInt8] {
         var filled = 0
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             while filled < size {
                 let n = archive_read_data(archive, buffer.baseAddress! + filled, size - filled)
                 if n == 0 { break }
-                guard n > 0 else { failed = true; break }
+                guard n > 0 else {
+                    failed = true
+                    break
+                }
                 filled += n
             }
             initialized = filled
         }
         if failed { throw failure() }
         guard filled == size else {
-            throw ImportError.unreadableZip(path: label, reason: "entry '\(Quoted.name(name))' ends after \(filled) of its \(size) bytes")
+            throw ImportError.unreadableZip(
+                path: label, reason: "entry '\(Quoted.name(name))' ends after \(filled) of its \(size) bytes")
         }
         return bytes
     }

@@ -3,8 +3,16 @@ import LgregCore
 
 /// Element types a PyTorch storage can hold, by the `torch.*Storage` global that names them.
 public enum TorchDType: String, Sendable, CaseIterable {
-    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
-    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8", u8 = "U8", bool = "BOOL"
+    case f64 = "F64"
+    case f32 = "F32"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i64 = "I64"
+    case i32 = "I32"
+    case i16 = "I16"
+    case i8 = "I8"
+    case u8 = "U8"
+    case bool = "BOOL"
 
     /// Bytes per element.
     public var byteSize: Int {
@@ -101,18 +109,18 @@ public indirect enum PickleValue {
         case .tuple: return "tuple"
         case .list: return "list"
         case .dict: return "dict"
-        case let .global(module, name): return "global \(module).\(name)"
+        case .global(let module, let name): return "global \(module).\(name)"
         case .storage: return "storage"
         case .tensor: return "tensor"
-        case let .opaque(name): return "opaque \(name)"
+        case .opaque(let name): return "opaque \(name)"
         }
     }
 
     /// The nesting depth of containers inside this value (0 for a scalar).
     var depth: Int {
         switch self {
-        case let .tuple(_, depth): return depth
-        case let .list(box), let .dict(box): return box.depth
+        case .tuple(_, let depth): return depth
+        case .list(let box), .dict(let box): return box.depth
         default: return 0
         }
     }
@@ -134,11 +142,13 @@ public final class PickleContainer {
     init() {}
 
     /// The dict's string keys in order (others omitted).
-    public var stringKeys: [String] { pairs.compactMap { if case let .string(key) = $0.key { return key } else { return nil } } }
+    public var stringKeys: [String] {
+        pairs.compactMap { if case .string(let key) = $0.key { return key } else { return nil } }
+    }
 
     /// The value under string key `key`.
     public subscript(key: String) -> PickleValue? {
-        pairs.last { if case let .string(k) = $0.key { return k == key } else { return false } }?.value
+        pairs.last { if case .string(let k) = $0.key { return k == key } else { return false } }?.value
     }
 }
 
@@ -175,7 +185,9 @@ struct Unpickler {
         self.storageSizes = storageSizes
     }
 
-    private func malformed(_ reason: String) -> ImportError { .malformedPickle(path: label, offset: opcodeStart, reason: reason) }
+    private func malformed(_ reason: String) -> ImportError {
+        .malformedPickle(path: label, offset: opcodeStart, reason: reason)
+    }
 
     // MARK: Reading the stream
 
@@ -194,7 +206,9 @@ struct Unpickler {
     }
 
     private mutating func line() throws -> String {
-        guard let end = bytes[position...].prefix(1024).firstIndex(of: 0x0A) else { throw malformed("a GLOBAL name without its newline within 1024 bytes") }
+        guard let end = bytes[position...].prefix(1024).firstIndex(of: 0x0A) else {
+            throw malformed("a GLOBAL name without its newline within 1024 bytes")
+        }
         defer { position = end + 1 }
         return String(decoding: bytes[position..<end], as: UTF8.self)
     }
@@ -212,7 +226,8 @@ struct Unpickler {
             throw ImportError.pickleLimit(path: label, offset: opcodeStart, what: "the stack", limit: limits.stackDepth)
         }
         guard value.depth <= limits.nesting else {
-            throw ImportError.pickleLimit(path: label, offset: opcodeStart, what: "nesting of lists, tuples and dicts", limit: limits.nesting)
+            throw ImportError.pickleLimit(
+                path: label, offset: opcodeStart, what: "nesting of lists, tuples and dicts", limit: limits.nesting)
         }
         stack.append(value)
     }
@@ -237,20 +252,27 @@ struct Unpickler {
     private func fill(_ target: PickleValue, _ children: [PickleValue], asPairs: Bool) throws {
         let box: PickleContainer
         switch target {
-        case let .list(b) where !asPairs: box = b
-        case let .dict(b) where asPairs: box = b
+        case .list(let b) where !asPairs: box = b
+        case .dict(let b) where asPairs: box = b
         case .opaque: return  // an unknown object's contents are dropped, never interpreted
         default: throw malformed("\(asPairs ? "SETITEM" : "APPEND") on a \(target.kindName)")
         }
         guard !box.sealed else { throw malformed("fills a container already inside another (torch.save never does)") }
         guard !asPairs || children.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of values") }
         for child in children {
-            if case let .list(inner) = child { guard inner !== box else { throw malformed("a list inside itself") }; inner.sealed = true }
-            if case let .dict(inner) = child { guard inner !== box else { throw malformed("a dict inside itself") }; inner.sealed = true }
+            if case .list(let inner) = child {
+                guard inner !== box else { throw malformed("a list inside itself") }
+                inner.sealed = true
+            }
+            if case .dict(let inner) = child {
+                guard inner !== box else { throw malformed("a dict inside itself") }
+                inner.sealed = true
+            }
             box.depth = max(box.depth, child.depth + 1)
         }
         guard box.depth <= limits.nesting else {
-            throw ImportError.pickleLimit(path: label, offset: opcodeStart, what: "nesting of lists, tuples and dicts", limit: limits.nesting)
+            throw ImportError.pickleLimit(
+                path: label, offset: opcodeStart, what: "nesting of lists, tuples and dicts", limit: limits.nesting)
         }
         if asPairs {
             for i in stride(from: 0, to: children.count, by: 2) { box.pairs.append((children[i], children[i + 1])) }
@@ -260,8 +282,8 @@ struct Unpickler {
     }
 
     private func tuple(_ items: [PickleValue]) -> PickleValue {
-        for case let .list(box) in items { box.sealed = true }
-        for case let .dict(box) in items { box.sealed = true }
+        for case .list(let box) in items { box.sealed = true }
+        for case .dict(let box) in items { box.sealed = true }
         return .tuple(items, depth: 1 + (items.map(\.depth).max() ?? 0))
     }
 
@@ -279,8 +301,12 @@ struct Unpickler {
     /// What calling `callable` with `arguments` (REDUCE, NEWOBJ) gives: a rebuilt tensor or dict for the
     /// whitelisted globals, an opaque value for any other global, which is never called.
     private func call(_ callable: PickleValue, _ arguments: PickleValue) throws -> PickleValue {
-        guard case let .global(module, name) = callable else { throw malformed("calls a \(callable.kindName), not a global") }
-        guard case let .tuple(args, _) = arguments else { throw malformed("calls \(module).\(name) with a \(arguments.kindName), not a tuple") }
+        guard case .global(let module, let name) = callable else {
+            throw malformed("calls a \(callable.kindName), not a global")
+        }
+        guard case .tuple(let args, _) = arguments else {
+            throw malformed("calls \(module).\(name) with a \(arguments.kindName), not a tuple")
+        }
         switch (module, name) {
         case ("collections", "OrderedDict"):
             guard args.isEmpty else { throw malformed("collections.OrderedDict called with arguments") }
@@ -288,7 +314,9 @@ struct Unpickler {
         case ("torch._utils", "_rebuild_tensor_v2"):
             return .tensor(try rebuildTensor(args))
         case ("torch._utils", "_rebuild_parameter"):
-            guard args.count == 3, case let .tensor(tensor) = args[0] else { throw malformed("torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks)") }
+            guard args.count == 3, case .tensor(let tensor) = args[0] else {
+                throw malformed("torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks)")
+            }
             return .tensor(tensor)
         default:
             return .opaque("\(module).\(name)")
@@ -296,31 +324,36 @@ struct Unpickler {
     }
 
     private func int(_ value: PickleValue, _ what: String) throws -> Int {
-        guard case let .int(n) = value else { throw malformed("\(what) is a \(value.kindName), not an int") }
+        guard case .int(let n) = value else { throw malformed("\(what) is a \(value.kindName), not an int") }
         return n
     }
 
     private func ints(_ value: PickleValue, _ what: String) throws -> [Int] {
-        guard case let .tuple(items, _) = value else { throw malformed("\(what) is a \(value.kindName), not a tuple") }
+        guard case .tuple(let items, _) = value else { throw malformed("\(what) is a \(value.kindName), not a tuple") }
         return try items.map { try int($0, what) }
     }
 
     /// `_rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])`,
     /// checked: every index the view can reach lies inside the storage.
     private func rebuildTensor(_ args: [PickleValue]) throws -> TorchTensor {
-        guard (6...7).contains(args.count), case let .storage(storage) = args[0] else {
-            throw malformed("torch._utils._rebuild_tensor_v2 needs (storage, offset, size, stride, requires_grad, hooks)")
+        guard (6...7).contains(args.count), case .storage(let storage) = args[0] else {
+            throw malformed(
+                "torch._utils._rebuild_tensor_v2 needs (storage, offset, size, stride, requires_grad, hooks)")
         }
         let name = "data/\(storage.key)"
         let offset = try int(args[1], "the storage offset")
         let shape = try ints(args[2], "the size")
         let strides = try ints(args[3], "the stride")
         func refuse(_ reason: String) -> ImportError { .invalidTensor(path: label, tensor: name, reason: reason) }
-        guard shape.count == strides.count, shape.count <= 16 else { throw refuse("has \(shape.count) sizes and \(strides.count) strides") }
+        guard shape.count == strides.count, shape.count <= 16 else {
+            throw refuse("has \(shape.count) sizes and \(strides.count) strides")
+        }
         guard offset >= 0, offset <= storage.count else {
             throw refuse("storage offset \(offset) lies past the storage's \(storage.count) elements")
         }
-        guard !shape.contains(where: { $0 < 0 }), !strides.contains(where: { $0 < 0 }) else { throw refuse("has a negative size or stride: \(shape), \(strides)") }
+        guard !shape.contains(where: { $0 < 0 }), !strides.contains(where: { $0 < 0 }) else {
+            throw refuse("has a negative size or stride: \(shape), \(strides)")
+        }
         var count = 1
         var last = offset
         for (size, stride) in zip(shape, strides) {
@@ -335,15 +368,18 @@ struct Unpickler {
             }
         }
         guard count == 0 || last < storage.count else {
-            throw refuse("\(count) elements of size \(shape), stride \(strides) from offset \(offset) reach element \(last), past the storage's \(storage.count)")
+            throw refuse(
+                "\(count) elements of size \(shape), stride \(strides) from offset \(offset) reach element \(last), past the storage's \(storage.count)"
+            )
         }
         return TorchTensor(storage: storage, offset: offset, shape: shape, strides: strides)
     }
 
     /// A `persistent_load` record: `('storage', torch.<Type>Storage, key, location, numel)`, checked against its entry.
     private func persistentLoad(_ id: PickleValue) throws -> PickleValue {
-        guard case let .tuple(fields, _) = id, fields.count == 5, case .string("storage") = fields[0],
-              case let .global(module, typeName) = fields[1], case let .string(key) = fields[2] else {
+        guard case .tuple(let fields, _) = id, fields.count == 5, case .string("storage") = fields[0],
+            case .global(let module, let typeName) = fields[1], case .string(let key) = fields[2]
+        else {
             throw malformed("a persistent id that is not ('storage', type, key, location, numel)")
         }
         guard module == "torch" || module == "torch.storage", let dtype = TorchDType(storageType: typeName) else {
@@ -353,7 +389,9 @@ struct Unpickler {
         let entry = "data/\(key)"
         guard let size = storageSizes[key] else { throw ImportError.missingEntry(path: label, entry: entry) }
         guard count >= 0, count <= size / dtype.byteSize else {
-            throw ImportError.invalidTensor(path: label, tensor: entry, reason: "storage declares \(count) \(dtype.rawValue) elements, its entry holds \(size) bytes")
+            throw ImportError.invalidTensor(
+                path: label, tensor: entry,
+                reason: "storage declares \(count) \(dtype.rawValue) elements, its entry holds \(size) bytes")
         }
         return .storage(TorchStorage(key: key, dtype: dtype, count: count))
     }
@@ -368,19 +406,19 @@ struct Unpickler {
             let op = bytes[position]
             position += 1
             switch op {
-            case 0x80: // PROTO
+            case 0x80:  // PROTO
                 let proto = try unsigned(1)
                 guard (2...5).contains(proto) else { throw malformed("protocol \(proto); torch.save writes 2 to 5") }
-            case 0x95: _ = try unsigned(8) // FRAME: a length hint only
-            case 0x2E: return try pop() // STOP
-            case 0x28: marks.append(stack.count) // MARK
+            case 0x95: _ = try unsigned(8)  // FRAME: a length hint only
+            case 0x2E: return try pop()  // STOP
+            case 0x28: marks.append(stack.count)  // MARK
             case 0x4E: try push(.none)
             case 0x88: try push(.bool(true))
             case 0x89: try push(.bool(false))
-            case 0x4B: try push(.int(try unsigned(1))) // BININT1
-            case 0x4D: try push(.int(try unsigned(2))) // BININT2
-            case 0x4A: try push(.int(Int(Int32(truncatingIfNeeded: try unsigned(4))))) // BININT
-            case 0x8A: // LONG1
+            case 0x4B: try push(.int(try unsigned(1)))  // BININT1
+            case 0x4D: try push(.int(try unsigned(2)))  // BININT2
+            case 0x4A: try push(.int(Int(Int32(truncatingIfNeeded: try unsigned(4)))))  // BININT
+            case 0x8A:  // LONG1
                 let count = try unsigned(1)
                 guard count <= 8 else { throw malformed("an integer of \(count) bytes") }
                 let slice = try take(count)
@@ -388,65 +426,95 @@ struct Unpickler {
                 for (i, byte) in slice.enumerated() { value |= UInt64(byte) << (8 * UInt64(i)) }
                 if count > 0, count < 8, slice.last! & 0x80 != 0 { value |= ~0 << (8 * UInt64(count)) }
                 try push(.int(Int(Int64(bitPattern: value))))
-            case 0x47: // BINFLOAT, big-endian
+            case 0x47:  // BINFLOAT, big-endian
                 let slice = try take(8)
                 try push(.float(Double(bitPattern: slice.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })))
-            case 0x58: try push(.string(try text(try unsigned(4)))) // BINUNICODE
-            case 0x8C: try push(.string(try text(try unsigned(1)))) // SHORT_BINUNICODE
-            case 0x8D: try push(.string(try text(try unsigned(8)))) // BINUNICODE8
-            case 0x42: try push(.bytes(Array(try take(try unsigned(4))))) // BINBYTES
-            case 0x43: try push(.bytes(Array(try take(try unsigned(1))))) // SHORT_BINBYTES
-            case 0x8E: try push(.bytes(Array(try take(try unsigned(8))))) // BINBYTES8
-            case 0x54: try push(.bytes(Array(try take(try unsigned(4))))) // BINSTRING
-            case 0x55: try push(.bytes(Array(try take(try unsigned(1))))) // SHORT_BINSTRING
-            case 0x29: try push(tuple([])) // EMPTY_TUPLE
-            case 0x85: try push(tuple([try pop()])) // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); try push(tuple([a, b])) // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); try push(tuple([a, b, c])) // TUPLE3
-            case 0x74: try push(tuple(try popMark())) // TUPLE
-            case 0x5D, 0x8F: try push(.list(PickleContainer())) // EMPTY_LIST, EMPTY_SET
-            case 0x7D: try push(.dict(PickleContainer())) // EMPTY_DICT
-            case 0x6C: // LIST
+            case 0x58: try push(.string(try text(try unsigned(4))))  // BINUNICODE
+            case 0x8C: try push(.string(try text(try unsigned(1))))  // SHORT_BINUNICODE
+            case 0x8D: try push(.string(try text(try unsigned(8))))  // BINUNICODE8
+            case 0x42: try push(.bytes(Array(try take(try unsigned(4)))))  // BINBYTES
+            case 0x43: try push(.bytes(Array(try take(try unsigned(1)))))  // SHORT_BINBYTES
+            case 0x8E: try push(.bytes(Array(try take(try unsigned(8)))))  // BINBYTES8
+            case 0x54: try push(.bytes(Array(try take(try unsigned(4)))))  // BINSTRING
+            case 0x55: try push(.bytes(Array(try take(try unsigned(1)))))  // SHORT_BINSTRING
+            case 0x29: try push(tuple([]))  // EMPTY_TUPLE
+            case 0x85: try push(tuple([try pop()]))  // TUPLE1
+            case 0x86:
+                let b = try pop()
+                let a = try pop()
+                try push(tuple([a, b]))  // TUPLE2
+            case 0x87:
+                let c = try pop()
+                let b = try pop()
+                let a = try pop()
+                try push(tuple([a, b, c]))  // TUPLE3
+            case 0x74: try push(tuple(try popMark()))  // TUPLE
+            case 0x5D, 0x8F: try push(.list(PickleContainer()))  // EMPTY_LIST, EMPTY_SET
+            case 0x7D: try push(.dict(PickleContainer()))  // EMPTY_DICT
+            case 0x6C:  // LIST
                 let items = try popMark()
                 let list = PickleValue.list(PickleContainer())
                 try fill(list, items, asPairs: false)
                 try push(list)
-            case 0x64: // DICT
+            case 0x64:  // DICT
                 let items = try popMark()
                 let dict = PickleValue.dict(PickleContainer())
                 try fill(dict, items, asPairs: true)
                 try push(dict)
-            case 0x91: try push(tuple(try popMark())) // FROZENSET, kept as a tuple
-            case 0x61: let item = try pop(); try fill(try top(), [item], asPairs: false) // APPEND
-            case 0x65, 0x90: let items = try popMark(); try fill(try top(), items, asPairs: false) // APPENDS, ADDITEMS
-            case 0x73: let value = try pop(), key = try pop(); try fill(try top(), [key, value], asPairs: true) // SETITEM
-            case 0x75: let items = try popMark(); try fill(try top(), items, asPairs: true) // SETITEMS
-            case 0x30: _ = try pop() // POP
-            case 0x31: _ = try popMark() // POP_MARK
-            case 0x32: try push(try top()) // DUP
-            case 0x71: try remember(try unsigned(1)) // BINPUT
-            case 0x72: try remember(try unsigned(4)) // LONG_BINPUT
-            case 0x94: try remember(memo.count) // MEMOIZE
-            case 0x68: try recall(try unsigned(1)) // BINGET
-            case 0x6A: try recall(try unsigned(4)) // LONG_BINGET
-            case 0x63: // GLOBAL
-                let module = try line(), name = try line()
+            case 0x91: try push(tuple(try popMark()))  // FROZENSET, kept as a tuple
+            case 0x61:
+                let item = try pop()
+                try fill(try top(), [item], asPairs: false)  // APPEND
+            case 0x65, 0x90:
+                let items = try popMark()
+                try fill(try top(), items, asPairs: false)  // APPENDS, ADDITEMS
+            case 0x73:
+                let value = try pop()
+                let key = try pop()
+                try fill(try top(), [key, value], asPairs: true)  // SETITEM
+            case 0x75:
+                let items = try popMark()
+                try fill(try top(), items, asPairs: true)  // SETITEMS
+            case 0x30: _ = try pop()  // POP
+            case 0x31: _ = try popMark()  // POP_MARK
+            case 0x32: try push(try top())  // DUP
+            case 0x71: try remember(try unsigned(1))  // BINPUT
+            case 0x72: try remember(try unsigned(4))  // LONG_BINPUT
+            case 0x94: try remember(memo.count)  // MEMOIZE
+            case 0x68: try recall(try unsigned(1))  // BINGET
+            case 0x6A: try recall(try unsigned(4))  // LONG_BINGET
+            case 0x63:  // GLOBAL
+                let module = try line()
+                let name = try line()
                 try push(try global(module, name))
-            case 0x93: // STACK_GLOBAL
-                let name = try pop(), module = try pop()
-                guard case let .string(m) = module, case let .string(n) = name else { throw malformed("STACK_GLOBAL needs two strings") }
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop()
+                let module = try pop()
+                guard case .string(let m) = module, case .string(let n) = name else {
+                    throw malformed("STACK_GLOBAL needs two strings")
+                }
                 try push(try global(m, n))
-            case 0x52: let args = try pop(), callable = try pop(); try push(try call(callable, args)) // REDUCE
-            case 0x81: let args = try pop(), cls = try pop(); try push(try call(cls, args)) // NEWOBJ
-            case 0x92: _ = try pop(); let args = try pop(), cls = try pop(); try push(try call(cls, args)) // NEWOBJ_EX
-            case 0x62: // BUILD: state is dropped (an OrderedDict's _metadata, an unknown object's fields)
+            case 0x52:
+                let args = try pop()
+                let callable = try pop()
+                try push(try call(callable, args))  // REDUCE
+            case 0x81:
+                let args = try pop()
+                let cls = try pop()
+                try push(try call(cls, args))  // NEWOBJ
+            case 0x92:
+                _ = try pop()
+                let args = try pop()
+                let cls = try pop()
+                try push(try call(cls, args))  // NEWOBJ_EX
+            case 0x62:  // BUILD: state is dropped (an OrderedDict's _metadata, an unknown object's fields)
                 let state = try pop()
                 let target = try top()
                 switch target {
                 case .dict, .opaque, .tensor: _ = state
                 default: throw malformed("BUILD on a \(target.kindName)")
                 }
-            case 0x51: try push(try persistentLoad(try pop())) // BINPERSID
+            case 0x51: try push(try persistentLoad(try pop()))  // BINPERSID
             default:
                 throw ImportError.unsupportedOpcode(path: label, offset: opcodeStart, opcode: op)
             }

@@ -1,7 +1,8 @@
 import Foundation
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Registry credentials where docker, ORAS, skopeo and crane keep them: `auths` in `$DOCKER_CONFIG/config.json`,
@@ -38,8 +39,10 @@ public struct DockerConfig: Sendable {
         guard let auths = try document()["auths"] as? [String: Any] else { return nil }
         let entry = auths[registry] ?? auths.first { Self.registryKey($0.key) == registry }?.value
         guard let fields = entry as? [String: Any] else { return nil }
-        if let encoded = fields["auth"] as? String, let data = Data(base64Encoded: encoded), let pair = String(data: data, encoding: .utf8),
-           let colon = pair.firstIndex(of: ":") {
+        if let encoded = fields["auth"] as? String, let data = Data(base64Encoded: encoded),
+            let pair = String(data: data, encoding: .utf8),
+            let colon = pair.firstIndex(of: ":")
+        {
             return Credential(username: String(pair[..<colon]), password: String(pair[pair.index(after: colon)...]))
         }
         if let username = fields["username"] as? String, let password = fields["password"] as? String {
@@ -59,12 +62,16 @@ public struct DockerConfig: Sendable {
             auths[registry] = ["auth": Data("\(credential.username):\(credential.password)".utf8).base64EncodedString()]
         }
         document["auths"] = auths
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let folder = url.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let writer = try AtomicFileWriter(replacing: url)
-            guard fchmod(writer.fileDescriptor, 0o600) == 0 else { throw FileSystemError(path: url.path, operation: "chmod 600") }
+            guard fchmod(writer.fileDescriptor, 0o600) == 0 else {
+                throw FileSystemError(path: url.path, operation: "chmod 600")
+            }
             try data.withUnsafeBytes { try writer.write($0) }
             try writer.commit()
         } catch let error as FileSystemError {
@@ -78,7 +85,9 @@ public struct DockerConfig: Sendable {
     private func document() throws -> [String: Any] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [:] }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw RemoteError.io(path: url.path, reason: "cannot read: \((error as NSError).localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw RemoteError.io(path: url.path, reason: "cannot read: \((error as NSError).localizedDescription)")
+        }
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) { return [:] }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RemoteError.io(path: url.path, reason: "is not a JSON object; fix or remove it")

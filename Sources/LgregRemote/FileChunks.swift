@@ -1,7 +1,8 @@
 import Foundation
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The bytes `offset..<offset+length` of a file as an async sequence of 1 MiB buffers: an upload body that
@@ -29,7 +30,9 @@ struct FileChunks: AsyncSequence, Sendable {
 
         func next() async throws -> ByteBuffer? {
             guard position < end else { return nil }
-            guard fd >= 0 else { throw RemoteError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw RemoteError.io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+            }
             let count = Swift.min(1 << 20, end - position)
             var buffer = ByteBufferAllocator().buffer(capacity: count)
             var read = 0
@@ -37,7 +40,12 @@ struct FileChunks: AsyncSequence, Sendable {
                 read = pread(fd, pointer.baseAddress, count, off_t(position))
                 return Swift.max(read, 0)
             }
-            guard read > 0 else { throw RemoteError.io(path: path, reason: "cannot read: \(read < 0 ? String(cString: strerror(errno)) : "file shorter than expected")") }
+            guard read > 0 else {
+                throw RemoteError.io(
+                    path: path,
+                    reason: "cannot read: \(read < 0 ? String(cString: strerror(errno)) : "file shorter than expected")"
+                )
+            }
             position += read
             return buffer
         }

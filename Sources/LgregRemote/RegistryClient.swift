@@ -53,14 +53,17 @@ final class RegistryClient: @unchecked Sendable {
         limits = try TransferLimits(timeout: options.timeout, minimumRate: options.minimumRate)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.caFile {
-            guard FileManager.default.isReadableFile(atPath: caFile) else { throw RemoteError.io(path: caFile, reason: "cannot read the CA file") }
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw RemoteError.io(path: caFile, reason: "cannot read the CA file")
+            }
             do { tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(caFile))] } catch {
                 throw RemoteError.io(path: caFile, reason: "not a PEM certificate file: \(error)")
             }
         }
         let wait = TimeAmount.nanoseconds(Int64(limits.timeout * 1e9))
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: wait, read: wait))
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: wait, read: wait))
         configuration.httpVersion = .http1Only
         // A refused connection or an untrusted certificate is said at once, not retried until the timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -80,14 +83,18 @@ final class RegistryClient: @unchecked Sendable {
     /// Sends a request to this registry with the credentials `scope` needs (`repository:team/aux:pull,push`),
     /// answering one authentication challenge (basic, or a bearer token fetched and cached for the scope).
     /// `body` is called for each attempt (a stream is read once).
-    func send(_ method: HTTPMethod, _ target: String, headers: HTTPHeaders = [:], scope: String,
-              body: () throws -> HTTPClientRequest.Body? = { nil }) async throws -> HTTPClientResponse {
-        var response = try await execute(method, target, headers: headers, authorization: authorization(scope: scope), body: try body())
+    func send(
+        _ method: HTTPMethod, _ target: String, headers: HTTPHeaders = [:], scope: String,
+        body: () throws -> HTTPClientRequest.Body? = { nil }
+    ) async throws -> HTTPClientResponse {
+        var response = try await execute(
+            method, target, headers: headers, authorization: authorization(scope: scope), body: try body())
         guard response.status == .unauthorized else { return try await check(response) }
         let challenge = response.headers.first(name: "WWW-Authenticate") ?? ""
         await drain(response)
         try await answer(challenge, scope: scope)
-        response = try await execute(method, target, headers: headers, authorization: authorization(scope: scope), body: try body())
+        response = try await execute(
+            method, target, headers: headers, authorization: authorization(scope: scope), body: try body())
         return try await check(response)
     }
 
@@ -96,12 +103,15 @@ final class RegistryClient: @unchecked Sendable {
         var response = try await send(.GET, url(path), headers: headers, scope: scope)
         var current = url(path)
         for _ in 0..<5 {
-            guard [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "Location"),
-                  let target = URL(string: location, relativeTo: URL(string: current))?.absoluteURL else { return response }
+            guard [301, 302, 303, 307, 308].contains(response.status.code),
+                let location = response.headers.first(name: "Location"),
+                let target = URL(string: location, relativeTo: URL(string: current))?.absoluteURL
+            else { return response }
             await drain(response)
             guard target.scheme == "https" || (options.plainHTTP && target.scheme == "http") else {
-                throw RemoteError.rejected(registry: registry, status: Int(response.status.code),
-                                           detail: "a redirect to \(target.scheme ?? "?") (HTTPS only, or --plain-http)")
+                throw RemoteError.rejected(
+                    registry: registry, status: Int(response.status.code),
+                    detail: "a redirect to \(target.scheme ?? "?") (HTTPS only, or --plain-http)")
             }
             current = target.absoluteString
             if Self.origin(of: target) == Self.origin(of: baseURL) {
@@ -111,23 +121,29 @@ final class RegistryClient: @unchecked Sendable {
             }
         }
         if [301, 302, 303, 307, 308].contains(response.status.code) {
-            throw RemoteError.rejected(registry: registry, status: Int(response.status.code), detail: "more than 5 redirects")
+            throw RemoteError.rejected(
+                registry: registry, status: Int(response.status.code), detail: "more than 5 redirects")
         }
         return response
     }
 
     /// Reads a small body (a manifest, an index, an error, a token) up to `limit` bytes.
-    func read(_ response: HTTPClientResponse, limit: Int = RegistryClient.manifestLimit, what: String) async throws -> Data {
+    func read(_ response: HTTPClientResponse, limit: Int = RegistryClient.manifestLimit, what: String) async throws
+        -> Data
+    {
         if let declared = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), declared > limit {
-            throw RemoteError.refused(what: what, reason: "\(declared) bytes, more than the \(limit >> 20) MiB a manifest may have")
+            throw RemoteError.refused(
+                what: what, reason: "\(declared) bytes, more than the \(limit >> 20) MiB a manifest may have")
         }
         let clock = limits.body(what, registry: registry)
         var data = Data()
         do {
             for try await buffer in response.body {
                 guard data.count + buffer.readableBytes <= limit else {
-                    throw RemoteError.refused(what: what, reason: "more than the \(limit >> 20) MiB a manifest may "
-                                              + "have")
+                    throw RemoteError.refused(
+                        what: what,
+                        reason: "more than the \(limit >> 20) MiB a manifest may "
+                            + "have")
                 }
                 data.append(contentsOf: buffer.readableBytesView)
                 try clock.check(received: data.count)
@@ -149,15 +165,18 @@ final class RegistryClient: @unchecked Sendable {
     /// The registry's error body, in a few words: `MANIFEST_UNKNOWN: manifest unknown`.
     func errorDetail(_ response: HTTPClientResponse) async -> String {
         guard let data = try? await read(response, limit: 64 << 10, what: "error"),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let errors = object["errors"] as? [[String: Any]], let first = errors.first else { return "" }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let errors = object["errors"] as? [[String: Any]], let first = errors.first
+        else { return "" }
         return RemoteError.quoted("\(first["code"] as? String ?? "")\(first["message"].map { ": \($0)" } ?? "")")
     }
 
     // MARK: Transport
 
-    private func execute(_ method: HTTPMethod, _ target: String, headers: HTTPHeaders, authorization: String?,
-                         body: HTTPClientRequest.Body?) async throws -> HTTPClientResponse {
+    private func execute(
+        _ method: HTTPMethod, _ target: String, headers: HTTPHeaders, authorization: String?,
+        body: HTTPClientRequest.Body?
+    ) async throws -> HTTPClientResponse {
         var request = HTTPClientRequest(url: target)
         request.method = method
         request.headers = headers
@@ -181,15 +200,20 @@ final class RegistryClient: @unchecked Sendable {
         switch response.status.code {
         case 500...599:
             let detail = await errorDetail(response)
-            throw RemoteError.unreachable(registry: registry, reason: "HTTP \(response.status.code)\(detail.isEmpty ? "" : ": \(detail)")")
+            throw RemoteError.unreachable(
+                registry: registry, reason: "HTTP \(response.status.code)\(detail.isEmpty ? "" : ": \(detail)")")
         case 401:
             await drain(response)
-            throw RemoteError.authentication(registry: registry, detail: credential == nil
-                ? "the registry asks for credentials and none are stored for it (run `lgreg login \(registry)`)"
-                : "the registry refused the credentials of user '\(RemoteError.quoted(credential!.username))' (run `lgreg login \(registry)` again)")
+            throw RemoteError.authentication(
+                registry: registry,
+                detail: credential == nil
+                    ? "the registry asks for credentials and none are stored for it (run `lgreg login \(registry)`)"
+                    : "the registry refused the credentials of user '\(RemoteError.quoted(credential!.username))' (run `lgreg login \(registry)` again)"
+            )
         case 403:
             let detail = await errorDetail(response)
-            throw RemoteError.authentication(registry: registry, detail: "access denied\(detail.isEmpty ? "" : ": \(detail)")")
+            throw RemoteError.authentication(
+                registry: registry, detail: "access denied\(detail.isEmpty ? "" : ": \(detail)")")
         default: return response
         }
     }
@@ -222,25 +246,36 @@ final class RegistryClient: @unchecked Sendable {
         switch parsed.scheme {
         case "basic":
             guard credential != nil else {
-                throw RemoteError.authentication(registry: registry, detail: "the registry asks for a user name and password and none are stored for it (run `lgreg login \(registry)`)")
+                throw RemoteError.authentication(
+                    registry: registry,
+                    detail:
+                        "the registry asks for a user name and password and none are stored for it (run `lgreg login \(registry)`)"
+                )
             }
             guard mayReceiveCredentials(baseURL) else {
-                throw RemoteError.authentication(registry: registry, detail: "credentials are not sent over plain HTTP to another machine")
+                throw RemoteError.authentication(
+                    registry: registry, detail: "credentials are not sent over plain HTTP to another machine")
             }
             lock.withLock { usesBasic = true }
         case "bearer":
             let token = try await fetchToken(parsed, scope: scope)
             lock.withLock { tokens[scope] = token }
         default:
-            throw RemoteError.authentication(registry: registry, detail: "the registry asks for an authentication scheme lgreg does not speak ('\(RemoteError.quoted(parsed.scheme))')")
+            throw RemoteError.authentication(
+                registry: registry,
+                detail:
+                    "the registry asks for an authentication scheme lgreg does not speak ('\(RemoteError.quoted(parsed.scheme))')"
+            )
         }
     }
 
     /// A token from the registry's token server (`realm`), for `service` and the scope asked for.
     private func fetchToken(_ challenge: Challenge, scope: String) async throws -> String {
         guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm),
-              components.scheme == "https" || (options.plainHTTP && components.scheme == "http") else {
-            throw RemoteError.authentication(registry: registry, detail: "the registry names no usable token server (realm must be https)")
+            components.scheme == "https" || (options.plainHTTP && components.scheme == "http")
+        else {
+            throw RemoteError.authentication(
+                registry: registry, detail: "the registry names no usable token server (realm must be https)")
         }
         var query = components.queryItems ?? []
         if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
@@ -253,20 +288,28 @@ final class RegistryClient: @unchecked Sendable {
         }
         if credential != nil, !mayReceiveCredentials(url) {
             let loggedInto = RemoteError.quoted(RegistryReference.host(of: registry))
-            throw RemoteError.authentication(registry: registry, detail: "the registry sends the credentials to token "
-                + "server '\(RemoteError.quoted(realm))'; lgreg sends them over plain HTTP only to the loopback host "
-                + "logged into (\(loggedInto)), elsewhere over HTTPS only")
+            throw RemoteError.authentication(
+                registry: registry,
+                detail: "the registry sends the credentials to token "
+                    + "server '\(RemoteError.quoted(realm))'; lgreg sends them over plain HTTP only to the loopback host "
+                    + "logged into (\(loggedInto)), elsewhere over HTTPS only")
         }
-        let response = try await execute(.GET, url.absoluteString, headers: [:], authorization: basicAuthorization(for: url),
-                                         body: nil)
+        let response = try await execute(
+            .GET, url.absoluteString, headers: [:], authorization: basicAuthorization(for: url),
+            body: nil)
         guard response.status == .ok else {
             await drain(response)
-            throw RemoteError.authentication(registry: registry, detail: "the token server refused \(credential == nil ? "an anonymous request" : "the credentials of user '\(RemoteError.quoted(credential!.username))'") (HTTP \(response.status.code))")
+            throw RemoteError.authentication(
+                registry: registry,
+                detail:
+                    "the token server refused \(credential == nil ? "an anonymous request" : "the credentials of user '\(RemoteError.quoted(credential!.username))'") (HTTP \(response.status.code))"
+            )
         }
         let data = try await read(response, limit: 1 << 20, what: "token")
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let token = (object["token"] as? String) ?? (object["access_token"] as? String), !token.isEmpty,
-              token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            let token = (object["token"] as? String) ?? (object["access_token"] as? String), !token.isEmpty,
+            token.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+        else {
             throw RemoteError.authentication(registry: registry, detail: "the token server's answer holds no token")
         }
         return token
@@ -290,10 +333,14 @@ final class RegistryClient: @unchecked Sendable {
         }
         if let error = error as? NIOSSLError {
             let text = "\(error)"
-            if text.contains("CERTIFICATE_VERIFY_FAILED") { return "TLS: the registry's certificate is not trusted (a private CA is trusted with --ca-file)" }
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "TLS: the registry's certificate is not trusted (a private CA is trusted with --ca-file)"
+            }
             return "TLS handshake failed (\(RemoteError.quoted(text))); a private CA is trusted with --ca-file"
         }
-        if error is IOError || String(describing: type(of: error)).contains("Connection") { return RemoteError.quoted("cannot connect: \(error)") }
+        if error is IOError || String(describing: type(of: error)).contains("Connection") {
+            return RemoteError.quoted("cannot connect: \(error)")
+        }
         return RemoteError.quoted("\(error)")
     }
 }

@@ -15,22 +15,29 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
     /// Parses `text`.
     /// - Throws: `RemoteError.invalidReference` saying what is wrong.
     public init(_ text: String) throws {
-        guard text.count <= 1024 else { throw RemoteError.invalidReference(text, reason: "longer than 1024 characters") }
+        guard text.count <= 1024 else {
+            throw RemoteError.invalidReference(text, reason: "longer than 1024 characters")
+        }
         guard let slash = text.firstIndex(of: "/") else {
             throw RemoteError.invalidReference(text, reason: "expected HOST[:PORT]/REPOSITORY[:TAG|@sha256:DIGEST]")
         }
         registry = String(text[..<slash])
         var rest = String(text[text.index(after: slash)...])
-        guard Self.isHost(registry) else { throw RemoteError.invalidReference(text, reason: "'\(RemoteError.quoted(registry))' is not HOST or HOST:PORT") }
+        guard Self.isHost(registry) else {
+            throw RemoteError.invalidReference(
+                text, reason: "'\(RemoteError.quoted(registry))' is not HOST or HOST:PORT")
+        }
         if let port = Self.port(of: registry),
-           !port.allSatisfy(\.isASCIIDigit) || !(1...65535).contains(Int(port.prefix(6)) ?? 0) {
+            !port.allSatisfy(\.isASCIIDigit) || !(1...65535).contains(Int(port.prefix(6)) ?? 0)
+        {
             let quoted = RemoteError.quoted(String(port))
             throw RemoteError.invalidReference(text, reason: "port '\(quoted)' is not a TCP port (1 to 65535)")
         }
         if let at = rest.firstIndex(of: "@") {
             let digestText = String(rest[rest.index(after: at)...])
             guard let parsed = Digest(digestText) else {
-                throw RemoteError.invalidReference(text, reason: "the digest must be sha256: and 64 lowercase hex digits")
+                throw RemoteError.invalidReference(
+                    text, reason: "the digest must be sha256: and 64 lowercase hex digits")
             }
             digest = parsed
             rest = String(rest[..<at])
@@ -38,11 +45,16 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
         if let colon = rest.lastIndex(of: ":"), !rest[colon...].contains("/") {
             tag = String(rest[rest.index(after: colon)...])
             rest = String(rest[..<colon])
-            guard let tag, Self.isTag(tag) else { throw RemoteError.invalidReference(text, reason: "a tag is 1 to 128 of [A-Za-z0-9_.-], not starting with . or -") }
+            guard let tag, Self.isTag(tag) else {
+                throw RemoteError.invalidReference(
+                    text, reason: "a tag is 1 to 128 of [A-Za-z0-9_.-], not starting with . or -")
+            }
         }
         repository = rest
         guard rest.isEmpty ? (tag == nil && digest == nil) : Self.isRepository(rest) else {
-            throw RemoteError.invalidReference(text, reason: "a repository is lowercase path components of [a-z0-9] separated by '.', '_', '__' or '-'")
+            throw RemoteError.invalidReference(
+                text, reason: "a repository is lowercase path components of [a-z0-9] separated by '.', '_', '__' or '-'"
+            )
         }
     }
 
@@ -65,7 +77,8 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
 
     /// The host of `host[:port]` or `[v6]:port`, without brackets.
     static func host(of registry: String) -> String {
-        registry.hasPrefix("[") ? String(registry.prefix { $0 != "]" }.dropFirst())
+        registry.hasPrefix("[")
+            ? String(registry.prefix { $0 != "]" }.dropFirst())
             : String(registry.prefix { $0 != ":" })
     }
 
@@ -85,10 +98,14 @@ public struct RegistryReference: Equatable, Sendable, CustomStringConvertible {
 
     static func isRepository(_ text: String) -> Bool {
         // The distribution spec's `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`.
-        text.count <= 255 && text.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { component in
-            guard let first = component.first, let last = component.last, first.isLowercaseAlphanumeric, last.isLowercaseAlphanumeric else { return false }
-            return component.allSatisfy { $0.isLowercaseAlphanumeric || "._-".contains($0) } && !component.contains("..") && !component.contains("___")
-        }
+        text.count <= 255
+            && text.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { component in
+                guard let first = component.first, let last = component.last, first.isLowercaseAlphanumeric,
+                    last.isLowercaseAlphanumeric
+                else { return false }
+                return component.allSatisfy { $0.isLowercaseAlphanumeric || "._-".contains($0) }
+                    && !component.contains("..") && !component.contains("___")
+            }
     }
 
     static func isTag(_ text: String) -> Bool {

@@ -23,14 +23,17 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidReference(text, reason): return "'\(Self.quoted(text))' is not a remote reference: \(reason)"
-        case let .invalidOption(name, reason): return "\(name): \(reason)"
-        case let .notFound(what): return "\(what): not found in the registry"
-        case let .refused(what, reason): return "\(what): refused: \(reason); nothing of it was stored"
-        case let .unreachable(registry, reason): return "\(registry): registry unreachable: \(reason)"
-        case let .rejected(registry, status, detail): return "\(registry): the registry refused the request (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)")"
-        case let .authentication(registry, detail): return "\(registry): authentication failed: \(detail)"
-        case let .io(path, reason): return "\(path): \(reason)"
+        case .invalidReference(let text, let reason):
+            return "'\(Self.quoted(text))' is not a remote reference: \(reason)"
+        case .invalidOption(let name, let reason): return "\(name): \(reason)"
+        case .notFound(let what): return "\(what): not found in the registry"
+        case .refused(let what, let reason): return "\(what): refused: \(reason); nothing of it was stored"
+        case .unreachable(let registry, let reason): return "\(registry): registry unreachable: \(reason)"
+        case .rejected(let registry, let status, let detail):
+            return
+                "\(registry): the registry refused the request (HTTP \(status))\(detail.isEmpty ? "" : ": \(detail)")"
+        case .authentication(let registry, let detail): return "\(registry): authentication failed: \(detail)"
+        case .io(let path, let reason): return "\(path): \(reason)"
         }
     }
 

@@ -12,10 +12,14 @@ struct RemoteOrigins: Codable {
 
     static let limit = 8
 
-    static func file(_ store: LearngeneStore) -> URL { store.layout.privateDirectory.appendingPathComponent("remote-origins.json") }
+    static func file(_ store: LearngeneStore) -> URL {
+        store.layout.privateDirectory.appendingPathComponent("remote-origins.json")
+    }
 
     /// The repositories of `registry` other than `repository` that hold `digest`.
-    static func mountSources(_ digest: Digest, registry: String, except repository: String, in store: LearngeneStore) -> [String] {
+    static func mountSources(_ digest: Digest, registry: String, except repository: String, in store: LearngeneStore)
+        -> [String]
+    {
         let origins = load(store)
         return (origins.blobs[digest.description] ?? []).reversed().compactMap { entry in
             guard entry.hasPrefix(registry + "/") else { return nil }
@@ -28,7 +32,10 @@ struct RemoteOrigins: Codable {
     static func record(_ digests: [Digest], registry: String, repository: String, in store: LearngeneStore) {
         guard store.mode != .read, !digests.isEmpty else { return }
         let entry = "\(registry)/\(repository)"
-        guard let lock = try? FileLock(store.layout.privateDirectory.appendingPathComponent("remote-origins.lock"), exclusive: true) else { return }
+        guard
+            let lock = try? FileLock(
+                store.layout.privateDirectory.appendingPathComponent("remote-origins.lock"), exclusive: true)
+        else { return }
         defer { withExtendedLifetime(lock) {} }
         var origins = load(store)
         for digest in digests {
@@ -43,8 +50,10 @@ struct RemoteOrigins: Codable {
     }
 
     private static func load(_ store: LearngeneStore) -> RemoteOrigins {
-        guard let data = try? Data(contentsOf: file(store)), let origins = try? JSONDecoder().decode(RemoteOrigins.self, from: data),
-              origins.schemaVersion == 1 else { return RemoteOrigins() }
+        guard let data = try? Data(contentsOf: file(store)),
+            let origins = try? JSONDecoder().decode(RemoteOrigins.self, from: data),
+            origins.schemaVersion == 1
+        else { return RemoteOrigins() }
         return origins
     }
 }

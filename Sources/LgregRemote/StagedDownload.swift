@@ -1,8 +1,9 @@
 import Foundation
 import LgregCore
 import LgregStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blob's partial-download file in `.lgreg/downloads`, held open under its lock: once its size and SHA-256

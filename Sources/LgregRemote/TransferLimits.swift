@@ -16,8 +16,10 @@ public struct TransferLimits: Sendable, Equatable {
 
     /// The value of environment variable `name`, nil when it is not set.
     /// - Throws: `RemoteError.invalidOption` naming the variable when its value is not `unit`.
-    private static func setting<Value: LosslessStringConvertible>(_ name: String, in environment: [String: String],
-                                                                  unit: String) throws -> Value? {
+    private static func setting<Value: LosslessStringConvertible>(
+        _ name: String, in environment: [String: String],
+        unit: String
+    ) throws -> Value? {
         guard let text = environment[name] else { return nil }
         guard let value = Value(text) else {
             throw RemoteError.invalidOption(name: name, reason: "'\(RemoteError.quoted(text))' is not \(unit)")
@@ -27,18 +29,24 @@ public struct TransferLimits: Sendable, Equatable {
 
     /// The limits given, else those of the environment, else the defaults.
     /// - Throws: `RemoteError.invalidOption` naming the option or variable whose value cannot be used.
-    public init(timeout: Double? = nil, minimumRate: Int? = nil,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        self.timeout = try timeout ?? Self.setting(Self.timeoutVariable, in: environment, unit: "a number of seconds") ?? 60
-        self.minimumRate = try minimumRate
+    public init(
+        timeout: Double? = nil, minimumRate: Int? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        self.timeout =
+            try timeout ?? Self.setting(Self.timeoutVariable, in: environment, unit: "a number of seconds") ?? 60
+        self.minimumRate =
+            try minimumRate
             ?? Self.setting(Self.minimumRateVariable, in: environment, unit: "a number of bytes a second") ?? 10_000
         guard self.timeout.isFinite, (0.1...86_400).contains(self.timeout) else {
-            throw RemoteError.invalidOption(name: timeout == nil ? Self.timeoutVariable : "--timeout",
-                                            reason: "must be 0.1 to 86400 seconds, not \(self.timeout)")
+            throw RemoteError.invalidOption(
+                name: timeout == nil ? Self.timeoutVariable : "--timeout",
+                reason: "must be 0.1 to 86400 seconds, not \(self.timeout)")
         }
         guard self.minimumRate >= 0 else {
-            throw RemoteError.invalidOption(name: minimumRate == nil ? Self.minimumRateVariable : "--min-rate",
-                                            reason: "must be 0 or more bytes a second")
+            throw RemoteError.invalidOption(
+                name: minimumRate == nil ? Self.minimumRateVariable : "--min-rate",
+                reason: "must be 0 or more bytes a second")
         }
     }
 
@@ -73,9 +81,12 @@ struct BodyClock {
         let elapsed = started.duration(to: .now)
         guard limits.minimumRate > 0, elapsed > limits.allowedTime(for: received) else { return }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        throw RemoteError.unreachable(registry: registry, reason: "\(what) arrives too slowly: \(received) bytes in "
-            + String(format: "%.1f s", seconds) + ", under the minimum of \(limits.minimumRate) bytes a second after "
-            + "\(Self.format(limits.timeout)) s (--min-rate, --timeout)")
+        throw RemoteError.unreachable(
+            registry: registry,
+            reason: "\(what) arrives too slowly: \(received) bytes in "
+                + String(format: "%.1f s", seconds)
+                + ", under the minimum of \(limits.minimumRate) bytes a second after "
+                + "\(Self.format(limits.timeout)) s (--min-rate, --timeout)")
     }
 
     static func format(_ seconds: Double) -> String {

@@ -22,7 +22,10 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         /// Parameters the learngene stores (nil from scratch, which stores nothing to initialize from).
         public var storedParameters: Int?
 
-        public init(reference: String, kind: String, architecture: ViTArchitecture, schedule: StageSchedule?, storedParameters: Int?) {
+        public init(
+            reference: String, kind: String, architecture: ViTArchitecture, schedule: StageSchedule?,
+            storedParameters: Int?
+        ) {
             self.reference = reference
             self.kind = kind
             self.architecture = architecture
@@ -48,7 +51,10 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         /// The tuned Des-Net's tag, for a tuned observation.
         public var tag: String?
 
-        public init(source: String, strategy: String, order: String?, seed: UInt64?, depth: Int, tunedEpochs: Int, top1: Double, tag: String? = nil) {
+        public init(
+            source: String, strategy: String, order: String?, seed: UInt64?, depth: Int, tunedEpochs: Int, top1: Double,
+            tag: String? = nil
+        ) {
             self.source = source
             self.strategy = strategy
             self.order = order
@@ -76,7 +82,9 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
             min = values.min() ?? 0
             max = values.max() ?? 0
             let m = mean
-            std = values.count > 1 ? (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
+            std =
+                values.count > 1
+                ? (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot() : 0
         }
     }
 
@@ -144,20 +152,29 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         self.evalSet = evalSet
         let byReference = Dictionary(sources.map { ($0.reference, $0) }) { first, _ in first }
         func seriesKey(_ o: Observation) -> String {
-            [o.source, o.strategy, o.order ?? "", StrategyName(recorded: o.strategy) == .scratch ? String(o.tunedEpochs) : ""].joined(separator: "|")
+            [
+                o.source, o.strategy, o.order ?? "",
+                StrategyName(recorded: o.strategy) == .scratch ? String(o.tunedEpochs) : "",
+            ].joined(separator: "|")
         }
         var seen: [String: Series] = [:]
         var ordered: [String] = []
         for o in observations where seen[seriesKey(o)] == nil {
             let key = seriesKey(o)
-            seen[key] = Series(key: key, label: Self.label(strategy: o.strategy, order: o.order, epochs: o.tunedEpochs), source: o.source,
-                               strategy: o.strategy, order: o.order)
+            seen[key] = Series(
+                key: key, label: Self.label(strategy: o.strategy, order: o.order, epochs: o.tunedEpochs),
+                source: o.source,
+                strategy: o.strategy, order: o.order)
             ordered.append(key)
         }
         // Labels that two sources share name their source.
         let labels = Dictionary(grouping: ordered, by: { seen[$0]!.label })
-        for (_, keys) in labels where keys.count > 1 { for key in keys { seen[key]!.label += " · \(seen[key]!.source)" } }
-        ordered.sort { (Self.rank(seen[$0]!.strategy), seen[$0]!.label) < (Self.rank(seen[$1]!.strategy), seen[$1]!.label) }
+        for (_, keys) in labels where keys.count > 1 {
+            for key in keys { seen[key]!.label += " · \(seen[key]!.source)" }
+        }
+        ordered.sort {
+            (Self.rank(seen[$0]!.strategy), seen[$0]!.label) < (Self.rank(seen[$1]!.strategy), seen[$1]!.label)
+        }
         series = ordered.map { seen[$0]! }
 
         var rows: [Row] = []
@@ -172,20 +189,33 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
                 let stored = source?.storedParameters ?? desNetParameters
                 for epochs in epochCounts.isEmpty ? [nil] : epochCounts.map(Optional.some) {
                     let tuned = epochs.map { e in atDepth.filter { $0.tunedEpochs == e }.map(\.top1) } ?? []
-                    rows.append(Row(series: key, depth: depth, desNet: Self.desNetName(depth), untuned: untuned.isEmpty ? nil : Statistic(untuned),
-                                    tuned: tuned.isEmpty ? nil : Statistic(tuned), tunedEpochs: epochs, storedParameters: stored,
-                                    desNetParameters: desNetParameters))
+                    rows.append(
+                        Row(
+                            series: key, depth: depth, desNet: Self.desNetName(depth),
+                            untuned: untuned.isEmpty ? nil : Statistic(untuned),
+                            tuned: tuned.isEmpty ? nil : Statistic(tuned), tunedEpochs: epochs,
+                            storedParameters: stored,
+                            desNetParameters: desNetParameters))
                 }
             }
         }
         self.rows = rows
         // PF is set against the Des-Nets, not against a trained network's own row.
-        let depths = Set(rows.filter { seen[$0.series]?.strategy != MeasuredNetwork.trainedNetworkName }.map(\.depth)).sorted()
-        storage = Storage(depths: depths, learngenes: sources.compactMap { source in
-            guard let stored = source.storedParameters, let schedule = source.schedule, !depths.isEmpty else { return nil }
-            let pf = SavingsReport(subject: source.reference, architecture: source.architecture, schedule: schedule, depths: depths).totalParameters
-            return .init(reference: source.reference, storedParameters: stored, pfParameters: pf, ratio: Double(pf) / Double(max(stored, 1)))
-        })
+        let depths = Set(rows.filter { seen[$0.series]?.strategy != MeasuredNetwork.trainedNetworkName }.map(\.depth))
+            .sorted()
+        storage = Storage(
+            depths: depths,
+            learngenes: sources.compactMap { source in
+                guard let stored = source.storedParameters, let schedule = source.schedule, !depths.isEmpty else {
+                    return nil
+                }
+                let pf = SavingsReport(
+                    subject: source.reference, architecture: source.architecture, schedule: schedule, depths: depths
+                ).totalParameters
+                return .init(
+                    reference: source.reference, storedParameters: stored, pfParameters: pf,
+                    ratio: Double(pf) / Double(max(stored, 1)))
+            })
     }
 
     /// The paper's name for a Des-Net of `depth` layers: `Des-6`.
@@ -222,31 +252,46 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
     /// seeds), the seeds summarized, and the parameters stored; storage against PF in the footer.
     public var table: ReportTable {
         // Two decimals, so the small models of a Fashion-MNIST zoo do not all print as 0.1.
-        func millions(_ count: Int) -> ReportTable.Cell { .int(count, shown: String(format: "%.2f", Double(count) / 1e6)) }
-        func percent(_ value: Double?) -> ReportTable.Cell { value.map { .double(100 * $0, shown: String(format: "%.2f", 100 * $0)) } ?? .empty }
+        func millions(_ count: Int) -> ReportTable.Cell {
+            .int(count, shown: String(format: "%.2f", Double(count) / 1e6))
+        }
+        func percent(_ value: Double?) -> ReportTable.Cell {
+            value.map { .double(100 * $0, shown: String(format: "%.2f", 100 * $0)) } ?? .empty
+        }
         // The range is shown where there is one: over two or more seeds.
-        func spread(_ s: Statistic?, _ end: KeyPath<Statistic, Double>) -> ReportTable.Cell { s.flatMap { $0.count > 1 ? percent($0[keyPath: end]) : nil } ?? .empty }
+        func spread(_ s: Statistic?, _ end: KeyPath<Statistic, Double>) -> ReportTable.Cell {
+            s.flatMap { $0.count > 1 ? percent($0[keyPath: end]) : nil } ?? .empty
+        }
         let rowsShown: [[ReportTable.Cell]] = rows.map { row in
             let line = series(of: row)
             let seeds = max(row.untuned?.count ?? 0, row.tuned?.count ?? 0)
-            return [.text(row.desNet), .int(row.depth, shown: String(row.depth)), .text(line?.label ?? row.series), .text(line?.source ?? ""),
-                    percent(row.untuned?.mean), spread(row.untuned, \.min), spread(row.untuned, \.max),
-                    percent(row.tuned?.mean), spread(row.tuned, \.min), spread(row.tuned, \.max),
-                    row.tunedEpochs.map { .int($0, shown: String($0)) } ?? .empty, .int(seeds, shown: String(seeds)),
-                    millions(row.storedParameters), millions(row.desNetParameters)]
+            return [
+                .text(row.desNet), .int(row.depth, shown: String(row.depth)), .text(line?.label ?? row.series),
+                .text(line?.source ?? ""),
+                percent(row.untuned?.mean), spread(row.untuned, \.min), spread(row.untuned, \.max),
+                percent(row.tuned?.mean), spread(row.tuned, \.min), spread(row.tuned, \.max),
+                row.tunedEpochs.map { .int($0, shown: String($0)) } ?? .empty, .int(seeds, shown: String(seeds)),
+                millions(row.storedParameters), millions(row.desNetParameters),
+            ]
         }
-        var footer = ["Top-1 in percent on \(evalSet); a strategy measured over several seeds shows their mean and range (min–max); --json adds the sample standard deviation.",
-                      "Stored (M): what the approach keeps to make the Des-Net: the learngene, once for every depth; from scratch, the Des-Net itself (as PF keeps every one). P-S (M): the Des-Net's own parameters."]
+        var footer = [
+            "Top-1 in percent on \(evalSet); a strategy measured over several seeds shows their mean and range (min–max); --json adds the sample standard deviation.",
+            "Stored (M): what the approach keeps to make the Des-Net: the learngene, once for every depth; from scratch, the Des-Net itself (as PF keeps every one). P-S (M): the Des-Net's own parameters.",
+        ]
         for learngene in storage.learngenes {
-            footer.append("\(learngene.reference) stores \(String(format: "%.2f", Double(learngene.storedParameters) / 1e6)) M once; PF keeps one model per depth "
-                          + "(\(storage.depths.map(Self.desNetName).joined(separator: ", "))): \(String(format: "%.2f", Double(learngene.pfParameters) / 1e6)) M, "
-                          + "\(String(format: "%.1f", learngene.ratio))× more.")
+            footer.append(
+                "\(learngene.reference) stores \(String(format: "%.2f", Double(learngene.storedParameters) / 1e6)) M once; PF keeps one model per depth "
+                    + "(\(storage.depths.map(Self.desNetName).joined(separator: ", "))): \(String(format: "%.2f", Double(learngene.pfParameters) / 1e6)) M, "
+                    + "\(String(format: "%.1f", learngene.ratio))× more.")
         }
-        return ReportTable(columns: [
-            .init("desNet", "Des-Net"), .init("depth", "Depth"), .init("strategy", "Strategy"), .init("source", "Learngene"),
-            .init("untunedTop1", "Untuned %"), .init("untunedMin", "min"), .init("untunedMax", "max"),
-            .init("tunedTop1", "Tuned %"), .init("tunedMin", "min"), .init("tunedMax", "max"),
-            .init("tunedEpochs", "Epochs"), .init("seeds", "Seeds"), .init("storedParameters", "Stored (M)"), .init("desNetParameters", "P-S (M)"),
-        ], rows: rowsShown, footer: footer)
+        return ReportTable(
+            columns: [
+                .init("desNet", "Des-Net"), .init("depth", "Depth"), .init("strategy", "Strategy"),
+                .init("source", "Learngene"),
+                .init("untunedTop1", "Untuned %"), .init("untunedMin", "min"), .init("untunedMax", "max"),
+                .init("tunedTop1", "Tuned %"), .init("tunedMin", "min"), .init("tunedMax", "max"),
+                .init("tunedEpochs", "Epochs"), .init("seeds", "Seeds"), .init("storedParameters", "Stored (M)"),
+                .init("desNetParameters", "P-S (M)"),
+            ], rows: rowsShown, footer: footer)
     }
 }

@@ -10,7 +10,10 @@ public struct ReportTable: Sendable {
     public struct Column: Sendable {
         public var key: String
         public var title: String
-        public init(_ key: String, _ title: String) { self.key = key; self.title = title }
+        public init(_ key: String, _ title: String) {
+            self.key = key
+            self.title = title
+        }
     }
 
     /// One cell: an exact value and its printed form.
@@ -22,26 +25,28 @@ public struct ReportTable: Sendable {
 
         public var shown: String {
             switch self {
-            case let .int(_, shown), let .double(_, shown): return shown
-            case let .text(text): return text
+            case .int(_, let shown), .double(_, let shown): return shown
+            case .text(let text): return text
             case .empty: return ""
             }
         }
 
         var jsonValue: Any {
             switch self {
-            case let .int(value, _): return value
-            case let .double(value, _): return value
-            case let .text(text): return text
+            case .int(let value, _): return value
+            case .double(let value, _): return value
+            case .text(let text): return text
             case .empty: return NSNull()
             }
         }
 
         var csvValue: String {
             switch self {
-            case let .int(value, _): return String(value)
-            case let .double(value, _): return String(value)
-            case let .text(text): return text.contains(",") || text.contains("\"") ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
+            case .int(let value, _): return String(value)
+            case .double(let value, _): return String(value)
+            case .text(let text):
+                return text.contains(",") || text.contains("\"")
+                    ? "\"\(text.replacingOccurrences(of: "\"", with: "\"\""))\"" : text
             case .empty: return ""
             }
         }
@@ -69,7 +74,8 @@ public struct ReportTable: Sendable {
         case .text: return text()
         case .markdown: return markdown()
         case .csv:
-            let lines = [columns.map(\.key).joined(separator: ",")] + rows.map { $0.map(\.csvValue).joined(separator: ",") }
+            let lines =
+                [columns.map(\.key).joined(separator: ",")] + rows.map { $0.map(\.csvValue).joined(separator: ",") }
             return lines.joined(separator: "\n") + "\n"
         case .json:
             let objects = jsonObjects()
@@ -104,18 +110,26 @@ public struct ReportTable: Sendable {
         var lines = ["| " + columns.map(\.title).joined(separator: " | ") + " |"]
         lines.append("|" + columns.map { _ in "---:" }.joined(separator: "|") + "|")
         lines += rows.map { "| " + $0.map(\.shown).joined(separator: " | ") + " |" }
-        if !footer.isEmpty { lines.append(""); lines += footer }
+        if !footer.isEmpty {
+            lines.append("")
+            lines += footer
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }
 
 extension ReportTable.Cell {
     /// A count printed in millions as the paper prints parameters (`PaperRounding.millions`).
-    public static func millions(_ value: Int) -> Self { .int(value, shown: String(format: "%.1f", PaperRounding.millions(value))) }
+    public static func millions(_ value: Int) -> Self {
+        .int(value, shown: String(format: "%.1f", PaperRounding.millions(value)))
+    }
     /// Multiply-accumulates printed with one decimal in the largest unit that keeps the figure at least 1: G
     /// as the paper prints them (17,490,465,792 → "17.5 G"), M or k for small models (4,196,352 → "4.2 M").
     public static func flops(_ value: Int) -> Self {
         let unit = [(1e9, "G"), (1e6, "M"), (1e3, "k")].first { Double(value) >= $0.0 } ?? (1, "")
-        return .int(value, shown: String(format: "%.1f%@", PaperRounding.oneDecimal(value, unit: unit.0), unit.1.isEmpty ? "" : " " + unit.1))
+        return .int(
+            value,
+            shown: String(
+                format: "%.1f%@", PaperRounding.oneDecimal(value, unit: unit.0), unit.1.isEmpty ? "" : " " + unit.1))
     }
 }

@@ -67,11 +67,16 @@ public struct SavingsReport: Codable, Equatable, Sendable {
     public var tlegRatio: Double
 
     /// Builds the report for Des-Nets of `architecture` at `depths`, from a learngene trained with `schedule`.
-    public init(subject: String, architecture: ViTArchitecture, schedule: StageSchedule, depths: [Int], epochs: Epochs = Epochs()) {
+    public init(
+        subject: String, architecture: ViTArchitecture, schedule: StageSchedule, depths: [Int],
+        epochs: Epochs = Epochs()
+    ) {
         self.subject = subject
         self.schedule = schedule
         self.epochs = epochs
-        rows = depths.map { Row(depth: $0, parameters: architecture.parameterCount(depth: $0), flops: architecture.flops(depth: $0)) }
+        rows = depths.map {
+            Row(depth: $0, parameters: architecture.parameterCount(depth: $0), flops: architecture.flops(depth: $0))
+        }
         learngeneParameters = architecture.parameterCount(depth: schedule.stageCount)
         totalParameters = rows.map(\.parameters).reduce(0, +)
         totalParametersPrinted = PaperRounding.sumOfPrinted(rows.map(\.parameters), unit: 1e6)
@@ -82,16 +87,24 @@ public struct SavingsReport: Codable, Equatable, Sendable {
         pretrainingRatio = n * Double(epochs.pretrain) / Double(epochs.learngene)
         let total = n * Double(epochs.pretrain) / (Double(epochs.learngene) + n * Double(epochs.desNetTuning))
         totalTrainingRatio = (total * 10).rounded(.down) / 10
-        tlegRatio = (Double(epochs.learngene) + n * Double(epochs.tlegTuning)) / (Double(epochs.learngene) + n * Double(epochs.swsTuningAgainstTLEG))
+        tlegRatio =
+            (Double(epochs.learngene) + n * Double(epochs.tlegTuning))
+            / (Double(epochs.learngene) + n * Double(epochs.swsTuningAgainstTLEG))
     }
 
     /// The per-depth table with totals and ratios in the footer.
     public var table: ReportTable {
         let one = { (value: Double) in String(format: "%.1f", value) }
-        let ratio = one(storageRatio), paperRatio = one(paperStorageRatio)
-        let note = ratio == paperRatio ? "." : " (exact counts; the printed figures give \(one(totalParametersPrinted)) / \(one(learngeneParametersPrinted)) = \(paperRatio)×, as the paper divides)."
-        let storage = "PF stores \(one(totalParametersPrinted)) M for \(rows.count) Des-Nets (exactly \(totalParameters.formatted())); "
-            + "the learngene (schedule \(schedule)) stores \(one(learngeneParametersPrinted)) M (exactly \(learngeneParameters.formatted())): \(ratio)× less" + note
+        let ratio = one(storageRatio)
+        let paperRatio = one(paperStorageRatio)
+        let note =
+            ratio == paperRatio
+            ? "."
+            : " (exact counts; the printed figures give \(one(totalParametersPrinted)) / \(one(learngeneParametersPrinted)) = \(paperRatio)×, as the paper divides)."
+        let storage =
+            "PF stores \(one(totalParametersPrinted)) M for \(rows.count) Des-Nets (exactly \(totalParameters.formatted())); "
+            + "the learngene (schedule \(schedule)) stores \(one(learngeneParametersPrinted)) M (exactly \(learngeneParameters.formatted())): \(ratio)× less"
+            + note
         return ReportTable(
             columns: [.init("depth", "Depth"), .init("parameters", "P-S (M)"), .init("flops", "FLOPs")],
             rows: rows.map { [.int($0.depth, shown: String($0.depth)), .millions($0.parameters), .flops($0.flops)] },

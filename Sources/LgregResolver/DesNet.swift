@@ -33,7 +33,7 @@ public struct DesNetTensor: Sendable {
     /// temporary buffer otherwise.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         switch content {
-        case let .copy(file, tensor):
+        case .copy(let file, let tensor):
             return try body(try file.bytes(tensor))
         case .interpolated, .fresh:
             return try DTypeConversion.bytes(try floats(), as: dtype).withUnsafeBytes(body)
@@ -43,13 +43,14 @@ public struct DesNetTensor: Sendable {
     /// The values widened to `Float`.
     public func floats() throws -> [Float] {
         switch content {
-        case let .copy(file, tensor):
+        case .copy(let file, let tensor):
             return try file.floats(tensor)
-        case let .interpolated(a, b, tensor, factor):
+        case .interpolated(let a, let b, let tensor, let factor):
             // θ_l = θ_A + (l/L)·θ_B
-            let thetaA = try a.floats(tensor), thetaB = try b.floats(tensor)
+            let thetaA = try a.floats(tensor)
+            let thetaB = try b.floats(tensor)
             return zip(thetaA, thetaB).map { $0 + factor * $1 }
-        case let .fresh(spec, seed):
+        case .fresh(let spec, let seed):
             var generator = SplitMix64(seed: seed)
             return spec.initialValues(using: &generator)
         }

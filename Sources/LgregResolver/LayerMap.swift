@@ -69,7 +69,9 @@ public enum OrderSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
             self = .named(named)
             return
         }
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         guard parts.allSatisfy({ $0 != nil }) else { throw ResolverError.unparsableOrder(text) }
         self = .permutation(parts.map { $0! })
     }
@@ -78,15 +80,15 @@ public enum OrderSpec: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `ResolverError.invalidOrder` when a permutation does not fit the stage count.
     public func resolve(stageCount: Int) throws -> StageOrder {
         switch self {
-        case let .named(name): return StageOrder(name, stageCount: stageCount)
-        case let .permutation(stages): return try StageOrder(permutation: stages, stageCount: stageCount)
+        case .named(let name): return StageOrder(name, stageCount: stageCount)
+        case .permutation(let stages): return try StageOrder(permutation: stages, stageCount: stageCount)
         }
     }
 
     public var description: String {
         switch self {
-        case let .named(name): return name.rawValue
-        case let .permutation(stages): return stages.map(String.init).joined(separator: ",")
+        case .named(let name): return name.rawValue
+        case .permutation(let stages): return stages.map(String.init).joined(separator: ",")
         }
     }
 }
@@ -111,7 +113,9 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     ///   for an entry outside 0..<sourceLayers.
     public init(sources: [Int], sourceLayers: Int, depth: Int? = nil) throws {
         if let depth, sources.count != depth { throw ResolverError.layerMapLength(count: sources.count, depth: depth) }
-        guard (1...ArchitectureLimits.maxDepth).contains(sources.count) else { throw ResolverError.invalidDepth(sources.count) }
+        guard (1...ArchitectureLimits.maxDepth).contains(sources.count) else {
+            throw ResolverError.invalidDepth(sources.count)
+        }
         if let bad = sources.firstIndex(where: { $0 < 0 || $0 >= sourceLayers }) {
             throw ResolverError.layerMapEntryOutOfRange(position: bad, entry: sources[bad], layers: sourceLayers)
         }
@@ -121,7 +125,9 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `0,0,1,…` as an explicit map for a Des-Net of `depth` layers.
     public init(parsing text: String, sourceLayers: Int, depth: Int) throws {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            Int($0.trimmingCharacters(in: .whitespaces))
+        }
         guard parts.allSatisfy({ $0 != nil }) else { throw ResolverError.unparsableLayerMap(text) }
         try self.init(sources: parts.map { $0! }, sourceLayers: sourceLayers, depth: depth)
     }
@@ -131,9 +137,13 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// L = 12 and front-mid-last this is 0,0,0,1,1,1,2,2,3,3,4,4.
     /// - Throws: `ResolverError.depthDropsStages` when L < M unless `allowDropStages`; `.invalidDepth` when
     ///   L < 1; `.invalidOrder` when `order` is for another stage count.
-    public static func cyclic(sourceLayers: Int, depth: Int, order: StageOrder, allowDropStages: Bool = false) throws -> LayerMap {
+    public static func cyclic(sourceLayers: Int, depth: Int, order: StageOrder, allowDropStages: Bool = false) throws
+        -> LayerMap
+    {
         try checkDepth(depth, sourceLayers: sourceLayers, allowDropStages: allowDropStages)
-        guard order.stages.count == sourceLayers else { throw ResolverError.invalidOrder(order: order.stages, stages: sourceLayers) }
+        guard order.stages.count == sourceLayers else {
+            throw ResolverError.invalidOrder(order: order.stages, stages: sourceLayers)
+        }
         var copies = Array(repeating: depth / sourceLayers, count: sourceLayers)
         for stage in order.stages.prefix(depth % sourceLayers) { copies[stage] += 1 }
         return try LayerMap(copies: copies, sourceLayers: sourceLayers)
@@ -143,7 +153,9 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// stage drawn uniformly by `SplitMix64(seed:)`, and the copies are emitted in stage order (a shuffled
     /// order would wreck the network, the paper's Table 4 shows it keeps working). When L < M and
     /// `allowDropStages`, L distinct stages are drawn instead. The same seed always gives the same map.
-    public static func randomAssigned(sourceLayers: Int, depth: Int, seed: UInt64, allowDropStages: Bool = false) throws -> LayerMap {
+    public static func randomAssigned(sourceLayers: Int, depth: Int, seed: UInt64, allowDropStages: Bool = false) throws
+        -> LayerMap
+    {
         try checkDepth(depth, sourceLayers: sourceLayers, allowDropStages: allowDropStages)
         var generator = SplitMix64(seed: seed)
         var copies = Array(repeating: 0, count: sourceLayers)
@@ -176,8 +188,9 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     private init(copies: [Int], sourceLayers: Int) throws {
-        try self.init(sources: copies.enumerated().flatMap { stage, count in Array(repeating: stage, count: count) },
-                      sourceLayers: sourceLayers)
+        try self.init(
+            sources: copies.enumerated().flatMap { stage, count in Array(repeating: stage, count: count) },
+            sourceLayers: sourceLayers)
     }
 
     /// Refuses a depth outside 1...`ArchitectureLimits.maxDepth` before any array of that length is built.
@@ -187,7 +200,9 @@ public struct LayerMap: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     private static func checkDepth(_ depth: Int, sourceLayers: Int, allowDropStages: Bool) throws {
         try checkDepth(depth)
-        if depth < sourceLayers, !allowDropStages { throw ResolverError.depthDropsStages(depth: depth, stages: sourceLayers) }
+        if depth < sourceLayers, !allowDropStages {
+            throw ResolverError.depthDropsStages(depth: depth, stages: sourceLayers)
+        }
     }
 
     /// L, the Des-Net's depth.

@@ -32,12 +32,26 @@ extension LearngeneSource {
     func validateShape() throws {
         switch kind {
         case .sws:
-            guard let schedule else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "schedule", reason: "an SWS learngene needs its stage schedule") }
-            guard schedule.stageCount == layerCount else { throw ResolverError.scheduleMismatch(schedule: schedule, layers: layerCount) }
+            guard let schedule else {
+                throw ResolverError.invalidFile(
+                    path: learngeneDigest ?? "learngene", field: "schedule",
+                    reason: "an SWS learngene needs its stage schedule")
+            }
+            guard schedule.stageCount == layerCount else {
+                throw ResolverError.scheduleMismatch(schedule: schedule, layers: layerCount)
+            }
         case .tleg:
-            guard layerCount == 2 else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "layers", reason: "a TLEG learngene stores θ_A and θ_B (2 layers), found \(layerCount)") }
+            guard layerCount == 2 else {
+                throw ResolverError.invalidFile(
+                    path: learngeneDigest ?? "learngene", field: "layers",
+                    reason: "a TLEG learngene stores θ_A and θ_B (2 layers), found \(layerCount)")
+            }
         case .plain:
-            guard layerCount >= 1 else { throw ResolverError.invalidFile(path: learngeneDigest ?? "learngene", field: "layers", reason: "a plain model needs at least 1 layer") }
+            guard layerCount >= 1 else {
+                throw ResolverError.invalidFile(
+                    path: learngeneDigest ?? "learngene", field: "layers",
+                    reason: "a plain model needs at least 1 layer")
+            }
         }
     }
 }

@@ -13,8 +13,11 @@ public struct ManifestSource: LearngeneSource, Sendable {
     private let openLayer: @Sendable (Int) throws -> SafeTensorsFile
 
     /// A learngene whose files `openShared` and `openLayer` open, recorded in lineage as `learngeneDigest`.
-    public init(manifest: LearngeneManifest, learngeneDigest: String?, openShared: @escaping @Sendable () throws -> SafeTensorsFile,
-                openLayer: @escaping @Sendable (Int) throws -> SafeTensorsFile) {
+    public init(
+        manifest: LearngeneManifest, learngeneDigest: String?,
+        openShared: @escaping @Sendable () throws -> SafeTensorsFile,
+        openLayer: @escaping @Sendable (Int) throws -> SafeTensorsFile
+    ) {
         self.manifest = manifest
         self.learngeneDigest = learngeneDigest
         self.openShared = openShared
@@ -23,8 +26,9 @@ public struct ManifestSource: LearngeneSource, Sendable {
 
     /// A learngene read from an archive (it has no store digest).
     public init(_ archive: ExtractedLearngene) {
-        self.init(manifest: archive.manifest, learngeneDigest: nil, openShared: { archive.shared.tensors },
-                  openLayer: { archive.layers[$0].tensors })
+        self.init(
+            manifest: archive.manifest, learngeneDigest: nil, openShared: { archive.shared.tensors },
+            openLayer: { archive.layers[$0].tensors })
     }
 
     public var architecture: ViTArchitecture { manifest.architecture }

@@ -23,8 +23,10 @@ public enum Materializer {
     ///   - allowDropStages: build depths below the learngene's layer count.
     /// - Throws: `ResolverError` for a strategy that does not fit the source, a missing or misshapen tensor,
     ///   or a kept head whose class count differs from the one asked for.
-    public static func plan(_ source: any LearngeneSource, depth: Int, strategy: Strategy, head: HeadPolicy = .keep,
-                            classes: Int? = nil, pooling: Pooling? = nil, seed: UInt64 = 0, allowDropStages: Bool = false) throws -> DesNet {
+    public static func plan(
+        _ source: any LearngeneSource, depth: Int, strategy: Strategy, head: HeadPolicy = .keep,
+        classes: Int? = nil, pooling: Pooling? = nil, seed: UInt64 = 0, allowDropStages: Bool = false
+    ) throws -> DesNet {
         try source.validateShape()
         let blocks = try strategy.blocks(source: source, depth: depth, seed: seed, allowDropStages: allowDropStages)
         let learngeneArchitecture = source.architecture
@@ -41,16 +43,22 @@ public enum Materializer {
 
         let shared = try source.sharedTensors()
         // Source specs are checked against the learngene's own architecture (its head size).
-        let sourceShared = Dictionary(uniqueKeysWithValues: learngeneArchitecture.sharedTensorSpecs.map { ($0.name, $0) })
+        let sourceShared = Dictionary(
+            uniqueKeysWithValues: learngeneArchitecture.sharedTensorSpecs.map { ($0.name, $0) })
         let patchWeight = sourceShared["patch_embed.proj.weight"]!
         // Fresh tensors take the learngene's floating-point type.
         let dtype = try check(shared, tensor: patchWeight.name, shape: patchWeight.shape).dtype
         func fresh(_ spec: TensorSpec) -> DesNetTensor {
-            DesNetTensor(name: spec.name, shape: spec.shape, dtype: dtype, content: .fresh(spec, seed: seed ^ FNV1a.hash64(spec.name)))
+            DesNetTensor(
+                name: spec.name, shape: spec.shape, dtype: dtype,
+                content: .fresh(spec, seed: seed ^ FNV1a.hash64(spec.name)))
         }
-        func copied(_ spec: TensorSpec, from file: SafeTensorsFile, tensor: String, expected: TensorSpec) throws -> DesNetTensor {
+        func copied(_ spec: TensorSpec, from file: SafeTensorsFile, tensor: String, expected: TensorSpec) throws
+            -> DesNetTensor
+        {
             let info = try check(file, tensor: tensor, shape: expected.shape)
-            return DesNetTensor(name: spec.name, shape: spec.shape, dtype: info.dtype, content: .copy(file, tensor: tensor))
+            return DesNetTensor(
+                name: spec.name, shape: spec.shape, dtype: info.dtype, content: .copy(file, tensor: tensor))
         }
         func sharedTensor(_ spec: TensorSpec, copy: Bool) throws -> DesNetTensor {
             copy ? try copied(spec, from: shared, tensor: spec.name, expected: sourceShared[spec.name]!) : fresh(spec)
@@ -74,14 +82,17 @@ public enum Materializer {
         for (index, block) in blocks.enumerated() {
             for (relative, spec) in zip(blockSpecs, architecture.blockTensorSpecs(index: index)) {
                 switch block {
-                case let .layer(m):
+                case .layer(let m):
                     tensors.append(try copied(spec, from: try layer(m), tensor: relative.name, expected: relative))
-                case let .interpolated(factor):
-                    let a = try layer(0), b = try layer(1)
+                case .interpolated(let factor):
+                    let a = try layer(0)
+                    let b = try layer(1)
                     let info = try check(a, tensor: relative.name, shape: relative.shape)
                     _ = try check(b, tensor: relative.name, shape: relative.shape)
-                    tensors.append(DesNetTensor(name: spec.name, shape: spec.shape, dtype: info.dtype,
-                                                content: .interpolated(a: a, b: b, tensor: relative.name, factor: Float(factor))))
+                    tensors.append(
+                        DesNetTensor(
+                            name: spec.name, shape: spec.shape, dtype: info.dtype,
+                            content: .interpolated(a: a, b: b, tensor: relative.name, factor: Float(factor))))
                 case .fresh:
                     tensors.append(fresh(spec))
                 }
@@ -109,27 +120,40 @@ public enum Materializer {
     /// A Des-Net whose every tensor is read as it is from `weights` (lgreg names): tuned weights, to be exported or
     /// run as they were trained. Tensors come in the order `plan` gives them.
     /// - Throws: `ResolverError.tensorMismatch` naming a tensor that is missing, of another shape or not expected.
-    public static func trained(_ weights: SafeTensorsFile, architecture: ViTArchitecture, depth: Int, lineage: Lineage) throws -> DesNet {
+    public static func trained(_ weights: SafeTensorsFile, architecture: ViTArchitecture, depth: Int, lineage: Lineage)
+        throws -> DesNet
+    {
         let shared = architecture.sharedTensorSpecs
-        let specs = embeddingOrder.compactMap { name in shared.first { $0.name == name } }
+        let specs =
+            embeddingOrder.compactMap { name in shared.first { $0.name == name } }
             + (0..<depth).flatMap { architecture.blockTensorSpecs(index: $0) }
             + shared.filter { $0.name.hasPrefix("norm.") } + shared.filter { $0.name.hasPrefix("head.") }
         let tensors = try specs.map { spec in
-            DesNetTensor(name: spec.name, shape: spec.shape, dtype: try check(weights, tensor: spec.name, shape: spec.shape).dtype,
-                         content: .copy(weights, tensor: spec.name))
+            DesNetTensor(
+                name: spec.name, shape: spec.shape,
+                dtype: try check(weights, tensor: spec.name, shape: spec.shape).dtype,
+                content: .copy(weights, tensor: spec.name))
         }
         let expected = Set(specs.map(\.name))
         if let extra = weights.tensors.map(\.name).first(where: { !expected.contains($0) }) {
-            throw ResolverError.invalidFile(path: weights.path, field: extra, reason: "is not a tensor of a depth-\(depth) ViT of this architecture")
+            throw ResolverError.invalidFile(
+                path: weights.path, field: extra, reason: "is not a tensor of a depth-\(depth) ViT of this architecture"
+            )
         }
-        let blocks = lineage.layerMap.count == depth ? lineage.layerMap.map { $0.map(BlockInit.layer) ?? .fresh } : Array(repeating: .fresh, count: depth)
+        let blocks =
+            lineage.layerMap.count == depth
+            ? lineage.layerMap.map { $0.map(BlockInit.layer) ?? .fresh } : Array(repeating: .fresh, count: depth)
         return DesNet(architecture: architecture, depth: depth, blocks: blocks, lineage: lineage, tensors: tensors)
     }
 
     private static func check(_ file: SafeTensorsFile, tensor: String, shape: [Int]) throws -> TensorInfo {
-        guard file.contains(tensor) else { throw ResolverError.tensorMismatch(file: file.path, tensor: tensor, expected: shape, found: nil) }
+        guard file.contains(tensor) else {
+            throw ResolverError.tensorMismatch(file: file.path, tensor: tensor, expected: shape, found: nil)
+        }
         let info = try file.info(tensor)
-        guard info.shape == shape else { throw ResolverError.tensorMismatch(file: file.path, tensor: tensor, expected: shape, found: info.shape) }
+        guard info.shape == shape else {
+            throw ResolverError.tensorMismatch(file: file.path, tensor: tensor, expected: shape, found: info.shape)
+        }
         guard info.dtype.isFloatingPoint else {
             throw ResolverError.unsupportedDType(file: file.path, tensor: tensor, dtype: info.dtype.rawValue)
         }

@@ -41,42 +41,55 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidDepth(depth):
+        case .invalidDepth(let depth):
             return "depth \(depth): a Des-Net has between 1 and \(ArchitectureLimits.maxDepth) layers"
-        case let .depthDropsStages(depth, stages):
-            return "depth \(depth) is below the learngene's \(stages) layers: \(stages - depth) stage(s) would be dropped and "
+        case .depthDropsStages(let depth, let stages):
+            return
+                "depth \(depth) is below the learngene's \(stages) layers: \(stages - depth) stage(s) would be dropped and "
                 + "the Des-Net would lose what those stages learned; pass --allow-drop-stages to build it anyway"
-        case let .invalidOrder(order, stages):
-            return "stage order \(Quoted.name(order.map(String.init).joined(separator: ","))) is not a permutation of the stages 0…\(stages - 1)"
-        case let .unparsableOrder(text):
-            return "stage order '\(Quoted.name(text))': expected front-mid-last, front-last-mid, mid-front-last, mid-last-front, "
+        case .invalidOrder(let order, let stages):
+            return
+                "stage order \(Quoted.name(order.map(String.init).joined(separator: ","))) is not a permutation of the stages 0…\(stages - 1)"
+        case .unparsableOrder(let text):
+            return
+                "stage order '\(Quoted.name(text))': expected front-mid-last, front-last-mid, mid-front-last, mid-last-front, "
                 + "last-front-mid, last-mid-front or a comma list of stages such as 0,4,1,3,2"
-        case let .layerMapLength(count, depth):
-            return "layer map has \(count) entries but the depth is \(depth); it needs exactly one learngene layer per Des-Net layer"
-        case let .layerMapEntryOutOfRange(position, entry, layers):
-            return "layer map entry \(position) names learngene layer \(entry), but the learngene has layers 0…\(layers - 1)"
-        case let .unparsableLayerMap(text):
-            return "layer map '\(Quoted.name(text))': expected a comma list of learngene layers such as 0,0,0,1,1,1,2,2,3,3,4,4"
-        case let .orderNotApplicable(strategy, order):
+        case .layerMapLength(let count, let depth):
+            return
+                "layer map has \(count) entries but the depth is \(depth); it needs exactly one learngene layer per Des-Net layer"
+        case .layerMapEntryOutOfRange(let position, let entry, let layers):
+            return
+                "layer map entry \(position) names learngene layer \(entry), but the learngene has layers 0…\(layers - 1)"
+        case .unparsableLayerMap(let text):
+            return
+                "layer map '\(Quoted.name(text))': expected a comma list of learngene layers such as 0,0,0,1,1,1,2,2,3,3,4,4"
+        case .orderNotApplicable(let strategy, let order):
             return "order '\(order)' applies to the cyclic and simple-lg strategies, not \(strategy)"
-        case let .wrongKind(strategy, needs, found):
-            return "strategy \(strategy) needs a \(needs.map(\.rawValue).joined(separator: " or ")) learngene; this one is \(found.rawValue)"
-        case let .sourceTooShallow(strategy, sourceLayers, needed):
+        case .wrongKind(let strategy, let needs, let found):
+            return
+                "strategy \(strategy) needs a \(needs.map(\.rawValue).joined(separator: " or ")) learngene; this one is \(found.rawValue)"
+        case .sourceTooShallow(let strategy, let sourceLayers, let needed):
             return "strategy \(strategy) needs a source model of at least \(needed) layers; it has \(sourceLayers)"
-        case let .invalidTopBlocks(k, depth):
+        case .invalidTopBlocks(let k, let depth):
             return "vanilla-lg: --top-blocks \(k) must lie between 1 and the depth \(depth)"
-        case let .tensorMismatch(file, tensor, expected, found):
-            if let found { return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' has shape \(found); the architecture needs \(expected)" }
+        case .tensorMismatch(let file, let tensor, let expected, let found):
+            if let found {
+                return
+                    "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' has shape \(found); the architecture needs \(expected)"
+            }
             return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' (shape \(expected)) is missing"
-        case let .unsupportedDType(file, tensor, dtype):
-            return "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' is \(dtype); the resolver needs F32, F16 or BF16 here"
-        case let .headClassMismatch(learngene, requested):
-            return "--head keep copies the learngene's \(learngene)-class head, but \(requested) classes were asked for; use --head new"
-        case let .scheduleMismatch(schedule, layers):
-            return "stage schedule \(schedule) has \(schedule.stageCount) stages but the learngene stores \(layers) layers"
-        case let .io(path, reason):
+        case .unsupportedDType(let file, let tensor, let dtype):
+            return
+                "\(Quoted.name(file)): tensor '\(Quoted.name(tensor))' is \(dtype); the resolver needs F32, F16 or BF16 here"
+        case .headClassMismatch(let learngene, let requested):
+            return
+                "--head keep copies the learngene's \(learngene)-class head, but \(requested) classes were asked for; use --head new"
+        case .scheduleMismatch(let schedule, let layers):
+            return
+                "stage schedule \(schedule) has \(schedule.stageCount) stages but the learngene stores \(layers) layers"
+        case .io(let path, let reason):
             return "\(Quoted.name(path)): \(reason)"
-        case let .invalidFile(path, field, reason):
+        case .invalidFile(let path, let field, let reason):
             return "\(Quoted.name(path))\(field.map { ": field '\($0)'" } ?? ""): \(reason)"
         }
     }

@@ -75,7 +75,7 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// The stage order, for the strategies that have one.
     public var orderDescription: String? {
         switch self {
-        case let .cyclic(order), let .simpleLG(order): return order.description
+        case .cyclic(let order), .simpleLG(let order): return order.description
         default: return nil
         }
     }
@@ -101,34 +101,47 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// How each block of a Des-Net of `depth` layers is initialized from `source`.
     /// - Throws: `ResolverError` when the source has the wrong kind or too few layers, the depth drops
     ///   stages without `allowDropStages`, or an explicit map or order is invalid.
-    public func blocks(source: any LearngeneSource, depth: Int, seed: UInt64, allowDropStages: Bool) throws -> [BlockInit] {
+    public func blocks(source: any LearngeneSource, depth: Int, seed: UInt64, allowDropStages: Bool) throws
+        -> [BlockInit]
+    {
         try LayerMap.checkDepth(depth)
         let m = source.layerCount
         func require(_ kinds: [LearngeneKind]) throws {
-            guard kinds.contains(source.kind) else { throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind) }
+            guard kinds.contains(source.kind) else {
+                throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind)
+            }
         }
         func fromMap(_ map: LayerMap) -> [BlockInit] { map.sources.map { .layer($0) } }
         switch self {
-        case let .cyclic(order):
+        case .cyclic(let order):
             try require([.sws])
-            return fromMap(try .cyclic(sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages))
+            return fromMap(
+                try .cyclic(
+                    sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages
+                ))
         case .randomAssigned:
             try require([.sws])
-            return fromMap(try .randomAssigned(sourceLayers: m, depth: depth, seed: seed, allowDropStages: allowDropStages))
-        case let .explicit(sources):
+            return fromMap(
+                try .randomAssigned(sourceLayers: m, depth: depth, seed: seed, allowDropStages: allowDropStages))
+        case .explicit(let sources):
             try require([.sws, .plain])
             return fromMap(try LayerMap(sources: sources, sourceLayers: m, depth: depth))
-        case let .simpleLG(order):
+        case .simpleLG(let order):
             try require([.plain])
-            return fromMap(try .cyclic(sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages))
+            return fromMap(
+                try .cyclic(
+                    sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages
+                ))
         case .tleg:
             try require([.tleg])
             return (0..<depth).map { .interpolated(factor: Double($0) / Double(depth)) }
         case .imwlm:
             try require([.plain])
-            guard m >= depth else { throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: depth) }
+            guard m >= depth else {
+                throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: depth)
+            }
             return fromMap(try .leading(depth: depth, sourceLayers: m))
-        case let .vanillaLG(k):
+        case .vanillaLG(let k):
             try require([.plain])
             guard k >= 1, k <= depth else { throw ResolverError.invalidTopBlocks(k: k, depth: depth) }
             guard m >= k else { throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: k) }
@@ -150,7 +163,7 @@ public enum BlockInit: Equatable, Hashable, Sendable {
 
     /// The learngene layer copied, if any.
     public var sourceLayer: Int? {
-        if case let .layer(m) = self { return m }
+        if case .layer(let m) = self { return m }
         return nil
     }
 }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import LgregArchitecture
 import LgregArchive
 import LgregCore
 import SafeTensors
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The `config.json` written beside an exported `model.safetensors` (`Schemas/timm-config.schema.json`), in
 /// the form timm's own `push_to_hf_hub` writes, so `timm.create_model("local-dir:DIR", pretrained=True)` and
@@ -38,9 +39,17 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         public var fcNorm: Bool
 
         enum CodingKeys: String, CodingKey {
-            case imgSize = "img_size", patchSize = "patch_size", inChans = "in_chans", embedDim = "embed_dim", depth
-            case numHeads = "num_heads", mlpRatio = "mlp_ratio", qkvBias = "qkv_bias", classToken = "class_token"
-            case globalPool = "global_pool", fcNorm = "fc_norm"
+            case imgSize = "img_size"
+            case patchSize = "patch_size"
+            case inChans = "in_chans"
+            case embedDim = "embed_dim"
+            case depth
+            case numHeads = "num_heads"
+            case mlpRatio = "mlp_ratio"
+            case qkvBias = "qkv_bias"
+            case classToken = "class_token"
+            case globalPool = "global_pool"
+            case fcNorm = "fc_norm"
         }
     }
 
@@ -63,8 +72,15 @@ public struct TimmConfig: Codable, Equatable, Sendable {
         public var classifier: String
 
         enum CodingKeys: String, CodingKey {
-            case inputSize = "input_size", fixedInputSize = "fixed_input_size", mean, std, numClasses = "num_classes"
-            case cropPct = "crop_pct", cropMode = "crop_mode", interpolation, firstConv = "first_conv", classifier
+            case inputSize = "input_size"
+            case fixedInputSize = "fixed_input_size"
+            case mean, std
+            case numClasses = "num_classes"
+            case cropPct = "crop_pct"
+            case cropMode = "crop_mode"
+            case interpolation
+            case firstConv = "first_conv"
+            case classifier
         }
     }
 
@@ -98,8 +114,13 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     public var lgreg: LgregSection
 
     enum CodingKeys: String, CodingKey {
-        case architecture, numClasses = "num_classes", numFeatures = "num_features", globalPool = "global_pool"
-        case modelArgs = "model_args", pretrainedConfig = "pretrained_cfg", lgreg
+        case architecture
+        case numClasses = "num_classes"
+        case numFeatures = "num_features"
+        case globalPool = "global_pool"
+        case modelArgs = "model_args"
+        case pretrainedConfig = "pretrained_cfg"
+        case lgreg
     }
 
     /// timm's registered ViT names by (width, heads); their entry points set only patch size, width, depth and
@@ -111,9 +132,10 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     /// The config of `net`; `tool` names the writer (`lgreg 0.1.0`); `tuning` what fine-tuning made of it.
     public init(_ net: DesNet, tool: String, tuning: TuningRecord? = nil) {
         let a = net.architecture
-        let args = ModelArgs(imgSize: a.imageSize, patchSize: a.patchSize, inChans: a.inChannels, embedDim: a.width, depth: net.depth,
-                             numHeads: a.heads, mlpRatio: Double(a.mlpRatio), qkvBias: a.qkvBias, classToken: a.classToken,
-                             globalPool: a.pooling == .cls ? "token" : "avg", fcNorm: a.pooling == .avg)
+        let args = ModelArgs(
+            imgSize: a.imageSize, patchSize: a.patchSize, inChans: a.inChannels, embedDim: a.width, depth: net.depth,
+            numHeads: a.heads, mlpRatio: Double(a.mlpRatio), qkvBias: a.qkvBias, classToken: a.classToken,
+            globalPool: a.pooling == .cls ? "token" : "avg", fcNorm: a.pooling == .avg)
         if let registered = Self.registeredNames[a.width], registered.heads == a.heads {
             architecture = registered.name
         } else {
@@ -129,25 +151,35 @@ public struct TimmConfig: Codable, Equatable, Sendable {
             mean: normalization.mean(channels: a.inChannels), std: normalization.std(channels: a.inChannels),
             numClasses: a.classes, cropPct: normalization.cropFraction, cropMode: "center", interpolation: "bicubic",
             firstConv: "patch_embed.proj", classifier: "head")
-        lgreg = LgregSection(schemaVersion: Self.currentVersion, pooling: a.pooling, layerNormEps: a.layerNormEps,
-                             normalization: normalization, parameters: net.parameterCount, lineage: net.lineage, tuned: tuning,
-                             tool: tool)
+        lgreg = LgregSection(
+            schemaVersion: Self.currentVersion, pooling: a.pooling, layerNormEps: a.layerNormEps,
+            normalization: normalization, parameters: net.parameterCount, lineage: net.lineage, tuned: tuning,
+            tool: tool)
     }
 
     /// The architecture lgreg runs the exported weights with (`lgreg eval MODEL --arch DIR/config.json`).
     /// - Throws: `ResolverError.invalidFile` naming the field when the config describes no valid lgreg ViT.
     public func vitArchitecture(path: String) throws -> ViTArchitecture {
         let args = modelArgs
-        guard args.mlpRatio == args.mlpRatio.rounded(), (1...Double(ArchitectureLimits.maxMlpRatio)).contains(args.mlpRatio) else {
-            throw ResolverError.invalidFile(path: path, field: "model_args.mlp_ratio", reason: "is \(args.mlpRatio); lgreg runs whole ratios only")
+        guard args.mlpRatio == args.mlpRatio.rounded(),
+            (1...Double(ArchitectureLimits.maxMlpRatio)).contains(args.mlpRatio)
+        else {
+            throw ResolverError.invalidFile(
+                path: path, field: "model_args.mlp_ratio", reason: "is \(args.mlpRatio); lgreg runs whole ratios only")
         }
-        let architecture = ViTArchitecture(imageSize: args.imgSize, patchSize: args.patchSize, inChannels: args.inChans, width: args.embedDim,
-                                           heads: args.numHeads, mlpRatio: Int(args.mlpRatio), classes: numClasses, classToken: args.classToken,
-                                           pooling: lgreg.pooling, layerNormEps: lgreg.layerNormEps, qkvBias: args.qkvBias)
-        let stated: (globalPool: String, fcNorm: Bool) = (lgreg.pooling == .cls ? "token" : "avg", lgreg.pooling == .avg)
+        let architecture = ViTArchitecture(
+            imageSize: args.imgSize, patchSize: args.patchSize, inChannels: args.inChans, width: args.embedDim,
+            heads: args.numHeads, mlpRatio: Int(args.mlpRatio), classes: numClasses, classToken: args.classToken,
+            pooling: lgreg.pooling, layerNormEps: lgreg.layerNormEps, qkvBias: args.qkvBias)
+        let stated: (globalPool: String, fcNorm: Bool) = (
+            lgreg.pooling == .cls ? "token" : "avg", lgreg.pooling == .avg
+        )
         guard (args.globalPool, args.fcNorm) == stated else {
-            throw ResolverError.invalidFile(path: path, field: "model_args", reason: "global_pool '\(args.globalPool)' with fc_norm \(args.fcNorm) "
-                                            + "is not lgreg.pooling '\(lgreg.pooling.rawValue)' (which timm builds with global_pool '\(stated.globalPool)', fc_norm \(stated.fcNorm))")
+            throw ResolverError.invalidFile(
+                path: path, field: "model_args",
+                reason: "global_pool '\(args.globalPool)' with fc_norm \(args.fcNorm) "
+                    + "is not lgreg.pooling '\(lgreg.pooling.rawValue)' (which timm builds with global_pool '\(stated.globalPool)', fc_norm \(stated.fcNorm))"
+            )
         }
         do { try architecture.validate() } catch let error as ArchitectureError {
             throw ResolverError.invalidFile(path: path, field: "model_args", reason: error.description)
@@ -186,7 +218,9 @@ public struct TimmConfig: Codable, Equatable, Sendable {
             throw ResolverError.invalidFile(path: path, field: "lgreg.schemaVersion", reason: "is missing")
         }
         guard version == currentVersion else {
-            throw ResolverError.invalidFile(path: path, field: "lgreg.schemaVersion", reason: "is \(version); this lgreg reads version \(currentVersion) only")
+            throw ResolverError.invalidFile(
+                path: path, field: "lgreg.schemaVersion",
+                reason: "is \(version); this lgreg reads version \(currentVersion) only")
         }
         do { return try StrictJSONDecoder().decode(TimmConfig.self, from: data) } catch let error as DecodingError {
             throw ResolverError.invalidFile(path: path, field: Self.field(of: error), reason: "\(error)")
@@ -196,8 +230,9 @@ public struct TimmConfig: Codable, Equatable, Sendable {
     private static func field(of error: DecodingError) -> String? {
         let path: [CodingKey]
         switch error {
-        case let .keyNotFound(key, context): path = context.codingPath + [key]
-        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context): path = context.codingPath
+        case .keyNotFound(let key, let context): path = context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            path = context.codingPath
         @unknown default: return nil
         }
         return path.isEmpty ? nil : path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
@@ -266,31 +301,39 @@ public struct ModelCard: Equatable, Sendable {
     /// What the weights are, for a tuned Des-Net's card.
     static func tunedSummary(_ tuning: TuningRecord) -> String {
         let epochs = tuning.recipe.epochs == 1 ? "1 epoch" : "\(tuning.recipe.epochs) epochs"
-        let start = tuning.lineage.initialization == .scratch ? "trained from scratch (random weights)" : "built by lgreg from a learngene, then fine-tuned"
-        return "\(start) for \(epochs) on \(tuning.recipe.images) images of \(tuning.recipe.dataset); top-1 \(tuning.result.accuracy.percentText) "
+        let start =
+            tuning.lineage.initialization == .scratch
+            ? "trained from scratch (random weights)" : "built by lgreg from a learngene, then fine-tuned"
+        return
+            "\(start) for \(epochs) on \(tuning.recipe.images) images of \(tuning.recipe.dataset); top-1 \(tuning.result.accuracy.percentText) "
             + "on \(tuning.result.evalSet) as recorded."
     }
 
     /// The card's fine-tuning section: the recorded top-1 and the recipe.
     static func tuningSection(_ tuning: TuningRecord) -> [String] {
-        let r = tuning.recipe, result = tuning.result
-        return ["", "## Fine-tuning", "", "| | |", "|---|---|",
-                "| Store entry | `\(tuning.entryDigest)` |",
-                "| Started from | \(tuning.lineage.initialization == .scratch ? "random weights" : "the untuned Des-Net below")"
-                    + "\(tuning.lineage.untunedDesNetDigest.map { " (`\($0)`)" } ?? "") |",
-                "| Recorded top-1 | \(result.accuracy.percentText) on \(result.evalSet) (\(result.correct)/\(result.images); `lgreg verify` re-measures it) |",
-                "| Epochs | \(r.epochs) (\(r.warmupEpochs) warm-up) |",
-                "| Learning rate | \(r.learningRate) → \(r.minLearningRate) (cosine) |",
-                "| Batch, weight decay | \(r.batchSize), \(r.weightDecay) |",
-                "| Label smoothing, drop path | \(r.labelSmoothing), \(r.dropPath) |",
-                "| Augmentation | \(r.augmented ? "yes" : "none") |",
-                "| Seed | \(r.seed) |",
-                "| Training data | \(r.images) images of \(r.dataset) (`\(r.dataDigest)`) |"]
+        let r = tuning.recipe
+        let result = tuning.result
+        return [
+            "", "## Fine-tuning", "", "| | |", "|---|---|",
+            "| Store entry | `\(tuning.entryDigest)` |",
+            "| Started from | \(tuning.lineage.initialization == .scratch ? "random weights" : "the untuned Des-Net below")"
+                + "\(tuning.lineage.untunedDesNetDigest.map { " (`\($0)`)" } ?? "") |",
+            "| Recorded top-1 | \(result.accuracy.percentText) on \(result.evalSet) (\(result.correct)/\(result.images); `lgreg verify` re-measures it) |",
+            "| Epochs | \(r.epochs) (\(r.warmupEpochs) warm-up) |",
+            "| Learning rate | \(r.learningRate) → \(r.minLearningRate) (cosine) |",
+            "| Batch, weight decay | \(r.batchSize), \(r.weightDecay) |",
+            "| Label smoothing, drop path | \(r.labelSmoothing), \(r.dropPath) |",
+            "| Augmentation | \(r.augmented ? "yes" : "none") |",
+            "| Seed | \(r.seed) |",
+            "| Training data | \(r.images) images of \(r.dataset) (`\(r.dataDigest)`) |",
+        ]
     }
 
     /// The Hub's licence identifier: the SPDX identifier in lower case, or `other` for an expression or none.
     var hubLicense: String {
-        guard let license, !license.isEmpty, license.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.+".contains($0)) }) else {
+        guard let license, !license.isEmpty,
+            license.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.+".contains($0)) })
+        else {
             return "other"
         }
         return license.lowercased()
@@ -298,16 +341,23 @@ public struct ModelCard: Equatable, Sendable {
 
     /// The card's Markdown for `net` written with `config`.
     public func markdown(_ net: DesNet, config: TimmConfig) -> String {
-        let lineage = net.lineage, args = config.modelArgs, input = config.pretrainedConfig
-        let title = "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)\(tuning == nil ? "" : ", tuned")"
+        let lineage = net.lineage
+        let args = config.modelArgs
+        let input = config.pretrainedConfig
+        let title =
+            "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)\(tuning == nil ? "" : ", tuned")"
         var tags = ["image-classification", "timm", "learngene", "lgreg"]
         if lineage.learngeneKind != .plain { tags.append(lineage.learngeneKind.rawValue) }
-        var lines = ["---", "library_name: timm", "license: \(hubLicense)", "pipeline_tag: image-classification", "tags:"]
+        var lines = [
+            "---", "library_name: timm", "license: \(hubLicense)", "pipeline_tag: image-classification", "tags:",
+        ]
         lines += tags.map { "- \($0)" }
         lines += ["---", "", "# \(title)", ""]
-        lines.append("A vision transformer of \(net.depth) blocks (width \(args.embedDim), \(args.numHeads) heads, "
-                     + "\(args.imgSize)×\(args.imgSize)×\(args.inChans) input, \(config.numClasses) classes, "
-                     + "\(net.parameterCount) parameters) " + (tuning.map(Self.tunedSummary) ?? "built by lgreg from a learngene, untuned."))
+        lines.append(
+            "A vision transformer of \(net.depth) blocks (width \(args.embedDim), \(args.numHeads) heads, "
+                + "\(args.imgSize)×\(args.imgSize)×\(args.inChans) input, \(config.numClasses) classes, "
+                + "\(net.parameterCount) parameters) "
+                + (tuning.map(Self.tunedSummary) ?? "built by lgreg from a learngene, untuned."))
         if let tuning { lines += Self.tuningSection(tuning) }
         lines += ["", "## Lineage", ""]
         lines.append("| | |")
@@ -320,7 +370,9 @@ public struct ModelCard: Equatable, Sendable {
         let map = lineage.layerMap.map { $0.map(String.init) ?? "fresh" }.joined(separator: " ")
         lines.append("| Layer map (block → learngene layer) | \(map) |")
         lines.append("| Head | \(lineage.head == .keep ? "copied from the learngene" : "fresh") |")
-        lines.append("| Pooling | \(config.lgreg.pooling.rawValue) (timm `global_pool='\(args.globalPool)'`, `fc_norm=\(args.fcNorm ? "True" : "False")`) |")
+        lines.append(
+            "| Pooling | \(config.lgreg.pooling.rawValue) (timm `global_pool='\(args.globalPool)'`, `fc_norm=\(args.fcNorm ? "True" : "False")`) |"
+        )
         lines.append("| Licence | \(license ?? "not stated") |")
         lines += ["", "## Declared accuracy", ""]
         if declared.isEmpty {
@@ -330,19 +382,25 @@ public struct ModelCard: Equatable, Sendable {
             lines += ["", "| Depth | Strategy | Tuned epochs | Eval set | Top-1 |", "|---|---|---|---|---|"]
             for result in declared {
                 let strategy = result.strategy + (result.order.map { " (\($0))" } ?? "")
-                lines.append("| \(result.depth) | \(strategy) | \(result.tunedEpochs) | \(result.evalSet) | \(String(format: "%.2f", result.top1 * 100)) % |")
+                lines.append(
+                    "| \(result.depth) | \(strategy) | \(result.tunedEpochs) | \(result.evalSet) | \(String(format: "%.2f", result.top1 * 100)) % |"
+                )
             }
         }
-        let mean = input.mean.map { String($0) }.joined(separator: ", "), std = input.std.map { String($0) }.joined(separator: ", ")
-        lines += ["", "## Loading", "", "```python", "import timm", "",
-                  "model = timm.create_model(\"local-dir:PATH/TO/THIS/FOLDER\", pretrained=True)  # or \"hf-hub:USER/REPO\"",
-                  "model.eval()",
-                  "config = timm.data.resolve_data_config({}, model=model)",
-                  "transform = timm.data.create_transform(**config)",
-                  "```", "",
-                  "timm builds `\(config.architecture)` with `model_args` from `config.json` overriding its shape. Inputs are "
-                  + "\(input.inputSize.map(String.init).joined(separator: "×")) images normalized with mean [\(mean)] and std [\(std)] "
-                  + "(\(config.lgreg.normalization.rawValue)). With lgreg: `lgreg eval model.safetensors --arch config.json`.", ""]
+        let mean = input.mean.map { String($0) }.joined(separator: ", ")
+        let std = input.std.map { String($0) }.joined(separator: ", ")
+        lines += [
+            "", "## Loading", "", "```python", "import timm", "",
+            "model = timm.create_model(\"local-dir:PATH/TO/THIS/FOLDER\", pretrained=True)  # or \"hf-hub:USER/REPO\"",
+            "model.eval()",
+            "config = timm.data.resolve_data_config({}, model=model)",
+            "transform = timm.data.create_transform(**config)",
+            "```", "",
+            "timm builds `\(config.architecture)` with `model_args` from `config.json` overriding its shape. Inputs are "
+                + "\(input.inputSize.map(String.init).joined(separator: "×")) images normalized with mean [\(mean)] and std [\(std)] "
+                + "(\(config.lgreg.normalization.rawValue)). With lgreg: `lgreg eval model.safetensors --arch config.json`.",
+            "",
+        ]
         return lines.joined(separator: "\n")
     }
 }
@@ -361,20 +419,27 @@ public enum TimmExport {
     ///   - progress: called after each tensor with (bytes written, total bytes).
     /// - Throws: `FileSystemError` when the folder cannot be written, or exists and holds other files;
     ///   `SafeTensorsError` from the writer or a source file.
-    public static func write(_ net: DesNet, to directory: URL, tool: String, manifest: LearngeneManifest? = nil,
-                             progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
+    public static func write(
+        _ net: DesNet, to directory: URL, tool: String, manifest: LearngeneManifest? = nil,
+        progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws {
         try write(net, config: TimmConfig(net, tool: tool), to: directory, manifest: manifest, progress: progress)
     }
 
     /// Writes `net` with `config` (built once by a caller that records it too; `config.lgreg.tuned` makes the card a
     /// tuned Des-Net's) into `directory`, created or replaced as a whole.
-    public static func write(_ net: DesNet, config timmConfig: TimmConfig, to directory: URL, manifest: LearngeneManifest? = nil,
-                             progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }) throws {
+    public static func write(
+        _ net: DesNet, config timmConfig: TimmConfig, to directory: URL, manifest: LearngeneManifest? = nil,
+        progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }
+    ) throws {
         let declarations = try net.tensors.map {
-            try SafeTensorsWriter.Declaration(name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
+            try SafeTensorsWriter.Declaration(
+                name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
         }
         let config = try timmConfig.encoded()
-        let card = Data(ModelCard(net: net, manifest: manifest, tuning: timmConfig.lgreg.tuned).markdown(net, config: timmConfig).utf8)
+        let card = Data(
+            ModelCard(net: net, manifest: manifest, tuning: timmConfig.lgreg.tuned).markdown(net, config: timmConfig)
+                .utf8)
         let total = net.byteCount
         try AtomicDirectory.replace(directory, holding: files) { folder in
             // The folder is swapped in as a whole, so each file is written under its own name, without a
@@ -389,7 +454,8 @@ public enum TimmExport {
             }
             var written = 0
             try create("model.safetensors") { file in
-                try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: file.write) { index, emit in
+                try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: file.write) {
+                    index, emit in
                     try net.tensors[index].withBytes(emit)
                     written += net.tensors[index].byteCount
                     progress(written, total)

@@ -26,7 +26,10 @@ public enum BLASThreads {
     ///   - avx512: whether the CPU runs AVX-512
     public static func betterCoreType(core: String, chosen: String?, avx512: Bool) -> String? {
         guard chosen?.isEmpty ?? true else { return nil }
-        let modern: Set<String> = ["haswell", "skylakex", "cooperlake", "sapphirerapids", "zen", "armv8", "neoversen1", "neoversen2", "neoversev1"]
+        let modern: Set<String> = [
+            "haswell", "skylakex", "cooperlake", "sapphirerapids", "zen", "armv8", "neoversen1", "neoversen2",
+            "neoversev1",
+        ]
         guard !modern.contains(core.lowercased()) else { return nil }
         return avx512 ? "SkylakeX" : "Haswell"
     }
@@ -35,9 +38,10 @@ public enum BLASThreads {
     /// suggests for the kernels this process loaded, unless the environment already names one.
     public static func coreTypeToSet(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         #if arch(x86_64)
-        return betterCoreType(core: coreName, chosen: environment["OPENBLAS_CORETYPE"], avx512: CPUSupport.hasAVX512OnThisCPU())
+            return betterCoreType(
+                core: coreName, chosen: environment["OPENBLAS_CORETYPE"], avx512: CPUSupport.hasAVX512OnThisCPU())
         #else
-        return nil
+            return nil
         #endif
     }
 }

@@ -24,17 +24,25 @@ public enum Evaluation {
     /// Runs `runner` over the first `limit` images of `dataSet` (all when nil) in batches of `runner.maxBatch`.
     /// - Parameter progress: called after each batch with (images done, images in total).
     /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit the model.
-    public static func run(_ runner: ViTRunner, on dataSet: ImageDataSet, limit: Int? = nil,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> EvaluationResult {
+    public static func run(
+        _ runner: ViTRunner, on dataSet: ImageDataSet, limit: Int? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> EvaluationResult {
         let architecture = runner.model.architecture
         try dataSet.check(against: architecture)
         let total = min(limit ?? dataSet.count, dataSet.count)
-        let batchSize = runner.maxBatch, classes = architecture.classes
+        let batchSize = runner.maxBatch
+        let classes = architecture.classes
         let images = UnsafeMutablePointer<Float>.allocate(capacity: batchSize * dataSet.imageValues)
         let labels = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
         let losses = UnsafeMutablePointer<Float>.allocate(capacity: batchSize)
         let predictions = UnsafeMutablePointer<Int32>.allocate(capacity: batchSize)
-        defer { images.deallocate(); labels.deallocate(); losses.deallocate(); predictions.deallocate() }
+        defer {
+            images.deallocate()
+            labels.deallocate()
+            losses.deallocate()
+            predictions.deallocate()
+        }
 
         var result = EvaluationResult(images: 0, correct: 0, meanLoss: 0, seconds: 0)
         var lossSum = 0.0

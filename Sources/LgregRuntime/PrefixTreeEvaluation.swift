@@ -28,7 +28,9 @@ public enum PrefixTreeEvaluation {
         public var separateEmbeddings: Int
         public var sharedEmbeddings: Int
 
-        public init(separateBlocks: Int = 0, sharedBlocks: Int = 0, separateEmbeddings: Int = 0, sharedEmbeddings: Int = 0) {
+        public init(
+            separateBlocks: Int = 0, sharedBlocks: Int = 0, separateEmbeddings: Int = 0, sharedEmbeddings: Int = 0
+        ) {
             self.separateBlocks = separateBlocks
             self.sharedBlocks = sharedBlocks
             self.separateEmbeddings = separateEmbeddings
@@ -86,8 +88,10 @@ public enum PrefixTreeEvaluation {
     /// The work the tree does for `models`, against running each alone.
     public static func work(_ models: [ViTModel]) -> Work {
         let trees = groups(models)
-        return Work(separateBlocks: models.reduce(0) { $0 + $1.depth }, sharedBlocks: trees.reduce(0) { $0 + $1.root.nodeCount },
-                    separateEmbeddings: models.count, sharedEmbeddings: trees.count)
+        return Work(
+            separateBlocks: models.reduce(0) { $0 + $1.depth },
+            sharedBlocks: trees.reduce(0) { $0 + $1.root.nodeCount },
+            separateEmbeddings: models.count, sharedEmbeddings: trees.count)
     }
 
     /// The most activation floats `run` holds for `models` at `batchSize` with `workers` batches in flight: per
@@ -95,7 +99,9 @@ public enum PrefixTreeEvaluation {
     /// the root.
     public static func activationBound(_ models: [ViTModel], batchSize: Int, workers: Int = 1) -> Int {
         var architectures: [ViTArchitecture] = []
-        for model in models where !architectures.contains(model.architecture) { architectures.append(model.architecture) }
+        for model in models where !architectures.contains(model.architecture) {
+            architectures.append(model.architecture)
+        }
         let activations = architectures.reduce(0) {
             $0 + ViTActivations(architecture: $1, depth: 1, batchCapacity: batchSize, keepingEveryLayer: false).count
         }
@@ -117,16 +123,20 @@ public enum PrefixTreeEvaluation {
     ///     (OpenBLAS's threads can change a GEMM's last bits: the tests saw it at 2 threads.)
     ///   - progress: called after each batch with (images done, images in total).
     /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit a model.
-    public static func run(_ models: [ViTModel], on dataSet: ImageDataSet, batchSize: Int, limit: Int? = nil,
-                           threads: Int = BLASThreads.count, threading: Threading = .batches,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> [EvaluationResult] {
+    public static func run(
+        _ models: [ViTModel], on dataSet: ImageDataSet, batchSize: Int, limit: Int? = nil,
+        threads: Int = BLASThreads.count, threading: Threading = .batches,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [EvaluationResult] {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         for model in models { try dataSet.check(against: model.architecture) }
         let trees = groups(models)
         let total = min(limit ?? dataSet.count, dataSet.count)
         let batches = Array(BatchOrder(count: total, batchSize: batchSize))
         let workers = threading == .batches ? max(1, min(threads, batches.count)) : 1
-        let lanes = (0..<workers).map { _ in Lane(models, trees: trees, imageValues: dataSet.imageValues, batchSize: batchSize) }
+        let lanes = (0..<workers).map { _ in
+            Lane(models, trees: trees, imageValues: dataSet.imageValues, batchSize: batchSize)
+        }
         let blasThreads = BLASThreads.count
         if threading == .batches { BLASThreads.set(1) }
         defer { if threading == .batches { BLASThreads.set(blasThreads) } }
@@ -140,7 +150,9 @@ public enum PrefixTreeEvaluation {
             if inFlight == 1 {
                 lanes[0].evaluate(batches[round], of: dataSet)
             } else {
-                DispatchQueue.concurrentPerform(iterations: inFlight) { lanes[$0].evaluate(batches[round + $0], of: dataSet) }
+                DispatchQueue.concurrentPerform(iterations: inFlight) {
+                    lanes[$0].evaluate(batches[round + $0], of: dataSet)
+                }
             }
             // Summed image by image in index order, as `Evaluation.run` sums, so each mean is the same to the bit.
             for (lane, batch) in zip(lanes, batches[round..<(round + inFlight)]) {
@@ -154,7 +166,9 @@ public enum PrefixTreeEvaluation {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(models.count, 1))
         return models.indices.map { index in
-            EvaluationResult(images: done, correct: correct[index], meanLoss: done == 0 ? 0 : lossSums[index] / Double(done), seconds: seconds)
+            EvaluationResult(
+                images: done, correct: correct[index], meanLoss: done == 0 ? 0 : lossSums[index] / Double(done),
+                seconds: seconds)
         }
     }
 
@@ -187,8 +201,9 @@ public enum PrefixTreeEvaluation {
             self.batchSize = batchSize
             var activations: [ViTArchitecture: ViTActivations] = [:]
             for model in models where activations[model.architecture] == nil {
-                activations[model.architecture] = ViTActivations(architecture: model.architecture, depth: 1, batchCapacity: batchSize,
-                                                                 keepingEveryLayer: false)
+                activations[model.architecture] = ViTActivations(
+                    architecture: model.architecture, depth: 1, batchCapacity: batchSize,
+                    keepingEveryLayer: false)
             }
             self.activations = activations
             let streamFloats = models.map { batchSize * $0.architecture.tokenCount * $0.architecture.width }.max() ?? 0
@@ -204,7 +219,10 @@ public enum PrefixTreeEvaluation {
 
         deinit {
             for buffer in saved { buffer.deallocate() }
-            images.deallocate(); labels.deallocate(); imageLosses.deallocate(); predictions.deallocate()
+            images.deallocate()
+            labels.deallocate()
+            imageLosses.deallocate()
+            predictions.deallocate()
         }
 
         /// Runs the images `batch` of `dataSet` through every tree, filling `losses` and `correct`.
@@ -215,7 +233,8 @@ public enum PrefixTreeEvaluation {
             for tree in trees {
                 let arch = tree.parameters.layout.architecture
                 let acts = activations[arch]!
-                let x = acts.residual[0], span = n * arch.tokenCount * arch.width
+                let x = acts.residual[0]
+                let span = n * arch.tokenCount * arch.width
                 /// The stream `x` holds `node`'s output: score the models ending here, then run each child.
                 func visit(_ node: Node, level: Int) {
                     if !node.ending.isEmpty {
@@ -232,12 +251,15 @@ public enum PrefixTreeEvaluation {
                     for (i, child) in node.children.enumerated() {
                         let restore = i < node.children.count - 1
                         if restore { saved[level].update(from: x, count: span) }
-                        vitBlockForward(x, x, weights: child.weights!, saved: acts.layers[0], branch: acts.branch, batch: n, architecture: arch)
+                        vitBlockForward(
+                            x, x, weights: child.weights!, saved: acts.layers[0], branch: acts.branch, batch: n,
+                            architecture: arch)
                         visit(child, level: level + 1)
                         if restore { x.update(from: saved[level], count: span) }
                     }
                 }
-                vitEmbeddingForward(images: images, batch: n, architecture: arch, shared: tree.parameters, activations: acts)
+                vitEmbeddingForward(
+                    images: images, batch: n, architecture: arch, shared: tree.parameters, activations: acts)
                 visit(tree.root, level: 0)
             }
         }

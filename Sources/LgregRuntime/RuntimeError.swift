@@ -33,35 +33,39 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .missingTensor(file, name):
+        case .missingTensor(let file, let name):
             return "\(file): tensor '\(name)' is missing"
-        case let .tensorShape(file, name, expected, actual):
+        case .tensorShape(let file, let name, let expected, let actual):
             return "\(file): tensor '\(name)' has shape \(actual), the architecture needs \(expected)"
-        case let .unexpectedTensor(file, name):
+        case .unexpectedTensor(let file, let name):
             return "\(file): tensor '\(name)' has no place in the architecture"
-        case let .blockIndices(file, found):
-            return found.isEmpty ? "\(file): holds no blocks.i.* tensors"
+        case .blockIndices(let file, let found):
+            return found.isEmpty
+                ? "\(file): holds no blocks.i.* tensors"
                 : "\(file): block indices \(found) are not 0..<\(found.count)"
-        case let .layerMap(map, blocks):
-            return "layer map \(map.map(String.init).joined(separator: ",")) must be non-empty and name blocks in 0..<\(blocks)"
-        case let .batchTooLarge(batch, maxBatch):
+        case .layerMap(let map, let blocks):
+            return
+                "layer map \(map.map(String.init).joined(separator: ",")) must be non-empty and name blocks in 0..<\(blocks)"
+        case .batchTooLarge(let batch, let maxBatch):
             return "batch of \(batch) exceeds the \(maxBatch) images the runner was planned for"
-        case let .dataIO(file, reason):
+        case .dataIO(let file, let reason):
             return "\(file): \(reason)"
-        case let .badMagic(file, expected, actual):
-            return "\(file): magic number 0x\(String(actual, radix: 16)) where 0x\(String(expected, radix: 16)) was expected; not an IDX file of this kind"
-        case let .truncated(file, expectedBytes, actualBytes):
+        case .badMagic(let file, let expected, let actual):
+            return
+                "\(file): magic number 0x\(String(actual, radix: 16)) where 0x\(String(expected, radix: 16)) was expected; not an IDX file of this kind"
+        case .truncated(let file, let expectedBytes, let actualBytes):
             return "\(file): truncated: the header declares \(expectedBytes) bytes, the file holds \(actualBytes)"
-        case let .countMismatch(images, imageCount, labels, labelCount):
+        case .countMismatch(let images, let imageCount, let labels, let labelCount):
             return "\(imageCount) images in \(images) but \(labelCount) labels in \(labels)"
-        case let .invalidField(file, field, reason):
+        case .invalidField(let file, let field, let reason):
             return "\(file): field '\(field)' \(reason)"
-        case let .inputShape(file, expected, actual):
+        case .inputShape(let file, let expected, let actual):
             return "\(file): images have shape [C, H, W] = \(actual), the model takes \(expected)"
-        case let .unknownFormatVersion(file, version, supported):
+        case .unknownFormatVersion(let file, let version, let supported):
             return "\(file): eval-set format version '\(version)'; this lgreg reads version \(supported) only"
-        case let .unknownDataSpec(spec):
-            return "data '\(spec)': expected fashion-mnist:test, fashion-mnist:train or the path of an eval-set .safetensors file"
+        case .unknownDataSpec(let spec):
+            return
+                "data '\(spec)': expected fashion-mnist:test, fashion-mnist:train or the path of an eval-set .safetensors file"
         }
     }
 }

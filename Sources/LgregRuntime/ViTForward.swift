@@ -51,18 +51,33 @@ public final class ViTActivations {
     private let storage: UnsafeMutablePointer<Float>
 
     public init(architecture a: ViTArchitecture, depth: Int, batchCapacity b: Int, keepingEveryLayer: Bool) {
-        let rows = b * a.tokenCount, d = a.width, h = a.mlpWidth
+        let rows = b * a.tokenCount
+        let d = a.width
+        let h = a.mlpWidth
         var offsets: [Int] = []
         var next = 0
         /// Reserves `n` floats and returns the slot's index in `offsets`.
-        func take(_ n: Int) -> Int { offsets.append(next); next += n; return offsets.count - 1 }
+        func take(_ n: Int) -> Int {
+            offsets.append(next)
+            next += n
+            return offsets.count - 1
+        }
         func takeLayer() -> [Int] {
             // ln1, ln1Mean, ln1Rstd, qkv, probs, attn, mid, ln2, ln2Mean, ln2Rstd, fc1, gelu
-            [take(rows * d), take(rows), take(rows), take(rows * 3 * d), take(b * a.heads * a.tokenCount * a.tokenCount),
-             take(rows * d), take(rows * d), take(rows * d), take(rows), take(rows), take(rows * h), take(rows * h)]
+            [
+                take(rows * d), take(rows), take(rows), take(rows * 3 * d),
+                take(b * a.heads * a.tokenCount * a.tokenCount),
+                take(rows * d), take(rows * d), take(rows * d), take(rows), take(rows), take(rows * h), take(rows * h),
+            ]
         }
-        let patchSlot = take(b * a.patchCount * a.patchValues), patchTokenSlot = take(b * a.patchCount * d)
-        let residualSlots: [Int], layerSlots: [[Int]], branchSlot: Int, headNormSlot: Int, headMeanSlot: Int, headRstdSlot: Int
+        let patchSlot = take(b * a.patchCount * a.patchValues)
+        let patchTokenSlot = take(b * a.patchCount * d)
+        let residualSlots: [Int]
+        let layerSlots: [[Int]]
+        let branchSlot: Int
+        let headNormSlot: Int
+        let headMeanSlot: Int
+        let headRstdSlot: Int
         if keepingEveryLayer {
             residualSlots = (0...depth).map { _ in take(rows * d) }
             layerSlots = (0..<depth).map { _ in takeLayer() }
@@ -72,14 +87,22 @@ public final class ViTActivations {
             // x: the residual stream, updated in place (mid = x = out).
             // ln: norm1 and norm2 outputs, the branch output and the final norm, each dead when the next is written.
             // hidden: fc1's output, GELU applied in place. One mean/rstd pair for every norm.
-            let x = take(rows * d), ln = take(rows * d), qkv = take(rows * 3 * d)
-            let probs = take(b * a.heads * a.tokenCount * a.tokenCount), attn = take(rows * d), hidden = take(rows * h)
-            let mean = take(rows), rstd = take(rows)
+            let x = take(rows * d)
+            let ln = take(rows * d)
+            let qkv = take(rows * 3 * d)
+            let probs = take(b * a.heads * a.tokenCount * a.tokenCount)
+            let attn = take(rows * d)
+            let hidden = take(rows * h)
+            let mean = take(rows)
+            let rstd = take(rows)
             residualSlots = Array(repeating: x, count: depth + 1)
-            layerSlots = Array(repeating: [ln, mean, rstd, qkv, probs, attn, x, ln, mean, rstd, hidden, hidden], count: depth)
+            layerSlots = Array(
+                repeating: [ln, mean, rstd, qkv, probs, attn, x, ln, mean, rstd, hidden, hidden], count: depth)
             (branchSlot, headNormSlot, headMeanSlot, headRstdSlot) = (ln, ln, mean, rstd)
         }
-        let pooledSlot = take(b * d), featureSlot = take(b * d), logitSlot = take(b * a.classes)
+        let pooledSlot = take(b * d)
+        let featureSlot = take(b * d)
+        let logitSlot = take(b * a.classes)
 
         count = next
         batchCapacity = b
@@ -91,8 +114,9 @@ public final class ViTActivations {
         patchTokens = at(patchTokenSlot)
         residual = residualSlots.map(at)
         layers = layerSlots.map { s in
-            BlockActivations(ln1: at(s[0]), ln1Mean: at(s[1]), ln1Rstd: at(s[2]), qkv: at(s[3]), probs: at(s[4]), attn: at(s[5]),
-                             mid: at(s[6]), ln2: at(s[7]), ln2Mean: at(s[8]), ln2Rstd: at(s[9]), fc1: at(s[10]), gelu: at(s[11]))
+            BlockActivations(
+                ln1: at(s[0]), ln1Mean: at(s[1]), ln1Rstd: at(s[2]), qkv: at(s[3]), probs: at(s[4]), attn: at(s[5]),
+                mid: at(s[6]), ln2: at(s[7]), ln2Mean: at(s[8]), ln2Rstd: at(s[9]), fc1: at(s[10]), gelu: at(s[11]))
         }
         branch = at(branchSlot)
         headNorm = at(headNormSlot)
@@ -116,29 +140,43 @@ public final class ViTActivations {
 ///   - activations: where every activation goes (see `ViTActivations`); the logits land in `activations.logits`
 ///   - pathMasks: drop-path multipliers per virtual layer, `[l][branch · batch + b]` (branch 0: attention,
 ///     1: MLP), or empty for none
-public func vitForward(images: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
-                       blocks: [BlockParameters], activations acts: ViTActivations, pathMasks: [[Float]] = []) {
+public func vitForward(
+    images: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
+    blocks: [BlockParameters], activations acts: ViTActivations, pathMasks: [[Float]] = []
+) {
     precondition(batch <= acts.batchCapacity, "vitForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
-    precondition(blocks.count == acts.layers.count, "vitForward: \(blocks.count) blocks for \(acts.layers.count) layers")
+    precondition(
+        blocks.count == acts.layers.count, "vitForward: \(blocks.count) blocks for \(acts.layers.count) layers")
     vitEmbeddingForward(images: images, batch: batch, architecture: arch, shared: shared, activations: acts)
     for (l, w) in blocks.enumerated() {
-        vitBlockForward(acts.residual[l + 1], acts.residual[l], weights: w, saved: acts.layers[l], branch: acts.branch,
-                        batch: batch, architecture: arch, pathMask: pathMasks.isEmpty ? nil : pathMasks[l])
+        vitBlockForward(
+            acts.residual[l + 1], acts.residual[l], weights: w, saved: acts.layers[l], branch: acts.branch,
+            batch: batch, architecture: arch, pathMask: pathMasks.isEmpty ? nil : pathMasks[l])
     }
     vitHeadForward(acts.residual[blocks.count], batch: batch, architecture: arch, shared: shared, activations: acts)
 }
 
 /// Patch embedding as one GEMM over every patch of every image, then class token and positions:
 /// `activations.residual[0]` = [cls;] patches·Wᵀ + b + pos.
-public func vitEmbeddingForward(images: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
-                                activations acts: ViTActivations) {
-    precondition(batch <= acts.batchCapacity, "vitEmbeddingForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
-    let d = arch.width, n = arch.patchCount
-    patchifyForward(acts.patches, images, batch: batch, channels: arch.inChannels, imageSize: arch.imageSize, patchSize: arch.patchSize)
-    matmulForward(acts.patchTokens, acts.patches, shared.pointer("patch_embed.proj.weight"), shared.pointer("patch_embed.proj.bias"),
-                  rows: batch * n, inDim: arch.patchValues, outDim: d)
-    tokenEmbedForward(acts.residual[0], acts.patchTokens, classToken: arch.classToken ? UnsafePointer(shared.pointer("cls_token")) : nil,
-                      posEmbed: shared.pointer("pos_embed"), batch: batch, patches: n, width: d)
+public func vitEmbeddingForward(
+    images: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
+    activations acts: ViTActivations
+) {
+    precondition(
+        batch <= acts.batchCapacity, "vitEmbeddingForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
+    let d = arch.width
+    let n = arch.patchCount
+    patchifyForward(
+        acts.patches, images, batch: batch, channels: arch.inChannels, imageSize: arch.imageSize,
+        patchSize: arch.patchSize)
+    matmulForward(
+        acts.patchTokens, acts.patches, shared.pointer("patch_embed.proj.weight"),
+        shared.pointer("patch_embed.proj.bias"),
+        rows: batch * n, inDim: arch.patchValues, outDim: d)
+    tokenEmbedForward(
+        acts.residual[0], acts.patchTokens,
+        classToken: arch.classToken ? UnsafePointer(shared.pointer("cls_token")) : nil,
+        posEmbed: shared.pointer("pos_embed"), batch: batch, patches: n, width: d)
 }
 
 /// One transformer block, pre-norm: mid = x + drop(proj(attention(qkv(norm1(x))))), then
@@ -148,18 +186,27 @@ public func vitEmbeddingForward(images: UnsafePointer<Float>, batch: Int, archit
 ///   - saved: where the block's activations go (the backward pass reads them when training)
 ///   - branch: [B, T, d] scratch for a branch's output before drop-path and the residual add
 ///   - pathMask: drop-path multipliers `[branch · batch + b]` (0: attention, 1: MLP), or nil for none
-public func vitBlockForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weights w: BlockParameters,
-                            saved a: BlockActivations, branch: UnsafeMutablePointer<Float>, batch: Int,
-                            architecture arch: ViTArchitecture, pathMask: [Float]? = nil) {
-    let d = arch.width, t = arch.tokenCount, h = arch.mlpWidth, rows = batch * t
+public func vitBlockForward(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, weights w: BlockParameters,
+    saved a: BlockActivations, branch: UnsafeMutablePointer<Float>, batch: Int,
+    architecture arch: ViTArchitecture, pathMask: [Float]? = nil
+) {
+    let d = arch.width
+    let t = arch.tokenCount
+    let h = arch.mlpWidth
+    let rows = batch * t
     let eps = Float(arch.layerNormEps)
-    layerNormForward(a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d, eps: eps)
+    layerNormForward(
+        a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d,
+        eps: eps)
     matmulForward(a.qkv, a.ln1, w.qkvWeight, w.qkvBias, rows: rows, inDim: d, outDim: 3 * d)
     attentionForward(a.attn, probs: a.probs, a.qkv, batch: batch, tokens: t, heads: arch.heads, headDim: arch.headWidth)
     matmulForward(branch, a.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
     if let pathMask { dropPathForward(branch, keep: pathMask[..<batch], batch: batch, span: t * d) }
     residualForward(a.mid, x, branch, count: rows * d)
-    layerNormForward(a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d, eps: eps)
+    layerNormForward(
+        a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d,
+        eps: eps)
     matmulForward(a.fc1, a.ln2, w.fc1Weight, w.fc1Bias, rows: rows, inDim: d, outDim: h)
     geluForward(a.gelu, a.fc1, count: rows * h)
     matmulForward(branch, a.gelu, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
@@ -169,26 +216,35 @@ public func vitBlockForward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePoint
 
 /// The final norm, pooling and head on the blocks' output `final` [B, T, d]: `activations.logits` [B, classes].
 /// avgNormFirst: norm every token → mean → head; avg: mean → norm → head; cls: class token → norm → head.
-public func vitHeadForward(_ final: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
-                           activations acts: ViTActivations) {
-    let d = arch.width, t = arch.tokenCount, rows = batch * t
+public func vitHeadForward(
+    _ final: UnsafePointer<Float>, batch: Int, architecture arch: ViTArchitecture, shared: ViTParameters,
+    activations acts: ViTActivations
+) {
+    let d = arch.width
+    let t = arch.tokenCount
+    let rows = batch * t
     let prefix = arch.classToken ? 1 : 0
     let eps = Float(arch.layerNormEps)
-    let normWeight = shared.pointer("norm.weight"), normBias = shared.pointer("norm.bias")
+    let normWeight = shared.pointer("norm.weight")
+    let normBias = shared.pointer("norm.bias")
     switch arch.pooling {
     case .avgNormFirst:
-        layerNormForward(acts.headNorm, mean: acts.headMean, rstd: acts.headRstd, final, weight: normWeight, bias: normBias,
-                         rows: rows, cols: d, eps: eps)
+        layerNormForward(
+            acts.headNorm, mean: acts.headMean, rstd: acts.headRstd, final, weight: normWeight, bias: normBias,
+            rows: rows, cols: d, eps: eps)
         meanPoolForward(acts.features, acts.headNorm, batch: batch, tokens: t, width: d, skip: prefix)
     case .avg:
         meanPoolForward(acts.pooled, final, batch: batch, tokens: t, width: d, skip: prefix)
-        layerNormForward(acts.features, mean: acts.headMean, rstd: acts.headRstd, acts.pooled, weight: normWeight, bias: normBias,
-                         rows: batch, cols: d, eps: eps)
-    case .cls: // the norm is per token, so normalizing only the class token equals timm's norm → select
+        layerNormForward(
+            acts.features, mean: acts.headMean, rstd: acts.headRstd, acts.pooled, weight: normWeight, bias: normBias,
+            rows: batch, cols: d, eps: eps)
+    case .cls:  // the norm is per token, so normalizing only the class token equals timm's norm → select
         classPoolForward(acts.pooled, final, batch: batch, tokens: t, width: d)
-        layerNormForward(acts.features, mean: acts.headMean, rstd: acts.headRstd, acts.pooled, weight: normWeight, bias: normBias,
-                         rows: batch, cols: d, eps: eps)
+        layerNormForward(
+            acts.features, mean: acts.headMean, rstd: acts.headRstd, acts.pooled, weight: normWeight, bias: normBias,
+            rows: batch, cols: d, eps: eps)
     }
-    matmulForward(acts.logits, acts.features, shared.pointer("head.weight"), shared.pointer("head.bias"),
-                  rows: batch, inDim: d, outDim: arch.classes)
+    matmulForward(
+        acts.logits, acts.features, shared.pointer("head.weight"), shared.pointer("head.bias"),
+        rows: batch, inDim: d, outDim: arch.classes)
 }

@@ -87,8 +87,10 @@ public final class ViTParameters: @unchecked Sendable {
     /// lgreg name, the name it was stored under, its shape and its values (or nil when it has none). A learngene
     /// source, a materialized Des-Net or a test builds parameters this way.
     /// - Throws: `RuntimeError.missingTensor` / `.tensorShape` naming `source`, or what `tensor` throws.
-    public convenience init(architecture: ViTArchitecture, blockCount: Int, source: String,
-                            tensor: (String) throws -> (storedName: String, shape: [Int], values: [Float])?) throws {
+    public convenience init(
+        architecture: ViTArchitecture, blockCount: Int, source: String,
+        tensor: (String) throws -> (storedName: String, shape: [Int], values: [Float])?
+    ) throws {
         self.init(layout: ParameterLayout(architecture: architecture, blockCount: blockCount))
         for spec in layout.specs {
             guard let (stored, shape, values) = try tensor(spec.name) else {

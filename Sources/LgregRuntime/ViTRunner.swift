@@ -24,8 +24,9 @@ public final class ViTRunner: @unchecked Sendable {
         precondition(maxBatch >= 1, "maxBatch must be at least 1")
         self.model = model
         self.maxBatch = maxBatch
-        activations = ViTActivations(architecture: model.architecture, depth: model.depth, batchCapacity: maxBatch,
-                                     keepingEveryLayer: false)
+        activations = ViTActivations(
+            architecture: model.architecture, depth: model.depth, batchCapacity: maxBatch,
+            keepingEveryLayer: false)
         blocks = model.layerMap.map(model.parameters.block)
     }
 
@@ -38,16 +39,18 @@ public final class ViTRunner: @unchecked Sendable {
     /// - Throws: `RuntimeError.batchTooLarge` when `batch > maxBatch`.
     public func logits(images: UnsafePointer<Float>, batch: Int) throws -> UnsafePointer<Float> {
         guard batch <= maxBatch else { throw RuntimeError.batchTooLarge(batch: batch, maxBatch: maxBatch) }
-        vitForward(images: images, batch: batch, architecture: model.architecture, shared: model.parameters, blocks: blocks,
-                   activations: activations)
+        vitForward(
+            images: images, batch: batch, architecture: model.architecture, shared: model.parameters, blocks: blocks,
+            activations: activations)
         return UnsafePointer(activations.logits)
     }
 
     /// Logits for `batch` images in an array, as a new array of batch × classes floats.
     public func logits(images: [Float], batch: Int) throws -> [Float] {
         let arch = model.architecture
-        precondition(images.count == batch * arch.inChannels * arch.imageSize * arch.imageSize,
-                     "images holds \(images.count) floats, not \(batch) images of the model's shape")
+        precondition(
+            images.count == batch * arch.inChannels * arch.imageSize * arch.imageSize,
+            "images holds \(images.count) floats, not \(batch) images of the model's shape")
         let result = try images.withUnsafeBufferPointer { try logits(images: $0.baseAddress!, batch: batch) }
         return Array(UnsafeBufferPointer(start: result, count: batch * arch.classes))
     }

@@ -29,8 +29,12 @@ public struct DerivedArtifact: Sendable {
     /// More manifest annotations.
     public var annotations: [String: String]
 
-    public init(reference: String, artifactType: String, config: Data, configMediaType: String, layers: [Descriptor], base: Digest,
-                depth: Int? = nil, strategy: String? = nil, order: String? = nil, seed: Int? = nil, annotations: [String: String] = [:]) {
+    public init(
+        reference: String, artifactType: String, config: Data, configMediaType: String, layers: [Descriptor],
+        base: Digest,
+        depth: Int? = nil, strategy: String? = nil, order: String? = nil, seed: Int? = nil,
+        annotations: [String: String] = [:]
+    ) {
         self.reference = reference
         self.artifactType = artifactType
         self.config = config

@@ -1,7 +1,8 @@
 import Foundation
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LearngeneStore {
@@ -22,9 +23,11 @@ extension LearngeneStore {
         if let seed = artifact.seed { notes[OCIAnnotation.materializationSeed] = String(seed) }
         // The manifest names content only, so the same Des-Net of the same learngene gets one digest anywhere;
         // when it was written lives beside its tag in `index.json`.
-        return try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType,
-                                 config: artifact.config, configMediaType: artifact.configMediaType,
-                                 base: artifact.base, annotations: notes, createdFromBase: true) {
+        return try writeManifest(
+            reference: artifact.reference, artifactType: artifact.artifactType,
+            config: artifact.config, configMediaType: artifact.configMediaType,
+            base: artifact.base, annotations: notes, createdFromBase: true
+        ) {
             for layer in artifact.layers where !layout.hasBlob(layer.digest, size: layer.size) {
                 throw StoreError.missingBlob(layer.digest)
             }
@@ -39,16 +42,20 @@ extension LearngeneStore {
     /// tag as `org.opencontainers.image.ref.name`), makes every rename durable with one fsync of `blobs/sha256`,
     /// and last tags it in `index.json` (the commit point), so a crash at any step leaves nothing visible.
     /// - Parameter createdFromBase: take the base's `org.opencontainers.image.created` (never the time of writing).
-    func writeManifest(reference: String, artifactType: String, config: Data, configMediaType: String, base: Digest?,
-                       annotations: [String: String], createdFromBase: Bool,
-                       storeLayers: () throws -> [Descriptor]) throws -> Digest {
+    func writeManifest(
+        reference: String, artifactType: String, config: Data, configMediaType: String, base: Digest?,
+        annotations: [String: String], createdFromBase: Bool,
+        storeLayers: () throws -> [Descriptor]
+    ) throws -> Digest {
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
         try checkDerivedTag(reference)
         let base = try base.map { digest in
             let bytes = try layout.readBlob(digest)
-            return (digest: digest, size: bytes.count,
-                    image: try OCIJSON.decode(ImageManifest.self, from: bytes, file: layout.blob(digest).path))
+            return (
+                digest: digest, size: bytes.count,
+                image: try OCIJSON.decode(ImageManifest.self, from: bytes, file: layout.blob(digest).path)
+            )
         }
         let layers = try storeLayers()
         let config = try layout.writeBlob(config, mediaType: configMediaType, syncDirectory: false)
@@ -57,13 +64,16 @@ extension LearngeneStore {
         notes[OCIAnnotation.refName] = reference
         if createdFromBase { notes[OCIAnnotation.created] = base?.image.annotations?[OCIAnnotation.created] }
         let subject = base.map {
-            Descriptor(mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size,
-                       artifactType: $0.image.artifactType)
+            Descriptor(
+                mediaType: OCIMediaType.imageManifest, digest: $0.digest, size: $0.size,
+                artifactType: $0.image.artifactType)
         }
-        let image = ImageManifest(artifactType: artifactType, config: config, layers: layers, annotations: notes,
-                                  subject: subject)
-        let descriptor = try layout.writeBlob(try image.encoded(), mediaType: OCIMediaType.imageManifest,
-                                              syncDirectory: false)
+        let image = ImageManifest(
+            artifactType: artifactType, config: config, layers: layers, annotations: notes,
+            subject: subject)
+        let descriptor = try layout.writeBlob(
+            try image.encoded(), mediaType: OCIMediaType.imageManifest,
+            syncDirectory: false)
         StoreLayout.syncDirectory(layout.blobsDirectory)
         try tagDerived(descriptor, image: image, reference: reference)
         return descriptor.digest

@@ -14,7 +14,9 @@ public struct Descriptor: Codable, Equatable, Sendable {
     /// Annotations (`org.opencontainers.image.ref.name`, `org.lgreg.role`, …).
     public var annotations: [String: String]?
 
-    public init(mediaType: String, digest: Digest, size: Int, artifactType: String? = nil, annotations: [String: String]? = nil) {
+    public init(
+        mediaType: String, digest: Digest, size: Int, artifactType: String? = nil, annotations: [String: String]? = nil
+    ) {
         self.mediaType = mediaType
         self.digest = digest
         self.size = size

@@ -6,5 +6,7 @@ import LgregCore
 extension Digest: DatabaseValueConvertible {
     public var databaseValue: DatabaseValue { description.databaseValue }
 
-    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Digest? { String.fromDatabaseValue(dbValue).flatMap { Digest($0) } }
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Digest? {
+        String.fromDatabaseValue(dbValue).flatMap { Digest($0) }
+    }
 }

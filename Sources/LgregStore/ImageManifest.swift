@@ -18,7 +18,10 @@ public struct ImageManifest: Codable, Equatable, Sendable {
     /// What a derived artifact refers to (OCI 1.1): a Des-Net's learngene, so registries list it as a referrer.
     public var subject: Descriptor?
 
-    public init(artifactType: String, config: Descriptor, layers: [Descriptor], annotations: [String: String], subject: Descriptor? = nil) {
+    public init(
+        artifactType: String, config: Descriptor, layers: [Descriptor], annotations: [String: String],
+        subject: Descriptor? = nil
+    ) {
         self.schemaVersion = 2
         self.mediaType = OCIMediaType.imageManifest
         self.artifactType = artifactType

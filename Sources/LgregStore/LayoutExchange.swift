@@ -1,7 +1,8 @@
 import Foundation
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `lgreg push … oci:DIR` or `lgreg pull oci:DIR` copied (`Schemas/remote-output.schema.json`, report
@@ -52,11 +53,15 @@ public struct OCILayoutFolder: Sendable {
         let layoutData = try readBounded(files.ociLayout)
         struct Version: Decodable { var imageLayoutVersion: String }
         guard (try? JSONDecoder().decode(Version.self, from: layoutData))?.imageLayoutVersion == "1.0.0" else {
-            throw StoreError.corruptLayout(file: files.ociLayout.path, reason: "is not {\"imageLayoutVersion\": \"1.0.0\"}: not an OCI image layout lgreg reads")
+            throw StoreError.corruptLayout(
+                file: files.ociLayout.path,
+                reason: "is not {\"imageLayoutVersion\": \"1.0.0\"}: not an OCI image layout lgreg reads")
         }
-        let index = try OCIJSON.decode(ImageIndex.self, from: try readBounded(files.indexJSON), file: files.indexJSON.path)
+        let index = try OCIJSON.decode(
+            ImageIndex.self, from: try readBounded(files.indexJSON), file: files.indexJSON.path)
         guard index.schemaVersion == 2 else {
-            throw StoreError.corruptLayout(file: files.indexJSON.path, reason: "schemaVersion is \(index.schemaVersion), not 2")
+            throw StoreError.corruptLayout(
+                file: files.indexJSON.path, reason: "schemaVersion is \(index.schemaVersion), not 2")
         }
         return index
     }
@@ -66,14 +71,18 @@ public struct OCILayoutFolder: Sendable {
         let url = files.blob(descriptor.digest)
         let data = try readBounded(url)
         let actual = Digest.of(data)
-        guard actual == descriptor.digest else { throw StoreError.digestMismatch(file: url.path, expected: descriptor.digest, actual: actual) }
+        guard actual == descriptor.digest else {
+            throw StoreError.digestMismatch(file: url.path, expected: descriptor.digest, actual: actual)
+        }
         return data
     }
 
     /// A file of the folder, refused when it is missing, not a regular file or over 4 MiB.
     private func readBounded(_ url: URL) throws -> Data {
         do { return try RegularFile.contents(of: url, limit: Self.maxDocumentBytes) } catch {
-            throw StoreError.corruptLayout(file: url.path, reason: "cannot be read as a manifest or index (at most \(Self.maxDocumentBytes) bytes): \(error)")
+            throw StoreError.corruptLayout(
+                file: url.path,
+                reason: "cannot be read as a manifest or index (at most \(Self.maxDocumentBytes) bytes): \(error)")
         }
     }
 
@@ -87,11 +96,17 @@ public struct OCILayoutFolder: Sendable {
     /// layout is refused, so that a typo never scatters blobs into someone's directory.
     func prepareForWriting() throws {
         let manager = FileManager.default
-        if manager.fileExists(atPath: files.ociLayout.path) { _ = try readIndex(); return }
+        if manager.fileExists(atPath: files.ociLayout.path) {
+            _ = try readIndex()
+            return
+        }
         let contents = (try? manager.contentsOfDirectory(atPath: root.path)) ?? []
         guard contents.isEmpty else {
-            throw FileSystemError(path: root.path, reason: "holds files but no oci-layout: not an OCI image layout, and lgreg writes one only into a new or empty folder",
-                                  kind: .refused)
+            throw FileSystemError(
+                path: root.path,
+                reason:
+                    "holds files but no oci-layout: not an OCI image layout, and lgreg writes one only into a new or empty folder",
+                kind: .refused)
         }
         do {
             try manager.createDirectory(at: files.blobsDirectory, withIntermediateDirectories: true)
@@ -116,7 +131,9 @@ extension LearngeneStore {
     /// the store checked against its digest and written through a fsynced temp file renamed into place; blobs the
     /// folder has are kept. `index.json` is replaced last, so a reader sees the folder before the copy or after it.
     /// - Parameter entries: the manifests and the tags to give them in the folder.
-    public func exportToLayout(_ entries: [(digest: Digest, reference: String)], folder: OCILayoutFolder) throws -> LayoutTransfer {
+    public func exportToLayout(_ entries: [(digest: Digest, reference: String)], folder: OCILayoutFolder) throws
+        -> LayoutTransfer
+    {
         let started = Date()
         var transfer = LayoutTransfer(folder: folder.root, direction: "push")
         try folder.prepareForWriting()
@@ -124,7 +141,8 @@ extension LearngeneStore {
         for entry in entries {
             let manifestData = try layout.readBlob(entry.digest)
             let image = try OCIJSON.decode(ImageManifest.self, from: manifestData, file: layout.blob(entry.digest).path)
-            let manifest = Descriptor(mediaType: OCIMediaType.imageManifest, digest: entry.digest, size: manifestData.count)
+            let manifest = Descriptor(
+                mediaType: OCIMediaType.imageManifest, digest: entry.digest, size: manifestData.count)
             for blob in [image.config] + image.layers + [manifest] {
                 if folder.hasBlob(blob.digest, size: blob.size) {
                     transfer.presentBlobs += 1
@@ -138,10 +156,15 @@ extension LearngeneStore {
                 transfer.copiedBytes += data.count
             }
             index.manifests.removeAll { $0.annotations?[OCIAnnotation.refName] == entry.reference }
-            index.manifests.append(Descriptor(mediaType: OCIMediaType.imageManifest, digest: entry.digest, size: manifestData.count,
-                                              artifactType: image.artifactType,
-                                              annotations: Self.identity(of: image).merging([OCIAnnotation.refName: entry.reference]) { $1 }))
-            transfer.entries.append(.init(reference: entry.reference, digest: entry.digest.description, artifactType: image.artifactType ?? ""))
+            index.manifests.append(
+                Descriptor(
+                    mediaType: OCIMediaType.imageManifest, digest: entry.digest, size: manifestData.count,
+                    artifactType: image.artifactType,
+                    annotations: Self.identity(of: image).merging([OCIAnnotation.refName: entry.reference]) { $1 }))
+            transfer.entries.append(
+                .init(
+                    reference: entry.reference, digest: entry.digest.description, artifactType: image.artifactType ?? ""
+                ))
         }
         try folder.writeIndex(index)
         transfer.seconds = Date().timeIntervalSince(started)
@@ -156,18 +179,23 @@ extension LearngeneStore {
     /// - Parameter retag: the store tag for the first entry of `tags` (default: its tag in the folder).
     /// - Throws: `StoreError.notFound` for a tag the folder lacks, `.corruptLayout` or `.digestMismatch` naming
     ///   the folder's file that is wrong, `.baseMissing` for a base found nowhere.
-    public func importFromLayout(_ folder: OCILayoutFolder, tags: [String]?, retag: String? = nil) throws -> LayoutTransfer {
+    public func importFromLayout(_ folder: OCILayoutFolder, tags: [String]?, retag: String? = nil) throws
+        -> LayoutTransfer
+    {
         let started = Date()
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
         var transfer = LayoutTransfer(folder: folder.root, direction: "pull")
         let index = try folder.readIndex()
-        var selected: [Descriptor] = try tags.map { wanted in
-            try wanted.map { tag in
-                guard let descriptor = index.tagged(tag) else { throw StoreError.notFound(reference: "oci:\(folder.root.path):\(tag)") }
-                return descriptor
-            }
-        } ?? index.manifests.filter { $0.annotations?[OCIAnnotation.refName] != nil }
+        var selected: [Descriptor] =
+            try tags.map { wanted in
+                try wanted.map { tag in
+                    guard let descriptor = index.tagged(tag) else {
+                        throw StoreError.notFound(reference: "oci:\(folder.root.path):\(tag)")
+                    }
+                    return descriptor
+                }
+            } ?? index.manifests.filter { $0.annotations?[OCIAnnotation.refName] != nil }
         var manifests: [Digest: (data: Data, image: ImageManifest)] = [:]
         var position = 0
         while position < selected.count {
@@ -177,18 +205,28 @@ extension LearngeneStore {
             let image = try OCIJSON.decode(ImageManifest.self, from: data, file: folder.blob(descriptor.digest).path)
             manifests[descriptor.digest] = (data, image)
             // A base the store lacks comes from the folder when the folder has it.
-            if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), (try? imageManifest(base)) == nil,
-               !selected.contains(where: { $0.digest == base }), let baseDescriptor = index.manifests.first(where: { $0.digest == base }) {
+            if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }),
+                (try? imageManifest(base)) == nil,
+                !selected.contains(where: { $0.digest == base }),
+                let baseDescriptor = index.manifests.first(where: { $0.digest == base })
+            {
                 selected.append(baseDescriptor)
             }
         }
-        let ordered = selected.filter { manifests[$0.digest]?.image.artifactType == OCIMediaType.learngene }
+        let ordered =
+            selected.filter { manifests[$0.digest]?.image.artifactType == OCIMediaType.learngene }
             + selected.filter { manifests[$0.digest]?.image.artifactType != OCIMediaType.learngene }
         // Every base is checked before the first blob is copied.
         for descriptor in ordered {
-            if let base = manifests[descriptor.digest]?.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }),
-               manifests[base] == nil, (try? imageManifest(base)) == nil {
-                throw StoreError.baseMissing(label: "oci:\(folder.root.path):\(descriptor.annotations?[OCIAnnotation.refName] ?? descriptor.digest.description)", base: base)
+            if let base = manifests[descriptor.digest]?.image.annotations?[OCIAnnotation.baseDigest].flatMap({
+                Digest($0)
+            }),
+                manifests[base] == nil, (try? imageManifest(base)) == nil
+            {
+                throw StoreError.baseMissing(
+                    label:
+                        "oci:\(folder.root.path):\(descriptor.annotations?[OCIAnnotation.refName] ?? descriptor.digest.description)",
+                    base: base)
             }
         }
         for descriptor in ordered {
@@ -204,9 +242,14 @@ extension LearngeneStore {
             }
             let label = "oci:\(folder.root.path)@\(descriptor.digest)"
             let named = descriptor.annotations?[OCIAnnotation.refName]
-            let tag = retag.flatMap { named == tags?.first ? $0 : nil } ?? named.flatMap { (try? Self.checkTag($0)) == nil ? nil : $0 }
+            let tag =
+                retag.flatMap { named == tags?.first ? $0 : nil }
+                ?? named.flatMap { (try? Self.checkTag($0)) == nil ? nil : $0 }
             let ingested = try ingestManifest(data, tag: tag, label: label)
-            transfer.entries.append(.init(reference: ingested.reference, digest: ingested.digest.description, artifactType: image.artifactType ?? ""))
+            transfer.entries.append(
+                .init(
+                    reference: ingested.reference, digest: ingested.digest.description,
+                    artifactType: image.artifactType ?? ""))
         }
         transfer.seconds = Date().timeIntervalSince(started)
         return transfer
@@ -217,10 +260,12 @@ extension LearngeneStore {
     private func copyIntoStore(_ file: URL, blob: Descriptor) throws {
         let source: RegularFile
         do { source = try RegularFile(path: file.path) } catch {
-            throw StoreError.corruptLayout(file: file.path, reason: "blob \(blob.digest.short) cannot be read: \(error)")
+            throw StoreError.corruptLayout(
+                file: file.path, reason: "blob \(blob.digest.short) cannot be read: \(error)")
         }
         guard source.size == blob.size else {
-            throw StoreError.corruptLayout(file: file.path, reason: "is \(source.size) bytes where its manifest says \(blob.size)")
+            throw StoreError.corruptLayout(
+                file: file.path, reason: "is \(source.size) bytes where its manifest says \(blob.size)")
         }
         let staging = layout.temporaryFile("layout-\(blob.digest.short)")
         var hasher = Digest.Hasher()
@@ -230,7 +275,9 @@ extension LearngeneStore {
             var copied = 0
             // One byte past the size is asked for, so a file that grew since it was measured is caught.
             while copied <= blob.size {
-                let n = buffer.withUnsafeMutableBytes { read(source.descriptor, $0.baseAddress!, min($0.count, blob.size + 1 - copied)) }
+                let n = buffer.withUnsafeMutableBytes {
+                    read(source.descriptor, $0.baseAddress!, min($0.count, blob.size + 1 - copied))
+                }
                 if n < 0, errno == EINTR { continue }
                 guard n >= 0 else { throw FileSystemError(path: file.path, operation: "read") }
                 if n == 0 { break }
@@ -242,7 +289,8 @@ extension LearngeneStore {
                 copied += n
             }
             guard copied == blob.size else {
-                throw StoreError.corruptLayout(file: file.path, reason: "held \(copied) bytes while read, where its manifest says \(blob.size)")
+                throw StoreError.corruptLayout(
+                    file: file.path, reason: "held \(copied) bytes while read, where its manifest says \(blob.size)")
             }
             try writer.finish()
         } catch {

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A content-addressed store of learngenes and what is derived from them: an OCI image layout plus a SQLite
@@ -56,7 +57,7 @@ public final class LearngeneStore: @unchecked Sendable {
         case .absent, .empty:
             guard mode == .create else { throw StoreError.noStore(root: layout.root.path) }
             created = try layout.create()
-        case let .other(reason): throw StoreError.notAStore(root: layout.root.path, reason: reason)
+        case .other(let reason): throw StoreError.notAStore(root: layout.root.path, reason: reason)
         }
         try layout.check()
     }
@@ -73,16 +74,21 @@ public final class LearngeneStore: @unchecked Sendable {
     /// - Throws: `StoreError.corruptIndex` when it is missing, empty or not an image index.
     func readIndex() throws -> (ImageIndex, Digest) {
         let file = layout.indexJSON.path
-        guard let data = try layout.readFileIfPresent(layout.indexJSON) else { throw StoreError.corruptIndex(file: file, reason: "is missing") }
+        guard let data = try layout.readFileIfPresent(layout.indexJSON) else {
+            throw StoreError.corruptIndex(file: file, reason: "is missing")
+        }
         guard !data.isEmpty else { throw StoreError.corruptIndex(file: file, reason: "is empty (0 bytes)") }
         do {
             let index = try StrictJSONDecoder().decode(ImageIndex.self, from: data)
-            guard index.schemaVersion == 2 else { throw StoreError.corruptIndex(file: file, reason: "has schemaVersion \(index.schemaVersion), not 2") }
+            guard index.schemaVersion == 2 else {
+                throw StoreError.corruptIndex(file: file, reason: "has schemaVersion \(index.schemaVersion), not 2")
+            }
             return (index, Digest.of(data))
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.corruptIndex(file: file, reason: "is not a valid OCI image index (\(String(describing: error).prefix(200)))")
+            throw StoreError.corruptIndex(
+                file: file, reason: "is not a valid OCI image index (\(String(describing: error).prefix(200)))")
         }
     }
 
@@ -131,7 +137,9 @@ public final class LearngeneStore: @unchecked Sendable {
     private func openDatabase() throws -> IndexDatabase {
         let (_, indexDigest) = try readIndex()
         if mode == .read {
-            if let onDisk = IndexDatabase.openExisting(layout.database), onDisk.isBuilt(from: indexDigest) { return onDisk }
+            if let onDisk = IndexDatabase.openExisting(layout.database), onDisk.isBuilt(from: indexDigest) {
+                return onDisk
+            }
             return try databaseInMemory()
         }
         do {
@@ -163,7 +171,9 @@ public final class LearngeneStore: @unchecked Sendable {
             // Any other failure (a busy or read-only file) is reported, never answered by moving the file away.
             let stamp = Int(Date().timeIntervalSince1970)
             for suffix in ["", "-wal", "-shm"] {
-                rename(layout.database.path + suffix, layout.quarantineDirectory.appendingPathComponent("index.db\(suffix).\(stamp)").path)
+                rename(
+                    layout.database.path + suffix,
+                    layout.quarantineDirectory.appendingPathComponent("index.db\(suffix).\(stamp)").path)
             }
             return try IndexDatabase.openForWriting(layout.database)
         }
@@ -204,7 +214,9 @@ public final class LearngeneStore: @unchecked Sendable {
         do { manifest = try imageManifest(digest) } catch {
             return .init(digest: digest, manifest: nil, learngene: nil, damage: "manifest blob: \(error)")
         }
-        guard manifest.artifactType == OCIMediaType.learngene else { return .init(digest: digest, manifest: manifest, learngene: nil, damage: nil) }
+        guard manifest.artifactType == OCIMediaType.learngene else {
+            return .init(digest: digest, manifest: manifest, learngene: nil, damage: nil)
+        }
         do {
             let config = manifest.config.digest
             let learngene = try LearngeneManifest.decode(try layout.readBlob(config), path: layout.blob(config).path)

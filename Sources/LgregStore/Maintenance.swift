@@ -1,8 +1,9 @@
 import Foundation
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LearngeneStore {
@@ -16,7 +17,9 @@ extension LearngeneStore {
             guard marked.insert(digest).inserted, let image = try? imageManifest(digest) else { continue }
             marked.insert(image.config.digest)
             for layer in image.layers { marked.insert(layer.digest) }
-            if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), access(layout.blob(base).path, F_OK) == 0 {
+            if let base = image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }),
+                access(layout.blob(base).path, F_OK) == 0
+            {
                 pending.append(base)
             }
         }
@@ -29,10 +32,12 @@ extension LearngeneStore {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: layout.blobsDirectory.path)) ?? []).sorted()
         return names.compactMap { name in
             var status = stat()
-            guard let digest = Digest(hex: name), stat(layout.blob(digest).path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
-                  status.st_size < 1 << 20, let data = try? layout.readBlob(digest), data.first == UInt8(ascii: "{"),
-                  let image = try? StrictJSONDecoder().decode(ImageManifest.self, from: data),
-                  image.mediaType == OCIMediaType.imageManifest, image.artifactType != nil else { return nil }
+            guard let digest = Digest(hex: name), stat(layout.blob(digest).path, &status) == 0,
+                status.st_mode & S_IFMT == S_IFREG,
+                status.st_size < 1 << 20, let data = try? layout.readBlob(digest), data.first == UInt8(ascii: "{"),
+                let image = try? StrictJSONDecoder().decode(ImageManifest.self, from: data),
+                image.mediaType == OCIMediaType.imageManifest, image.artifactType != nil
+            else { return nil }
             return (digest, image, data.count)
         }
     }
@@ -42,7 +47,9 @@ extension LearngeneStore {
     func ownReference(of image: ImageManifest) -> String? {
         let reference: String?
         if image.artifactType == OCIMediaType.learngene {
-            reference = (try? LearngeneManifest.decode(try layout.readBlob(image.config.digest), path: layout.blob(image.config.digest).path))?.reference
+            reference =
+                (try? LearngeneManifest.decode(
+                    try layout.readBlob(image.config.digest), path: layout.blob(image.config.digest).path))?.reference
         } else {
             reference = image.annotations?[OCIAnnotation.refName]
         }
@@ -58,7 +65,8 @@ extension LearngeneStore {
         let lock = try lockForWriting(exclusive: true, sweepStaging: false)
         defer { withExtendedLifetime(lock) {} }
         let (marked, _, danglingKept) = try blobsKept(pruneDangling: pruneDangling)
-        var report = GCReport(blobs: [], bytes: 0, sparedYoung: 0, tempFiles: 0, danglingKept: danglingKept, dryRun: dryRun)
+        var report = GCReport(
+            blobs: [], bytes: 0, sparedYoung: 0, tempFiles: 0, danglingKept: danglingKept, dryRun: dryRun)
         let cutoff = Date().timeIntervalSince1970 - grace
         let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.blobsDirectory.path)) ?? []
         for name in names.sorted() {
@@ -74,7 +82,8 @@ extension LearngeneStore {
             if !dryRun { unlink(layout.blob(digest).path) }
         }
         if !dryRun { report.tempFiles += layout.removeAbandonedStaging() }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.tmpDirectory.path)) ?? [] where TemporaryName.owner(of: name) == nil {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.tmpDirectory.path)) ?? []
+        where TemporaryName.owner(of: name) == nil {
             let url = layout.tmpDirectory.appendingPathComponent(name)
             var status = stat()
             guard stat(url.path, &status) == 0, Double(status.st_mtim.tv_sec) <= cutoff else { continue }
@@ -107,8 +116,9 @@ extension LearngeneStore {
     public func check(rebuildIndex: Bool, progress: ((Int, Int) -> Void)? = nil) throws -> FsckReport {
         let lock = try lockForWriting(exclusive: true)
         defer { withExtendedLifetime(lock) {} }
-        var report = FsckReport(blobsChecked: 0, bytesChecked: 0, manifestsChecked: 0, problems: [], rebuiltIndex: rebuildIndex,
-                                dangling: [], restoredTags: [])
+        var report = FsckReport(
+            blobsChecked: 0, bytesChecked: 0, manifestsChecked: 0, problems: [], rebuiltIndex: rebuildIndex,
+            dangling: [], restoredTags: [])
         var verdicts: [VerificationRecord] = []
         var intact: [VerifiedBlobRecord] = []
         let checked = Self.now()
@@ -133,9 +143,13 @@ extension LearngeneStore {
             report.bytesChecked += Int(identity.size)
             if actual != digest {
                 report.problems.append(quarantine(url, "content hashes to \(actual)"))
-                verdicts.append(VerificationRecord(id: nil, digest: digest.description, checked: checked, ok: false, detail: "hashes to \(actual)"))
+                verdicts.append(
+                    VerificationRecord(
+                        id: nil, digest: digest.description, checked: checked, ok: false, detail: "hashes to \(actual)")
+                )
             } else {
-                verdicts.append(VerificationRecord(id: nil, digest: digest.description, checked: checked, ok: true, detail: nil))
+                verdicts.append(
+                    VerificationRecord(id: nil, digest: digest.description, checked: checked, ok: true, detail: nil))
                 intact.append(identity)
             }
         }
@@ -146,15 +160,22 @@ extension LearngeneStore {
                 report.restoredTags = try writeIndex(from: found)
                 index = try readIndex().0
             } else {
-                report.problems.append(.init(subject: file, reason: "\(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/",
-                                             quarantinedTo: nil))
+                report.problems.append(
+                    .init(
+                        subject: file,
+                        reason: "\(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/",
+                        quarantinedTo: nil))
             }
         }
         if rebuildIndex, let current = index,
-           current.manifests.contains(where: { access(layout.blob($0.digest).path, F_OK) != 0 }) {
+            current.manifests.contains(where: { access(layout.blob($0.digest).path, F_OK) != 0 })
+        {
             for (tag, digest) in try removeTagsWithoutManifest() {
-                report.problems.append(.init(subject: "tag \(tag) (\(digest.short))", reason: "its manifest blob is missing; "
-                                             + "the tag was removed", quarantinedTo: nil))
+                report.problems.append(
+                    .init(
+                        subject: "tag \(tag) (\(digest.short))",
+                        reason: "its manifest blob is missing; "
+                            + "the tag was removed", quarantinedTo: nil))
             }
             index = try readIndex().0
         }
@@ -164,7 +185,8 @@ extension LearngeneStore {
         }
         let tagged = Set(index?.manifests.map(\.digest) ?? [])
         report.dangling = found.filter { !tagged.contains($0.digest) }.map {
-            FsckReport.Dangling(digest: $0.digest, artifactType: $0.image.artifactType ?? "", reference: ownReference(of: $0.image))
+            FsckReport.Dangling(
+                digest: $0.digest, artifactType: $0.image.artifactType ?? "", reference: ownReference(of: $0.image))
         }
         guard index != nil else { return report }
         do {
@@ -181,31 +203,44 @@ extension LearngeneStore {
 
     /// Moves a damaged file to the quarantine and says so.
     private func quarantine(_ url: URL, _ reason: String) -> FsckReport.Problem {
-        let target = layout.quarantineDirectory.appendingPathComponent("\(url.lastPathComponent).\(Int(Date().timeIntervalSince1970))")
+        let target = layout.quarantineDirectory.appendingPathComponent(
+            "\(url.lastPathComponent).\(Int(Date().timeIntervalSince1970))")
         let moved = rename(url.path, target.path) == 0
-        return .init(subject: url.path, reason: reason + (moved ? "" : " (could not be moved: \(String(cString: strerror(errno))))"),
-                     quarantinedTo: moved ? target.path : nil)
+        return .init(
+            subject: url.path,
+            reason: reason + (moved ? "" : " (could not be moved: \(String(cString: strerror(errno))))"),
+            quarantinedTo: moved ? target.path : nil)
     }
 
     /// What is wrong with a tag: its manifest, config or layers missing or damaged, or the manifest not the
     /// one the tag was made for (its recorded identity or size differs); nil when nothing.
     private func problem(with descriptor: Descriptor) -> FsckReport.Problem? {
         let tag = descriptor.annotations?[OCIAnnotation.refName] ?? descriptor.digest.description
-        func problem(_ reason: String) -> FsckReport.Problem { .init(subject: "tag \(tag) (\(descriptor.digest.short))", reason: reason, quarantinedTo: nil) }
+        func problem(_ reason: String) -> FsckReport.Problem {
+            .init(subject: "tag \(tag) (\(descriptor.digest.short))", reason: reason, quarantinedTo: nil)
+        }
         do {
             let image = try imageManifest(descriptor.digest)
             let identity = Self.identity(of: image)
-            for (key, value) in descriptor.annotations ?? [:] where Self.identityKeys.contains(key) && identity[key] != value {
-                return problem("the tag was made for \(key) '\(value)' but points at a manifest with '\(identity[key] ?? "none")'")
+            for (key, value) in descriptor.annotations ?? [:]
+            where Self.identityKeys.contains(key) && identity[key] != value {
+                return problem(
+                    "the tag was made for \(key) '\(value)' but points at a manifest with '\(identity[key] ?? "none")'")
             }
             if descriptor.artifactType != nil, descriptor.artifactType != image.artifactType {
-                return problem("the tag says artifactType \(descriptor.artifactType ?? ""), the manifest \(image.artifactType ?? "none")")
+                return problem(
+                    "the tag says artifactType \(descriptor.artifactType ?? ""), the manifest \(image.artifactType ?? "none")"
+                )
             }
             for blob in [image.config] + image.layers {
                 var status = stat()
-                guard stat(layout.blob(blob.digest).path, &status) == 0 else { throw StoreError.missingBlob(blob.digest) }
+                guard stat(layout.blob(blob.digest).path, &status) == 0 else {
+                    throw StoreError.missingBlob(blob.digest)
+                }
                 guard Int(status.st_size) == blob.size else {
-                    throw StoreError.corruptLayout(file: layout.blob(blob.digest).path, reason: "is \(status.st_size) bytes, the manifest says \(blob.size)")
+                    throw StoreError.corruptLayout(
+                        file: layout.blob(blob.digest).path,
+                        reason: "is \(status.st_size) bytes, the manifest says \(blob.size)")
                 }
             }
             if image.artifactType == OCIMediaType.learngene { _ = try resolve(descriptor.digest.description) }
@@ -240,24 +275,35 @@ extension LearngeneStore {
             var status = stat()
             let written = stat(layout.blob(digest).path, &status) == 0 ? Int(status.st_mtim.tv_sec) : 0
             if let other = chosen[reference],
-               (other.learngene ? 1 : 0, other.created, other.written) >= (learngene ? 1 : 0, created, written) { continue }
-            chosen[reference] = (Descriptor(mediaType: OCIMediaType.imageManifest, digest: digest, size: size, artifactType: image.artifactType,
-                                            annotations: Self.identity(of: image).merging([OCIAnnotation.refName: reference]) { $1 }),
-                                 learngene, created, written)
+                (other.learngene ? 1 : 0, other.created, other.written) >= (learngene ? 1 : 0, created, written)
+            {
+                continue
+            }
+            chosen[reference] = (
+                Descriptor(
+                    mediaType: OCIMediaType.imageManifest, digest: digest, size: size, artifactType: image.artifactType,
+                    annotations: Self.identity(of: image).merging([OCIAnnotation.refName: reference]) { $1 }),
+                learngene, created, written
+            )
         }
         if access(layout.indexJSON.path, F_OK) == 0 {
-            let aside = layout.quarantineDirectory.appendingPathComponent("index.json.\(Int(Date().timeIntervalSince1970))")
-            guard rename(layout.indexJSON.path, aside.path) == 0 else { throw StoreError.io(path: layout.indexJSON.path, doing: "cannot set aside", errno: errno) }
+            let aside = layout.quarantineDirectory.appendingPathComponent(
+                "index.json.\(Int(Date().timeIntervalSince1970))")
+            guard rename(layout.indexJSON.path, aside.path) == 0 else {
+                throw StoreError.io(path: layout.indexJSON.path, doing: "cannot set aside", errno: errno)
+            }
         }
         let tags = chosen.keys.sorted()
-        try layout.writeFileAtomically(try OCIJSON.encode(ImageIndex(manifests: tags.compactMap { chosen[$0]?.descriptor })), to: layout.indexJSON)
+        try layout.writeFileAtomically(
+            try OCIJSON.encode(ImageIndex(manifests: tags.compactMap { chosen[$0]?.descriptor })), to: layout.indexJSON)
         return tags
     }
 
     /// Records a verdict on a learngene reached from outside fsck (`lgreg verify`) in the `verifications` table.
     /// Best effort: on a store that cannot be written the verdict is only warned about.
     public func recordVerification(_ digest: Digest, ok: Bool, detail: String) {
-        let record = VerificationRecord(id: nil, digest: digest.description, checked: Self.now(), ok: ok, detail: detail)
+        let record = VerificationRecord(
+            id: nil, digest: digest.description, checked: Self.now(), ok: ok, detail: detail)
         do { try database().write { try record.insert($0) } } catch {
             warn("the verdict on \(digest.short) was not recorded: \(error)")
         }

@@ -20,7 +20,10 @@ public struct Materialization: Codable, Equatable, Sendable {
     /// RFC 3339 time of writing.
     public var created: String?
 
-    public init(desNetDigest: Digest, learngeneDigest: Digest, depth: Int, strategy: String, order: String?, seed: Int?, created: String?) {
+    public init(
+        desNetDigest: Digest, learngeneDigest: Digest, depth: Int, strategy: String, order: String?, seed: Int?,
+        created: String?
+    ) {
         self.desNetDigest = desNetDigest
         self.learngeneDigest = learngeneDigest
         self.depth = depth

@@ -27,7 +27,9 @@ struct MaterializationRecord: IndexRecord {
 
     /// The public form.
     var materialization: Materialization {
-        Materialization(desNetDigest: desNetDigest, learngeneDigest: learngeneDigest, depth: depth, strategy: strategy, order: layerOrder,
-                        seed: seed, created: created)
+        Materialization(
+            desNetDigest: desNetDigest, learngeneDigest: learngeneDigest, depth: depth, strategy: strategy,
+            order: layerOrder,
+            seed: seed, created: created)
     }
 }

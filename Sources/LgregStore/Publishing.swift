@@ -1,8 +1,9 @@
 import Foundation
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LearngeneStore {
@@ -17,7 +18,9 @@ extension LearngeneStore {
     /// - Throws: `ArchiveError` for a bad archive and `StoreError.tagExists` when the tag holds other content,
     ///   both before any blob is added; `StoreError.io` when the disk is full or read-only.
     @discardableResult
-    public func publish(archive: URL, tag: String? = nil, limits: ArchiveLimits = ArchiveLimits()) throws -> PublishResult {
+    public func publish(archive: URL, tag: String? = nil, limits: ArchiveLimits = ArchiveLimits()) throws
+        -> PublishResult
+    {
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
         let staging = layout.temporaryFile("publish")
@@ -39,24 +42,34 @@ extension LearngeneStore {
             if access(layout.blob(file.record.digest).path, F_OK) == 0 { reused += 1 }
             try layout.adopt(file.url!, digest: file.record.digest, size: file.record.size, syncDirectory: false)
             if slot == 0 { CrashPoint.firstBlob.reached() }
-            var notes = [OCIAnnotation.title: file.record.file, OCIAnnotation.role: slot == 0 ? "shared" : manifest.layers[slot - 1].role.rawValue]
+            var notes = [
+                OCIAnnotation.title: file.record.file,
+                OCIAnnotation.role: slot == 0 ? "shared" : manifest.layers[slot - 1].role.rawValue,
+            ]
             if slot > 0 { notes[OCIAnnotation.layerIndex] = String(slot - 1) }
-            layers.append(Descriptor(mediaType: OCIMediaType.safetensors, digest: file.record.digest, size: file.record.size, annotations: notes))
+            layers.append(
+                Descriptor(
+                    mediaType: OCIMediaType.safetensors, digest: file.record.digest, size: file.record.size,
+                    annotations: notes))
         }
         CrashPoint.blobs.reached()
         let configWasStored = access(layout.blob(configDigest).path, F_OK) == 0
-        let config = Descriptor(mediaType: OCIMediaType.learngeneConfig, digest: configDigest, size: checked.manifestBytes.count)
+        let config = Descriptor(
+            mediaType: OCIMediaType.learngeneConfig, digest: configDigest, size: checked.manifestBytes.count)
         var blobs = [(data: checked.manifestBytes, mediaType: OCIMediaType.learngeneConfig)]
         var existing: Descriptor?
-        if case let .reuse(same, _) = target {
+        if case .reuse(let same, _) = target {
             existing = same
             utimes(layout.blob(same.digest).path, nil)
         } else {
-            let image = ImageManifest(artifactType: OCIMediaType.learngene, config: config, layers: layers, annotations: [
-                OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
-                OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description, OCIAnnotation.name: manifest.name,
-                OCIAnnotation.kind: manifest.kind.rawValue,
-            ])
+            let image = ImageManifest(
+                artifactType: OCIMediaType.learngene, config: config, layers: layers,
+                annotations: [
+                    OCIAnnotation.version: manifest.version, OCIAnnotation.licenses: manifest.license,
+                    OCIAnnotation.title: manifest.name, OCIAnnotation.description: manifest.description,
+                    OCIAnnotation.name: manifest.name,
+                    OCIAnnotation.kind: manifest.kind.rawValue,
+                ])
             blobs.append((try image.encoded(), OCIMediaType.imageManifest))
         }
         // Config and manifest fsynced together, renamed in that order; one fsync of blobs/sha256 then makes every
@@ -64,16 +77,19 @@ extension LearngeneStore {
         let written = try layout.writeBlobs(blobs) { if $0 == 0 { CrashPoint.config.reached() } }
         let descriptor = existing ?? written[1]
         CrashPoint.manifest.reached()
-        let digest = try tagManifest(descriptor, artifactType: OCIMediaType.learngene, identity: [OCIAnnotation.name: manifest.name],
-                                     reference: reference, replacing: target == .repair,
-                                     sameContent: { (try? self.imageManifest($0))?.config.digest == configDigest })
+        let digest = try tagManifest(
+            descriptor, artifactType: OCIMediaType.learngene, identity: [OCIAnnotation.name: manifest.name],
+            reference: reference, replacing: target == .repair,
+            sameContent: { (try? self.imageManifest($0))?.config.digest == configDigest })
         CrashPoint.index.reached()
         syncAfterCommit()
         CrashPoint.database.reached()
         let newBlobs = checked.files.count - reused
         let unchanged = newBlobs == 0 && configWasStored && target == .reuse(descriptor, tagHeld: true)
-        return PublishResult(digest: digest, reference: reference, newBlobs: newBlobs, reusedBlobs: reused,
-                             bytes: manifest.files.reduce(0) { $0 + $1.size }, alreadyPublished: unchanged || digest != descriptor.digest)
+        return PublishResult(
+            digest: digest, reference: reference, newBlobs: newBlobs, reusedBlobs: reused,
+            bytes: manifest.files.reduce(0) { $0 + $1.size }, alreadyPublished: unchanged || digest != descriptor.digest
+        )
     }
 
     /// What a publish does with its manifest, decided before any blob is written.
@@ -94,16 +110,24 @@ extension LearngeneStore {
             guard let image = try? imageManifest(existing.digest) else {
                 // The tag's manifest is missing or damaged: the learngene it was made for may repair it.
                 let madeFor = existing.annotations?[OCIAnnotation.name] ?? String(reference.prefix { $0 != ":" })
-                guard madeFor == name else { throw StoreError.tagExists(reference: reference, existing: existing.digest) }
+                guard madeFor == name else {
+                    throw StoreError.tagExists(reference: reference, existing: existing.digest)
+                }
                 return .repair
             }
-            guard image.config.digest == configDigest else { throw StoreError.tagExists(reference: reference, existing: existing.digest) }
-            return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: existing.digest, size: existing.size), tagHeld: true)
+            guard image.config.digest == configDigest else {
+                throw StoreError.tagExists(reference: reference, existing: existing.digest)
+            }
+            return .reuse(
+                Descriptor(mediaType: OCIMediaType.imageManifest, digest: existing.digest, size: existing.size),
+                tagHeld: true)
         }
         // The same content under another tag gets the same manifest.
         for descriptor in index.manifests where descriptor.artifactType == OCIMediaType.learngene {
             if let image = try? imageManifest(descriptor.digest), image.config.digest == configDigest {
-                return .reuse(Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size), tagHeld: false)
+                return .reuse(
+                    Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size),
+                    tagHeld: false)
             }
         }
         return .new

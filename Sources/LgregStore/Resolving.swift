@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LearngeneStore {
@@ -19,19 +20,25 @@ extension LearngeneStore {
     func resolveDigest(_ reference: String, in index: ImageIndex) throws -> Digest {
         if let tagged = index.tagged(reference) { return tagged.digest }
         if LearngeneManifest.isValidName(reference) {
-            let versions = index.manifests.filter { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }
+            let versions = index.manifests.filter {
+                $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true
+            }
             // Learngenes before derived artifacts, then the latest publication.
             let ranked = versions.map { ($0, $0.artifactType == OCIMediaType.learngene, createdTime(of: $0)) }
             if let latest = ranked.max(by: { ($0.1 ? 1 : 0, $0.2) < ($1.1 ? 1 : 0, $1.2) }) { return latest.0.digest }
         }
         let hex = reference.hasPrefix("sha256:") ? String(reference.dropFirst(7)) : reference
         guard Digest.isHex(hex), hex.count >= 4 else {
-            if reference.contains(":") || LearngeneManifest.isValidName(reference) { throw StoreError.notFound(reference: reference) }
+            if reference.contains(":") || LearngeneManifest.isValidName(reference) {
+                throw StoreError.notFound(reference: reference)
+            }
             throw StoreError.invalidReference(reference)
         }
         let matches = Set(index.manifests.map(\.digest).filter { $0.hex.hasPrefix(hex) }).sorted()
         guard let first = matches.first else { throw StoreError.notFound(reference: reference) }
-        guard matches.count == 1 else { throw StoreError.ambiguous(reference: reference, candidates: matches.map(\.short)) }
+        guard matches.count == 1 else {
+            throw StoreError.ambiguous(reference: reference, candidates: matches.map(\.short))
+        }
         return first
     }
 
@@ -53,19 +60,25 @@ extension LearngeneStore {
     private func learngene(at digest: Digest, reference: String?, index: ImageIndex) throws -> StoredLearngene {
         let image = try imageManifest(digest)
         guard image.artifactType == OCIMediaType.learngene, image.layers.count >= 1 else {
-            throw StoreError.notALearngene(reference: reference ?? digest.description, digest: digest, artifactType: image.artifactType ?? "manifest")
+            throw StoreError.notALearngene(
+                reference: reference ?? digest.description, digest: digest,
+                artifactType: image.artifactType ?? "manifest")
         }
         let configURL = layout.blob(image.config.digest)
         let manifest = try LearngeneManifest.decode(try layout.readBlob(image.config.digest), path: configURL.path)
         let blobs = image.layers.map { layer in
-            StoredBlob(descriptor: layer, url: layout.blob(layer.digest), verify: { [self] in try verifyBlob(layer.digest) })
+            StoredBlob(
+                descriptor: layer, url: layout.blob(layer.digest), verify: { [self] in try verifyBlob(layer.digest) })
         }
-        guard blobs.count == manifest.files.count, zip(blobs, manifest.files).allSatisfy({ $0.digest == $1.digest }) else {
-            throw StoreError.corruptLayout(file: layout.blob(digest).path, reason: "its layers disagree with the files its config lists")
+        guard blobs.count == manifest.files.count, zip(blobs, manifest.files).allSatisfy({ $0.digest == $1.digest })
+        else {
+            throw StoreError.corruptLayout(
+                file: layout.blob(digest).path, reason: "its layers disagree with the files its config lists")
         }
         let tags = index.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
-        return StoredLearngene(digest: digest, imageManifest: image, manifest: manifest, tags: tags.sorted(),
-                               shared: blobs[0], layers: Array(blobs.dropFirst()))
+        return StoredLearngene(
+            digest: digest, imageManifest: image, manifest: manifest, tags: tags.sorted(),
+            shared: blobs[0], layers: Array(blobs.dropFirst()))
     }
 
     /// Checks that blob `digest` hashes to its name before its bytes are used. A blob whose file (device,
@@ -79,7 +92,9 @@ extension LearngeneStore {
             throw StoreError.corruptLayout(file: path, reason: "is not a regular file")
         }
         let cache = try? database()
-        if let cache, (try? cache.read({ try VerifiedBlobRecord.fetchOne($0, key: ["digest": digest]) })) == identity { return }
+        if let cache, (try? cache.read({ try VerifiedBlobRecord.fetchOne($0, key: ["digest": digest]) })) == identity {
+            return
+        }
         let (actual, _) = try layout.hashBlob(digest)
         guard actual == digest else { throw StoreError.digestMismatch(file: path, expected: digest, actual: actual) }
         _ = try? cache?.write { try identity.save($0) }
@@ -88,7 +103,10 @@ extension LearngeneStore {
     /// What is wrong with a stored learngene's blobs, each re-hashed as `verifyBlob` does; empty when intact.
     public func damage(of stored: StoredLearngene) -> [String] {
         ([stored.imageManifest.config] + stored.imageManifest.layers).compactMap { blob in
-            do { try verifyBlob(blob.digest); return nil } catch { return "\(error)" }
+            do {
+                try verifyBlob(blob.digest)
+                return nil
+            } catch { return "\(error)" }
         }
     }
 
@@ -98,18 +116,25 @@ extension LearngeneStore {
     /// wrong (its manifest or config unreadable, a blob missing or of the wrong size).
     public func list() throws -> [LearngeneSummary] {
         let (tags, manifests, layers) = try readCache { db in
-            (try TagRecord.order(TagRecord.Columns.name, TagRecord.Columns.version).fetchAll(db),
-             try ManifestRecord.fetchAll(db), try ManifestLayerRecord.order(ManifestLayerRecord.Columns.position).fetchAll(db))
+            (
+                try TagRecord.order(TagRecord.Columns.name, TagRecord.Columns.version).fetchAll(db),
+                try ManifestRecord.fetchAll(db),
+                try ManifestLayerRecord.order(ManifestLayerRecord.Columns.position).fetchAll(db)
+            )
         }
         let manifestByDigest = Dictionary(manifests.map { ($0.digest, $0) }) { first, _ in first }
         let layersByManifest = Dictionary(grouping: layers, by: \.manifestDigest)
         return tags.compactMap { tag in
-            guard let manifest = manifestByDigest[tag.digest], manifest.artifactType == OCIMediaType.learngene else { return nil }
+            guard let manifest = manifestByDigest[tag.digest], manifest.artifactType == OCIMediaType.learngene else {
+                return nil
+            }
             let listed = layersByManifest[tag.digest] ?? []
-            return LearngeneSummary(reference: tag.ref, digest: tag.digest, name: tag.name, version: tag.version, kind: manifest.kind ?? "unknown",
-                                    layers: listed.filter { $0.role != "shared" }.count, storedParameters: manifest.storedParameters ?? 0,
-                                    totalBytes: manifest.totalBytes, created: manifest.created,
-                                    damage: manifest.damage ?? missingBlobs(of: manifest, layers: listed))
+            return LearngeneSummary(
+                reference: tag.ref, digest: tag.digest, name: tag.name, version: tag.version,
+                kind: manifest.kind ?? "unknown",
+                layers: listed.filter { $0.role != "shared" }.count, storedParameters: manifest.storedParameters ?? 0,
+                totalBytes: manifest.totalBytes, created: manifest.created,
+                damage: manifest.damage ?? missingBlobs(of: manifest, layers: listed))
         }
     }
 
@@ -120,17 +145,27 @@ extension LearngeneStore {
         let missing = wanted.filter { access(layout.blob($0).path, F_OK) != 0 }
         let unreadable = wanted.filter { !missing.contains($0) && access(layout.blob($0).path, R_OK) != 0 }
         func named(_ digests: [Digest]) -> String { digests.map(\.short).joined(separator: ", ") }
-        let damage: [String] = (missing.isEmpty ? [] : ["\(missing.count) blob(s) missing: \(named(missing)) "
-                                                        + "(publishing the archive again restores them)"])
-            + (unreadable.isEmpty ? [] : ["\(unreadable.count) blob(s) unreadable: \(named(unreadable)) "
-                                          + "(permission denied or an I/O error: check the files' owner and mode)"])
+        let damage: [String] =
+            (missing.isEmpty
+                ? []
+                : [
+                    "\(missing.count) blob(s) missing: \(named(missing)) "
+                        + "(publishing the archive again restores them)"
+                ])
+            + (unreadable.isEmpty
+                ? []
+                : [
+                    "\(unreadable.count) blob(s) unreadable: \(named(unreadable)) "
+                        + "(permission denied or an I/O error: check the files' owner and mode)"
+                ])
         return damage.isEmpty ? nil : damage.joined(separator: "; ")
     }
 
     /// Recorded materializations, all or those of one learngene manifest.
     public func materializations(of learngene: Digest? = nil) throws -> [Materialization] {
         try readCache { db in
-            var request = MaterializationRecord.order(MaterializationRecord.Columns.created, MaterializationRecord.Columns.desNetDigest)
+            var request = MaterializationRecord.order(
+                MaterializationRecord.Columns.created, MaterializationRecord.Columns.desNetDigest)
             if let learngene { request = request.filter(MaterializationRecord.Columns.learngeneDigest == learngene) }
             return try request.fetchAll(db).map(\.materialization)
         }
@@ -153,6 +188,7 @@ extension LearngeneStore {
     /// When the tag `descriptor` was made (its `index.json` annotation), else what an older store's manifest
     /// says, else "".
     func createdTime(of descriptor: Descriptor) -> String {
-        descriptor.annotations?[OCIAnnotation.created] ?? (try? imageManifest(descriptor.digest))?.annotations?[OCIAnnotation.created] ?? ""
+        descriptor.annotations?[OCIAnnotation.created] ?? (try? imageManifest(descriptor.digest))?.annotations?[
+            OCIAnnotation.created] ?? ""
     }
 }

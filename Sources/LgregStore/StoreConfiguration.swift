@@ -22,11 +22,16 @@ extension LearngeneStore {
     /// The store's settings; defaults when `.lgreg/config.json` does not exist.
     /// - Throws: `StoreError.corruptLayout` for a file that does not decode or has another schema version.
     public func configuration() throws -> StoreConfiguration {
-        guard let data = FileManager.default.contents(atPath: layout.configuration.path) else { return StoreConfiguration() }
+        guard let data = FileManager.default.contents(atPath: layout.configuration.path) else {
+            return StoreConfiguration()
+        }
         let decoded = try OCIJSON.decode(StoreConfiguration.self, from: data, file: layout.configuration.path)
         guard decoded.schemaVersion == StoreConfiguration.schemaVersion else {
-            throw StoreError.corruptLayout(file: layout.configuration.path,
-                                           reason: "schemaVersion \(decoded.schemaVersion) is not one this lgreg reads (\(StoreConfiguration.schemaVersion))")
+            throw StoreError.corruptLayout(
+                file: layout.configuration.path,
+                reason:
+                    "schemaVersion \(decoded.schemaVersion) is not one this lgreg reads (\(StoreConfiguration.schemaVersion))"
+            )
         }
         return decoded
     }

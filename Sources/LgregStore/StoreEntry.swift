@@ -1,8 +1,9 @@
 import Foundation
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One tagged manifest of any kind, as `list --all`, `show` and `du` see it: a learngene, or an entry derived
@@ -64,19 +65,30 @@ extension LearngeneStore {
     /// Every tag, of any kind, by name then version; a manifest that cannot be read is listed with its damage.
     public func entries() throws -> [StoreEntry] {
         let (tags, manifests, layers, materializations) = try readCache { db in
-            (try TagRecord.order(TagRecord.Columns.name, TagRecord.Columns.version).fetchAll(db), try ManifestRecord.fetchAll(db),
-             try ManifestLayerRecord.order(ManifestLayerRecord.Columns.position).fetchAll(db), try MaterializationRecord.fetchAll(db))
+            (
+                try TagRecord.order(TagRecord.Columns.name, TagRecord.Columns.version).fetchAll(db),
+                try ManifestRecord.fetchAll(db),
+                try ManifestLayerRecord.order(ManifestLayerRecord.Columns.position).fetchAll(db),
+                try MaterializationRecord.fetchAll(db)
+            )
         }
         let manifestByDigest = Dictionary(manifests.map { ($0.digest, $0) }) { first, _ in first }
         let layersByManifest = Dictionary(grouping: layers, by: \.manifestDigest)
-        let materializationByDigest = Dictionary(materializations.map { ($0.desNetDigest, $0.materialization) }) { first, _ in first }
+        let materializationByDigest = Dictionary(materializations.map { ($0.desNetDigest, $0.materialization) }) {
+            first, _ in first
+        }
         return tags.compactMap { tag in
             guard let manifest = manifestByDigest[tag.digest] else { return nil }
-            let blobs = [tag.digest] + (manifest.configDigest.map { [$0] } ?? []) + (layersByManifest[tag.digest] ?? []).map(\.blobDigest)
-            return StoreEntry(reference: tag.ref, digest: tag.digest, artifactType: manifest.artifactType,
-                              base: manifest.baseDigest.flatMap { Digest($0) }, totalBytes: manifest.totalBytes, created: manifest.created,
-                              materialization: materializationByDigest[tag.digest], damage: manifest.damage, configDigest: manifest.configDigest,
-                              blobs: blobs)
+            let blobs =
+                [tag.digest] + (manifest.configDigest.map { [$0] } ?? [])
+                + (layersByManifest[tag.digest] ?? []).map(\.blobDigest)
+            return StoreEntry(
+                reference: tag.ref, digest: tag.digest, artifactType: manifest.artifactType,
+                base: manifest.baseDigest.flatMap { Digest($0) }, totalBytes: manifest.totalBytes,
+                created: manifest.created,
+                materialization: materializationByDigest[tag.digest], damage: manifest.damage,
+                configDigest: manifest.configDigest,
+                blobs: blobs)
         }
     }
 
@@ -87,7 +99,8 @@ extension LearngeneStore {
 
     /// The tags of manifest `digest`, sorted.
     public func tags(of digest: Digest) throws -> [String] {
-        try readIndex().0.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }.sorted()
+        try readIndex().0.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
+            .sorted()
     }
 
     /// The blobs `gc` keeps, its grace period aside: what the tags reach (a derived entry reaching what it derives
@@ -97,7 +110,9 @@ extension LearngeneStore {
         let tagged = try readIndex().0.manifests.map(\.digest)
         var kept = blobsReached(from: tagged)
         guard !pruneDangling else { return (kept, [], 0) }
-        let dangling = storedManifests().filter { !kept.contains($0.digest) && $0.image.artifactType == OCIMediaType.learngene }.map(\.digest)
+        let dangling = storedManifests().filter {
+            !kept.contains($0.digest) && $0.image.artifactType == OCIMediaType.learngene
+        }.map(\.digest)
         let danglingBlobs = blobsReached(from: dangling).subtracting(kept)
         kept.formUnion(danglingBlobs)
         return (kept, danglingBlobs, dangling.count)
@@ -120,12 +135,15 @@ extension LearngeneStore {
         let rows = entries.map { entry in
             let blobs = Set(entry.blobs)
             let shared = blobs.filter { (reachers[$0]?.count ?? 0) > 1 }
-            return StoreUsage.EntryUsage(reference: entry.reference, digest: entry.digest, artifactType: entry.artifactType,
-                                         bytes: bytes(blobs), uniqueBytes: bytes(blobs.subtracting(shared)), sharedBytes: bytes(shared))
+            return StoreUsage.EntryUsage(
+                reference: entry.reference, digest: entry.digest, artifactType: entry.artifactType,
+                bytes: bytes(blobs), uniqueBytes: bytes(blobs.subtracting(shared)), sharedBytes: bytes(shared))
         }
-        return StoreUsage(storedBytes: bytes(sizes.keys), blobs: sizes.count,
-                          sharedBytes: bytes(reachers.filter { $0.value.count > 1 }.keys),
-                          reclaimableBytes: bytes(sizes.keys.filter { !kept.contains($0) }), danglingBytes: bytes(dangling), entries: rows)
+        return StoreUsage(
+            storedBytes: bytes(sizes.keys), blobs: sizes.count,
+            sharedBytes: bytes(reachers.filter { $0.value.count > 1 }.keys),
+            reclaimableBytes: bytes(sizes.keys.filter { !kept.contains($0) }), danglingBytes: bytes(dangling),
+            entries: rows)
     }
 }
 

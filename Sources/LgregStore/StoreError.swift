@@ -1,8 +1,9 @@
 import Foundation
 import LgregCore
 import LgregVocabulary
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything that can go wrong in a store, one case per failure.
@@ -40,29 +41,37 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notAStore(root, reason): return "\(root): not an lgreg store: \(reason)"
-        case let .noStore(root): return "\(root): no store here (a writing command such as `lgreg publish` creates one)"
-        case let .corruptIndex(file, reason):
+        case .notAStore(let root, let reason): return "\(root): not an lgreg store: \(reason)"
+        case .noStore(let root): return "\(root): no store here (a writing command such as `lgreg publish` creates one)"
+        case .corruptIndex(let file, let reason):
             return "\(file): \(reason); `lgreg fsck --rebuild-index` rebuilds it from the manifests in blobs/"
-        case let .openedForReading(root): return "\(root): the store was opened for reading only"
-        case let .corruptLayout(file, reason): return "\(file): \(reason)"
-        case let .notFound(reference):
-            return "'\(ReferenceError.quoted(reference))' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
+        case .openedForReading(let root): return "\(root): the store was opened for reading only"
+        case .corruptLayout(let file, let reason): return "\(file): \(reason)"
+        case .notFound(let reference):
+            return
+                "'\(ReferenceError.quoted(reference))' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
                 + "and no file or folder has that name"
-        case let .notALearngene(reference, digest, artifactType):
-            return "'\(reference)' (\(digest.short)) is not a learngene but a derived entry (\(artifactType)); this command takes a learngene "
+        case .notALearngene(let reference, let digest, let artifactType):
+            return
+                "'\(reference)' (\(digest.short)) is not a learngene but a derived entry (\(artifactType)); this command takes a learngene "
                 + "(`lgreg show \(reference) --lineage` shows the one it comes from)"
-        case let .ambiguous(reference, candidates): return "'\(reference)' matches \(candidates.count) manifests: \(candidates.joined(separator: ", ")); give more digits"
-        case let .invalidReference(text): return "'\(text)' is not a reference: use name, name:version or a digest prefix (at least 4 hex digits, optionally after 'sha256:')"
-        case let .tagExists(reference, existing):
-            return "tag '\(reference)' already points at \(existing), which holds other content; remove it first with `lgreg rm \(reference)`"
-        case let .missingBlob(digest): return "blob \(digest) is not in the store"
-        case let .baseMissing(label, base):
-            return "\(label) derives from learngene \(base), which is not in the store: publish or pull that learngene first"
-        case let .digestMismatch(file, expected, actual):
+        case .ambiguous(let reference, let candidates):
+            return
+                "'\(reference)' matches \(candidates.count) manifests: \(candidates.joined(separator: ", ")); give more digits"
+        case .invalidReference(let text):
+            return
+                "'\(text)' is not a reference: use name, name:version or a digest prefix (at least 4 hex digits, optionally after 'sha256:')"
+        case .tagExists(let reference, let existing):
+            return
+                "tag '\(reference)' already points at \(existing), which holds other content; remove it first with `lgreg rm \(reference)`"
+        case .missingBlob(let digest): return "blob \(digest) is not in the store"
+        case .baseMissing(let label, let base):
+            return
+                "\(label) derives from learngene \(base), which is not in the store: publish or pull that learngene first"
+        case .digestMismatch(let file, let expected, let actual):
             return "\(file): content hashes to \(actual), expected \(expected); the blob is damaged (run `lgreg fsck`)"
-        case let .io(path, reason): return "\(path): \(reason)"
-        case let .database(reason):
+        case .io(let path, let reason): return "\(path): \(reason)"
+        case .database(let reason):
             return "index database: \(reason) (the database is a cache of the layout: `lgreg fsck --rebuild-index` "
                 + "rebuilds it)"
         }

@@ -1,8 +1,9 @@
 import Foundation
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The files of a store and the durable operations on them.
@@ -51,7 +52,9 @@ public struct StoreLayout: Sendable {
     /// The store's default root: `$LGREG_HOME`, else `$XDG_DATA_HOME/lgreg`, else `~/.local/share/lgreg`.
     public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let home = environment["LGREG_HOME"], !home.isEmpty { return URL(fileURLWithPath: home) }
-        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return URL(fileURLWithPath: data).appendingPathComponent("lgreg") }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty {
+            return URL(fileURLWithPath: data).appendingPathComponent("lgreg")
+        }
         let home = environment["HOME"] ?? NSHomeDirectory()
         return URL(fileURLWithPath: home).appendingPathComponent(".local/share/lgreg")
     }
@@ -73,14 +76,24 @@ public struct StoreLayout: Sendable {
 
     func state() -> State {
         var status = stat()
-        guard stat(root.path, &status) == 0 else { return errno == ENOENT ? .absent : .other("cannot be read: \(String(cString: strerror(errno)))") }
+        guard stat(root.path, &status) == 0 else {
+            return errno == ENOENT ? .absent : .other("cannot be read: \(String(cString: strerror(errno)))")
+        }
         guard status.st_mode & S_IFMT == S_IFDIR else { return .other("it is a file, not a folder") }
         if access(ociLayout.path, F_OK) == 0 { return .store }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else { return .other("the folder cannot be listed") }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: root.path) else {
+            return .other("the folder cannot be listed")
+        }
         // A creator may have finished between the check above and this listing.
         if names.contains(ociLayout.lastPathComponent) { return .store }
-        let foreign = names.filter { !Self.layoutNames.contains($0) && !$0.hasPrefix(".oci-layout") && !$0.hasPrefix(".index.json") }
-        return foreign.isEmpty ? .empty : .other("the folder holds other files (\(foreign.sorted().prefix(3).joined(separator: ", "))) and no oci-layout; give a new or empty folder")
+        let foreign = names.filter {
+            !Self.layoutNames.contains($0) && !$0.hasPrefix(".oci-layout") && !$0.hasPrefix(".index.json")
+        }
+        return foreign.isEmpty
+            ? .empty
+            : .other(
+                "the folder holds other files (\(foreign.sorted().prefix(3).joined(separator: ", "))) and no oci-layout; give a new or empty folder"
+            )
     }
 
     /// Creates the store in a new or empty folder, under a lock on the folder so that processes creating it at
@@ -100,11 +113,13 @@ public struct StoreLayout: Sendable {
         while flock(folder, LOCK_EX) != 0, errno == EINTR {}
         switch state() {
         case .store: return false
-        case let .other(reason): throw StoreError.notAStore(root: root.path, reason: reason)
+        case .other(let reason): throw StoreError.notAStore(root: root.path, reason: reason)
         case .absent, .empty: break
         }
         if (try? fm.contentsOfDirectory(atPath: root.path))?.isEmpty == true,
-           (try? AtomicDirectory.replace(root, holding: [], fill: { try StoreLayout(root: $0).fillNewLayout() })) != nil {
+            (try? AtomicDirectory.replace(root, holding: [], fill: { try StoreLayout(root: $0).fillNewLayout() }))
+                != nil
+        {
             return true
         }
         try fillNewLayout()
@@ -135,9 +150,12 @@ public struct StoreLayout: Sendable {
 
     /// Checks that `root` holds an OCI image layout.
     func check() throws {
-        guard let data = try? Data(contentsOf: ociLayout) else { throw StoreError.notAStore(root: root.path, reason: "no oci-layout file") }
+        guard let data = try? Data(contentsOf: ociLayout) else {
+            throw StoreError.notAStore(root: root.path, reason: "no oci-layout file")
+        }
         struct Layout: Decodable { var imageLayoutVersion: String }
-        guard let layout = try? JSONDecoder().decode(Layout.self, from: data), layout.imageLayoutVersion == "1.0.0" else {
+        guard let layout = try? JSONDecoder().decode(Layout.self, from: data), layout.imageLayoutVersion == "1.0.0"
+        else {
             throw StoreError.notAStore(root: root.path, reason: "oci-layout is not {\"imageLayoutVersion\": \"1.0.0\"}")
         }
     }
@@ -159,7 +177,9 @@ public struct StoreLayout: Sendable {
 
     /// Writes bytes as a blob: hashed, fsynced, renamed to `blobs/sha256/<hex>`. Returns its descriptor.
     /// With `syncDirectory` false the caller fsyncs `blobs/sha256` itself before anything refers to the blob.
-    func writeBlob(_ data: Data, mediaType: String, annotations: [String: String]? = nil, syncDirectory: Bool = true) throws -> Descriptor {
+    func writeBlob(_ data: Data, mediaType: String, annotations: [String: String]? = nil, syncDirectory: Bool = true)
+        throws -> Descriptor
+    {
         var descriptor = try writeBlobs([(data, mediaType)], syncDirectory: syncDirectory)[0]
         descriptor.annotations = annotations
         return descriptor
@@ -168,15 +188,23 @@ public struct StoreLayout: Sendable {
     /// Writes several blobs as `writeBlob` writes one, with their fsyncs in flight together (one journal commit
     /// can carry them all): each staged in `.lgreg/tmp`, all fsynced, then each renamed into `blobs/` in order,
     /// `adopted(i)` called after the i-th.
-    func writeBlobs(_ blobs: [(data: Data, mediaType: String)], syncDirectory: Bool = true,
-                    adopted: (Int) -> Void = { _ in }) throws -> [Descriptor] {
+    func writeBlobs(
+        _ blobs: [(data: Data, mediaType: String)], syncDirectory: Bool = true,
+        adopted: (Int) -> Void = { _ in }
+    ) throws -> [Descriptor] {
         let syncs = BackgroundSync()
         let staged = try blobs.map { blob in
             let temp = temporaryFile("blob")
             let writer = try wrap { try DurableFileWriter(url: temp) }
-            try wrap { try blob.data.withUnsafeBytes { try writer.write($0) }; try writer.finish(sync: false) }
+            try wrap {
+                try blob.data.withUnsafeBytes { try writer.write($0) }
+                try writer.finish(sync: false)
+            }
             syncs.schedule(temp)
-            return (url: temp, descriptor: Descriptor(mediaType: blob.mediaType, digest: Digest.of(blob.data), size: blob.data.count))
+            return (
+                url: temp,
+                descriptor: Descriptor(mediaType: blob.mediaType, digest: Digest.of(blob.data), size: blob.data.count)
+            )
         }
         try wrap { try syncs.wait() }
         for (index, file) in staged.enumerated() {
@@ -201,7 +229,9 @@ public struct StoreLayout: Sendable {
             unlink(file.path)
             return
         }
-        guard rename(file.path, target.path) == 0 else { throw StoreError.io(path: target.path, doing: "cannot rename into place", errno: errno) }
+        guard rename(file.path, target.path) == 0 else {
+            throw StoreError.io(path: target.path, doing: "cannot rename into place", errno: errno)
+        }
         if syncDirectory { Self.syncDirectory(blobsDirectory) }
     }
 
@@ -223,7 +253,9 @@ public struct StoreLayout: Sendable {
         let url = blob(digest)
         guard let data = try readFileIfPresent(url) else { throw StoreError.missingBlob(digest) }
         let actual = Digest.of(data)
-        guard actual == digest else { throw StoreError.digestMismatch(file: url.path, expected: digest, actual: actual) }
+        guard actual == digest else {
+            throw StoreError.digestMismatch(file: url.path, expected: digest, actual: actual)
+        }
         return data
     }
 
@@ -236,7 +268,7 @@ public struct StoreLayout: Sendable {
         do { return try body() } catch let error as FileSystemError {
             throw StoreError.io(path: error.path, reason: error.reason)
         } catch let error as ArchiveError {
-            if case let .io(path, reason) = error { throw StoreError.io(path: path, reason: reason) }
+            if case .io(let path, let reason) = error { throw StoreError.io(path: path, reason: reason) }
             throw StoreError.io(path: root.path, reason: error.description)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import LgregArchive
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LearngeneStore {
@@ -17,8 +18,10 @@ extension LearngeneStore {
         let digest = try stored ?? resolveDigest(source)
         let image = try imageManifest(digest)
         let size = try layout.readBlob(digest).count
-        _ = try tagManifest(Descriptor(mediaType: OCIMediaType.imageManifest, digest: digest, size: size), artifactType: image.artifactType ?? "",
-                            identity: Self.identity(of: image), reference: reference, replacing: false, sameContent: { $0 == digest })
+        _ = try tagManifest(
+            Descriptor(mediaType: OCIMediaType.imageManifest, digest: digest, size: size),
+            artifactType: image.artifactType ?? "",
+            identity: Self.identity(of: image), reference: reference, replacing: false, sameContent: { $0 == digest })
         syncAfterCommit()
         return digest
     }
@@ -35,7 +38,9 @@ extension LearngeneStore {
     public func remove(tags: [String]) throws -> [String] {
         let lock = try lockForWriting(exclusive: false)
         defer { withExtendedLifetime(lock) {} }
-        try updateIndex { index in index.manifests.removeAll { tags.contains($0.annotations?[OCIAnnotation.refName] ?? "") } }
+        try updateIndex { index in
+            index.manifests.removeAll { tags.contains($0.annotations?[OCIAnnotation.refName] ?? "") }
+        }
         syncAfterCommit()
         return tags.sorted()
     }
@@ -46,8 +51,14 @@ extension LearngeneStore {
     public func tags(matching reference: String) throws -> [String] {
         let (index, _) = try readIndex()
         if index.tagged(reference) != nil { return [reference] }
-        if LearngeneManifest.isValidName(reference), index.manifests.contains(where: { $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true }) {
-            return index.manifests.compactMap { $0.annotations?[OCIAnnotation.refName] }.filter { $0.hasPrefix(reference + ":") }
+        if LearngeneManifest.isValidName(reference),
+            index.manifests.contains(where: {
+                $0.annotations?[OCIAnnotation.refName]?.hasPrefix(reference + ":") == true
+            })
+        {
+            return index.manifests.compactMap { $0.annotations?[OCIAnnotation.refName] }.filter {
+                $0.hasPrefix(reference + ":")
+            }
         }
         let digest = try resolveDigest(reference)
         return index.manifests.filter { $0.digest == digest }.compactMap { $0.annotations?[OCIAnnotation.refName] }
@@ -57,8 +68,10 @@ extension LearngeneStore {
     /// (`identity`, which fsck checks) and when it was tagged (`org.opencontainers.image.created`: the manifest
     /// itself carries no time of this store, so the same content has one digest everywhere). An existing tag is replaced when `replacing`, kept when `sameContent`
     /// says its manifest holds the same content (its digest is returned), refused otherwise.
-    func tagManifest(_ descriptor: Descriptor, artifactType: String, identity: [String: String], reference: String, replacing: Bool,
-                     sameContent: (Digest) throws -> Bool) throws -> Digest {
+    func tagManifest(
+        _ descriptor: Descriptor, artifactType: String, identity: [String: String], reference: String, replacing: Bool,
+        sameContent: (Digest) throws -> Bool
+    ) throws -> Digest {
         try updateIndex { index in
             if let existing = index.tagged(reference) {
                 if existing.digest == descriptor.digest { return existing.digest }
@@ -68,9 +81,12 @@ extension LearngeneStore {
                 }
                 index.manifests.removeAll { $0.annotations?[OCIAnnotation.refName] == reference }
             }
-            index.manifests.append(Descriptor(mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size,
-                                              artifactType: artifactType,
-                                              annotations: identity.merging([OCIAnnotation.refName: reference, OCIAnnotation.created: Self.now()]) { $1 }))
+            index.manifests.append(
+                Descriptor(
+                    mediaType: OCIMediaType.imageManifest, digest: descriptor.digest, size: descriptor.size,
+                    artifactType: artifactType,
+                    annotations: identity.merging([OCIAnnotation.refName: reference, OCIAnnotation.created: Self.now()])
+                    { $1 }))
             return descriptor.digest
         }
     }
@@ -87,8 +103,10 @@ extension LearngeneStore {
 
     /// Tags a derived artifact's manifest, replacing what the tag held, and makes the commit durable.
     func tagDerived(_ descriptor: Descriptor, image: ImageManifest, reference: String) throws {
-        _ = try tagManifest(descriptor, artifactType: image.artifactType ?? "", identity: Self.identity(of: image), reference: reference,
-                            replacing: true, sameContent: { _ in false })
+        _ = try tagManifest(
+            descriptor, artifactType: image.artifactType ?? "", identity: Self.identity(of: image),
+            reference: reference,
+            replacing: true, sameContent: { _ in false })
         syncAfterCommit()
     }
 
@@ -104,7 +122,8 @@ extension LearngeneStore {
     /// Checks that a tag is `name:version` with a valid learngene name and version.
     public static func checkTag(_ reference: String) throws {
         let parts = reference.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, LearngeneManifest.isValidName(parts[0]), LearngeneManifest.isValidVersion(parts[1]) else {
+        guard parts.count == 2, LearngeneManifest.isValidName(parts[0]), LearngeneManifest.isValidVersion(parts[1])
+        else {
             throw StoreError.invalidReference(reference)
         }
     }

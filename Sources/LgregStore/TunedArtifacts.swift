@@ -15,7 +15,8 @@ public struct TrainedArtifact: Sendable {
         /// The layer's `org.lgreg.role`.
         public var role: String
 
-        public init(title: String, bytes: Data, mediaType: String = OCIMediaType.safetensors, role: String = "weights") {
+        public init(title: String, bytes: Data, mediaType: String = OCIMediaType.safetensors, role: String = "weights")
+        {
             self.title = title
             self.bytes = bytes
             self.mediaType = mediaType
@@ -38,8 +39,11 @@ public struct TrainedArtifact: Sendable {
     /// More manifest annotations.
     public var annotations: [String: String]
 
-    public init(reference: String, artifactType: String, config: Data, configMediaType: String, weights: [Weights], base: Digest?,
-                annotations: [String: String] = [:]) {
+    public init(
+        reference: String, artifactType: String, config: Data, configMediaType: String, weights: [Weights],
+        base: Digest?,
+        annotations: [String: String] = [:]
+    ) {
         self.reference = reference
         self.artifactType = artifactType
         self.config = config
@@ -61,13 +65,18 @@ extension LearngeneStore {
     @discardableResult
     public func writeTrained(_ artifact: TrainedArtifact) throws -> Digest {
         // The manifest names content only (when it was tagged lives beside the tag in index.json).
-        try writeManifest(reference: artifact.reference, artifactType: artifact.artifactType, config: artifact.config,
-                          configMediaType: artifact.configMediaType, base: artifact.base,
-                          annotations: artifact.annotations, createdFromBase: false) {
+        try writeManifest(
+            reference: artifact.reference, artifactType: artifact.artifactType, config: artifact.config,
+            configMediaType: artifact.configMediaType, base: artifact.base,
+            annotations: artifact.annotations, createdFromBase: false
+        ) {
             try artifact.weights.enumerated().map { index, weights in
-                try layout.writeBlob(weights.bytes, mediaType: weights.mediaType,
-                                     annotations: [OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
-                                                   OCIAnnotation.layerIndex: String(index)], syncDirectory: false)
+                try layout.writeBlob(
+                    weights.bytes, mediaType: weights.mediaType,
+                    annotations: [
+                        OCIAnnotation.title: weights.title, OCIAnnotation.role: weights.role,
+                        OCIAnnotation.layerIndex: String(index),
+                    ], syncDirectory: false)
             }
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import LgregCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blob whose SHA-256 matched its name, with its file's identity and times then (`verified_blobs`).

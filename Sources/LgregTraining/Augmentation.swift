@@ -16,13 +16,16 @@ public struct Augmentation: Codable, Equatable, Sendable {
 
     /// Writes the augmented copy of `image` ([channels, size, size]) into `output`; padded pixels take `fill`
     /// (the value a black pixel has after normalization). Draws the crop offsets, then the flip, from `rng`.
-    public func apply(_ image: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, size: Int,
-                      fill: Float, rng: inout SplitMix64) {
+    public func apply(
+        _ image: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, channels: Int, size: Int,
+        fill: Float, rng: inout SplitMix64
+    ) {
         let offsetY = rng.uniform(below: 2 * padding + 1) - padding
         let offsetX = rng.uniform(below: 2 * padding + 1) - padding
         let flip = horizontalFlip && rng.nextUnitFloat() < 0.5
         for c in 0..<channels {
-            let src = image + c * size * size, dst = output + c * size * size
+            let src = image + c * size * size
+            let dst = output + c * size * size
             for y in 0..<size {
                 let sy = y + offsetY
                 for x in 0..<size {

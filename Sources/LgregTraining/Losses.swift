@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Softmax cross-entropy with label smoothing, forward and backward.
@@ -13,10 +13,13 @@ public struct CrossEntropy {
     public init(smoothing: Float) { self.smoothing = smoothing }
 
     /// Forward: returns the mean loss and writes `probs = softmax(logits)` ([B, C]) for the backward.
-    public func forward(logits: UnsafePointer<Float>, labels: [Int], probs: UnsafeMutablePointer<Float>, classes: Int) -> Float {
+    public func forward(logits: UnsafePointer<Float>, labels: [Int], probs: UnsafeMutablePointer<Float>, classes: Int)
+        -> Float
+    {
         var total: Double = 0
         for (b, label) in labels.enumerated() {
-            let logLikelihoods = logSoftmax(logits + b * classes, into: probs + b * classes, classes: classes, temperature: 1)
+            let logLikelihoods = logSoftmax(
+                logits + b * classes, into: probs + b * classes, classes: classes, temperature: 1)
             var rowLoss: Double = 0
             for c in 0..<classes {
                 let q = (c == label ? 1 - smoothing : 0) + smoothing / Float(classes)
@@ -28,7 +31,9 @@ public struct CrossEntropy {
     }
 
     /// Backward: `dlogits += weight · (softmax(z) − q) / B`.
-    public func backward(dlogits: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: [Int], classes: Int, weight: Float) {
+    public func backward(
+        dlogits: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: [Int], classes: Int, weight: Float
+    ) {
         let scale = weight / Float(labels.count)
         for (b, label) in labels.enumerated() {
             for c in 0..<classes {
@@ -51,12 +56,16 @@ public struct SoftDistillation {
     public init(temperature: Float) { self.temperature = temperature }
 
     /// Forward: returns kd and writes `studentProbs = softmax(s/τ)` and `teacherProbs = softmax(t/τ)` ([B, C]).
-    public func forward(student: UnsafePointer<Float>, teacher: UnsafePointer<Float>, studentProbs: UnsafeMutablePointer<Float>,
-                        teacherProbs: UnsafeMutablePointer<Float>, batch: Int, classes: Int) -> Float {
+    public func forward(
+        student: UnsafePointer<Float>, teacher: UnsafePointer<Float>, studentProbs: UnsafeMutablePointer<Float>,
+        teacherProbs: UnsafeMutablePointer<Float>, batch: Int, classes: Int
+    ) -> Float {
         var total: Double = 0
         for b in 0..<batch {
-            let logS = logSoftmax(student + b * classes, into: studentProbs + b * classes, classes: classes, temperature: temperature)
-            let logT = logSoftmax(teacher + b * classes, into: teacherProbs + b * classes, classes: classes, temperature: temperature)
+            let logS = logSoftmax(
+                student + b * classes, into: studentProbs + b * classes, classes: classes, temperature: temperature)
+            let logT = logSoftmax(
+                teacher + b * classes, into: teacherProbs + b * classes, classes: classes, temperature: temperature)
             for c in 0..<classes { total += Double(teacherProbs[b * classes + c]) * (logT[c] - logS[c]) }
         }
         let tau = Double(temperature)
@@ -64,15 +73,19 @@ public struct SoftDistillation {
     }
 
     /// Backward: `ds += weight · τ / (B·C) · (softmax(s/τ) − softmax(t/τ))` (d/ds of τ²·KL brings one 1/τ).
-    public func backward(dstudent: UnsafeMutablePointer<Float>, studentProbs: UnsafePointer<Float>, teacherProbs: UnsafePointer<Float>,
-                         batch: Int, classes: Int, weight: Float) {
+    public func backward(
+        dstudent: UnsafeMutablePointer<Float>, studentProbs: UnsafePointer<Float>, teacherProbs: UnsafePointer<Float>,
+        batch: Int, classes: Int, weight: Float
+    ) {
         let scale = weight * temperature / Float(batch * classes)
         for i in 0..<(batch * classes) { dstudent[i] += scale * (studentProbs[i] - teacherProbs[i]) }
     }
 }
 
 /// `log softmax(z/τ)` of one row in Double, writing `softmax(z/τ)` as Float into `probs`.
-private func logSoftmax(_ z: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, classes: Int, temperature: Float) -> [Double] {
+private func logSoftmax(
+    _ z: UnsafePointer<Float>, into probs: UnsafeMutablePointer<Float>, classes: Int, temperature: Float
+) -> [Double] {
     let tau = Double(temperature)
     var maxValue = -Double.infinity
     for c in 0..<classes { maxValue = max(maxValue, Double(z[c]) / tau) }
@@ -105,8 +118,10 @@ public struct DistillationObjective: Codable, Equatable, Sendable {
 
     /// Returns the loss and writes its gradient with respect to the logits into `dlogits` ([batch, classes],
     /// overwritten). `teacher` is required when α > 0.
-    public func lossAndGradient(logits: UnsafePointer<Float>, labels: [Int], teacher: UnsafePointer<Float>?,
-                                dlogits: UnsafeMutablePointer<Float>, classes: Int) -> Float {
+    public func lossAndGradient(
+        logits: UnsafePointer<Float>, labels: [Int], teacher: UnsafePointer<Float>?,
+        dlogits: UnsafeMutablePointer<Float>, classes: Int
+    ) -> Float {
         let batch = labels.count
         dlogits.update(repeating: 0, count: batch * classes)
         var probs = [Float](repeating: 0, count: batch * classes)
@@ -120,8 +135,14 @@ public struct DistillationObjective: Codable, Equatable, Sendable {
             precondition(teacher != nil, "DistillationObjective: α = \(alpha) needs teacher logits")
             let kd = SoftDistillation(temperature: temperature)
             var teacherProbs = [Float](repeating: 0, count: batch * classes)
-            loss += alpha * kd.forward(student: logits, teacher: teacher!, studentProbs: &probs, teacherProbs: &teacherProbs, batch: batch, classes: classes)
-            kd.backward(dstudent: dlogits, studentProbs: probs, teacherProbs: teacherProbs, batch: batch, classes: classes, weight: alpha)
+            loss +=
+                alpha
+                * kd.forward(
+                    student: logits, teacher: teacher!, studentProbs: &probs, teacherProbs: &teacherProbs, batch: batch,
+                    classes: classes)
+            kd.backward(
+                dstudent: dlogits, studentProbs: probs, teacherProbs: teacherProbs, batch: batch, classes: classes,
+                weight: alpha)
         }
         return loss
     }

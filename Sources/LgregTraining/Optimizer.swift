@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// AdamW with decoupled weight decay (Loshchilov & Hutter; PyTorch's `torch.optim.AdamW`), one loop over flat
@@ -18,12 +18,20 @@ public struct AdamW: Codable, Equatable, Sendable {
 
     /// One update of `params` from `grads` at step `t` (1-based); `decayMask[i]` is 1 for decayed elements, 0 for
     /// the rest. All buffers share one layout.
-    public func step(params: UnsafeMutablePointer<Float>, grads: FloatBuffer, m: FloatBuffer, v: FloatBuffer, decayMask: FloatBuffer,
-                     learningRate lr: Float, step t: Int) {
+    public func step(
+        params: UnsafeMutablePointer<Float>, grads: FloatBuffer, m: FloatBuffer, v: FloatBuffer, decayMask: FloatBuffer,
+        learningRate lr: Float, step t: Int
+    ) {
         precondition(m.count == grads.count && v.count == grads.count && decayMask.count == grads.count)
-        let bias1 = 1 - powf(beta1, Float(t)), bias2Root = (1 - powf(beta2, Float(t))).squareRoot()
-        let stepSize = lr / bias1, decay = lr * weightDecay
-        let p = params, g = grads.pointer, m = m.pointer, v = v.pointer, mask = decayMask.pointer
+        let bias1 = 1 - powf(beta1, Float(t))
+        let bias2Root = (1 - powf(beta2, Float(t))).squareRoot()
+        let stepSize = lr / bias1
+        let decay = lr * weightDecay
+        let p = params
+        let g = grads.pointer
+        let m = m.pointer
+        let v = v.pointer
+        let mask = decayMask.pointer
         for i in 0..<grads.count {
             p[i] -= decay * mask[i] * p[i]
             m[i] = beta1 * m[i] + (1 - beta1) * g[i]

@@ -12,7 +12,8 @@ extension TrainingModel {
     public func loadParameters(from file: SafeTensorsFile) throws {
         let loaded = try ViTParameters(file: file, architecture: layout.architecture)
         guard loaded.layout == layout else {
-            throw TrainingError.shapeMismatch(file: file.path, name: "blocks", expected: [layout.blockCount], actual: [loaded.layout.blockCount])
+            throw TrainingError.shapeMismatch(
+                file: file.path, name: "blocks", expected: [layout.blockCount], actual: [loaded.layout.blockCount])
         }
         parameters.storage.update(from: loaded.storage, count: layout.count)
     }
@@ -34,6 +35,8 @@ extension TrainingModel {
 
     /// The parameters as named tensors (lgreg names, a learngene's stored layers as `blocks.0 … blocks.{M−1}`).
     public func namedParameters() -> [(spec: TensorSpec, values: [Float])] {
-        layout.specs.map { spec in (spec, Array(UnsafeBufferPointer(start: parameter(spec.name), count: spec.elementCount))) }
+        layout.specs.map { spec in
+            (spec, Array(UnsafeBufferPointer(start: parameter(spec.name), count: spec.elementCount)))
+        }
     }
 }

@@ -3,7 +3,10 @@ import LgregRuntime
 
 /// Stream identifiers of a training run's random draws.
 public enum RandomStream: UInt64, Sendable {
-    case shuffle = 1, augment = 2, dropPath = 3, initialization = 4
+    case shuffle = 1
+    case augment = 2
+    case dropPath = 3
+    case initialization = 4
 }
 
 extension SplitMix64 {

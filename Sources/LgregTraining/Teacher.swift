@@ -15,16 +15,19 @@ public enum TeacherSource {
     /// `architecture` with the pooling the file implies (`fc_norm.*` → `avg`, `cls_token` → `cls`).
     public static func live(path: String, architecture: ViTArchitecture, batch: Int) throws -> TeacherSource {
         let file = try SafeTensorsFile(path: path)
-        let model = try ViTModel(parameters: ViTParameters(file: file, architecture: architecture.adapted(toWeights: file)))
+        let model = try ViTModel(
+            parameters: ViTParameters(file: file, architecture: architecture.adapted(toWeights: file)))
         let digest = try Digest.ofFile(URL(fileURLWithPath: path)).digest
-        return .live(ViTRunner(model: model, maxBatch: batch), description: "\(URL(fileURLWithPath: path).lastPathComponent) \(digest)")
+        return .live(
+            ViTRunner(model: model, maxBatch: batch),
+            description: "\(URL(fileURLWithPath: path).lastPathComponent) \(digest)")
     }
 
     /// What the run's configuration records as its teacher.
     public var description: String {
         switch self {
-        case let .live(_, description): return description
-        case let .precomputed(logits): return logits.teacher
+        case .live(_, let description): return description
+        case .precomputed(let logits): return logits.teacher
         }
     }
 }
@@ -73,16 +76,23 @@ public struct TeacherLogits {
     public init(path: String) throws {
         let file = try SafeTensorsFile(path: path)
         guard file.metadata["magic"] == Self.magic else {
-            throw TrainingError.unsupportedFormat(file: path, field: "magic", found: file.metadata["magic"] ?? "(none)", expected: Self.magic)
+            throw TrainingError.unsupportedFormat(
+                file: path, field: "magic", found: file.metadata["magic"] ?? "(none)", expected: Self.magic)
         }
         guard file.metadata["version"] == Self.currentVersion else {
-            throw TrainingError.unsupportedFormat(file: path, field: "version", found: file.metadata["version"] ?? "(none)", expected: Self.currentVersion)
+            throw TrainingError.unsupportedFormat(
+                file: path, field: "version", found: file.metadata["version"] ?? "(none)", expected: Self.currentVersion
+            )
         }
         let info = try file.info("logits")
-        guard info.shape.count == 3 else { throw TrainingError.shapeMismatch(file: path, name: "logits", expected: [-1, -1, -1], actual: info.shape) }
+        guard info.shape.count == 3 else {
+            throw TrainingError.shapeMismatch(file: path, name: "logits", expected: [-1, -1, -1], actual: info.shape)
+        }
         let decoder = StrictJSONDecoder()
         func field<T: Decodable>(_ key: String, _ type: T.Type) throws -> T {
-            guard let text = file.metadata[key] else { throw TrainingError.missingTensor(file: path, name: "__metadata__.\(key)") }
+            guard let text = file.metadata[key] else {
+                throw TrainingError.missingTensor(file: path, name: "__metadata__.\(key)")
+            }
             return try decoder.decode(T.self, from: Data(text.utf8))
         }
         logits = try file.floats("logits")
@@ -101,14 +111,22 @@ public struct TeacherLogits {
         }
         if dataset != config.dataset { throw refuse("dataset", "\(config.dataset)", "\(dataset)") }
         if seed != config.seed { throw refuse("seed", "\(config.seed)", "\(seed)") }
-        if augmentation != config.augmentation { throw refuse("augmentation", "\(String(describing: config.augmentation))", "\(String(describing: augmentation))") }
-        if classes != config.architecture.classes { throw refuse("classes", "\(config.architecture.classes)", "\(classes)") }
+        if augmentation != config.augmentation {
+            throw refuse(
+                "augmentation", "\(String(describing: config.augmentation))", "\(String(describing: augmentation))")
+        }
+        if classes != config.architecture.classes {
+            throw refuse("classes", "\(config.architecture.classes)", "\(classes)")
+        }
         if epochs < config.epochs { throw refuse("epochs", "\(config.epochs)", "\(epochs)") }
     }
 
     /// Runs `runner` over every epoch's augmented training images of `config` and writes the logits file.
-    public static func write(runner: ViTRunner, teacher: String, data: ImageDataSet, config: TrainingConfig, to url: URL) throws {
-        let n = config.dataset.count, classes = config.architecture.classes
+    public static func write(
+        runner: ViTRunner, teacher: String, data: ImageDataSet, config: TrainingConfig, to url: URL
+    ) throws {
+        let n = config.dataset.count
+        let classes = config.architecture.classes
         var all = [Float]()
         all.reserveCapacity(config.epochs * n * classes)
         let batcher = AugmentedBatcher(data: data, config: config)
@@ -121,10 +139,13 @@ public struct TeacherLogits {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
+        func json<T: Encodable>(_ value: T) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
         var writer = SafeTensorsWriter(metadata: [
             "magic": magic, "version": currentVersion, "teacher": teacher,
-            "dataset": try json(config.dataset), "seed": try json(config.seed), "augmentation": try json(config.augmentation),
+            "dataset": try json(config.dataset), "seed": try json(config.seed),
+            "augmentation": try json(config.augmentation),
         ])
         try writer.add("logits", shape: [config.epochs, n, classes], floats: all)
         try writer.write(to: url)
@@ -148,7 +169,9 @@ final class AugmentedBatcher {
         raw = FloatBuffer(count: config.batchSize * data.imageValues)
         labels = [Int32](repeating: 0, count: config.batchSize)
         // A padded pixel is black: 0 before normalization.
-        fill = (0..<data.channels).map { c in -(data.mean.count == 1 ? data.mean[0] : data.mean[c]) / (data.std.count == 1 ? data.std[0] : data.std[c]) }
+        fill = (0..<data.channels).map { c in
+            -(data.mean.count == 1 ? data.mean[0] : data.mean[c]) / (data.std.count == 1 ? data.std[0] : data.std[c])
+        }
     }
 
     func fill(indices: ArraySlice<Int>, epoch: Int) {
@@ -157,15 +180,17 @@ final class AugmentedBatcher {
             return
         }
         data.fill(raw.pointer, labels: &labels, indices: indices)
-        let values = data.imageValues, plane = data.height * data.width
+        let values = data.imageValues
+        let plane = data.height * data.width
         for (slot, index) in indices.enumerated() {
             var rng = SplitMix64(seed: config.seed, stream: .augment, index: UInt64(epoch) << 32 | UInt64(index))
             // One draw of crop and flip per image, shared by its channels.
             let state = rng
             for c in 0..<data.channels {
                 rng = state
-                augmentation.apply(raw.pointer + slot * values + c * plane, into: images.pointer + slot * values + c * plane,
-                                   channels: 1, size: data.height, fill: fill[c], rng: &rng)
+                augmentation.apply(
+                    raw.pointer + slot * values + c * plane, into: images.pointer + slot * values + c * plane,
+                    channels: 1, size: data.height, fill: fill[c], rng: &rng)
             }
         }
     }

@@ -61,18 +61,22 @@ public final class Trainer {
     /// - Parameters:
     ///   - data: the training split; the first `config.dataset.count` images are used.
     ///   - initialWeights: weights to start from (fine-tuning); nil initializes from `config.seed`.
-    public init(config: TrainingConfig, data: ImageDataSet, evalSet: ImageDataSet?, evalLimit: Int?, teacher: TeacherSource?,
-                initialWeights: SafeTensorsFile? = nil) throws {
+    public init(
+        config: TrainingConfig, data: ImageDataSet, evalSet: ImageDataSet?, evalLimit: Int?, teacher: TeacherSource?,
+        initialWeights: SafeTensorsFile? = nil
+    ) throws {
         try config.validate()
         try data.check(against: config.architecture)
         if let evalSet { try evalSet.check(against: config.architecture) }
-        if case let .precomputed(logits) = teacher { try logits.check(against: config) }
+        if case .precomputed(let logits) = teacher { try logits.check(against: config) }
         self.config = config
         self.data = data
         self.evalSet = evalSet
         self.evalLimit = evalLimit
         self.teacher = teacher
-        model = TrainingModel(architecture: config.architecture, mode: config.mode, schedule: config.schedule, batchCapacity: config.batchSize)
+        model = TrainingModel(
+            architecture: config.architecture, mode: config.mode, schedule: config.schedule,
+            batchCapacity: config.batchSize)
         if let initialWeights {
             try model.loadParameters(from: initialWeights)
         } else {
@@ -89,8 +93,8 @@ public final class Trainer {
         var bytes = Data()
         let values = count * data.imageValues
         switch data.pixels {
-        case let .u8(pixels): bytes.append(contentsOf: pixels[0..<values])
-        case let .f32(pixels): pixels[0..<values].withUnsafeBytes { bytes.append(contentsOf: $0) }
+        case .u8(let pixels): bytes.append(contentsOf: pixels[0..<values])
+        case .f32(let pixels): pixels[0..<values].withUnsafeBytes { bytes.append(contentsOf: $0) }
         }
         data.labels[0..<count].withUnsafeBytes { bytes.append(contentsOf: $0) }
         return DatasetIdentity(name: name, count: count, digest: Digest.of(bytes).description)
@@ -100,7 +104,9 @@ public final class Trainer {
 
     /// Trains the remaining epochs (or up to epoch `until`), writing a checkpoint to `checkpoint` and a metrics
     /// line to `metrics` after each.
-    public func run(checkpoint: URL?, metrics: URL?, until: Int? = nil, progress: ((StepProgress) -> Void)? = nil) throws {
+    public func run(checkpoint: URL?, metrics: URL?, until: Int? = nil, progress: ((StepProgress) -> Void)? = nil)
+        throws
+    {
         while completedEpochs < min(until ?? config.epochs, config.epochs) {
             let line = try trainEpoch(progress: progress)
             history.append(line)
@@ -110,16 +116,22 @@ public final class Trainer {
     }
 
     private func trainEpoch(progress: ((StepProgress) -> Void)?) throws -> EpochMetrics {
-        let epoch = completedEpochs, n = config.dataset.count, classes = config.architecture.classes
+        let epoch = completedEpochs
+        let n = config.dataset.count
+        let classes = config.architecture.classes
         let schedule = config.learningRateSchedule
         let optimizer = AdamW(weightDecay: config.weightDecay)
         let rates = dropPathRates(rate: config.dropPath, depth: config.schedule.depth)
-        let objective = DistillationObjective(alpha: config.alpha, temperature: config.tau, labelSmoothing: config.labelSmoothing)
+        let objective = DistillationObjective(
+            alpha: config.alpha, temperature: config.tau, labelSmoothing: config.labelSmoothing)
         var shuffle = SplitMix64(seed: config.seed, stream: .shuffle, index: UInt64(epoch))
         let order = BatchOrder(count: n, batchSize: config.batchSize, shuffleSeed: shuffle.next())
         var dlogits = [Float](repeating: 0, count: config.batchSize * classes)
         let teacherRows = FloatBuffer(count: config.batchSize * classes)
-        var lossSum = 0.0, correct = 0, seen = 0, batches = 0
+        var lossSum = 0.0
+        var correct = 0
+        var seen = 0
+        var batches = 0
         var rate: Float = 0
         let start = DispatchTime.now().uptimeNanoseconds
         for batch in order {
@@ -128,23 +140,29 @@ public final class Trainer {
             let labels = batcher.labels[0..<count].map(Int.init)
             var teacherPointer: UnsafePointer<Float>? = nil
             switch teacher {
-            case let .live(runner, _)?:
+            case .live(let runner, _)?:
                 teacherPointer = try runner.logits(images: batcher.images.pointer, batch: count)
-            case let .precomputed(logits)?:
+            case .precomputed(let logits)?:
                 for (slot, index) in batch.enumerated() {
-                    for (c, value) in logits.row(epoch: epoch, index: index).enumerated() { teacherRows[slot * classes + c] = value }
+                    for (c, value) in logits.row(epoch: epoch, index: index).enumerated() {
+                        teacherRows[slot * classes + c] = value
+                    }
                 }
                 teacherPointer = UnsafePointer(teacherRows.pointer)
             case nil: break
             }
-            model.forward(images: batcher.images.pointer, batch: count,
-                          dropPath: (rates, SplitMix64(seed: config.seed, stream: .dropPath, index: UInt64(step))))
-            let loss = objective.lossAndGradient(logits: model.logits, labels: labels, teacher: teacherPointer, dlogits: &dlogits, classes: classes)
+            model.forward(
+                images: batcher.images.pointer, batch: count,
+                dropPath: (rates, SplitMix64(seed: config.seed, stream: .dropPath, index: UInt64(step))))
+            let loss = objective.lossAndGradient(
+                logits: model.logits, labels: labels, teacher: teacherPointer, dlogits: &dlogits, classes: classes)
             model.zeroGradients()
             model.backward(dlogits: dlogits)
             if let clip = config.clipNorm { clipGradientNorm(model.gradients, maxNorm: clip) }
             rate = schedule.rate(at: step)
-            optimizer.step(params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: decayMask, learningRate: rate, step: step + 1)
+            optimizer.step(
+                params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: decayMask,
+                learningRate: rate, step: step + 1)
             step += 1
 
             lossSum += Double(loss)
@@ -158,15 +176,19 @@ public final class Trainer {
             seen += count
             if let progress {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                progress(StepProgress(epoch: epoch + 1, epochs: config.epochs, step: batches, steps: order.batchCount,
-                                      loss: lossSum / Double(batches), accuracy: Double(correct) / Double(seen),
-                                      imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
+                progress(
+                    StepProgress(
+                        epoch: epoch + 1, epochs: config.epochs, step: batches, steps: order.batchCount,
+                        loss: lossSum / Double(batches), accuracy: Double(correct) / Double(seen),
+                        imagesPerSecond: Double(seen) / max(seconds, 1e-9)))
             }
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         completedEpochs += 1
-        var line = EpochMetrics(epoch: completedEpochs, step: step, learningRate: rate, trainLoss: lossSum / Double(batches),
-                                trainAccuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(seconds, 1e-9), seconds: seconds)
+        var line = EpochMetrics(
+            epoch: completedEpochs, step: step, learningRate: rate, trainLoss: lossSum / Double(batches),
+            trainAccuracy: Double(correct) / Double(seen), imagesPerSecond: Double(seen) / max(seconds, 1e-9),
+            seconds: seconds)
         if let result = try evaluate() {
             line.evalLoss = result.meanLoss
             line.evalAccuracy = result.top1.fraction
@@ -216,7 +238,8 @@ public final class Trainer {
             "config": String(decoding: try config.encoded(), as: UTF8.self),
             "epoch": String(completedEpochs), "step": String(step),
         ])
-        try writer.add("parameters", shape: [model.layout.count], floats: model.parameters.array(count: model.layout.count))
+        try writer.add(
+            "parameters", shape: [model.layout.count], floats: model.parameters.array(count: model.layout.count))
         try writer.add("adam.m", shape: [m.count], floats: m.array)
         try writer.add("adam.v", shape: [v.count], floats: v.array)
         try writer.write(to: url)
@@ -227,10 +250,14 @@ public final class Trainer {
     public func restore(from url: URL) throws {
         let file = try SafeTensorsFile(path: url.path)
         guard file.metadata["magic"] == Self.checkpointMagic else {
-            throw TrainingError.unsupportedFormat(file: url.path, field: "magic", found: file.metadata["magic"] ?? "(none)", expected: Self.checkpointMagic)
+            throw TrainingError.unsupportedFormat(
+                file: url.path, field: "magic", found: file.metadata["magic"] ?? "(none)",
+                expected: Self.checkpointMagic)
         }
         guard file.metadata["version"] == Self.checkpointVersion else {
-            throw TrainingError.unsupportedFormat(file: url.path, field: "version", found: file.metadata["version"] ?? "(none)", expected: Self.checkpointVersion)
+            throw TrainingError.unsupportedFormat(
+                file: url.path, field: "version", found: file.metadata["version"] ?? "(none)",
+                expected: Self.checkpointVersion)
         }
         let stored = try TrainingConfig.decode(Data((file.metadata["config"] ?? "{}").utf8), file: url.path)
         if stored != config {
@@ -238,20 +265,29 @@ public final class Trainer {
             func fields(_ c: TrainingConfig) throws -> [String: String] {
                 let object = try JSONSerialization.jsonObject(with: c.encoded()) as? [String: Any] ?? [:]
                 return try object.mapValues {
-                    String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+                    String(
+                        decoding: try JSONSerialization.data(
+                            withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
                 }
             }
-            let ours = try fields(config), theirs = try fields(stored)
+            let ours = try fields(config)
+            let theirs = try fields(stored)
             let field = Set(ours.keys).union(theirs.keys).sorted().first { ours[$0] != theirs[$0] } ?? "config"
-            throw TrainingError.checkpointMismatch(file: url.path, field: field, checkpoint: theirs[field] ?? "(none)", requested: ours[field] ?? "(none)")
+            throw TrainingError.checkpointMismatch(
+                file: url.path, field: field, checkpoint: theirs[field] ?? "(none)", requested: ours[field] ?? "(none)")
         }
         for (name, buffer) in [("parameters", nil), ("adam.m", m), ("adam.v", v)] as [(String, FloatBuffer?)] {
             let info = try file.info(name)
             guard info.shape == [model.layout.count] else {
-                throw TrainingError.shapeMismatch(file: url.path, name: name, expected: [model.layout.count], actual: info.shape)
+                throw TrainingError.shapeMismatch(
+                    file: url.path, name: name, expected: [model.layout.count], actual: info.shape)
             }
             let values = try file.floats(name)
-            if let buffer { buffer.assign(values) } else { model.parameters.storage.update(from: values, count: values.count) }
+            if let buffer {
+                buffer.assign(values)
+            } else {
+                model.parameters.storage.update(from: values, count: values.count)
+            }
         }
         completedEpochs = Int(file.metadata["epoch"] ?? "") ?? 0
         step = Int(file.metadata["step"] ?? "") ?? 0

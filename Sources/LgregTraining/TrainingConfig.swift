@@ -50,10 +50,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The weights training started from (fine-tuning), or nil for a fresh initialization.
     public var initializedFrom: String?
 
-    public init(mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule, epochs: Int,
-                batchSize: Int, learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int,
-                seed: UInt64, labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?,
-                augmentation: Augmentation?, dataset: DatasetIdentity, teacher: String?, initializedFrom: String?) {
+    public init(
+        mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule, epochs: Int,
+        batchSize: Int, learningRate: Float, minLearningRate: Float, weightDecay: Float, warmupEpochs: Int,
+        seed: UInt64, labelSmoothing: Float, alpha: Float, tau: Float, dropPath: Float, clipNorm: Float?,
+        augmentation: Augmentation?, dataset: DatasetIdentity, teacher: String?, initializedFrom: String?
+    ) {
         self.mode = mode
         self.architecture = architecture
         self.schedule = schedule
@@ -84,19 +86,28 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try require(epochs >= 1, "epochs", "must be at least 1, got \(epochs)")
         try require(batchSize >= 1, "batch", "must be at least 1, got \(batchSize)")
         try require(learningRate > 0, "lr", "must be positive, got \(learningRate)")
-        try require(minLearningRate >= 0 && minLearningRate <= learningRate, "min-lr", "must lie in [0, lr], got \(minLearningRate)")
+        try require(
+            minLearningRate >= 0 && minLearningRate <= learningRate, "min-lr",
+            "must lie in [0, lr], got \(minLearningRate)")
         try require(weightDecay >= 0, "weight-decay", "must be ≥ 0, got \(weightDecay)")
-        try require(warmupEpochs >= 0 && warmupEpochs <= epochs, "warmup", "must lie in 0…epochs (\(epochs)), got \(warmupEpochs)")
+        try require(
+            warmupEpochs >= 0 && warmupEpochs <= epochs, "warmup",
+            "must lie in 0…epochs (\(epochs)), got \(warmupEpochs)")
         try require((0..<1).contains(labelSmoothing), "label-smoothing", "must lie in [0, 1), got \(labelSmoothing)")
         try require((0...1).contains(alpha), "alpha", "must lie in [0, 1], got \(alpha)")
-        try require(alpha == 0 || teacher != nil, "alpha", "α = \(alpha) needs a teacher (--teacher or --teacher-logits)")
+        try require(
+            alpha == 0 || teacher != nil, "alpha", "α = \(alpha) needs a teacher (--teacher or --teacher-logits)")
         try require(tau > 0, "tau", "must be positive, got \(tau)")
         try require((0..<1).contains(dropPath), "drop-path", "must lie in [0, 1), got \(dropPath)")
         try require(clipNorm.map { $0 > 0 } ?? true, "clip", "must be positive")
         if mode == .plain {
-            try require(schedule.layersPerStage.allSatisfy { $0 == 1 }, "schedule", "a plain model has one layer per stage, got \(schedule)")
+            try require(
+                schedule.layersPerStage.allSatisfy { $0 == 1 }, "schedule",
+                "a plain model has one layer per stage, got \(schedule)")
         }
-        if mode == .tleg { try require(schedule.stageCount == 1, "schedule", "TLEG trains one stage of L layers, got \(schedule)") }
+        if mode == .tleg {
+            try require(schedule.stageCount == 1, "schedule", "TLEG trains one stage of L layers, got \(schedule)")
+        }
         try require(dataset.count >= 1, "train-limit", "the training set is empty")
     }
 
@@ -105,7 +116,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
     /// The learning-rate schedule over the whole run.
     public var learningRateSchedule: LearningRateSchedule {
-        LearningRateSchedule(peak: learningRate, floor: minLearningRate, warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: epochs * stepsPerEpoch)
+        LearningRateSchedule(
+            peak: learningRate, floor: minLearningRate, warmupSteps: warmupEpochs * stepsPerEpoch,
+            totalSteps: epochs * stepsPerEpoch)
     }
 
     /// Canonical JSON (sorted keys), as stored in checkpoints.
@@ -120,7 +133,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         struct Versioned: Decodable { let formatVersion: Int }
         let version = try JSONDecoder().decode(Versioned.self, from: data).formatVersion
         guard version == currentVersion else {
-            throw TrainingError.unsupportedFormat(file: file, field: "formatVersion", found: String(version), expected: String(currentVersion))
+            throw TrainingError.unsupportedFormat(
+                file: file, field: "formatVersion", found: String(version), expected: String(currentVersion))
         }
         return try StrictJSONDecoder().decode(TrainingConfig.self, from: data)
     }

@@ -17,15 +17,18 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .missingTensor(file, name): return "\(file): tensor '\(name)' is missing"
-        case let .shapeMismatch(file, name, expected, actual): return "\(file): tensor '\(name)' has shape \(actual), the architecture needs \(expected)"
-        case let .unsupportedFormat(file, field, found, expected): return "\(file): field '\(field)' is '\(found)'; this lgreg reads '\(expected)'"
-        case let .checkpointMismatch(file, field, checkpoint, requested):
-            return "\(file): checkpoint was written with \(field) = \(checkpoint), this run asks for \(requested); resume with the same options"
-        case let .teacherLogitsMismatch(file, field, fileValue, runValue):
+        case .missingTensor(let file, let name): return "\(file): tensor '\(name)' is missing"
+        case .shapeMismatch(let file, let name, let expected, let actual):
+            return "\(file): tensor '\(name)' has shape \(actual), the architecture needs \(expected)"
+        case .unsupportedFormat(let file, let field, let found, let expected):
+            return "\(file): field '\(field)' is '\(found)'; this lgreg reads '\(expected)'"
+        case .checkpointMismatch(let file, let field, let checkpoint, let requested):
+            return
+                "\(file): checkpoint was written with \(field) = \(checkpoint), this run asks for \(requested); resume with the same options"
+        case .teacherLogitsMismatch(let file, let field, let fileValue, let runValue):
             return "\(file): teacher logits were computed for \(field) = \(fileValue), this run has \(runValue)"
-        case let .invalidOption(name, reason): return "option '\(name)': \(reason)"
-        case let .io(path, reason): return "\(path): \(reason)"
+        case .invalidOption(let name, let reason): return "option '\(name)': \(reason)"
+        case .io(let path, let reason): return "\(path): \(reason)"
         }
     }
 }

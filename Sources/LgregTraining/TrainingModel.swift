@@ -36,8 +36,10 @@ public final class TrainingModel {
 
     /// - Parameters:
     ///   - schedule: for `plain`, L ones; for `sws`, the stage schedule; for `tleg`, a single stage of L layers.
-    public init(architecture: ViTArchitecture, mode: LearngeneManifest.Kind, schedule: StageSchedule,
-                batchCapacity: Int) {
+    public init(
+        architecture: ViTArchitecture, mode: LearngeneManifest.Kind, schedule: StageSchedule,
+        batchCapacity: Int
+    ) {
         self.mode = mode
         self.schedule = schedule
         self.batchCapacity = batchCapacity
@@ -47,11 +49,17 @@ public final class TrainingModel {
         let parameters = ViTParameters(layout: layout)
         self.parameters = parameters
         gradients = FloatBuffer(count: layout.count)
-        let tlegWeights = mode == .tleg ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: schedule.depth)) : nil
+        let tlegWeights =
+            mode == .tleg
+            ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: schedule.depth)) : nil
         self.tlegWeights = tlegWeights
-        tlegGradient = mode == .tleg ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: 1)) : nil
-        acts = ViTActivations(architecture: architecture, depth: schedule.depth, batchCapacity: batchCapacity, keepingEveryLayer: true)
-        layerWeights = schedule.stageOfLayer.enumerated().map { l, stage in tlegWeights?.block(l) ?? parameters.block(stage) }
+        tlegGradient =
+            mode == .tleg ? ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: 1)) : nil
+        acts = ViTActivations(
+            architecture: architecture, depth: schedule.depth, batchCapacity: batchCapacity, keepingEveryLayer: true)
+        layerWeights = schedule.stageOfLayer.enumerated().map { l, stage in
+            tlegWeights?.block(l) ?? parameters.block(stage)
+        }
         grads = GradientScratch(architecture, batch: batchCapacity)
     }
 
@@ -79,8 +87,10 @@ public final class TrainingModel {
         lastBatch = batch
         materializeTLEG()
         drawPathMasks(dropPath, batch: batch)
-        vitForward(images: images, batch: batch, architecture: arch, shared: parameters, blocks: layerWeights, activations: acts,
-                   pathMasks: pathMasks)
+        vitForward(
+            images: images, batch: batch, architecture: arch, shared: parameters, blocks: layerWeights,
+            activations: acts,
+            pathMasks: pathMasks)
     }
 
     // MARK: Backward
@@ -89,35 +99,52 @@ public final class TrainingModel {
     /// logits is `dlogits` ([batch, classes]).
     public func backward(dlogits: UnsafePointer<Float>) {
         let batch = lastBatch
-        let d = arch.width, n = arch.patchCount, t = arch.tokenCount, h = arch.mlpWidth, rows = batch * t
+        let d = arch.width
+        let n = arch.patchCount
+        let t = arch.tokenCount
+        let h = arch.mlpWidth
+        let rows = batch * t
         let dres = grads.residual.pointer
         let normW = parameter("norm.weight")
-        let dNormW = gradient("norm.weight"), dNormB = gradient("norm.bias")
+        let dNormW = gradient("norm.weight")
+        let dNormB = gradient("norm.bias")
 
         grads.headInput.zero()
-        matmulBackward(dinp: grads.headInput.pointer, dweight: gradient("head.weight"), dbias: gradient("head.bias"),
-                       dout: dlogits, inp: acts.features, weight: parameter("head.weight"), rows: batch, inFeatures: d, outFeatures: arch.classes)
+        matmulBackward(
+            dinp: grads.headInput.pointer, dweight: gradient("head.weight"), dbias: gradient("head.bias"),
+            dout: dlogits, inp: acts.features, weight: parameter("head.weight"), rows: batch, inFeatures: d,
+            outFeatures: arch.classes)
         grads.residual.zero()
         switch arch.pooling {
         case .avgNormFirst:
             grads.tokens.zero()
-            meanPoolBackward(dx: grads.tokens.pointer, dpooled: grads.headInput.pointer, batch: batch, tokens: t, first: arch.classToken ? 1 : 0, width: d)
-            layerNormBackward(dinp: dres, dweight: dNormW, dbias: dNormB, dout: grads.tokens.pointer, inp: acts.residual[depth],
-                              weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: rows, width: d)
+            meanPoolBackward(
+                dx: grads.tokens.pointer, dpooled: grads.headInput.pointer, batch: batch, tokens: t,
+                first: arch.classToken ? 1 : 0, width: d)
+            layerNormBackward(
+                dinp: dres, dweight: dNormW, dbias: dNormB, dout: grads.tokens.pointer, inp: acts.residual[depth],
+                weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: rows, width: d)
         case .avg:
             grads.pooled.zero()
-            layerNormBackward(dinp: grads.pooled.pointer, dweight: dNormW, dbias: dNormB, dout: grads.headInput.pointer, inp: acts.pooled,
-                              weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: batch, width: d)
-            meanPoolBackward(dx: dres, dpooled: grads.pooled.pointer, batch: batch, tokens: t, first: arch.classToken ? 1 : 0, width: d)
+            layerNormBackward(
+                dinp: grads.pooled.pointer, dweight: dNormW, dbias: dNormB, dout: grads.headInput.pointer,
+                inp: acts.pooled,
+                weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: batch, width: d)
+            meanPoolBackward(
+                dx: dres, dpooled: grads.pooled.pointer, batch: batch, tokens: t, first: arch.classToken ? 1 : 0,
+                width: d)
         case .cls:
             grads.pooled.zero()
-            layerNormBackward(dinp: grads.pooled.pointer, dweight: dNormW, dbias: dNormB, dout: grads.headInput.pointer, inp: acts.pooled,
-                              weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: batch, width: d)
+            layerNormBackward(
+                dinp: grads.pooled.pointer, dweight: dNormW, dbias: dNormB, dout: grads.headInput.pointer,
+                inp: acts.pooled,
+                weight: normW, mean: acts.headMean, rstd: acts.headRstd, rows: batch, width: d)
             classPoolBackward(dinp: dres, dout: grads.pooled.pointer, batch: batch, tokens: t, width: d)
         }
 
         for l in stride(from: depth - 1, through: 0, by: -1) {
-            let w = layerWeights[l], a = acts.layers[l]
+            let w = layerWeights[l]
+            let a = acts.layers[l]
             let g: BlockParameters
             if let tlegGradient {
                 tlegGradient.storage.update(repeating: 0, count: tlegGradient.layout.count)
@@ -126,36 +153,50 @@ public final class TrainingModel {
                 g = layout.block(stageOfLayer[l], in: gradients.pointer)
             }
             // out = x_mid + drop(fc2(gelu(fc1(norm2(x_mid))))): dres flows to x_mid unchanged and, masked, into the branch.
-            dropPathBackward(dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][batch...],
-                             batch: batch, span: t * d)
+            dropPathBackward(
+                dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][batch...],
+                batch: batch, span: t * d)
             grads.hidden.zero()
-            matmulBackward(dinp: grads.hidden.pointer, dweight: g.fc2Weight, dbias: g.fc2Bias, dout: grads.branch.pointer, inp: a.gelu,
-                           weight: w.fc2Weight, rows: rows, inFeatures: h, outFeatures: d)
+            matmulBackward(
+                dinp: grads.hidden.pointer, dweight: g.fc2Weight, dbias: g.fc2Bias, dout: grads.branch.pointer,
+                inp: a.gelu,
+                weight: w.fc2Weight, rows: rows, inFeatures: h, outFeatures: d)
             grads.hiddenPre.zero()
             geluBackward(dinp: grads.hiddenPre.pointer, dout: grads.hidden.pointer, inp: a.fc1, count: rows * h)
             grads.tokens.zero()
-            matmulBackward(dinp: grads.tokens.pointer, dweight: g.fc1Weight, dbias: g.fc1Bias, dout: grads.hiddenPre.pointer, inp: a.ln2,
-                           weight: w.fc1Weight, rows: rows, inFeatures: d, outFeatures: h)
-            layerNormBackward(dinp: dres, dweight: g.norm2Weight, dbias: g.norm2Bias, dout: grads.tokens.pointer, inp: a.mid,
-                              weight: w.norm2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, width: d)
+            matmulBackward(
+                dinp: grads.tokens.pointer, dweight: g.fc1Weight, dbias: g.fc1Bias, dout: grads.hiddenPre.pointer,
+                inp: a.ln2,
+                weight: w.fc1Weight, rows: rows, inFeatures: d, outFeatures: h)
+            layerNormBackward(
+                dinp: dres, dweight: g.norm2Weight, dbias: g.norm2Bias, dout: grads.tokens.pointer, inp: a.mid,
+                weight: w.norm2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, width: d)
             // x_mid = x + drop(proj(attn(qkv(norm1(x))))).
-            dropPathBackward(dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][..<batch],
-                             batch: batch, span: t * d)
+            dropPathBackward(
+                dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][..<batch],
+                batch: batch, span: t * d)
             grads.tokens.zero()
-            matmulBackward(dinp: grads.tokens.pointer, dweight: g.projWeight, dbias: g.projBias, dout: grads.branch.pointer, inp: a.attn,
-                           weight: w.projWeight, rows: rows, inFeatures: d, outFeatures: d)
+            matmulBackward(
+                dinp: grads.tokens.pointer, dweight: g.projWeight, dbias: g.projBias, dout: grads.branch.pointer,
+                inp: a.attn,
+                weight: w.projWeight, rows: rows, inFeatures: d, outFeatures: d)
             grads.qkv.zero()
-            attentionBackward(dqkv: grads.qkv.pointer, dout: grads.tokens.pointer, qkv: a.qkv, probs: a.probs,
-                              scratch: grads.attentionScratch.pointer, batch: batch, tokens: t, width: d, heads: arch.heads)
+            attentionBackward(
+                dqkv: grads.qkv.pointer, dout: grads.tokens.pointer, qkv: a.qkv, probs: a.probs,
+                scratch: grads.attentionScratch.pointer, batch: batch, tokens: t, width: d, heads: arch.heads)
             grads.tokens.zero()
-            matmulBackward(dinp: grads.tokens.pointer, dweight: g.qkvWeight, dbias: g.qkvBias, dout: grads.qkv.pointer, inp: a.ln1,
-                           weight: w.qkvWeight, rows: rows, inFeatures: d, outFeatures: 3 * d)
-            layerNormBackward(dinp: dres, dweight: g.norm1Weight, dbias: g.norm1Bias, dout: grads.tokens.pointer, inp: acts.residual[l],
-                              weight: w.norm1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, width: d)
+            matmulBackward(
+                dinp: grads.tokens.pointer, dweight: g.qkvWeight, dbias: g.qkvBias, dout: grads.qkv.pointer, inp: a.ln1,
+                weight: w.qkvWeight, rows: rows, inFeatures: d, outFeatures: 3 * d)
+            layerNormBackward(
+                dinp: dres, dweight: g.norm1Weight, dbias: g.norm1Bias, dout: grads.tokens.pointer,
+                inp: acts.residual[l],
+                weight: w.norm1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, width: d)
             if let tlegGradient {
                 // θ_l = θ_A + (l/L)·θ_B  ⇒  dθ_A += dθ_l, dθ_B += (l/L)·dθ_l.
                 let fraction = tlegFraction(layer: l)
-                let dA = gradients.pointer + layout.blockStart(0), dB = gradients.pointer + layout.blockStart(1)
+                let dA = gradients.pointer + layout.blockStart(0)
+                let dB = gradients.pointer + layout.blockStart(1)
                 let dTheta = tlegGradient.storage + tlegGradient.layout.blockStart(0)
                 for i in 0..<layout.blockSize {
                     dA[i] += dTheta[i]
@@ -165,10 +206,15 @@ public final class TrainingModel {
         }
 
         grads.patchTokens.zero()
-        tokenEmbeddingBackward(dpatches: grads.patchTokens.pointer, dpos: gradient("pos_embed"), dcls: arch.classToken ? gradient("cls_token") : nil,
-                               dx: dres, batch: batch, patches: n, width: d)
-        matmulBackward(dinp: nil, dweight: gradient("patch_embed.proj.weight"), dbias: gradient("patch_embed.proj.bias"), dout: grads.patchTokens.pointer,
-                       inp: acts.patches, weight: parameter("patch_embed.proj.weight"), rows: batch * n, inFeatures: arch.patchValues, outFeatures: d)
+        tokenEmbeddingBackward(
+            dpatches: grads.patchTokens.pointer, dpos: gradient("pos_embed"),
+            dcls: arch.classToken ? gradient("cls_token") : nil,
+            dx: dres, batch: batch, patches: n, width: d)
+        matmulBackward(
+            dinp: nil, dweight: gradient("patch_embed.proj.weight"), dbias: gradient("patch_embed.proj.bias"),
+            dout: grads.patchTokens.pointer,
+            inp: acts.patches, weight: parameter("patch_embed.proj.weight"), rows: batch * n,
+            inFeatures: arch.patchValues, outFeatures: d)
     }
 
     /// The model as the runtime runs it for inference: the stored layers under the schedule's layer map
@@ -190,16 +236,21 @@ public final class TrainingModel {
         for spec in layout.architecture.sharedTensorSpecs {
             tlegWeights.pointer(spec.name).update(from: parameters.pointer(spec.name), count: spec.elementCount)
         }
-        let a = parameters.storage + layout.blockStart(0), b = parameters.storage + layout.blockStart(1)
+        let a = parameters.storage + layout.blockStart(0)
+        let b = parameters.storage + layout.blockStart(1)
         for l in 0..<depth {
-            let fraction = tlegFraction(layer: l), out = tlegWeights.storage + tlegWeights.layout.blockStart(l)
+            let fraction = tlegFraction(layer: l)
+            let out = tlegWeights.storage + tlegWeights.layout.blockStart(l)
             for i in 0..<layout.blockSize { out[i] = a[i] + fraction * b[i] }
         }
     }
 
     /// Draws per-image keep multipliers: 0 with probability r_l, else 1/(1 − r_l) (timm's `drop_path`).
     private func drawPathMasks(_ dropPath: (rates: [Float], rng: SplitMix64)?, batch: Int) {
-        guard let dropPath, dropPath.rates.contains(where: { $0 > 0 }) else { pathMasks = []; return }
+        guard let dropPath, dropPath.rates.contains(where: { $0 > 0 }) else {
+            pathMasks = []
+            return
+        }
         let rates = dropPath.rates
         var rng = dropPath.rng
         pathMasks = (0..<depth).map { l in
@@ -214,16 +265,17 @@ private final class GradientScratch {
     let residual, branch, tokens, qkv, hidden, hiddenPre, attentionScratch, headInput, pooled, patchTokens: FloatBuffer
 
     init(_ a: ViTArchitecture, batch: Int) {
-        let rows = batch * a.tokenCount, d = a.width
-        residual = FloatBuffer(count: rows * d)       // dL/dx of the residual stream [B, T, d]
-        branch = FloatBuffer(count: rows * d)         // masked branch gradient [B, T, d]
-        tokens = FloatBuffer(count: rows * d)         // [B, T, d]
-        qkv = FloatBuffer(count: rows * 3 * d)        // [B, T, 3d]
-        hidden = FloatBuffer(count: rows * a.mlpWidth)    // [B, T, 4d] after GELU
-        hiddenPre = FloatBuffer(count: rows * a.mlpWidth) // [B, T, 4d] before GELU
-        attentionScratch = FloatBuffer(count: a.tokenCount * a.tokenCount) // [T, T]
-        headInput = FloatBuffer(count: batch * d)     // [B, d]
-        pooled = FloatBuffer(count: batch * d)        // [B, d]
-        patchTokens = FloatBuffer(count: batch * a.patchCount * d) // [B, N, d]
+        let rows = batch * a.tokenCount
+        let d = a.width
+        residual = FloatBuffer(count: rows * d)  // dL/dx of the residual stream [B, T, d]
+        branch = FloatBuffer(count: rows * d)  // masked branch gradient [B, T, d]
+        tokens = FloatBuffer(count: rows * d)  // [B, T, d]
+        qkv = FloatBuffer(count: rows * 3 * d)  // [B, T, 3d]
+        hidden = FloatBuffer(count: rows * a.mlpWidth)  // [B, T, 4d] after GELU
+        hiddenPre = FloatBuffer(count: rows * a.mlpWidth)  // [B, T, 4d] before GELU
+        attentionScratch = FloatBuffer(count: a.tokenCount * a.tokenCount)  // [T, T]
+        headInput = FloatBuffer(count: batch * d)  // [B, d]
+        pooled = FloatBuffer(count: batch * d)  // [B, d]
+        patchTokens = FloatBuffer(count: batch * a.patchCount * d)  // [B, N, d]
     }
 }

@@ -30,8 +30,11 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
     /// Reads `text` by the grammar above.
     /// - Parameter exists: whether a path exists (the file system, unless a test says otherwise).
     /// - Throws: `ReferenceError.matchesNothing` naming the readings tried.
-    public init(parsing text: String, exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws {
-        guard !text.isEmpty else { throw ReferenceError.matchesNothing(text, tried: ["an empty reference names nothing"]) }
+    public init(parsing text: String, exists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws
+    {
+        guard !text.isEmpty else {
+            throw ReferenceError.matchesNothing(text, tried: ["an empty reference names nothing"])
+        }
         if text.hasPrefix("oci:") {
             self = try Self.layout(String(text.dropFirst(4)), text: text)
             return
@@ -63,7 +66,7 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `ReferenceError` for a text that reads otherwise or names nothing.
     public static func entry(_ text: String) throws -> String {
         let reference = try ModelReference(parsing: text)
-        guard case let .entry(name, _) = reference else {
+        guard case .entry(let name, _) = reference else {
             throw ReferenceError.notTaken(text, reading: reference.reading, takes: ReferenceReading.entry.rawValue)
         }
         return name
@@ -81,8 +84,9 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .layout(folder, tag, digest): return "oci:\(folder)" + (tag.map { ":\($0)" } ?? "") + (digest.map { "@\($0)" } ?? "")
-        case let .registry(text), let .file(text), let .entry(text, _): return text
+        case .layout(let folder, let tag, let digest):
+            return "oci:\(folder)" + (tag.map { ":\($0)" } ?? "") + (digest.map { "@\($0)" } ?? "")
+        case .registry(let text), .file(let text), .entry(let text, _): return text
         }
     }
 
@@ -96,25 +100,35 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
 
     /// A learngene or entry name: 1 to 128 of `a-z 0-9 . _ -`, starting with a letter or digit.
     public static func isName<S: StringProtocol>(_ text: S) -> Bool {
-        guard (1...128).contains(text.utf8.count), let first = text.utf8.first, isLowerAlphanumeric(first) else { return false }
-        return text.utf8.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        guard (1...128).contains(text.utf8.count), let first = text.utf8.first, isLowerAlphanumeric(first) else {
+            return false
+        }
+        return text.utf8.allSatisfy {
+            isLowerAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
     }
 
     /// A version (an OCI tag): 1 to 128 of `A-Z a-z 0-9 . _ -`, starting with a letter, digit or `_`.
     public static func isVersion<S: StringProtocol>(_ text: S) -> Bool {
         guard (1...128).contains(text.utf8.count), let first = text.utf8.first,
-              isAlphanumeric(first) || first == UInt8(ascii: "_") else { return false }
-        return text.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+            isAlphanumeric(first) || first == UInt8(ascii: "_")
+        else { return false }
+        return text.utf8.allSatisfy {
+            isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
     }
 
     // MARK: Parts
 
     /// `DIR[:TAG|@sha256:HEX]` after `oci:` (skopeo's syntax: the folder's path holds no colon).
     private static func layout(_ rest: String, text: String) throws -> ModelReference {
-        var folder = rest, tag: String?, digest: Digest?
+        var folder = rest
+        var tag: String?
+        var digest: Digest?
         if let at = rest.range(of: "@sha256:") {
             guard let parsed = Digest(String(rest[rest.index(after: at.lowerBound)...])) else {
-                throw ReferenceError.malformed(text, reading: .layout, reason: "the digest after '@' must be sha256: and 64 lowercase hex digits")
+                throw ReferenceError.malformed(
+                    text, reading: .layout, reason: "the digest after '@' must be sha256: and 64 lowercase hex digits")
             }
             folder = String(rest[..<at.lowerBound])
             digest = parsed
@@ -122,7 +136,9 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
             folder = String(rest[..<colon])
             tag = String(rest[rest.index(after: colon)...])
         }
-        guard !folder.isEmpty else { throw ReferenceError.malformed(text, reading: .layout, reason: "oci: needs a folder, oci:DIR[:TAG]") }
+        guard !folder.isEmpty else {
+            throw ReferenceError.malformed(text, reading: .layout, reason: "oci: needs a folder, oci:DIR[:TAG]")
+        }
         return .layout(folder: NSString(string: folder).expandingTildeInPath, tag: tag, digest: digest)
     }
 
@@ -137,7 +153,9 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
     private static func readingsTried(_ text: String) -> [String] {
         var tried = ["not oci:DIR (an OCI layout folder)"]
         if let slash = text.firstIndex(of: "/") {
-            tried.append("not a registry reference (HOST[:PORT]/REPO needs a '.' or ':' in its host, or localhost; '\(text[..<slash].prefix(100))' has none)")
+            tried.append(
+                "not a registry reference (HOST[:PORT]/REPO needs a '.' or ':' in its host, or localhost; '\(text[..<slash].prefix(100))' has none)"
+            )
         } else {
             tried.append("not a registry reference (HOST[:PORT]/REPO)")
         }
@@ -147,7 +165,9 @@ public enum ModelReference: Equatable, Sendable, CustomStringConvertible {
     }
 
     private static func isHex(_ text: Substring) -> Bool {
-        text.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+        text.utf8.allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+        }
     }
 
     private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
@@ -179,17 +199,20 @@ public enum ReferenceError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .matchesNothing(text, tried):
+        case .matchesNothing(let text, let tried):
             return "'\(Self.quoted(text))' names nothing lgreg can read: \(tried.joined(separator: "; "))"
-        case let .malformed(text, reading, reason):
+        case .malformed(let text, let reading, let reason):
             return "'\(Self.quoted(text))' reads as \(reading.rawValue), but \(reason)"
-        case let .notTaken(text, reading, takes):
+        case .notTaken(let text, let reading, let takes):
             return "'\(Self.quoted(text))' reads as \(reading.rawValue), but this command takes \(takes)"
         }
     }
 
     /// `text` cut to 200 characters with control characters escaped, safe to print.
     public static func quoted(_ text: String) -> String {
-        String(text.prefix(200).unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined())
+        String(
+            text.prefix(200).unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0)
+            }.joined())
     }
 }

@@ -57,8 +57,10 @@ public struct Lineage: Codable, Equatable, Hashable, Sendable {
     /// Whether the head was copied (`keep`) or freshly initialized (`new`).
     public var head: HeadPolicy
 
-    public init(learngeneDigest: String?, learngeneKind: LearngeneKind, strategy: StrategyName, order: String?, seed: UInt64?,
-                layerMap: [Int?], head: HeadPolicy) {
+    public init(
+        learngeneDigest: String?, learngeneKind: LearngeneKind, strategy: StrategyName, order: String?, seed: UInt64?,
+        layerMap: [Int?], head: HeadPolicy
+    ) {
         self.learngeneDigest = learngeneDigest
         self.learngeneKind = learngeneKind
         self.strategy = strategy
@@ -112,7 +114,9 @@ public struct MeasuredNetwork: Hashable, Sendable {
     /// it for `tunedEpochs`): same depth, same strategy (old names read as they mean), same stage order (none stated
     /// is the default, front-mid-last), same seed (none is 0).
     public func describes(_ lineage: Lineage, depth: Int) -> Bool {
-        guard let strategy, strategy == lineage.strategy, self.depth == depth, seed == lineage.seed ?? 0 else { return false }
+        guard let strategy, strategy == lineage.strategy, self.depth == depth, seed == lineage.seed ?? 0 else {
+            return false
+        }
         guard strategy.takesOrder else { return true }
         return (order ?? StrategyName.defaultOrder) == (lineage.order ?? StrategyName.defaultOrder)
     }

@@ -12,7 +12,9 @@ public struct TunedLineage: Codable, Equatable, Sendable {
     /// The untuned Des-Net's manifest, when the store recorded it (`lgreg materialize`).
     public var untunedDesNetDigest: String?
 
-    public init(initialization: Initialization, desNet: Lineage?, learngeneReference: String?, untunedDesNetDigest: String?) {
+    public init(
+        initialization: Initialization, desNet: Lineage?, learngeneReference: String?, untunedDesNetDigest: String?
+    ) {
         self.initialization = initialization
         self.desNet = desNet
         self.learngeneReference = learngeneReference
@@ -41,8 +43,11 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     public var images: Int
     public var dataDigest: String
 
-    public init(epochs: Int, learningRate: Float, minLearningRate: Float, batchSize: Int, weightDecay: Float, warmupEpochs: Int,
-                seed: UInt64, labelSmoothing: Float, dropPath: Float, augmented: Bool, dataset: String, images: Int, dataDigest: String) {
+    public init(
+        epochs: Int, learningRate: Float, minLearningRate: Float, batchSize: Int, weightDecay: Float, warmupEpochs: Int,
+        seed: UInt64, labelSmoothing: Float, dropPath: Float, augmented: Bool, dataset: String, images: Int,
+        dataDigest: String
+    ) {
         self.epochs = epochs
         self.learningRate = learningRate
         self.minLearningRate = minLearningRate

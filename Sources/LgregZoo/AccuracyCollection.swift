@@ -18,7 +18,9 @@ public enum AccuracyCollection {
         var collected = Collected()
         let tunedTags = try TunedDesNet.all(in: store)
         if references.isEmpty {
-            for learngene in try store.list() where learngene.damage == nil { try collected.addLearngene(learngene.reference, in: store, tuned: tunedTags) }
+            for learngene in try store.list() where learngene.damage == nil {
+                try collected.addLearngene(learngene.reference, in: store, tuned: tunedTags)
+            }
             for tuned in tunedTags { try collected.addTuned(tuned.reference, in: store) }
         }
         for reference in references {
@@ -34,7 +36,8 @@ public enum AccuracyCollection {
                 try collected.addTuned(reference, in: store)
             }
         }
-        return AccuracyReport(sources: collected.sources, observations: collected.observations, evalSet: TunedDesNet.evalSet)
+        return AccuracyReport(
+            sources: collected.sources, observations: collected.observations, evalSet: TunedDesNet.evalSet)
     }
 
     /// Sources and observations gathered so far, each once.
@@ -46,17 +49,26 @@ public enum AccuracyCollection {
 
         /// A learngene's declared test-set results and the tuned Des-Nets derived from it; returns its name in the report.
         @discardableResult
-        mutating func addLearngene(_ reference: String, in store: LearngeneStore, tuned: [(reference: String, base: Digest?)]) throws -> String {
+        mutating func addLearngene(
+            _ reference: String, in store: LearngeneStore, tuned: [(reference: String, base: Digest?)]
+        ) throws -> String {
             let stored = try store.resolve(reference)
             let name = learngenes[stored.digest] ?? stored.tags.first ?? reference
             if learngenes[stored.digest] == nil {
                 learngenes[stored.digest] = name
                 let manifest = stored.manifest
-                sources.append(.init(reference: name, kind: manifest.kind.rawValue, architecture: manifest.architecture, schedule: manifest.schedule,
-                                     storedParameters: manifest.parameters?.stored ?? stored.layers.count * manifest.architecture.blockParameters + manifest.architecture.sharedParameters))
+                sources.append(
+                    .init(
+                        reference: name, kind: manifest.kind.rawValue, architecture: manifest.architecture,
+                        schedule: manifest.schedule,
+                        storedParameters: manifest.parameters?.stored ?? stored.layers.count
+                            * manifest.architecture.blockParameters + manifest.architecture.sharedParameters))
                 for result in manifest.results where AccuracyCollection.testSetLabels.contains(result.evalSet) {
-                    observations.append(.init(source: name, strategy: result.network?.strategyName ?? result.strategy, order: result.order, seed: result.seed.map(UInt64.init),
-                                              depth: result.depth, tunedEpochs: result.tunedEpochs, top1: result.top1))
+                    observations.append(
+                        .init(
+                            source: name, strategy: result.network?.strategyName ?? result.strategy,
+                            order: result.order, seed: result.seed.map(UInt64.init),
+                            depth: result.depth, tunedEpochs: result.tunedEpochs, top1: result.top1))
                 }
             }
             for entry in tuned where entry.base == stored.digest { try addTuned(entry.reference, in: store) }
@@ -69,15 +81,20 @@ public enum AccuracyCollection {
             guard tunedSeen.insert(tuned.entry.digest).inserted else { return }
             let config = tuned.config
             let source: String
-            if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }), (try? store.imageManifest(base))?.artifactType == OCIMediaType.learngene,
-               let tagged = try? store.resolve(base.description) {
+            if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }),
+                (try? store.imageManifest(base))?.artifactType == OCIMediaType.learngene,
+                let tagged = try? store.resolve(base.description)
+            {
                 source = try addLearngene(tagged.tags.first ?? base.description, in: store, tuned: [])
             } else if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }) {
                 // The learngene is no longer tagged: named by its digest, its parameters unknown to the report.
                 source = base.short
                 if !sources.contains(where: { $0.reference == source }) {
-                    sources.append(.init(reference: source, kind: (config.lineage.desNet?.learngeneKind ?? .sws).rawValue, architecture: config.architecture,
-                                         schedule: nil, storedParameters: nil))
+                    sources.append(
+                        .init(
+                            reference: source, kind: (config.lineage.desNet?.learngeneKind ?? .sws).rawValue,
+                            architecture: config.architecture,
+                            schedule: nil, storedParameters: nil))
                 }
             } else {
                 // From scratch: one family per tag name without its depth (`scratch-fmnist-tiny-d12` → `scratch-fmnist-tiny`).
@@ -85,11 +102,18 @@ public enum AccuracyCollection {
                 let name = String(tag.prefix { $0 != ":" })
                 source = name.replacingOccurrences(of: "-d\(config.depth)", with: "", options: [.anchored, .backwards])
                 if !sources.contains(where: { $0.reference == source }) {
-                    sources.append(.init(reference: source, kind: StrategyName.scratch.rawValue, architecture: config.architecture, schedule: nil, storedParameters: nil))
+                    sources.append(
+                        .init(
+                            reference: source, kind: StrategyName.scratch.rawValue, architecture: config.architecture,
+                            schedule: nil, storedParameters: nil))
                 }
             }
-            observations.append(.init(source: source, strategy: config.lineage.strategy, order: config.lineage.desNet?.order, seed: config.recipe.seed,
-                                      depth: config.depth, tunedEpochs: config.recipe.epochs, top1: config.result.top1, tag: tuned.entry.tags.first))
+            observations.append(
+                .init(
+                    source: source, strategy: config.lineage.strategy, order: config.lineage.desNet?.order,
+                    seed: config.recipe.seed,
+                    depth: config.depth, tunedEpochs: config.recipe.epochs, top1: config.result.top1,
+                    tag: tuned.entry.tags.first))
         }
     }
 }

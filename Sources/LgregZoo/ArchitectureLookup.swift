@@ -39,7 +39,8 @@ extension ViTArchitecture {
         let url = URL(fileURLWithPath: path)
         if isDirectory.boolValue { return url.appendingPathComponent("config.json") }
         guard let data = try? RegularFile.contents(of: url, limit: 1 << 20),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+            let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return nil }
         return object["model_args"] != nil ? url : nil
     }
 }

@@ -33,10 +33,12 @@ public enum CurrentLearngene {
     /// Whether the listed tag `row` is the current learngene: the tag `lgreg use` named, the version a bare name
     /// resolves to now, or every tag of the digest a digest prefix names.
     public static func marks(_ row: LearngeneSummary, in store: LearngeneStore) throws -> Bool {
-        guard let current = try get(in: store), let digest = try? store.resolveDigest(current), row.digest == digest else { return false }
-        if current.contains(":"), !current.hasPrefix("sha256:") { return row.reference == current }   // a tag
-        if try store.list().contains(where: { $0.name == current }) { return row.name == current }     // a name: its latest version
-        return true                                                                                   // a digest prefix: every tag
+        guard let current = try get(in: store), let digest = try? store.resolveDigest(current), row.digest == digest
+        else { return false }
+        if current.contains(":"), !current.hasPrefix("sha256:") { return row.reference == current }  // a tag
+        // a name: its latest version
+        if try store.list().contains(where: { $0.name == current }) { return row.name == current }
+        return true  // a digest prefix: every tag
     }
 
     /// The learngene to use when none is named: the current one; else the only learngene the store holds.

@@ -15,16 +15,18 @@ public enum DeclaredStrategy: Equatable, Sendable {
     ///   (a declared result does not record its map).
     public init(_ result: LearngeneManifest.DeclaredResult) throws {
         guard let network = result.network, network.strategy != .explicit else {
-            throw ZooError.unknownDeclaredStrategy(strategy: result.strategy, order: result.order,
-                                                   reason: "known strategies: \(MeasuredNetwork.trainedNetworkName), \(StrategyName.oldCyclicName), "
-                                                       + StrategyName.allCases.filter { $0 != .explicit }.map(\.rawValue).joined(separator: ", "))
+            throw ZooError.unknownDeclaredStrategy(
+                strategy: result.strategy, order: result.order,
+                reason: "known strategies: \(MeasuredNetwork.trainedNetworkName), \(StrategyName.oldCyclicName), "
+                    + StrategyName.allCases.filter { $0 != .explicit }.map(\.rawValue).joined(separator: ", "))
         }
         guard let name = network.strategy else {
             self = .trainedNetwork
             return
         }
         do { self = .desNet(try Strategy(name, order: result.order)) } catch let error as ResolverError {
-            throw ZooError.unknownDeclaredStrategy(strategy: result.strategy, order: result.order, reason: error.description)
+            throw ZooError.unknownDeclaredStrategy(
+                strategy: result.strategy, order: result.order, reason: error.description)
         }
     }
 
@@ -32,7 +34,7 @@ public enum DeclaredStrategy: Equatable, Sendable {
     public func strategy(for source: any LearngeneSource) -> Strategy {
         switch self {
         case .trainedNetwork: return .trainedNetwork(of: source)
-        case let .desNet(strategy): return strategy
+        case .desNet(let strategy): return strategy
         }
     }
 }

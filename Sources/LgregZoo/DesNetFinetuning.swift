@@ -57,9 +57,9 @@ public enum DesNetFinetuning {
 
         public func encode(to encoder: Encoder) throws {
             switch self {
-            case let .stopped(stopped): try stopped.encode(to: encoder)
-            case let .modelFile(tuned): try tuned.encode(to: encoder)
-            case let .desNet(tuned, _): try tuned.encode(to: encoder)
+            case .stopped(let stopped): try stopped.encode(to: encoder)
+            case .modelFile(let tuned): try tuned.encode(to: encoder)
+            case .desNet(let tuned, _): try tuned.encode(to: encoder)
             }
         }
     }
@@ -100,25 +100,31 @@ public enum DesNetFinetuning {
     ///   - progress: each training step's progress.
     /// - Throws: `StoreError.tagExists` (before training) for a tag that names a learngene; `ZooError.noBlocks`
     ///   for a model file that is not a ViT; the training's and the store's errors.
-    public static func run(_ request: Request, evaluation: EvaluationSettings = EvaluationSettings(),
-                           progress: ((StepProgress) -> Void)? = nil) throws -> Result {
+    public static func run(
+        _ request: Request, evaluation: EvaluationSettings = EvaluationSettings(),
+        progress: ((StepProgress) -> Void)? = nil
+    ) throws -> Result {
         let settings = request.settings
         switch request.start {
-        case let .modelFile(path, architecture):
+        case .modelFile(let path, let architecture):
             return try tuneModelFile(path, architecture: architecture, request, progress: progress)
-        case let .learngene(learngene, depth, recipe):
-            let net = try Materializer.plan(learngene.source, depth: depth, strategy: recipe.strategy, head: .keep,
-                                            seed: recipe.seed, allowDropStages: recipe.allowDropStages)
+        case .learngene(let learngene, let depth, let recipe):
+            let net = try Materializer.plan(
+                learngene.source, depth: depth, strategy: recipe.strategy, head: .keep,
+                seed: recipe.seed, allowDropStages: recipe.allowDropStages)
             let stored = learngene.stored.flatMap { stored in learngene.store.map { (stored, $0) } }
             let untuned = stored.flatMap { TunedDesNet.recordedUntuned(net, learngene: $0.0, in: $0.1) }
-            return try tuneExpansion(net, from: stored, named: learngene.stored?.tags.first ?? learngene.reference,
-                                     untuned: untuned, request, evaluation: evaluation, progress: progress)
-        case let .desNet(opened, digest, store):
-            return try tuneExpansion(opened.net, from: (opened.learngene, store),
-                                     named: opened.learngene.tags.first ?? opened.learngene.digest.short, untuned: digest,
-                                     request, evaluation: evaluation, progress: progress)
-        case let .scratch(architecture, depth, store):
-            let tag = request.tag
+            return try tuneExpansion(
+                net, from: stored, named: learngene.stored?.tags.first ?? learngene.reference,
+                untuned: untuned, request, evaluation: evaluation, progress: progress)
+        case .desNet(let opened, let digest, let store):
+            return try tuneExpansion(
+                opened.net, from: (opened.learngene, store),
+                named: opened.learngene.tags.first ?? opened.learngene.digest.short, untuned: digest,
+                request, evaluation: evaluation, progress: progress)
+        case .scratch(let architecture, let depth, let store):
+            let tag =
+                request.tag
                 ?? TunedDesNet.scratchTag(arch: architecture, depth: depth, seed: request.seed, epochs: settings.epochs)
             try checkTag(tag, in: store)
             let data = try settings.loadData()
@@ -126,39 +132,49 @@ public enum DesNetFinetuning {
                 mode: .plain, architecture: ViTArchitecture.lookup(architecture), schedule: .plain(depth),
                 defaults: .fromScratch, seed: request.seed, dataset: data.identity)
             let trainer = try settings.trainer(config, on: data)
-            let lineage = TunedDesNet.Lineage(initialization: .scratch, desNet: nil, learngeneReference: nil,
-                                              untunedDesNetDigest: nil)
-            return try tune(trainer, lineage: lineage, into: Destination(store: store, base: nil, tag: tag),
-                            test: data.test, request, evaluation: evaluation, progress: progress)
+            let lineage = TunedDesNet.Lineage(
+                initialization: .scratch, desNet: nil, learngeneReference: nil,
+                untunedDesNetDigest: nil)
+            return try tune(
+                trainer, lineage: lineage, into: Destination(store: store, base: nil, tag: tag),
+                test: data.test, request, evaluation: evaluation, progress: progress)
         }
     }
 
     /// Tunes `net`, expanded from a learngene (`stored` with its store when it is stored, recorded there under the
     /// default tag or the one asked for), from the weights it was planned with.
-    private static func tuneExpansion(_ net: DesNet, from stored: (StoredLearngene, LearngeneStore)?, named name: String,
-                                      untuned: Digest?, _ request: Request, evaluation: EvaluationSettings,
-                                      progress: ((StepProgress) -> Void)?) throws -> Result {
+    private static func tuneExpansion(
+        _ net: DesNet, from stored: (StoredLearngene, LearngeneStore)?, named name: String,
+        untuned: Digest?, _ request: Request, evaluation: EvaluationSettings,
+        progress: ((StepProgress) -> Void)?
+    ) throws -> Result {
         let settings = request.settings
         var destination: Destination?
         if let (learngene, store) = stored {
-            let tag = request.tag ?? TunedDesNet.defaultTag(net, learngene: learngene.manifest, seed: request.seed,
-                                                            epochs: settings.epochs)
+            let tag =
+                request.tag
+                ?? TunedDesNet.defaultTag(
+                    net, learngene: learngene.manifest, seed: request.seed,
+                    epochs: settings.epochs)
             try checkTag(tag, in: store)
             destination = Destination(store: store, base: learngene.digest, tag: tag)
         }
         let data = try settings.loadData()
         let lineage = net.lineage
-        let origin = "\(name) \(lineage.learngeneDigest ?? "") depth \(net.depth) \(lineage.strategy.rawValue)"
+        let origin =
+            "\(name) \(lineage.learngeneDigest ?? "") depth \(net.depth) \(lineage.strategy.rawValue)"
             + (lineage.order.map { " (\($0))" } ?? "") + (lineage.seed.map { " seed \($0)" } ?? "")
         let config = try settings.configuration(
             mode: .plain, architecture: net.architecture, schedule: .plain(net.depth), defaults: .fineTuning,
             seed: request.seed, dataset: data.identity, initializedFrom: origin)
         let trainer = try settings.trainer(config, on: data, initialWeights: TunedDesNet.initialWeights(of: net))
-        let tunedLineage = TunedDesNet.Lineage(initialization: .learngene, desNet: lineage,
-                                               learngeneReference: stored?.0.tags.first,
-                                               untunedDesNetDigest: untuned?.description)
-        return try tune(trainer, lineage: tunedLineage, into: destination, test: data.test, request,
-                        evaluation: evaluation, progress: progress)
+        let tunedLineage = TunedDesNet.Lineage(
+            initialization: .learngene, desNet: lineage,
+            learngeneReference: stored?.0.tags.first,
+            untunedDesNetDigest: untuned?.description)
+        return try tune(
+            trainer, lineage: tunedLineage, into: destination, test: data.test, request,
+            evaluation: evaluation, progress: progress)
     }
 
     /// Where a tuned Des-Net is recorded: the store, the learngene it derives from (nil from scratch), its tag.
@@ -178,9 +194,11 @@ public enum DesNetFinetuning {
 
     /// Trains a Des-Net, measures the tuned weights on the whole test set, records them (when there is a store)
     /// and writes `output` (when given).
-    private static func tune(_ trainer: Trainer, lineage: TunedDesNet.Lineage, into destination: Destination?,
-                             test: ImageDataSet, _ request: Request, evaluation: EvaluationSettings,
-                             progress: ((StepProgress) -> Void)?) throws -> Result {
+    private static func tune(
+        _ trainer: Trainer, lineage: TunedDesNet.Lineage, into destination: Destination?,
+        test: ImageDataSet, _ request: Request, evaluation: EvaluationSettings,
+        progress: ((StepProgress) -> Void)?
+    ) throws -> Result {
         let before = try trainer.evaluate()
         let fallback = request.output ?? destination.map { $0.tag.replacingOccurrences(of: ":", with: "_") } ?? "lgreg"
         let work = request.settings.workFolder(fallback: fallback)
@@ -189,13 +207,15 @@ public enum DesNetFinetuning {
         }
         let config = trainer.config
         let weights = try trainer.weightsFile(dtype: request.dtype)
-        let measured = try TunedDesNet.measure(SafeTensorsFile(data: weights, label: "tuned weights"),
-                                               architecture: config.architecture, on: test, settings: evaluation,
-                                               label: "measure on \(TunedDesNet.evalSet)")
-        let tuned = TunedDesNet.Config(architecture: config.architecture, depth: config.schedule.depth,
-                                       lineage: lineage, recipe: TunedDesNet.Recipe(config),
-                                       result: .init(evalSet: TunedDesNet.evalSet, result: measured),
-                                       tool: request.tool)
+        let measured = try TunedDesNet.measure(
+            SafeTensorsFile(data: weights, label: "tuned weights"),
+            architecture: config.architecture, on: test, settings: evaluation,
+            label: "measure on \(TunedDesNet.evalSet)")
+        let tuned = TunedDesNet.Config(
+            architecture: config.architecture, depth: config.schedule.depth,
+            lineage: lineage, recipe: TunedDesNet.Recipe(config),
+            result: .init(evalSet: TunedDesNet.evalSet, result: measured),
+            tool: request.tool)
         let digest = try destination.map {
             try TunedDesNet.record(tuned, weights: weights, base: $0.base, in: $0.store, tag: $0.tag)
         }
@@ -212,8 +232,10 @@ public enum DesNetFinetuning {
     }
 
     /// `finetune MODEL.safetensors -o FILE`: a loose file in, a loose file out.
-    private static func tuneModelFile(_ path: String, architecture name: String, _ request: Request,
-                                      progress: ((StepProgress) -> Void)?) throws -> Result {
+    private static func tuneModelFile(
+        _ path: String, architecture name: String, _ request: Request,
+        progress: ((StepProgress) -> Void)?
+    ) throws -> Result {
         guard let output = request.output else { preconditionFailure("tuning a model file needs an output file") }
         let settings = request.settings
         let file = try SafeTensorsFile(path: path)
@@ -232,10 +254,11 @@ public enum DesNetFinetuning {
         let work = settings.workFolder(fallback: output)
         if let stopped = try work.train(trainer, settings: settings, progress: progress) { return .stopped(stopped) }
         try trainer.writeModel(to: URL(fileURLWithPath: output), dtype: request.dtype)
-        return .modelFile(TunedModelFile(
-            output: URL(fileURLWithPath: output).path, depth: depth, epochs: config.epochs,
-            untunedAccuracy: before?.top1.fraction ?? 0, evalAccuracy: trainer.history.last?.evalAccuracy ?? 0,
-            dtype: request.dtype, metrics: work.metrics.path, checkpoint: work.checkpoint.path))
+        return .modelFile(
+            TunedModelFile(
+                output: URL(fileURLWithPath: output).path, depth: depth, epochs: config.epochs,
+                untunedAccuracy: before?.top1.fraction ?? 0, evalAccuracy: trainer.history.last?.evalAccuracy ?? 0,
+                dtype: request.dtype, metrics: work.metrics.path, checkpoint: work.checkpoint.path))
     }
 }
 
@@ -247,10 +270,11 @@ extension StageSchedule {
 extension TunedDesNet.Recipe {
     /// The parts of a training configuration that decide the tuned weights.
     init(_ config: TrainingConfig) {
-        self.init(epochs: config.epochs, learningRate: config.learningRate, minLearningRate: config.minLearningRate,
-                  batchSize: config.batchSize, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
-                  seed: config.seed, labelSmoothing: config.labelSmoothing, dropPath: config.dropPath,
-                  augmented: config.augmentation != nil, dataset: config.dataset.name, images: config.dataset.count,
-                  dataDigest: config.dataset.digest)
+        self.init(
+            epochs: config.epochs, learningRate: config.learningRate, minLearningRate: config.minLearningRate,
+            batchSize: config.batchSize, weightDecay: config.weightDecay, warmupEpochs: config.warmupEpochs,
+            seed: config.seed, labelSmoothing: config.labelSmoothing, dropPath: config.dropPath,
+            augmented: config.augmentation != nil, dataset: config.dataset.name, images: config.dataset.count,
+            dataDigest: config.dataset.digest)
     }
 }

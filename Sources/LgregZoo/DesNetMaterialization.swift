@@ -37,22 +37,27 @@ public enum DesNetMaterialization {
     /// (default `StoredDesNet.defaultTag`). Everything that can be refused is checked before anything is
     /// written, and the store is written last, so a failed export records nothing.
     /// - Parameter progress: bytes written and total, while exporting.
-    public static func run(_ learngene: OpenedLearngene, _ request: Request, output: URL?, tag: String?, tool: String,
-                           progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+    public static func run(
+        _ learngene: OpenedLearngene, _ request: Request, output: URL?, tag: String?, tool: String,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> Result {
         let recipe = request.recipe
-        let net = try Materializer.plan(learngene.source, depth: request.depth, strategy: recipe.strategy, head: request.head,
-                                        classes: request.classes, pooling: recipe.pooling, seed: recipe.seed,
-                                        allowDropStages: recipe.allowDropStages)
+        let net = try Materializer.plan(
+            learngene.source, depth: request.depth, strategy: recipe.strategy, head: request.head,
+            classes: request.classes, pooling: recipe.pooling, seed: recipe.seed,
+            allowDropStages: recipe.allowDropStages)
         let recordedTag = learngene.stored.map { tag ?? StoredDesNet.defaultTag(net, learngene: $0.manifest) }
         if let recordedTag { try LearngeneStore.checkTag(recordedTag) }
         let config = TimmConfig(net, tool: tool)
         var result = Result(net: net)
         if let output {
-            try TimmExport.write(net, config: config, to: output, manifest: learngene.source.manifest, progress: progress ?? { _, _ in })
+            try TimmExport.write(
+                net, config: config, to: output, manifest: learngene.source.manifest, progress: progress ?? { _, _ in })
             result.output = output
         }
         if let stored = learngene.stored, let store = learngene.store {
-            result.recorded = try StoredDesNet.record(net, from: stored, in: store, tag: recordedTag, tool: tool, config: config)
+            result.recorded = try StoredDesNet.record(
+                net, from: stored, in: store, tag: recordedTag, tool: tool, config: config)
         }
         return result
     }

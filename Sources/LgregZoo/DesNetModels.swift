@@ -25,11 +25,14 @@ public final class DesNetModels {
         }
         let copies = net.blocks.compactMap(\.sourceLayer)
         guard copies.count == net.depth, net.lineage.head == .keep else {
-            return try ViTModel(parameters: try ViTParameters(architecture: net.architecture, blockCount: net.depth, source: label, tensor: planned))
+            return try ViTModel(
+                parameters: try ViTParameters(
+                    architecture: net.architecture, blockCount: net.depth, source: label, tensor: planned))
         }
         if let loaded = learngeneLayers[net.architecture] { return try ViTModel(parameters: loaded, layerMap: copies) }
         var layers: [Int: SafeTensorsFile] = [:]
-        let parameters = try ViTParameters(architecture: net.architecture, blockCount: source.layerCount, source: label) { name in
+        let parameters = try ViTParameters(architecture: net.architecture, blockCount: source.layerCount, source: label)
+        { name in
             guard name.hasPrefix("blocks.") else { return try planned(name) }
             // ViTParameters asks for `blocks.<index>.<tensor>` with index < layerCount.
             let parts = name.split(separator: ".", maxSplits: 2)

@@ -19,7 +19,8 @@ public struct EvaluationSettings: Sendable {
     /// Where the prefix tree's threads go: `$LGREG_EVAL_THREADING` (`batches` or `gemm`, for benchmarks), else
     /// independent batches on separate threads (`PrefixTreeEvaluation.run`).
     public static var threadingFromEnvironment: PrefixTreeEvaluation.Threading {
-        ProcessInfo.processInfo.environment["LGREG_EVAL_THREADING"].flatMap(PrefixTreeEvaluation.Threading.init(rawValue:)) ?? .batches
+        ProcessInfo.processInfo.environment["LGREG_EVAL_THREADING"].flatMap(
+            PrefixTreeEvaluation.Threading.init(rawValue:)) ?? .batches
     }
 
     /// `$LGREG_EVAL_LIMIT`: evaluate only the first N images where no limit is given (for benchmarks, so
@@ -39,9 +40,11 @@ public struct EvaluationSettings: Sendable {
     /// A progress callback for a labelled run (nil: quiet).
     public var progress: @Sendable (String) -> ((Int, Int) -> Void)?
 
-    public init(batchSize: Int = 64, limit: Int? = limitFromEnvironment, evaluator: Evaluator = .fromEnvironment,
-                threading: PrefixTreeEvaluation.Threading = threadingFromEnvironment,
-                progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }) {
+    public init(
+        batchSize: Int = 64, limit: Int? = limitFromEnvironment, evaluator: Evaluator = .fromEnvironment,
+        threading: PrefixTreeEvaluation.Threading = threadingFromEnvironment,
+        progress: @escaping @Sendable (String) -> ((Int, Int) -> Void)? = { _ in nil }
+    ) {
         self.batchSize = batchSize
         self.limit = limit
         self.evaluator = evaluator

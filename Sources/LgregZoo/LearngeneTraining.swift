@@ -33,8 +33,10 @@ public enum LearngeneTraining {
         /// `lgreg <version>`, recorded in the manifest.
         public var tool: String
 
-        public init(kind: LearngeneManifest.Kind, architecture: String, schedule: String, depth: Int, output: URL,
-                    tool: String) {
+        public init(
+            kind: LearngeneManifest.Kind, architecture: String, schedule: String, depth: Int, output: URL,
+            tool: String
+        ) {
             (self.kind, self.architecture, self.schedule, self.depth) = (kind, architecture, schedule, depth)
             self.output = output
             self.tool = tool
@@ -58,9 +60,9 @@ public enum LearngeneTraining {
 
         public func encode(to encoder: Encoder) throws {
             switch self {
-            case let .teacherLogits(written): try written.encode(to: encoder)
-            case let .stopped(stopped): try stopped.encode(to: encoder)
-            case let .trained(trained): try trained.encode(to: encoder)
+            case .teacherLogits(let written): try written.encode(to: encoder)
+            case .stopped(let stopped): try stopped.encode(to: encoder)
+            case .trained(let trained): try trained.encode(to: encoder)
             }
         }
     }
@@ -100,26 +102,30 @@ public enum LearngeneTraining {
     public static func run(_ request: Request, progress: ((StepProgress) -> Void)? = nil) throws -> Result {
         let settings = request.settings
         let architecture = try ViTArchitecture.lookup(request.architecture)
-        let schedule = switch request.kind {
-        case .sws: try StageSchedule(parsing: request.schedule)
-        case .plain: try StageSchedule.plain(request.depth)
-        case .tleg: try StageSchedule([request.depth])
-        }
+        let schedule =
+            switch request.kind {
+            case .sws: try StageSchedule(parsing: request.schedule)
+            case .plain: try StageSchedule.plain(request.depth)
+            case .tleg: try StageSchedule([request.depth])
+            }
         let data = try settings.loadData()
-        let teacher: TeacherSource? = switch request.teacher {
-        case let .live(path, arch)?:
-            try TeacherSource.live(path: path, architecture: ViTArchitecture.lookup(arch ?? request.architecture),
-                                   batch: settings.batchSize)
-        case let .precomputed(path)?: .precomputed(try TeacherLogits(path: path))
-        case nil: nil
-        }
+        let teacher: TeacherSource? =
+            switch request.teacher {
+            case .live(let path, let arch)?:
+                try TeacherSource.live(
+                    path: path, architecture: ViTArchitecture.lookup(arch ?? request.architecture),
+                    batch: settings.batchSize)
+            case .precomputed(let path)?: .precomputed(try TeacherLogits(path: path))
+            case nil: nil
+            }
         let config = try settings.configuration(
             mode: request.kind, architecture: architecture, schedule: schedule, defaults: .fromScratch,
             seed: request.seed, alpha: request.alpha ?? (teacher == nil ? 0 : 1), tau: request.tau,
             dataset: data.identity, teacher: teacher?.description)
-        if let path = request.writeTeacherLogits, case let .live(runner, description)? = teacher {
-            try TeacherLogits.write(runner: runner, teacher: description, data: data.train, config: config,
-                                    to: URL(fileURLWithPath: path))
+        if let path = request.writeTeacherLogits, case .live(let runner, let description)? = teacher {
+            try TeacherLogits.write(
+                runner: runner, teacher: description, data: data.train, config: config,
+                to: URL(fileURLWithPath: path))
             if settings.stopAfter == 0 {
                 return .teacherLogits(.init(teacherLogits: path, epochs: config.epochs, images: config.dataset.count))
             }
@@ -133,13 +139,16 @@ public enum LearngeneTraining {
             license: request.license,
             description: "\(request.kind.rawValue) Aux-Net \(schedule) trained by lgreg on \(data.identity.name)")
         try? FileManager.default.removeItem(at: request.output)
-        let manifest = try trainer.packLearngene(to: request.output, identity: identity, toolVersion: request.tool,
-                                                 evalSet: TunedDesNet.evalSet)
-        return .trained(TrainedLearngene(
-            output: request.output.path, name: manifest.name, version: manifest.version, kind: manifest.kind,
-            schedule: schedule.layersPerStage, epochs: config.epochs,
-            evalAccuracy: trainer.history.last?.evalAccuracy ?? 0, storedParameters: manifest.parameters?.stored ?? 0,
-            metrics: work.metrics.path, checkpoint: work.checkpoint.path))
+        let manifest = try trainer.packLearngene(
+            to: request.output, identity: identity, toolVersion: request.tool,
+            evalSet: TunedDesNet.evalSet)
+        return .trained(
+            TrainedLearngene(
+                output: request.output.path, name: manifest.name, version: manifest.version, kind: manifest.kind,
+                schedule: schedule.layersPerStage, epochs: config.epochs,
+                evalAccuracy: trainer.history.last?.evalAccuracy ?? 0,
+                storedParameters: manifest.parameters?.stored ?? 0,
+                metrics: work.metrics.path, checkpoint: work.checkpoint.path))
     }
 
     /// The output's file stem (`aux.lgz` → `aux`), lowercased with anything a learngene name cannot hold turned

@@ -21,11 +21,12 @@ public struct LineageTree: Encodable, Sendable {
         let entries = try ZooEntry.all(in: store)
         let root: Digest
         switch resolved {
-        case let .learngene(stored): root = stored.digest
-        case let .derived(entry):
+        case .learngene(let stored): root = stored.digest
+        case .derived(let entry):
             guard let lineage = entry.lineage else {
-                throw ZooError.desNetLearngeneMissing(reference: entry.reference,
-                                                      learngene: entry.image.annotations?[OCIAnnotation.baseDigest] ?? "none recorded")
+                throw ZooError.desNetLearngeneMissing(
+                    reference: entry.reference,
+                    learngene: entry.image.annotations?[OCIAnnotation.baseDigest] ?? "none recorded")
             }
             root = lineage.learngeneDigest
         }
@@ -35,12 +36,17 @@ public struct LineageTree: Encodable, Sendable {
             let kind = entry?.kind ?? EntryKind.learngene.rawValue
             var detail = kind
             if let lineage = entry?.lineage, let depth = lineage.depth {
-                detail += ", depth \(depth)" + (lineage.strategy.map { ", \($0)" } ?? "") + (lineage.order.map { " (\($0))" } ?? "")
+                detail +=
+                    ", depth \(depth)" + (lineage.strategy.map { ", \($0)" } ?? "")
+                    + (lineage.order.map { " (\($0))" } ?? "")
             }
-            return LineageTree(reference: entries.first { $0.digest == digest }?.reference, digest: digest.description, entry: kind,
-                               detail: detail,
-                               children: Dictionary(grouping: children, by: \.digest).sorted { $0.value[0].reference < $1.value[0].reference }
-                                   .map { node($0.key, $0.value[0]) })
+            return LineageTree(
+                reference: entries.first { $0.digest == digest }?.reference, digest: digest.description, entry: kind,
+                detail: detail,
+                children: Dictionary(grouping: children, by: \.digest).sorted {
+                    $0.value[0].reference < $1.value[0].reference
+                }
+                .map { node($0.key, $0.value[0]) })
         }
         return node(root, nil)
     }

@@ -31,7 +31,7 @@ public struct OpenedLearngene {
     public static func archivePath(_ reference: String?) throws -> String? {
         guard let reference else { return nil }
         switch try ModelReference(parsing: reference) {
-        case let .file(path): return path
+        case .file(let path): return path
         case .entry: return nil
         case let other: throw ReferenceError.notTaken(reference, reading: other.reading, takes: takes)
         }
@@ -58,7 +58,8 @@ public struct OpenedLearngene {
         }
         do {
             let found = try opened.resolve(name)
-            return OpenedLearngene(reference: name, source: ManifestSource(found), stored: found, store: opened, choice: choice)
+            return OpenedLearngene(
+                reference: name, source: ManifestSource(found), stored: found, store: opened, choice: choice)
         } catch StoreError.notFound(_) where (try? ModelReference(parsing: name)) == .entry(name, orPath: true) {
             return try archive(name)
         }
@@ -66,8 +67,9 @@ public struct OpenedLearngene {
 
     /// The learngene of the `.lgz` archive at `path`.
     private static func archive(_ path: String) throws -> OpenedLearngene {
-        OpenedLearngene(reference: path, source: ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: path))),
-                        stored: nil, store: nil, choice: nil)
+        OpenedLearngene(
+            reference: path, source: ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: path))),
+            stored: nil, store: nil, choice: nil)
     }
 
     /// A line saying which learngene was used when the user named none ("using aux-b:1 (sha256:…), the current learngene"), else nil.

@@ -30,13 +30,19 @@ public enum ResolvedEntry: Sendable {
     public static func resolve(_ reference: String, in store: LearngeneStore) throws -> ResolvedEntry {
         let digest = try store.resolveDigest(reference)
         let image = try store.imageManifest(digest)
-        if image.artifactType == OCIMediaType.learngene { return .learngene(try store.learngene(at: digest, reference: reference)) }
+        if image.artifactType == OCIMediaType.learngene {
+            return .learngene(try store.learngene(at: digest, reference: reference))
+        }
         let entries = try store.entries()
         let byDigest = Dictionary(entries.map { ($0.digest, $0) }) { first, _ in first }
-        let lineage = byDigest[digest].flatMap { ZooEntry.lineage(of: $0, expanded: ZooEntry.expansion(of: $0, in: store), byDigest: byDigest, store: store) }
-        return .derived(DerivedEntry(reference: reference, digest: digest, image: image, tags: try store.tags(of: digest),
-                                     kind: ZooEntry.kind(of: image.artifactType ?? ""), lineage: lineage,
-                                     config: try store.readBlob(image.config.digest)))
+        let lineage = byDigest[digest].flatMap {
+            ZooEntry.lineage(of: $0, expanded: ZooEntry.expansion(of: $0, in: store), byDigest: byDigest, store: store)
+        }
+        return .derived(
+            DerivedEntry(
+                reference: reference, digest: digest, image: image, tags: try store.tags(of: digest),
+                kind: ZooEntry.kind(of: image.artifactType ?? ""), lineage: lineage,
+                config: try store.readBlob(image.config.digest)))
     }
 }
 
@@ -57,24 +63,31 @@ extension StoredDesNet {
         guard entry.image.artifactType == artifactType else {
             throw ZooError.notADesNet(reference: entry.reference, kind: entry.kind)
         }
-        let config = try TimmConfig.decode(entry.config, path: "\(entry.reference) config blob \(entry.image.config.digest.short)")
+        let config = try TimmConfig.decode(
+            entry.config, path: "\(entry.reference) config blob \(entry.image.config.digest.short)")
         guard let baseText = entry.image.annotations?[OCIAnnotation.baseDigest], let base = Digest(baseText),
-              store.storedImageManifest(base) != nil else {
-            throw ZooError.desNetLearngeneMissing(reference: entry.reference, learngene: entry.image.annotations?[OCIAnnotation.baseDigest] ?? "none recorded")
+            store.storedImageManifest(base) != nil
+        else {
+            throw ZooError.desNetLearngeneMissing(
+                reference: entry.reference,
+                learngene: entry.image.annotations?[OCIAnnotation.baseDigest] ?? "none recorded")
         }
         let learngene = try store.learngene(at: base)
         let lineage = config.lgreg.lineage
         let source = ManifestSource(learngene)
         let copied = lineage.layerMap.compactMap { $0 }
-        let strategy = try Strategy(lineage.strategy, order: lineage.order, layers: lineage.strategy == .explicit ? copied : nil,
-                                    topBlocks: lineage.strategy == .vanillaLG ? copied.count : 3)
-        let net = try Materializer.plan(source, depth: config.modelArgs.depth, strategy: strategy, head: lineage.head,
-                                        classes: config.numClasses, pooling: config.lgreg.pooling, seed: lineage.seed ?? 0,
-                                        allowDropStages: config.modelArgs.depth < source.layerCount)
+        let strategy = try Strategy(
+            lineage.strategy, order: lineage.order, layers: lineage.strategy == .explicit ? copied : nil,
+            topBlocks: lineage.strategy == .vanillaLG ? copied.count : 3)
+        let net = try Materializer.plan(
+            source, depth: config.modelArgs.depth, strategy: strategy, head: lineage.head,
+            classes: config.numClasses, pooling: config.lgreg.pooling, seed: lineage.seed ?? 0,
+            allowDropStages: config.modelArgs.depth < source.layerCount)
         guard net.lineage.layerMap == lineage.layerMap, net.lineage.strategy == lineage.strategy else {
-            throw ZooError.desNetDoesNotReplan(reference: entry.reference,
-                                               recorded: lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","),
-                                               planned: net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))
+            throw ZooError.desNetDoesNotReplan(
+                reference: entry.reference,
+                recorded: lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","),
+                planned: net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))
         }
         return Opened(net: net, config: config, learngene: learngene)
     }

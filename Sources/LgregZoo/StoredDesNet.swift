@@ -18,25 +18,35 @@ public enum StoredDesNet {
     /// `config` as its config blob (default: `TimmConfig(net, tool:)`, for a caller that did not build it already).
     /// - Returns: the Des-Net manifest's digest and its tag.
     /// - Throws: `StoreError` when a blob is missing or the tag is invalid.
-    public static func record(_ net: DesNet, from learngene: StoredLearngene, in store: LearngeneStore, tag: String? = nil,
-                              tool: String, config: TimmConfig? = nil) throws -> (digest: Digest, tag: String) {
+    public static func record(
+        _ net: DesNet, from learngene: StoredLearngene, in store: LearngeneStore, tag: String? = nil,
+        tool: String, config: TimmConfig? = nil
+    ) throws -> (digest: Digest, tag: String) {
         var used: [Int] = []
         for block in net.blocks {
             switch block {
-            case let .layer(m) where !used.contains(m): used.append(m)
+            case .layer(let m) where !used.contains(m): used.append(m)
             case .interpolated where used.isEmpty: used = [0, 1]
             default: break
             }
         }
-        let sharedUsed = net.tensors.contains { if case .copy = $0.content { return !$0.name.hasPrefix("blocks.") } else { return false } }
+        let sharedUsed = net.tensors.contains {
+            if case .copy = $0.content { return !$0.name.hasPrefix("blocks.") } else { return false }
+        }
         let layers = (sharedUsed ? [learngene.shared.descriptor] : []) + used.map { learngene.layers[$0].descriptor }
         let reference = tag ?? defaultTag(net, learngene: learngene.manifest)
         let config = config ?? TimmConfig(net, tool: tool)
-        let digest = try store.writeDerived(DerivedArtifact(
-            reference: reference, artifactType: artifactType, config: try config.encoded(), configMediaType: configMediaType,
-            layers: layers, base: learngene.digest, depth: net.depth, strategy: net.lineage.strategy.rawValue, order: net.lineage.order,
-            seed: net.lineage.seed.flatMap { Int(exactly: $0) },
-            annotations: [OCIAnnotation.title: "\(learngene.manifest.name) Des-Net, depth \(net.depth), \(net.lineage.strategy.rawValue)"]))
+        let digest = try store.writeDerived(
+            DerivedArtifact(
+                reference: reference, artifactType: artifactType, config: try config.encoded(),
+                configMediaType: configMediaType,
+                layers: layers, base: learngene.digest, depth: net.depth, strategy: net.lineage.strategy.rawValue,
+                order: net.lineage.order,
+                seed: net.lineage.seed.flatMap { Int(exactly: $0) },
+                annotations: [
+                    OCIAnnotation.title:
+                        "\(learngene.manifest.name) Des-Net, depth \(net.depth), \(net.lineage.strategy.rawValue)"
+                ]))
         return (digest, reference)
     }
 
@@ -46,11 +56,17 @@ public enum StoredDesNet {
         var version = "\(learngene.version)-\(net.lineage.strategy.rawValue)"
         if let order = net.lineage.order { version += "-" + order.replacingOccurrences(of: ",", with: ".") }
         if net.lineage.strategy == .explicit {
-            version += "-" + String(FNV1a.hash64(net.lineage.layerMap.map { $0.map(String.init) ?? "-" }.joined(separator: ",")), radix: 16)
+            version +=
+                "-"
+                + String(
+                    FNV1a.hash64(net.lineage.layerMap.map { $0.map(String.init) ?? "-" }.joined(separator: ",")),
+                    radix: 16)
         }
         if let seed = net.lineage.seed { version += "-s\(seed)" }
         if net.lineage.head == .new { version += "-h\(net.architecture.classes)" }
-        if net.architecture.pooling != learngene.architecture.pooling { version += "-\(net.architecture.pooling.rawValue)" }
+        if net.architecture.pooling != learngene.architecture.pooling {
+            version += "-\(net.architecture.pooling.rawValue)"
+        }
         return "\(learngene.name)-d\(net.depth):\(String(version.prefix(128)))"
     }
 }

@@ -27,29 +27,35 @@ public enum StoredModel {
     /// the store while a file or folder of that name exists (the reference grammar's fallback), or is a file's path.
     /// - Parameter store: opens the store, called only for a store entry.
     /// - Throws: `ReferenceError` for a reference that names nothing; `StoreError.notFound`; what opening throws.
-    public static func named(_ reference: String, store: () throws -> LearngeneStore) throws -> (model: StoredModel, entry: DerivedEntry)? {
-        guard case let .entry(name, orPath) = try ModelReference(parsing: reference) else { return nil }
+    public static func named(_ reference: String, store: () throws -> LearngeneStore) throws -> (
+        model: StoredModel, entry: DerivedEntry
+    )? {
+        guard case .entry(let name, let orPath) = try ModelReference(parsing: reference) else { return nil }
         let opened = try store()
         let resolved: ResolvedEntry
-        do { resolved = try ResolvedEntry.resolve(name, in: opened) } catch StoreError.notFound(_) where orPath { return nil }
-        guard case let .derived(entry) = resolved else { return nil }
+        do { resolved = try ResolvedEntry.resolve(name, in: opened) } catch StoreError.notFound(_) where orPath {
+            return nil
+        }
+        guard case .derived(let entry) = resolved else { return nil }
         return (try open(entry, in: opened), entry)
     }
 
     /// The Des-Net as the resolver describes one: planned tensors, or the tuned weights read as they are.
     public func net(in store: LearngeneStore) throws -> DesNet {
         switch self {
-        case let .desNet(opened): return opened.net
-        case let .tuned(tuned): return try tuned.net(in: store)
+        case .desNet(let opened): return opened.net
+        case .tuned(let tuned): return try tuned.net(in: store)
         }
     }
 
     /// A runnable model: the Des-Net's stored layers run through its layer map (nothing copied), or the tuned weights.
     public func runnable(in store: LearngeneStore) throws -> ViTModel {
         switch self {
-        case let .desNet(opened): return try ViTModel(desNet: opened.net, source: ManifestSource(opened.learngene))
-        case let .tuned(tuned):
-            return try ViTModel(parameters: try ViTParameters(file: try tuned.weights(in: store), architecture: tuned.config.architecture))
+        case .desNet(let opened): return try ViTModel(desNet: opened.net, source: ManifestSource(opened.learngene))
+        case .tuned(let tuned):
+            return try ViTModel(
+                parameters: try ViTParameters(
+                    file: try tuned.weights(in: store), architecture: tuned.config.architecture))
         }
     }
 
@@ -60,11 +66,12 @@ public enum StoredModel {
     public func export(to directory: URL, in store: LearngeneStore, tool: String) throws -> DesNet {
         let net = try net(in: store)
         switch self {
-        case let .desNet(opened):
+        case .desNet(let opened):
             try TimmExport.write(net, to: directory, tool: tool, manifest: opened.learngene.manifest)
-        case let .tuned(tuned):
-            try TimmExport.write(net, config: TimmConfig(net, tool: tool, tuning: tuned.record), to: directory,
-                                 manifest: tuned.learngene(in: store)?.manifest)
+        case .tuned(let tuned):
+            try TimmExport.write(
+                net, config: TimmConfig(net, tool: tool, tuning: tuned.record), to: directory,
+                manifest: tuned.learngene(in: store)?.manifest)
         }
         return net
     }
@@ -73,7 +80,9 @@ public enum StoredModel {
 extension TunedDesNet.Stored {
     /// What an export carries of this entry's record.
     public var record: TuningRecord {
-        TuningRecord(entryDigest: entry.digest.description, lineage: config.lineage, recipe: config.recipe, result: config.result)
+        TuningRecord(
+            entryDigest: entry.digest.description, lineage: config.lineage, recipe: config.recipe, result: config.result
+        )
     }
 
     /// The learngene it was expanded from, while the store holds it; nil from scratch.
@@ -84,9 +93,12 @@ extension TunedDesNet.Stored {
 
     /// The tuned weights as a Des-Net whose tensors are read as they are; from scratch, a lineage of fresh blocks.
     public func net(in store: LearngeneStore) throws -> DesNet {
-        let lineage = config.lineage.desNet
-            ?? Lineage(learngeneDigest: nil, learngeneKind: .plain, strategy: .scratch, order: nil, seed: config.recipe.seed,
-                       layerMap: Array(repeating: nil, count: config.depth), head: .new)
-        return try Materializer.trained(try weights(in: store), architecture: config.architecture, depth: config.depth, lineage: lineage)
+        let lineage =
+            config.lineage.desNet
+            ?? Lineage(
+                learngeneDigest: nil, learngeneKind: .plain, strategy: .scratch, order: nil, seed: config.recipe.seed,
+                layerMap: Array(repeating: nil, count: config.depth), head: .new)
+        return try Materializer.trained(
+            try weights(in: store), architecture: config.architecture, depth: config.depth, lineage: lineage)
     }
 }

@@ -47,9 +47,11 @@ public struct TrainingSettings: Sendable {
 
     /// The training configuration of these settings, each unset optimizer setting taken from the run's defaults.
     /// - Throws: `TrainingError.invalidOption` naming the setting out of range.
-    func configuration(mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule,
-                       defaults: Defaults, seed: UInt64, alpha: Float = 0, tau: Float = 1, dataset: DatasetIdentity,
-                       teacher: String? = nil, initializedFrom: String? = nil) throws -> TrainingConfig {
+    func configuration(
+        mode: LearngeneManifest.Kind, architecture: ViTArchitecture, schedule: StageSchedule,
+        defaults: Defaults, seed: UInt64, alpha: Float = 0, tau: Float = 1, dataset: DatasetIdentity,
+        teacher: String? = nil, initializedFrom: String? = nil
+    ) throws -> TrainingConfig {
         let config = TrainingConfig(
             mode: mode, architecture: architecture, schedule: schedule, epochs: epochs, batchSize: batchSize,
             learningRate: learningRate ?? defaults.learningRate,
@@ -86,10 +88,13 @@ public struct TrainingSettings: Sendable {
     }
 
     /// A trainer of `config` on `data`, evaluated after each epoch on the first `evalLimit` test images.
-    func trainer(_ config: TrainingConfig, on data: TrainingData, teacher: TeacherSource? = nil,
-                 initialWeights: SafeTensorsFile? = nil) throws -> Trainer {
-        try Trainer(config: config, data: data.train, evalSet: data.test, evalLimit: evalLimit, teacher: teacher,
-                    initialWeights: initialWeights)
+    func trainer(
+        _ config: TrainingConfig, on data: TrainingData, teacher: TeacherSource? = nil,
+        initialWeights: SafeTensorsFile? = nil
+    ) throws -> Trainer {
+        try Trainer(
+            config: config, data: data.train, evalSet: data.test, evalLimit: evalLimit, teacher: teacher,
+            initialWeights: initialWeights)
     }
 
     /// The work folder: `workDirectory`, else `fallback` (a path without its `.train`).
@@ -116,8 +121,10 @@ struct WorkFolder {
     /// restored first (and metrics lines past it dropped), else both files start afresh.
     /// - Returns: nil when the run finished, or where it stopped before its last epoch.
     /// - Throws: `ZooError.noCheckpoint` when asked to resume without a checkpoint; the trainer's errors.
-    func train(_ trainer: Trainer, settings: TrainingSettings,
-               progress: ((StepProgress) -> Void)?) throws -> TrainingStopped? {
+    func train(
+        _ trainer: Trainer, settings: TrainingSettings,
+        progress: ((StepProgress) -> Void)?
+    ) throws -> TrainingStopped? {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         if settings.resume {
             guard FileManager.default.fileExists(atPath: checkpoint.path) else {
@@ -133,8 +140,9 @@ struct WorkFolder {
         }
         try trainer.run(checkpoint: checkpoint, metrics: metrics, until: settings.stopAfter, progress: progress)
         guard trainer.completedEpochs < trainer.config.epochs else { return nil }
-        return TrainingStopped(stoppedAfter: trainer.completedEpochs, checkpoint: checkpoint.path,
-                               metrics: metrics.path)
+        return TrainingStopped(
+            stoppedAfter: trainer.completedEpochs, checkpoint: checkpoint.path,
+            metrics: metrics.path)
     }
 }
 

@@ -39,7 +39,10 @@ public enum TunedDesNet {
         /// `lgreg <version>`.
         public var tool: String
 
-        public init(architecture: ViTArchitecture, depth: Int, lineage: Lineage, recipe: Recipe, result: MeasuredResult, tool: String) {
+        public init(
+            architecture: ViTArchitecture, depth: Int, lineage: Lineage, recipe: Recipe, result: MeasuredResult,
+            tool: String
+        ) {
             self.architecture = architecture
             self.depth = depth
             self.lineage = lineage
@@ -63,7 +66,11 @@ public enum TunedDesNet {
                 throw ZooError.invalidTunedConfig(file: file, reason: "is not a JSON object")
             }
             guard probe.schemaVersion == currentVersion else {
-                throw ZooError.invalidTunedConfig(file: file, reason: "schemaVersion is \(probe.schemaVersion.map(String.init) ?? "missing"); this lgreg reads version \(currentVersion)")
+                throw ZooError.invalidTunedConfig(
+                    file: file,
+                    reason:
+                        "schemaVersion is \(probe.schemaVersion.map(String.init) ?? "missing"); this lgreg reads version \(currentVersion)"
+                )
             }
             do { return try StrictJSONDecoder().decode(Config.self, from: data) } catch {
                 throw ZooError.invalidTunedConfig(file: file, reason: String(describing: error).prefix(300) + "")
@@ -85,7 +92,8 @@ public enum TunedDesNet {
             let bytes = try tensor.withBytes { Array($0) }
             try writer.add(tensor.name, dtype: tensor.dtype, shape: tensor.shape, bytes: bytes)
         }
-        return try SafeTensorsFile(data: try writer.serialized(), label: "Des-Net depth \(net.depth) (\(net.lineage.strategy.rawValue))")
+        return try SafeTensorsFile(
+            data: try writer.serialized(), label: "Des-Net depth \(net.depth) (\(net.lineage.strategy.rawValue))")
     }
 
     /// The default tag of a Des-Net tuned from a stored learngene: the materialized Des-Net's tag
@@ -102,8 +110,10 @@ public enum TunedDesNet {
     /// characters replaced by `-`).
     public static func scratchTag(arch: String, depth: Int, seed: UInt64, epochs: Int) -> String {
         let file = URL(fileURLWithPath: arch).deletingPathExtension().lastPathComponent.lowercased()
-        let cleaned = String(file.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "_" ? $0 : "-" })
-            .trimmingCharacters(in: CharacterSet(charactersIn: "-._"))
+        let cleaned = String(
+            file.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "." || $0 == "_" ? $0 : "-" }
+        )
+        .trimmingCharacters(in: CharacterSet(charactersIn: "-._"))
         let name = "scratch-\(cleaned.isEmpty ? "vit" : String(cleaned.prefix(100)))-d\(depth)"
         return "\(name):s\(seed)-ft\(epochs)"
     }
@@ -119,8 +129,11 @@ public enum TunedDesNet {
         let candidates = (try? store.materializations(of: learngene.digest)) ?? []
         return candidates.reversed().first { candidate in
             guard candidate.depth == net.depth, candidate.strategy == net.lineage.strategy.rawValue,
-                  let image = store.storedImageManifest(candidate.desNetDigest), image.artifactType == StoredDesNet.artifactType,
-                  let bytes = try? store.readBlob(image.config.digest), let config = try? JSONDecoder().decode(TimmConfig.self, from: bytes) else { return false }
+                let image = store.storedImageManifest(candidate.desNetDigest),
+                image.artifactType == StoredDesNet.artifactType,
+                let bytes = try? store.readBlob(image.config.digest),
+                let config = try? JSONDecoder().decode(TimmConfig.self, from: bytes)
+            else { return false }
             return config.lgreg.lineage == net.lineage && config.lgreg.pooling == net.architecture.pooling
         }?.desNetDigest
     }
@@ -129,26 +142,34 @@ public enum TunedDesNet {
 
     /// Top-1 and loss of `weights` (lgreg or timm names) as a ViT of `architecture` on the whole of `dataSet`, in
     /// index order: the figure `record` stores and `verify` re-measures.
-    public static func measure(_ weights: SafeTensorsFile, architecture: ViTArchitecture, on dataSet: ImageDataSet,
-                               settings: EvaluationSettings, label: String) throws -> EvaluationResult {
+    public static func measure(
+        _ weights: SafeTensorsFile, architecture: ViTArchitecture, on dataSet: ImageDataSet,
+        settings: EvaluationSettings, label: String
+    ) throws -> EvaluationResult {
         let model = try ViTModel(parameters: try ViTParameters(file: weights, architecture: architecture))
-        return try Evaluation.run(ViTRunner(model: model, maxBatch: settings.batchSize), on: dataSet, limit: nil,
-                                  progress: settings.progress(label))
+        return try Evaluation.run(
+            ViTRunner(model: model, maxBatch: settings.batchSize), on: dataSet, limit: nil,
+            progress: settings.progress(label))
     }
 
     /// Records tuned weights under `tag`: the weights as a new blob, `config` as the config blob, the learngene
     /// `base` as the manifest's base (nil from scratch).
     /// - Returns: the tuned Des-Net manifest's digest.
     @discardableResult
-    public static func record(_ config: Config, weights: Data, base: Digest?, in store: LearngeneStore, tag: String) throws -> Digest {
+    public static func record(_ config: Config, weights: Data, base: Digest?, in store: LearngeneStore, tag: String)
+        throws -> Digest
+    {
         let epochs = Plural.count(config.recipe.epochs, "epoch")
-        let title = config.lineage.initialization == .scratch
+        let title =
+            config.lineage.initialization == .scratch
             ? "Des-Net depth \(config.depth) trained from scratch for \(epochs)"
             : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(epochs)"
-        return try store.writeTrained(TrainedArtifact(
-            reference: tag, artifactType: artifactType, config: try config.encoded(), configMediaType: configMediaType,
-            weights: [.init(title: "model.safetensors", bytes: weights)], base: base,
-            annotations: [OCIAnnotation.title: title]))
+        return try store.writeTrained(
+            TrainedArtifact(
+                reference: tag, artifactType: artifactType, config: try config.encoded(),
+                configMediaType: configMediaType,
+                weights: [.init(title: "model.safetensors", bytes: weights)], base: base,
+                annotations: [OCIAnnotation.title: title]))
     }
 
     /// A tuned Des-Net read back from the store.
@@ -159,7 +180,8 @@ public enum TunedDesNet {
         /// The tuned weights, their blob's digest checked first.
         public func weights(in store: LearngeneStore) throws -> SafeTensorsFile {
             guard let blob = entry.image.layers.first, entry.image.layers.count == 1 else {
-                throw ZooError.invalidTunedConfig(file: entry.reference, reason: "the manifest lists \(entry.image.layers.count) weight blobs, not 1")
+                throw ZooError.invalidTunedConfig(
+                    file: entry.reference, reason: "the manifest lists \(entry.image.layers.count) weight blobs, not 1")
             }
             try store.verifyBlob(blob.digest)
             return try SafeTensorsFile(path: store.layout.blob(blob.digest).path)
@@ -173,12 +195,14 @@ public enum TunedDesNet {
         guard entry.image.artifactType == artifactType else {
             throw StoreError.notFound(reference: "\(entry.reference) (a \(entry.kind) entry, not a tuned Des-Net)")
         }
-        return Stored(entry: entry, config: try Config.decode(entry.config, file: store.layout.blob(entry.image.config.digest).path))
+        return Stored(
+            entry: entry,
+            config: try Config.decode(entry.config, file: store.layout.blob(entry.image.config.digest).path))
     }
 
     /// The tuned Des-Net `reference` names.
     public static func open(_ reference: String, in store: LearngeneStore) throws -> Stored {
-        guard case let .derived(entry) = try ResolvedEntry.resolve(reference, in: store) else {
+        guard case .derived(let entry) = try ResolvedEntry.resolve(reference, in: store) else {
             throw StoreError.notFound(reference: "\(reference) (a learngene, not a tuned Des-Net)")
         }
         return try open(entry, in: store)
@@ -193,7 +217,8 @@ public enum TunedDesNet {
 extension MeasuredResult {
     /// The figures of an evaluation over the whole of `evalSet`.
     public init(evalSet: String, result: EvaluationResult) {
-        self.init(evalSet: evalSet, top1: Top1(correct: result.correct, of: result.images).fraction, loss: result.meanLoss,
-                  correct: result.correct, images: result.images)
+        self.init(
+            evalSet: evalSet, top1: Top1(correct: result.correct, of: result.images).fraction, loss: result.meanLoss,
+            correct: result.correct, images: result.images)
     }
 }

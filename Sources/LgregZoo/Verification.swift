@@ -82,7 +82,10 @@ public struct Verifier {
         /// The depths whose results are re-measured (nil: all); results at other depths are listed as skipped.
         public var depths: Set<Int>?
 
-        public init(tolerance: Double = 0.1, dataDirectory: String? = nil, evaluation: EvaluationSettings = EvaluationSettings(), depths: Set<Int>? = nil) {
+        public init(
+            tolerance: Double = 0.1, dataDirectory: String? = nil,
+            evaluation: EvaluationSettings = EvaluationSettings(), depths: Set<Int>? = nil
+        ) {
             self.tolerance = tolerance
             self.dataDirectory = dataDirectory
             self.evaluation = evaluation
@@ -122,7 +125,9 @@ public struct Verifier {
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
         var run = Run(work: EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue))
         let verdicts = try chosen.map { try verify($0, run: &run) }
-        return Report(tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts, evaluation: run.work)
+        return Report(
+            tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts,
+            evaluation: run.work)
     }
 
     /// Every tag `verify --all` checks: learngenes first, so that their Des-Nets reuse what was measured.
@@ -137,14 +142,16 @@ public struct Verifier {
         let stored: StoredLearngene
         do {
             switch try ResolvedEntry.resolve(reference, in: store) {
-            case let .learngene(learngene): stored = learngene
-            case let .derived(entry) where entry.image.artifactType == TunedDesNet.artifactType: return verifyTuned(entry, dataSets: &run.dataSets)
-            case let .derived(entry): return verifyDerived(entry, run: &run)
+            case .learngene(let learngene): stored = learngene
+            case .derived(let entry) where entry.image.artifactType == TunedDesNet.artifactType:
+                return verifyTuned(entry, dataSets: &run.dataSets)
+            case .derived(let entry): return verifyDerived(entry, run: &run)
             }
         } catch let error as StoreError {
             if case .notFound = error { throw error }
-            return Verdict(reference: reference, digest: nil, status: .mismatch,
-                           checks: [Check(check: "manifest", status: .mismatch, detail: error.description)])
+            return Verdict(
+                reference: reference, digest: nil, status: .mismatch,
+                checks: [Check(check: "manifest", status: .mismatch, detail: error.description)])
         }
         var checks = [blobCheck(stored), manifestCheck(stored), parameterCheck(stored)]
         if checks.allSatisfy({ $0.status == .ok }) {
@@ -154,7 +161,9 @@ public struct Verifier {
         }
         let status = checks.map(\.status).max() ?? .ok
         let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
-        store.recordVerification(stored.digest, ok: status <= .skipped, detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        store.recordVerification(
+            stored.digest, ok: status <= .skipped,
+            detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
@@ -163,26 +172,43 @@ public struct Verifier {
     private func verifyDerived(_ entry: DerivedEntry, run: inout Run) -> Verdict {
         var checks: [Check] = []
         if let lineage = entry.lineage {
-            checks.append(Check(check: "learngene", status: .ok, detail: "\(lineage.summary)\(lineage.orphaned ? "; orphaned: the learngene is kept but no longer tagged" : "")"))
+            checks.append(
+                Check(
+                    check: "learngene", status: .ok,
+                    detail:
+                        "\(lineage.summary)\(lineage.orphaned ? "; orphaned: the learngene is kept but no longer tagged" : "")"
+                ))
         } else {
-            checks.append(Check(check: "learngene", status: .mismatch,
-                                detail: "its learngene \(entry.image.annotations?[OCIAnnotation.baseDigest] ?? "(none recorded)") is no longer in the store"))
+            checks.append(
+                Check(
+                    check: "learngene", status: .mismatch,
+                    detail:
+                        "its learngene \(entry.image.annotations?[OCIAnnotation.baseDigest] ?? "(none recorded)") is no longer in the store"
+                ))
         }
         checks.append(blobCheck(digest: entry.digest, image: entry.image))
         if checks.allSatisfy({ $0.status == .ok }), entry.image.artifactType == StoredDesNet.artifactType {
             do {
                 let opened = try StoredDesNet.open(entry, in: store)
                 let lineage = opened.net.lineage
-                checks.append(Check(check: "config", status: .ok, detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
-                                    + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
-                let fresh = opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling && lineage.head == .keep
+                checks.append(
+                    Check(
+                        check: "config", status: .ok,
+                        detail: "rebuilds from its learngene as recorded: depth \(opened.net.depth), layer map "
+                            + lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ",")))
+                let fresh =
+                    opened.net.architecture.pooling == opened.learngene.manifest.architecture.pooling
+                    && lineage.head == .keep
                 let belongs = { (result: LearngeneManifest.DeclaredResult) in
-                    fresh && result.tunedEpochs == 0 && result.network?.describes(lineage, depth: opened.net.depth) == true
+                    fresh && result.tunedEpochs == 0
+                        && result.network?.describes(lineage, depth: opened.net.depth) == true
                 }
                 if let measured = run.results[opened.learngene.digest] {
                     checks += measured.filter { belongs($0.declared) }.map(\.check)
                 } else {
-                    checks += resultChecks(opened.learngene.manifest.results.filter(belongs), source: ManifestSource(opened.learngene), run: &run)
+                    checks += resultChecks(
+                        opened.learngene.manifest.results.filter(belongs), source: ManifestSource(opened.learngene),
+                        run: &run)
                 }
             } catch {
                 checks.append(Check(check: "config", status: .mismatch, detail: "\(error)"))
@@ -193,7 +219,9 @@ public struct Verifier {
     }
 
     /// Every blob the learngene's OCI manifest names, and the manifest itself, re-hashed.
-    private func blobCheck(_ stored: StoredLearngene) -> Check { blobCheck(digest: stored.digest, image: stored.imageManifest) }
+    private func blobCheck(_ stored: StoredLearngene) -> Check {
+        blobCheck(digest: stored.digest, image: stored.imageManifest)
+    }
 
     /// Every blob an OCI manifest names, and the manifest itself, re-hashed.
     func blobCheck(digest: Digest, image: ImageManifest) -> Check {
@@ -202,8 +230,14 @@ public struct Verifier {
             let url = store.layout.blob(digest)
             do {
                 let actual = try Digest.ofFile(url)
-                if actual.digest != digest { return Check(check: "blobs", status: .mismatch, detail: "\(url.path) hashes to \(actual.digest)") }
-                if let size, actual.size != size { return Check(check: "blobs", status: .mismatch, detail: "\(url.path) is \(actual.size) bytes, the manifest says \(size)") }
+                if actual.digest != digest {
+                    return Check(check: "blobs", status: .mismatch, detail: "\(url.path) hashes to \(actual.digest)")
+                }
+                if let size, actual.size != size {
+                    return Check(
+                        check: "blobs", status: .mismatch,
+                        detail: "\(url.path) is \(actual.size) bytes, the manifest says \(size)")
+                }
             } catch {
                 return Check(check: "blobs", status: .mismatch, detail: "\(url.path): \(error)")
             }
@@ -215,7 +249,11 @@ public struct Verifier {
         do { try stored.manifest.validate(path: stored.digest.description) } catch {
             return Check(check: "manifest", status: .mismatch, detail: "\(error)")
         }
-        return Check(check: "manifest", status: .ok, detail: "valid \(stored.manifest.kind.rawValue) learngene manifest, schema version \(stored.manifest.schemaVersion)")
+        return Check(
+            check: "manifest", status: .ok,
+            detail:
+                "valid \(stored.manifest.kind.rawValue) learngene manifest, schema version \(stored.manifest.schemaVersion)"
+        )
     }
 
     /// The parameters actually stored in the tensors, against the manifest's budget and the architecture's.
@@ -227,8 +265,11 @@ public struct Verifier {
             let expected = stored.layers.count * architecture.blockParameters + architecture.sharedParameters
             let declared = stored.manifest.parameters?.stored
             guard counted == expected, declared == counted else {
-                return Check(check: "parameters", status: .mismatch,
-                             detail: "tensors hold \(counted), the architecture implies \(expected), the manifest declares \(declared.map(String.init) ?? "nothing")")
+                return Check(
+                    check: "parameters", status: .mismatch,
+                    detail:
+                        "tensors hold \(counted), the architecture implies \(expected), the manifest declares \(declared.map(String.init) ?? "nothing")"
+                )
             }
             return Check(check: "parameters", status: .ok, detail: "\(counted) stored, as declared")
         } catch {
@@ -238,18 +279,23 @@ public struct Verifier {
 
     /// Every declared result re-measured: each rebuilt, then all of one eval set evaluated together (through
     /// the prefix tree of their layer maps, unless `settings.evaluation` says one at a time).
-    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource, run: inout Run) -> [Check] {
+    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource, run: inout Run)
+        -> [Check]
+    {
         let models = DesNetModels(source: source)
         var checks: [Check] = []
         var pending: [String: [(check: Int, model: ViTModel)]] = [:]
         var evalSets: [String] = []
         for declared in results {
-            var check = Check(check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: declared.top1)
-            check.detail = "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
+            var check = Check(
+                check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: declared.top1)
+            check.detail =
+                "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
             defer { checks.append(check) }
             guard declared.tunedEpochs == 0 else {
                 check.status = .skipped
-                check.detail += ": tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
+                check.detail +=
+                    ": tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
                 continue
             }
             if let reason = settings.skipReason(depth: declared.depth) {
@@ -259,7 +305,8 @@ public struct Verifier {
             }
             do {
                 if run.dataSets[declared.evalSet] == nil {
-                    run.dataSets[declared.evalSet] = try DataSpec(parsing: declared.evalSet).load(directory: settings.dataDirectory)
+                    run.dataSets[declared.evalSet] = try DataSpec(parsing: declared.evalSet).load(
+                        directory: settings.dataDirectory)
                 }
             } catch {
                 check.status = .cannotVerify
@@ -268,7 +315,8 @@ public struct Verifier {
             }
             do {
                 let strategy = try DeclaredStrategy(declared).strategy(for: source)
-                let net = try Materializer.plan(source, depth: declared.depth, strategy: strategy, head: .keep, seed: UInt64(declared.seed ?? 0))
+                let net = try Materializer.plan(
+                    source, depth: declared.depth, strategy: strategy, head: .keep, seed: UInt64(declared.seed ?? 0))
                 if pending[declared.evalSet] == nil { evalSets.append(declared.evalSet) }
                 pending[declared.evalSet, default: []].append((checks.count, try models.model(for: net)))
             } catch let error as ZooError {
@@ -283,20 +331,26 @@ public struct Verifier {
             let batch = pending[evalSet]!
             let networks = batch.map(\.model)
             do {
-                let rows = try DesNetEvaluation.evaluate(networks, on: run.dataSets[evalSet]!, settings: settings.evaluation,
-                                                         label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
+                let rows = try DesNetEvaluation.evaluate(
+                    networks, on: run.dataSets[evalSet]!, settings: settings.evaluation,
+                    label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
                 let tree = PrefixTreeEvaluation.work(networks)
                 run.work.networks += networks.count
                 run.work.work.separateBlocks += tree.separateBlocks
-                run.work.work.sharedBlocks += settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
+                run.work.work.sharedBlocks +=
+                    settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
                 run.work.work.separateEmbeddings += tree.separateEmbeddings
-                run.work.work.sharedEmbeddings += settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
+                run.work.work.sharedEmbeddings +=
+                    settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
                     let measured = Top1(correct: row.result.correct, of: row.result.images)
                     checks[index].measuredTop1 = measured.fraction
-                    checks[index].status = measured.agrees(with: Top1(fraction: declared), withinPoints: settings.tolerance) ? .ok : .mismatch
-                    checks[index].detail += ": declared \(Top1(fraction: declared)), measured \(measured) (\(row.result.correct)/\(row.result.images))"
+                    checks[index].status =
+                        measured.agrees(with: Top1(fraction: declared), withinPoints: settings.tolerance)
+                        ? .ok : .mismatch
+                    checks[index].detail +=
+                        ": declared \(Top1(fraction: declared)), measured \(measured) (\(row.result.correct)/\(row.result.images))"
                 }
             } catch {
                 for (index, _) in batch {

@@ -15,12 +15,17 @@ extension Verifier {
     /// `<name>-verification:<version>`, which a later record replaces.
     /// - Returns: the tag and the recorded manifest's digest.
     @discardableResult
-    public static func record(report: Data, of learngene: StoredLearngene, in store: LearngeneStore) throws -> (reference: String, digest: Digest) {
+    public static func record(report: Data, of learngene: StoredLearngene, in store: LearngeneStore) throws -> (
+        reference: String, digest: Digest
+    ) {
         let reference = "\(learngene.manifest.name)-verification:\(learngene.manifest.version)"
-        let digest = try store.writeTrained(TrainedArtifact(
-            reference: reference, artifactType: recordArtifactType, config: Data("{}".utf8), configMediaType: OCIMediaType.empty,
-            weights: [.init(title: "verification.json", bytes: report, mediaType: reportMediaType, role: "report")], base: learngene.digest,
-            annotations: [OCIAnnotation.title: "Verification of \(learngene.manifest.reference)"]))
+        let digest = try store.writeTrained(
+            TrainedArtifact(
+                reference: reference, artifactType: recordArtifactType, config: Data("{}".utf8),
+                configMediaType: OCIMediaType.empty,
+                weights: [.init(title: "verification.json", bytes: report, mediaType: reportMediaType, role: "report")],
+                base: learngene.digest,
+                annotations: [OCIAnnotation.title: "Verification of \(learngene.manifest.reference)"]))
         return (reference, digest)
     }
 }

@@ -60,7 +60,9 @@ public struct ZooEntry: Codable, Sendable {
         if let kind = EntryKind(artifactType: artifactType) { return kind.rawValue }
         var name = Substring(artifactType)
         if name.hasPrefix("application/vnd.lgreg.") { name = name.dropFirst("application/vnd.lgreg.".count) }
-        if let version = name.range(of: #"\.v[0-9]+$"#, options: .regularExpression) { name = name[..<version.lowerBound] }
+        if let version = name.range(of: #"\.v[0-9]+$"#, options: .regularExpression) {
+            name = name[..<version.lowerBound]
+        }
         return name.replacingOccurrences(of: ".", with: "-")
     }
 
@@ -70,11 +72,17 @@ public struct ZooEntry: Codable, Sendable {
         let byDigest = Dictionary(entries.map { ($0.digest, $0) }) { first, _ in first }
         return entries.map { entry in
             let expanded = expansion(of: entry, in: store)
-            let lineage = entry.base == nil ? nil : lineage(of: entry, expanded: expanded, byDigest: byDigest, store: store)
-            let broken = entry.base != nil && lineage == nil ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
-            return ZooEntry(reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType), artifactType: entry.artifactType,
-                            bytes: entry.totalBytes, created: entry.created, lineage: lineage,
-                            depth: lineage?.depth ?? expanded?.depth, parameters: expanded?.parameters, damage: entry.damage ?? broken)
+            let lineage =
+                entry.base == nil ? nil : lineage(of: entry, expanded: expanded, byDigest: byDigest, store: store)
+            let broken =
+                entry.base != nil && lineage == nil
+                ? "what it derives from (\(entry.base!.short)) is no longer in the store" : nil
+            return ZooEntry(
+                reference: entry.reference, digest: entry.digest, kind: kind(of: entry.artifactType),
+                artifactType: entry.artifactType,
+                bytes: entry.totalBytes, created: entry.created, lineage: lineage,
+                depth: lineage?.depth ?? expanded?.depth, parameters: expanded?.parameters,
+                damage: entry.damage ?? broken)
         }
     }
 
@@ -91,21 +99,28 @@ public struct ZooEntry: Codable, Sendable {
     /// with its config's parameter count (`TimmConfig`'s `lgreg.parameters`), or a tuned Des-Net's config (scratch
     /// as its strategy, the architecture's parameters at its depth); nil for other entries.
     static func expansion(of entry: StoreEntry, in store: LearngeneStore) -> Expansion? {
-        let config = entry.configDigest.flatMap { digest in (try? store.readBlob(digest)).map { (digest: digest, bytes: $0) } }
+        let config = entry.configDigest.flatMap { digest in
+            (try? store.readBlob(digest)).map { (digest: digest, bytes: $0) }
+        }
         if let m = entry.materialization {
-            let parameters = config.flatMap { try? TimmConfig.decode($0.bytes, path: $0.digest.description) }?.lgreg.parameters
+            let parameters = config.flatMap { try? TimmConfig.decode($0.bytes, path: $0.digest.description) }?.lgreg
+                .parameters
             return Expansion(depth: m.depth, strategy: m.strategy, order: m.order, parameters: parameters)
         }
         guard entry.artifactType == TunedDesNet.artifactType, let config,
-              let tuned = try? TunedDesNet.Config.decode(config.bytes, file: config.digest.description) else { return nil }
-        return Expansion(depth: tuned.depth, strategy: tuned.lineage.strategy, order: tuned.lineage.desNet?.order,
-                         parameters: tuned.architecture.parameterCount(depth: tuned.depth))
+            let tuned = try? TunedDesNet.Config.decode(config.bytes, file: config.digest.description)
+        else { return nil }
+        return Expansion(
+            depth: tuned.depth, strategy: tuned.lineage.strategy, order: tuned.lineage.desNet?.order,
+            parameters: tuned.architecture.parameterCount(depth: tuned.depth))
     }
 
     /// Follows `base` digests down to the learngene; depth, strategy and order come from the nearest entry that
     /// records them (`expanded`, the entry's own `expansion(of:in:)`, first). A base that is not tagged is read from
     /// its blob (an orphan's learngene).
-    static func lineage(of entry: StoreEntry, expanded: Expansion?, byDigest: [Digest: StoreEntry], store: LearngeneStore) -> EntryLineage? {
+    static func lineage(
+        of entry: StoreEntry, expanded: Expansion?, byDigest: [Digest: StoreEntry], store: LearngeneStore
+    ) -> EntryLineage? {
         var expanded = expanded
         var via: [Digest] = []
         var current = entry.base
@@ -113,8 +128,10 @@ public struct ZooEntry: Codable, Sendable {
             if let tagged = byDigest[digest] {
                 expanded = expanded ?? expansion(of: tagged, in: store)
                 guard tagged.artifactType != OCIMediaType.learngene else {
-                    return EntryLineage(learngene: tagged.reference, learngeneDigest: digest, via: via.reversed(), depth: expanded?.depth,
-                                        strategy: expanded?.strategy, order: expanded?.order)
+                    return EntryLineage(
+                        learngene: tagged.reference, learngeneDigest: digest, via: via.reversed(),
+                        depth: expanded?.depth,
+                        strategy: expanded?.strategy, order: expanded?.order)
                 }
                 via.append(digest)
                 current = tagged.base
@@ -122,8 +139,9 @@ public struct ZooEntry: Codable, Sendable {
             }
             guard let image = store.storedImageManifest(digest) else { break }
             if image.artifactType == OCIMediaType.learngene {
-                return EntryLineage(learngene: nil, learngeneDigest: digest, via: via.reversed(), depth: expanded?.depth,
-                                    strategy: expanded?.strategy, order: expanded?.order)
+                return EntryLineage(
+                    learngene: nil, learngeneDigest: digest, via: via.reversed(), depth: expanded?.depth,
+                    strategy: expanded?.strategy, order: expanded?.order)
             }
             via.append(digest)
             current = image.annotations?[OCIAnnotation.baseDigest].flatMap { Digest($0) }

@@ -27,33 +27,39 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .noLearngeneChosen(candidates) where candidates.isEmpty:
-            return "no learngene given, and the store holds none: publish one (lgreg publish FILE.lgz) or name an archive"
-        case let .noLearngeneChosen(candidates):
-            return "no learngene given and none is current; the store holds \(candidates.count): \(candidates.joined(separator: ", ")). "
+        case .noLearngeneChosen(let candidates) where candidates.isEmpty:
+            return
+                "no learngene given, and the store holds none: publish one (lgreg publish FILE.lgz) or name an archive"
+        case .noLearngeneChosen(let candidates):
+            return
+                "no learngene given and none is current; the store holds \(candidates.count): \(candidates.joined(separator: ", ")). "
                 + "Name one, or choose one for the commands that follow: lgreg use \(candidates[0])"
-        case let .currentLearngeneGone(reference):
-            return "the current learngene '\(reference)' is no longer in the store: choose another with lgreg use REF (lgreg list shows them)"
+        case .currentLearngeneGone(let reference):
+            return
+                "the current learngene '\(reference)' is no longer in the store: choose another with lgreg use REF (lgreg list shows them)"
         case .nothingToVerify:
             return "nothing to verify: the store holds no learngene"
-        case let .notADesNet(reference, kind):
+        case .notADesNet(let reference, let kind):
             return "'\(reference)' is a \(kind) entry, not a Des-Net; this command takes a learngene or a Des-Net"
-        case let .desNetLearngeneMissing(reference, learngene):
-            return "Des-Net '\(reference)': its learngene \(learngene) is no longer in the store; publish that learngene again to restore it"
-        case let .desNetDoesNotReplan(reference, recorded, planned):
-            return "Des-Net '\(reference)' records layer map \(recorded), but its lineage plans \(planned) from its learngene"
-        case let .derivedEntriesExist(reference, derived):
-            return "'\(reference)' has \(derived.count) derived entr\(derived.count == 1 ? "y" : "ies"): \(derived.prefix(20).joined(separator: ", "))"
+        case .desNetLearngeneMissing(let reference, let learngene):
+            return
+                "Des-Net '\(reference)': its learngene \(learngene) is no longer in the store; publish that learngene again to restore it"
+        case .desNetDoesNotReplan(let reference, let recorded, let planned):
+            return
+                "Des-Net '\(reference)' records layer map \(recorded), but its lineage plans \(planned) from its learngene"
+        case .derivedEntriesExist(let reference, let derived):
+            return
+                "'\(reference)' has \(derived.count) derived entr\(derived.count == 1 ? "y" : "ies"): \(derived.prefix(20).joined(separator: ", "))"
                 + "\(derived.count > 20 ? ", …" : ""); remove them too with --with-derived, or leave them orphaned with --force"
-        case let .unknownDeclaredStrategy(strategy, order, reason):
+        case .unknownDeclaredStrategy(let strategy, let order, let reason):
             return "declared strategy '\(strategy)'\(order.map { " order '\($0)'" } ?? "") is not understood: \(reason)"
-        case let .invalidTunedConfig(file, reason):
+        case .invalidTunedConfig(let file, let reason):
             return "\(file): not a tuned Des-Net config lgreg can read: \(reason)"
-        case let .unknownArchitecture(name, presets):
+        case .unknownArchitecture(let name, let presets):
             return "'\(name)' is neither a preset (\(presets.joined(separator: ", "))) nor an existing file"
-        case let .noCheckpoint(path):
+        case .noCheckpoint(let path):
             return "no checkpoint at \(path) to resume from"
-        case let .noBlocks(file):
+        case .noBlocks(let file):
             return "\(file) holds no blocks.i.* tensors; it is not a ViT"
         }
     }

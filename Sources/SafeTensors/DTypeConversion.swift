@@ -4,19 +4,28 @@ public enum DTypeConversion {
     public static func floats(fromF32 raw: UnsafeRawBufferPointer) -> [Float] {
         let count = raw.count / 4
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            for i in 0..<count { buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0..<count {
+                buffer[i] = Float(
+                    bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            }
             initialized = count
         }
     }
 
     /// IEEE half bytes → Float (exact).
     public static func floats(fromF16 raw: UnsafeRawBufferPointer) -> [Float] {
-        (0..<(raw.count / 2)).map { Float(float16Bits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+        (0..<(raw.count / 2)).map {
+            Float(float16Bits: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+        }
     }
 
     /// bfloat16 bytes → Float (exact: bf16 is the top half of an f32).
     public static func floats(fromBF16 raw: UnsafeRawBufferPointer) -> [Float] {
-        (0..<(raw.count / 2)).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+        (0..<(raw.count / 2)).map {
+            Float(
+                bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+                    << 16)
+        }
     }
 
     /// Encodes floats as `dtype` bytes (F16 and BF16 round to nearest even).
@@ -27,9 +36,17 @@ public enum DTypeConversion {
         case .f32:
             values.withUnsafeBytes { out.append(contentsOf: $0) }  // little-endian hosts only (x86-64, arm64)
         case .f16:
-            for v in values { let b = v.float16Bits; out.append(UInt8(b & 0xFF)); out.append(UInt8(b >> 8)) }
+            for v in values {
+                let b = v.float16Bits
+                out.append(UInt8(b & 0xFF))
+                out.append(UInt8(b >> 8))
+            }
         case .bf16:
-            for v in values { let b = bfloat16Bits(v); out.append(UInt8(b & 0xFF)); out.append(UInt8(b >> 8)) }
+            for v in values {
+                let b = bfloat16Bits(v)
+                out.append(UInt8(b & 0xFF))
+                out.append(UInt8(b >> 8))
+            }
         case .i64, .u8:
             preconditionFailure("bytes(_:as:) encodes floating-point dtypes only")
         }

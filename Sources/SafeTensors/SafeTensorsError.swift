@@ -40,39 +40,44 @@ public enum SafeTensorsError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .fileTooSmall(path, size):
-            return "\(Quoted.name(path)): \(size) bytes is too small for a safetensors file (the header length alone takes 8)"
-        case let .headerTooLarge(path, size, limit):
+        case .fileTooSmall(let path, let size):
+            return
+                "\(Quoted.name(path)): \(size) bytes is too small for a safetensors file (the header length alone takes 8)"
+        case .headerTooLarge(let path, let size, let limit):
             return "\(Quoted.name(path)): header length \(size) exceeds the limit of \(limit) bytes"
-        case let .headerOutOfBounds(path, headerSize, fileSize):
+        case .headerOutOfBounds(let path, let headerSize, let fileSize):
             return "\(Quoted.name(path)): header length \(headerSize) runs past the end of the \(fileSize)-byte file"
-        case let .headerNotUTF8(path):
+        case .headerNotUTF8(let path):
             return "\(Quoted.name(path)): header is not valid UTF-8"
-        case let .invalidHeaderJSON(path, offset, reason):
+        case .invalidHeaderJSON(let path, let offset, let reason):
             return "\(Quoted.name(path)): header JSON invalid at byte \(offset): \(reason)"
-        case let .duplicateKey(path, key):
+        case .duplicateKey(let path, let key):
             return "\(Quoted.name(path)): header names '\(Quoted.name(key))' twice"
-        case let .invalidTensorEntry(path, tensor, field, reason):
+        case .invalidTensorEntry(let path, let tensor, let field, let reason):
             return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' field '\(field)' \(reason)"
-        case let .invalidMetadata(path, key, reason):
+        case .invalidMetadata(let path, let key, let reason):
             return "\(Quoted.name(path)): __metadata__\(key.map { " key '\(Quoted.name($0))'" } ?? "") \(reason)"
-        case let .unsupportedDType(path, tensor, dtype):
-            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' has dtype \(dtype); lgreg supports \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
-        case let .offsetsNotContiguous(path, tensor, expectedBegin, actualBegin):
-            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' begins at data offset \(actualBegin), expected \(expectedBegin) (offsets must be sorted, start at 0, with no gap or overlap)"
-        case let .sizeMismatch(path, tensor, expectedBytes, actualBytes):
-            return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' spans \(actualBytes) bytes but its shape and dtype need \(expectedBytes)"
-        case let .sizeOverflow(path, tensor):
+        case .unsupportedDType(let path, let tensor, let dtype):
+            return
+                "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' has dtype \(dtype); lgreg supports \(DType.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .offsetsNotContiguous(let path, let tensor, let expectedBegin, let actualBegin):
+            return
+                "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' begins at data offset \(actualBegin), expected \(expectedBegin) (offsets must be sorted, start at 0, with no gap or overlap)"
+        case .sizeMismatch(let path, let tensor, let expectedBytes, let actualBytes):
+            return
+                "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' spans \(actualBytes) bytes but its shape and dtype need \(expectedBytes)"
+        case .sizeOverflow(let path, let tensor):
             return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' has a shape whose size overflows"
-        case let .dataNotCovered(path, dataBytes, coveredBytes):
-            return "\(Quoted.name(path)): tensors cover \(coveredBytes) of the \(dataBytes) data bytes; the rest of the file is unaccounted for"
-        case let .missingTensor(path, name):
+        case .dataNotCovered(let path, let dataBytes, let coveredBytes):
+            return
+                "\(Quoted.name(path)): tensors cover \(coveredBytes) of the \(dataBytes) data bytes; the rest of the file is unaccounted for"
+        case .missingTensor(let path, let name):
             return "\(Quoted.name(path)): no tensor named '\(Quoted.name(name))'"
-        case let .wrongDType(path, tensor, expected, actual):
+        case .wrongDType(let path, let tensor, let expected, let actual):
             return "\(Quoted.name(path)): tensor '\(Quoted.name(tensor))' is \(actual.rawValue), expected \(expected)"
-        case let .invalidWrite(reason):
+        case .invalidWrite(let reason):
             return "cannot write safetensors: \(reason)"
-        case let .io(path, reason):
+        case .io(let path, let reason):
             return "\(Quoted.name(path)): \(reason)"
         }
     }

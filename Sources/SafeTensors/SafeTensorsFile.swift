@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import LgregCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One tensor's entry in a safetensors header.
 public struct TensorInfo: Equatable, Sendable {
@@ -78,7 +79,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private init(base: UnsafeRawPointer, length: Int, label: String, release: @escaping () -> Void) throws {
         var ok = false
         defer { if !ok { release() } }
-        let parsed = try SafeTensorsHeader(prefix: UnsafeRawBufferPointer(start: base, count: length), fileSize: length, path: label)
+        let parsed = try SafeTensorsHeader(
+            prefix: UnsafeRawBufferPointer(start: base, count: length), fileSize: length, path: label)
         self.path = label
         self.base = base
         self.length = length
@@ -104,7 +106,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The raw little-endian bytes of `name`, valid while this object lives.
     public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         let entry = try info(name)
-        return UnsafeRawBufferPointer(start: base + dataStart + entry.dataRange.lowerBound, count: entry.dataRange.count)
+        return UnsafeRawBufferPointer(
+            start: base + dataStart + entry.dataRange.lowerBound, count: entry.dataRange.count)
     }
 
     /// The whole file's bytes, valid while this object lives.
@@ -118,16 +121,22 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case .f32: return DTypeConversion.floats(fromF32: raw)
         case .f16: return DTypeConversion.floats(fromF16: raw)
         case .bf16: return DTypeConversion.floats(fromBF16: raw)
-        case .i64, .u8: throw SafeTensorsError.wrongDType(path: path, tensor: name, expected: "a floating-point type", actual: entry.dtype)
+        case .i64, .u8:
+            throw SafeTensorsError.wrongDType(
+                path: path, tensor: name, expected: "a floating-point type", actual: entry.dtype)
         }
     }
 
     /// The values of an I64 tensor.
     public func int64s(_ name: String) throws -> [Int64] {
         let entry = try info(name)
-        guard entry.dtype == .i64 else { throw SafeTensorsError.wrongDType(path: path, tensor: name, expected: "I64", actual: entry.dtype) }
+        guard entry.dtype == .i64 else {
+            throw SafeTensorsError.wrongDType(path: path, tensor: name, expected: "I64", actual: entry.dtype)
+        }
         let raw = try bytes(name)
-        return (0..<entry.elementCount).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+        return (0..<entry.elementCount).map {
+            Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))
+        }
     }
 }
 
@@ -169,11 +178,12 @@ public struct SafeTensorsHeader: Sendable {
         let json: StrictJSON
         do { json = try StrictJSON.parse(header) } catch let failure as StrictJSON.Failure {
             switch failure {
-            case let .syntax(offset, reason): throw SafeTensorsError.invalidHeaderJSON(path: path, offset: offset, reason: reason)
-            case let .duplicateKey(key, _): throw SafeTensorsError.duplicateKey(path: path, key: key)
+            case .syntax(let offset, let reason):
+                throw SafeTensorsError.invalidHeaderJSON(path: path, offset: offset, reason: reason)
+            case .duplicateKey(let key, _): throw SafeTensorsError.duplicateKey(path: path, key: key)
             }
         }
-        guard case let .object(members) = json else {
+        guard case .object(let members) = json else {
             throw SafeTensorsError.invalidHeaderJSON(path: path, offset: 0, reason: "the header must be a JSON object")
         }
         var metadata: [String: String] = [:]
@@ -185,28 +195,33 @@ public struct SafeTensorsHeader: Sendable {
                 entries.append(try Self.parseEntry(name: name, value: value, path: path))
             }
         }
-        entries.sort { ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound) }
+        entries.sort {
+            ($0.dataRange.lowerBound, $0.dataRange.upperBound) < ($1.dataRange.lowerBound, $1.dataRange.upperBound)
+        }
         let dataBytes = fileSize - 8 - Int(headerSize)
         var next = 0
         for entry in entries {
             guard entry.dataRange.lowerBound == next else {
-                throw SafeTensorsError.offsetsNotContiguous(path: path, tensor: entry.name, expectedBegin: next, actualBegin: entry.dataRange.lowerBound)
+                throw SafeTensorsError.offsetsNotContiguous(
+                    path: path, tensor: entry.name, expectedBegin: next, actualBegin: entry.dataRange.lowerBound)
             }
             next = entry.dataRange.upperBound
         }
-        guard next == dataBytes else { throw SafeTensorsError.dataNotCovered(path: path, dataBytes: dataBytes, coveredBytes: next) }
+        guard next == dataBytes else {
+            throw SafeTensorsError.dataNotCovered(path: path, dataBytes: dataBytes, coveredBytes: next)
+        }
         self.tensors = entries
         self.metadata = metadata
         self.dataStart = 8 + Int(headerSize)
     }
 
     private static func parseMetadata(_ value: StrictJSON, path: String) throws -> [String: String] {
-        guard case let .object(members) = value else {
+        guard case .object(let members) = value else {
             throw SafeTensorsError.invalidMetadata(path: path, key: nil, reason: "must be an object of strings")
         }
         var metadata: [String: String] = [:]
         for (key, item) in members {
-            guard case let .string(text) = item else {
+            guard case .string(let text) = item else {
                 throw SafeTensorsError.invalidMetadata(path: path, key: key, reason: "must be a string")
             }
             metadata[key] = text
@@ -218,7 +233,9 @@ public struct SafeTensorsHeader: Sendable {
         func bad(_ field: String, _ reason: String) -> SafeTensorsError {
             .invalidTensorEntry(path: path, tensor: name, field: field, reason: reason)
         }
-        guard case let .object(fields) = value else { throw bad("(entry)", "must be an object with dtype, shape and data_offsets") }
+        guard case .object(let fields) = value else {
+            throw bad("(entry)", "must be an object with dtype, shape and data_offsets")
+        }
         func field(_ key: String) throws -> StrictJSON {
             guard let found = fields.first(where: { $0.key == key }) else { throw bad(key, "is missing") }
             return found.value
@@ -226,14 +243,16 @@ public struct SafeTensorsHeader: Sendable {
         if let extra = fields.first(where: { !["dtype", "shape", "data_offsets"].contains($0.key) }) {
             throw bad(extra.key, "is not a field of a tensor entry")
         }
-        guard case let .string(dtypeName) = try field("dtype") else { throw bad("dtype", "must be a string") }
+        guard case .string(let dtypeName) = try field("dtype") else { throw bad("dtype", "must be a string") }
         guard let dtype = DType(rawValue: dtypeName) else {
             throw SafeTensorsError.unsupportedDType(path: path, tensor: name, dtype: dtypeName)
         }
         func naturals(_ key: String) throws -> [Int] {
-            guard case let .array(items) = try field(key) else { throw bad(key, "must be an array of non-negative integers") }
+            guard case .array(let items) = try field(key) else {
+                throw bad(key, "must be an array of non-negative integers")
+            }
             return try items.map { item in
-                guard case let .number(text) = item, let n = Int(text), n >= 0 else {
+                guard case .number(let text) = item, let n = Int(text), n >= 0 else {
                     throw bad(key, "must be an array of non-negative integers")
                 }
                 return n
@@ -242,7 +261,9 @@ public struct SafeTensorsHeader: Sendable {
         let shape = try naturals("shape")
         let offsets = try naturals("data_offsets")
         guard offsets.count == 2 else { throw bad("data_offsets", "must hold exactly [begin, end]") }
-        guard offsets[0] <= offsets[1] else { throw bad("data_offsets", "begin \(offsets[0]) is past end \(offsets[1])") }
+        guard offsets[0] <= offsets[1] else {
+            throw bad("data_offsets", "begin \(offsets[0]) is past end \(offsets[1])")
+        }
         var elements = 1
         for dim in shape {
             let (product, overflow) = elements.multipliedReportingOverflow(by: dim)
@@ -252,7 +273,8 @@ public struct SafeTensorsHeader: Sendable {
         let (byteCount, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
         if overflow { throw SafeTensorsError.sizeOverflow(path: path, tensor: name) }
         guard byteCount == offsets[1] - offsets[0] else {
-            throw SafeTensorsError.sizeMismatch(path: path, tensor: name, expectedBytes: byteCount, actualBytes: offsets[1] - offsets[0])
+            throw SafeTensorsError.sizeMismatch(
+                path: path, tensor: name, expectedBytes: byteCount, actualBytes: offsets[1] - offsets[0])
         }
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<offsets[1])
     }

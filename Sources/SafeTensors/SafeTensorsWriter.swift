@@ -28,12 +28,19 @@ public struct SafeTensorsWriter {
         /// - Throws: `SafeTensorsError.invalidWrite` for the reserved name `__metadata__`, a negative dimension,
         ///   or a shape whose byte count overflows.
         public init(name: String, dtype: DType, shape: [Int]) throws {
-            guard name != "__metadata__" else { throw SafeTensorsError.invalidWrite(reason: "a tensor may not be named __metadata__") }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has a negative dimension in \(shape)") }
+            guard name != "__metadata__" else {
+                throw SafeTensorsError.invalidWrite(reason: "a tensor may not be named __metadata__")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has a negative dimension in \(shape)")
+            }
             var bytes = dtype.byteSize
             for dimension in shape {
                 let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
-                guard !overflow else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' of shape \(shape) has more bytes than fit a 64-bit size") }
+                guard !overflow else {
+                    throw SafeTensorsError.invalidWrite(
+                        reason: "tensor '\(name)' of shape \(shape) has more bytes than fit a 64-bit size")
+                }
                 bytes = product
             }
             self.name = name
@@ -56,15 +63,23 @@ public struct SafeTensorsWriter {
     public mutating func add(_ name: String, dtype: DType, shape: [Int], bytes: [UInt8]) throws {
         let declaration = try Declaration(name: name, dtype: dtype, shape: shape)
         guard bytes.count == declaration.byteCount else {
-            throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' has \(bytes.count) bytes; shape \(shape) as \(dtype.rawValue) needs \(declaration.byteCount)")
+            throw SafeTensorsError.invalidWrite(
+                reason:
+                    "tensor '\(name)' has \(bytes.count) bytes; shape \(shape) as \(dtype.rawValue) needs \(declaration.byteCount)"
+            )
         }
-        guard names.insert(name).inserted else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' added twice") }
+        guard names.insert(name).inserted else {
+            throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)' added twice")
+        }
         entries.append(Entry(declaration: declaration, bytes: bytes))
     }
 
     /// Adds a floating-point tensor, encoded as `dtype` (F32 by default).
     public mutating func add(_ name: String, shape: [Int], floats: [Float], as dtype: DType = .f32) throws {
-        guard dtype.isFloatingPoint else { throw SafeTensorsError.invalidWrite(reason: "tensor '\(name)': \(dtype.rawValue) is not a floating-point dtype") }
+        guard dtype.isFloatingPoint else {
+            throw SafeTensorsError.invalidWrite(
+                reason: "tensor '\(name)': \(dtype.rawValue) is not a floating-point dtype")
+        }
         try add(name, dtype: dtype, shape: shape, bytes: DTypeConversion.bytes(floats, as: dtype))
     }
 
@@ -89,14 +104,17 @@ public struct SafeTensorsWriter {
         var offset = 0
         for tensor in tensors {
             let end = offset + tensor.byteCount
-            parts.append("\(Self.quote(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}")
+            parts.append(
+                "\(Self.quote(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            )
             offset = end
         }
         json += parts.joined(separator: ",") + "}"
         var header = Array(json.utf8)
         while header.count % 8 != 0 { header.append(0x20) }
         guard header.count <= SafeTensorsFile.headerLimit else {
-            throw SafeTensorsError.invalidWrite(reason: "header of \(header.count) bytes exceeds the \(SafeTensorsFile.headerLimit)-byte limit")
+            throw SafeTensorsError.invalidWrite(
+                reason: "header of \(header.count) bytes exceeds the \(SafeTensorsFile.headerLimit)-byte limit")
         }
         var out = [UInt8]()
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { out.append(contentsOf: $0) }
@@ -125,8 +143,10 @@ public struct SafeTensorsWriter {
     /// - Throws: `SafeTensorsError.invalidWrite` for a repeated name or a tensor that produced the wrong
     ///   number of bytes, `FileSystemError` when the file cannot be written or `url` is not a regular file;
     ///   whatever `produce` throws.
-    public static func stream(to url: URL, tensors: [Declaration], metadata: [String: String] = [:],
-                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public static func stream(
+        to url: URL, tensors: [Declaration], metadata: [String: String] = [:],
+        produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         let header = try checkedHeader(tensors, metadata: metadata)
         let file = try AtomicFileWriter(replacing: url)
         try write(header: header, tensors: tensors, to: file.write, produce: produce)
@@ -136,8 +156,11 @@ public struct SafeTensorsWriter {
     /// Streams the same bytes as `stream(to:…)` into `sink` (a `DurableFileWriter`'s `write`, for a file in a
     /// folder that is itself swapped into place), leaving syncing and naming to the caller.
     /// - Throws: as `stream(to:…)`, and whatever `sink` throws.
-    public static func stream(tensors: [Declaration], metadata: [String: String] = [:], into sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
-                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public static func stream(
+        tensors: [Declaration], metadata: [String: String] = [:],
+        into sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
+        produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         try write(header: try checkedHeader(tensors, metadata: metadata), tensors: tensors, to: sink, produce: produce)
     }
 
@@ -151,20 +174,28 @@ public struct SafeTensorsWriter {
     }
 
     /// Writes `header`, then each tensor's bytes as `produce` hands them over, checking each tensor's size.
-    private static func write(header: [UInt8], tensors: [Declaration], to sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
-                              produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    private static func write(
+        header: [UInt8], tensors: [Declaration], to sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
+        produce: (_ index: Int, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
         try header.withUnsafeBytes { try sink($0) }
         for (index, tensor) in tensors.enumerated() {
             var produced = 0
             try produce(index) { bytes in
                 produced += bytes.count
                 guard produced <= tensor.byteCount else {
-                    throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs")
+                    throw SafeTensorsError.invalidWrite(
+                        reason:
+                            "tensor '\(tensor.name)' produced more than the \(tensor.byteCount) bytes its shape \(tensor.shape) as \(tensor.dtype.rawValue) needs"
+                    )
                 }
                 if bytes.count > 0 { try sink(bytes) }
             }
             guard produced == tensor.byteCount else {
-                throw SafeTensorsError.invalidWrite(reason: "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)")
+                throw SafeTensorsError.invalidWrite(
+                    reason:
+                        "tensor '\(tensor.name)' produced only \(produced) bytes; shape \(tensor.shape) as \(tensor.dtype.rawValue) needs \(tensor.byteCount)"
+                )
             }
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import LgregArchitecture
 
 /// Every accounting cell of the SWS paper (IJCAI 2024), recomputed from the architecture alone.
@@ -16,8 +17,12 @@ import Testing
 
     @Test func table1ParamsAndFLOPs() {
         for (index, depth) in depths.enumerated() {
-            #expect(PaperRounding.millions(desB.parameterCount(depth: depth)) == Self.table1Params[index], "Des-B-\(depth) params")
-            #expect(PaperRounding.oneDecimal(desB.flops(depth: depth), unit: 1e9) == Self.table1FLOPs[index], "Des-B-\(depth) FLOPs")
+            #expect(
+                PaperRounding.millions(desB.parameterCount(depth: depth)) == Self.table1Params[index],
+                "Des-B-\(depth) params")
+            #expect(
+                PaperRounding.oneDecimal(desB.flops(depth: depth), unit: 1e9) == Self.table1FLOPs[index],
+                "Des-B-\(depth) FLOPs")
         }
     }
 
@@ -33,7 +38,9 @@ import Testing
     @Test func table2ParamsWith100Classes() {
         let cifar = desB.withClasses(100)
         for (index, depth) in depths.enumerated() {
-            #expect(PaperRounding.millions(cifar.parameterCount(depth: depth)) == Self.table2Params[index], "Des-B-\(depth), 100 classes")
+            #expect(
+                PaperRounding.millions(cifar.parameterCount(depth: depth)) == Self.table2Params[index],
+                "Des-B-\(depth), 100 classes")
         }
         // The double rounding matters: a single rounding prints Des-B-6 as 43.3.
         #expect(cifar.parameterCount(depth: 6) == 43_346_788)
@@ -56,11 +63,16 @@ import Testing
 
     @Test func table5() throws {
         // MS-WS6 (3,3,4,3,3) and MS-WS4 run 16 layers: 23.3 G. MS-WS5 (4,1,5,2,3) runs 15: 21.8 G.
-        #expect(PaperRounding.oneDecimal(desB.flops(depth: try StageSchedule([3, 3, 4, 3, 3]).depth), unit: 1e9) == 23.3)
-        #expect(PaperRounding.oneDecimal(desB.flops(depth: try StageSchedule([4, 1, 5, 2, 3]).depth), unit: 1e9) == 21.8)
+        #expect(
+            PaperRounding.oneDecimal(desB.flops(depth: try StageSchedule([3, 3, 4, 3, 3]).depth), unit: 1e9) == 23.3)
+        #expect(
+            PaperRounding.oneDecimal(desB.flops(depth: try StageSchedule([4, 1, 5, 2, 3]).depth), unit: 1e9) == 21.8)
         // MS-WS1 (2,2,2,2,2,2): six stages store 44.0 M; MS-WS3 (1,5,1,4,1): five store 37.0 M.
-        #expect(PaperRounding.millions(desB.parameterCount(depth: try StageSchedule([2, 2, 2, 2, 2, 2]).stageCount)) == 44.0)
-        #expect(PaperRounding.millions(desB.parameterCount(depth: try StageSchedule([1, 5, 1, 4, 1]).stageCount)) == 37.0)
+        #expect(
+            PaperRounding.millions(desB.parameterCount(depth: try StageSchedule([2, 2, 2, 2, 2, 2]).stageCount)) == 44.0
+        )
+        #expect(
+            PaperRounding.millions(desB.parameterCount(depth: try StageSchedule([1, 5, 1, 4, 1]).stageCount)) == 37.0)
         // TLEG's learngene: θ_A and θ_B for every block tensor, i.e. two blocks, plus the shared tensors: 15.7 M.
         #expect(PaperRounding.millions(desB.withTimmClassToken().parameterCount(depth: 2)) == 15.7)
         // Scratch Des-B-12: 86.6 M, 17.5 G.
@@ -81,7 +93,9 @@ import Testing
 
     @Test func handWorkedFLOPsOfOneBlock() {
         // d = 768, T = 196, h = 3072: LN 2·5·T·d + qkv T·d·3d + proj T·d² + fc1/fc2 2·T·d·h + attention 2·T²·d.
-        let t = 196, d = 768, h = 3072
+        let t = 196
+        let d = 768
+        let h = 3072
         #expect(desB.blockFLOPs == 10 * t * d + t * d * 3 * d + t * d * d + 2 * t * d * h + 2 * t * t * d)
         #expect(desB.blockFLOPs == 1_447_778_304)
         // Des-B-6: 6 blocks + patch embedding 196·768·768 + final LayerNorm 5·196·768 + head 768·1000.
@@ -94,7 +108,9 @@ import Testing
         for name in ViTArchitecture.presets.map(\.name) {
             for arch in [try ViTArchitecture.preset(name), try ViTArchitecture.preset(name).withTimmClassToken()] {
                 for depth in [1, 5, 12] {
-                    #expect(arch.tensorSpecs(depth: depth).map(\.elementCount).reduce(0, +) == arch.parameterCount(depth: depth))
+                    #expect(
+                        arch.tensorSpecs(depth: depth).map(\.elementCount).reduce(0, +)
+                            == arch.parameterCount(depth: depth))
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LgregArchitecture
 
 @Suite struct StageScheduleTests {
@@ -24,7 +25,8 @@ import Testing
 
     @Test func scheduleMustCoverTheDepth() throws {
         let schedule = try StageSchedule([3, 3, 4, 3, 3])
-        #expect(throws: ArchitectureError.invalidSchedule(reason: "layer counts 3,3,4,3,3 sum to 16, not the depth 12")) {
+        #expect(throws: ArchitectureError.invalidSchedule(reason: "layer counts 3,3,4,3,3 sum to 16, not the depth 12"))
+        {
             try schedule.validate(depth: 12)
         }
     }
@@ -41,13 +43,16 @@ import Testing
 
 @Suite struct ArchitectureFileTests {
     @Test func roundTrip() throws {
-        let file = ArchitectureFile(architecture: try .preset("fmnist-small"), depth: 16, schedule: try StageSchedule([3, 3, 4, 3, 3]))
+        let file = ArchitectureFile(
+            architecture: try .preset("fmnist-small"), depth: 16, schedule: try StageSchedule([3, 3, 4, 3, 3]))
         let decoded = try ArchitectureFile.decode(try file.encoded(), path: "a.json")
         #expect(decoded == file)
     }
 
     @Test func refusesUnknownVersion() throws {
-        var json = try JSONSerialization.jsonObject(with: ArchitectureFile(architecture: try .preset("deit-base")).encoded()) as! [String: Any]
+        var json =
+            try JSONSerialization.jsonObject(with: ArchitectureFile(architecture: try .preset("deit-base")).encoded())
+            as! [String: Any]
         json["schemaVersion"] = 2
         let error = #expect(throws: ArchitectureFileError.self) {
             try ArchitectureFile.decode(try JSONSerialization.data(withJSONObject: json), path: "arch.json")
@@ -56,7 +61,9 @@ import Testing
     }
 
     @Test func namesTheMissingField() throws {
-        var json = try JSONSerialization.jsonObject(with: ArchitectureFile(architecture: try .preset("deit-base")).encoded()) as! [String: Any]
+        var json =
+            try JSONSerialization.jsonObject(with: ArchitectureFile(architecture: try .preset("deit-base")).encoded())
+            as! [String: Any]
         var arch = json["architecture"] as! [String: Any]
         arch.removeValue(forKey: "width")
         json["architecture"] = arch

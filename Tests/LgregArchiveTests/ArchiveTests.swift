@@ -29,8 +29,9 @@ func scratchDirectory() throws -> URL {
     @Test func kindsFixTheLayerCountAndRoles() throws {
         let arch = try ViTArchitecture.preset("fmnist-tiny")
         func manifest(_ kind: LearngeneManifest.Kind, _ schedule: [Int]) throws -> LearngeneManifest {
-            LearngeneManifest(name: "x", version: "1", description: "", license: "MIT", kind: kind, architecture: arch,
-                              schedule: try StageSchedule(schedule), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
+            LearngeneManifest(
+                name: "x", version: "1", description: "", license: "MIT", kind: kind, architecture: arch,
+                schedule: try StageSchedule(schedule), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
         }
         #expect(try manifest(.sws, [3, 3, 4, 3, 3]).expectedLayerCount == 5)
         #expect(try manifest(.tleg, [1, 1, 1, 1, 1, 1]).expectedLayerCount == 2)
@@ -42,12 +43,16 @@ func scratchDirectory() throws -> URL {
     @Test func unknownSchemaVersionAndBadFieldsAreRefusedByName() throws {
         let dir = try scratchDirectory()
         let url = dir.appendingPathComponent("a.lgz")
-        try RandomLearngene.write(name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
-                                  schedule: try StageSchedule([1, 1]), seed: 0, toolVersion: "test", to: url)
+        try RandomLearngene.write(
+            name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
+            schedule: try StageSchedule([1, 1]), seed: 0, toolVersion: "test", to: url)
         let good = try LearngeneArchive.read(url).manifestBytes
         let text = String(decoding: good, as: UTF8.self)
         let cases: [(String, String, String)] = [
-            ("\"schemaVersion\" : 1", "\"schemaVersion\" : 2", "field 'schemaVersion' is 2; this lgreg reads version 1 only"),
+            (
+                "\"schemaVersion\" : 1", "\"schemaVersion\" : 2",
+                "field 'schemaVersion' is 2; this lgreg reads version 1 only"
+            ),
             ("\"kind\" : \"sws\"", "\"kind\" : \"giant\"", "field 'kind'"),
             ("\"name\" : \"t\"", "\"name\" : \"T/x\"", "field 'name' 'T/x' must be"),
             ("\"stored\" : ", "\"stored\" : 1", "field 'parameters.stored' is 1"),
@@ -56,7 +61,11 @@ func scratchDirectory() throws -> URL {
             #expect(text.contains(from), "fixture has \(from)")
             let bad = Data(text.replacingOccurrences(of: from, with: to).utf8)
             #expect { try LearngeneManifest.decode(bad, path: "m.json") } throws: { error in
-                "\(error)".contains(message) || { print("got: \(error)"); return false }()
+                "\(error)".contains(message)
+                    || {
+                        print("got: \(error)")
+                        return false
+                    }()
             }
         }
     }
@@ -68,7 +77,8 @@ func scratchDirectory() throws -> URL {
     /// biases are 0 and LayerNorm weights 1.
     @Test func initializersFollowTimm() throws {
         let arch = try ViTArchitecture.preset("fmnist-small")
-        let file = try SafeTensorsFile(data: try RandomLearngene.model(architecture: arch, layers: 1, seed: 7), label: "model")
+        let file = try SafeTensorsFile(
+            data: try RandomLearngene.model(architecture: arch, layers: 1, seed: 7), label: "model")
         let fc1 = try file.floats("blocks.0.mlp.fc1.weight")
         #expect(fc1.count == 512 * 128)
         #expect(fc1.allSatisfy { abs($0) <= 0.04 })
@@ -84,12 +94,18 @@ func scratchDirectory() throws -> URL {
     @Test func sameSeedSameArchiveOtherSeedOtherWeights() throws {
         let dir = try scratchDirectory()
         func write(_ seed: UInt64, _ name: String) throws -> LearngeneManifest {
-            try RandomLearngene.write(name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
-                                      schedule: try StageSchedule([2, 1]), seed: seed, toolVersion: "test", to: dir.appendingPathComponent(name))
+            try RandomLearngene.write(
+                name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
+                schedule: try StageSchedule([2, 1]), seed: seed, toolVersion: "test",
+                to: dir.appendingPathComponent(name))
         }
-        let a = try write(3, "a.lgz"), b = try write(3, "b.lgz"), c = try write(4, "c.lgz")
+        let a = try write(3, "a.lgz")
+        let b = try write(3, "b.lgz")
+        let c = try write(4, "c.lgz")
         #expect(a == b)
-        #expect(try Data(contentsOf: dir.appendingPathComponent("a.lgz")) == Data(contentsOf: dir.appendingPathComponent("b.lgz")))
+        #expect(
+            try Data(contentsOf: dir.appendingPathComponent("a.lgz"))
+                == Data(contentsOf: dir.appendingPathComponent("b.lgz")))
         #expect(a.layers[0].digest != c.layers[0].digest)
         #expect(a.provenance.trained == false)
         #expect(a.provenance.seed == 3)
@@ -102,9 +118,11 @@ func scratchDirectory() throws -> URL {
     @Test func packSplitsAndReadRoundTrips() throws {
         let dir = try scratchDirectory()
         let arch = try ViTArchitecture.preset("fmnist-tiny")
-        let model = try SafeTensorsFile(data: try RandomLearngene.model(architecture: arch, layers: 3, seed: 1), label: "model")
-        let template = LearngeneManifest(name: "packed", version: "2.0", description: "d", license: "MIT", kind: .sws, architecture: arch,
-                                         schedule: try StageSchedule([1, 2, 1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
+        let model = try SafeTensorsFile(
+            data: try RandomLearngene.model(architecture: arch, layers: 3, seed: 1), label: "model")
+        let template = LearngeneManifest(
+            name: "packed", version: "2.0", description: "d", license: "MIT", kind: .sws, architecture: arch,
+            schedule: try StageSchedule([1, 2, 1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
         let url = dir.appendingPathComponent("p.lgz")
         let written = try LearngeneArchive.pack(template: template, model: model, to: url)
         let read = try LearngeneArchive.read(url)
@@ -113,7 +131,9 @@ func scratchDirectory() throws -> URL {
         #expect(read.layers[2].tensors.tensors.map(\.name) == arch.blockTensorSpecs.map(\.name))
         for m in 0..<3 {
             for spec in arch.blockTensorSpecs {
-                #expect(Array(try read.layers[m].tensors.bytes(spec.name)) == Array(try model.bytes("blocks.\(m).\(spec.name)")))
+                #expect(
+                    Array(try read.layers[m].tensors.bytes(spec.name))
+                        == Array(try model.bytes("blocks.\(m).\(spec.name)")))
             }
         }
         #expect(Array(try read.shared.tensors.bytes("pos_embed")) == Array(try model.bytes("pos_embed")))
@@ -125,11 +145,16 @@ func scratchDirectory() throws -> URL {
         let dir = try scratchDirectory()
         let small = try ViTArchitecture.preset("fmnist-small")
         let tiny = try ViTArchitecture.preset("fmnist-tiny")
-        let model = try SafeTensorsFile(data: try RandomLearngene.model(architecture: small, layers: 1, seed: 1), label: "model.safetensors")
-        let template = LearngeneManifest(name: "p", version: "1", description: "", license: "MIT", kind: .plain, architecture: tiny,
-                                         schedule: try StageSchedule([1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
-        #expect { try LearngeneArchive.pack(template: template, model: model, to: dir.appendingPathComponent("x.lgz")) } throws: { error in
-            "\(error)" == "model.safetensors: entry 'model': tensor 'patch_embed.proj.weight' has shape [128, 1, 4, 4], the architecture needs [64, 1, 4, 4]"
+        let model = try SafeTensorsFile(
+            data: try RandomLearngene.model(architecture: small, layers: 1, seed: 1), label: "model.safetensors")
+        let template = LearngeneManifest(
+            name: "p", version: "1", description: "", license: "MIT", kind: .plain, architecture: tiny,
+            schedule: try StageSchedule([1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
+        #expect {
+            try LearngeneArchive.pack(template: template, model: model, to: dir.appendingPathComponent("x.lgz"))
+        } throws: { error in
+            "\(error)"
+                == "model.safetensors: entry 'model': tensor 'patch_embed.proj.weight' has shape [128, 1, 4, 4], the architecture needs [64, 1, 4, 4]"
         }
     }
 
@@ -138,18 +163,23 @@ func scratchDirectory() throws -> URL {
     @Test func gzipTarFromGNUTarIsRead() throws {
         let dir = try scratchDirectory()
         let url = dir.appendingPathComponent("a.lgz")
-        let written = try RandomLearngene.write(name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
-                                                schedule: try StageSchedule([1, 1]), seed: 2, toolVersion: "test", to: url)
+        let written = try RandomLearngene.write(
+            name: "t", version: "1", kind: .sws, architecture: try .preset("fmnist-tiny"),
+            schedule: try StageSchedule([1, 1]), seed: 2, toolVersion: "test", to: url)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "cd '\(dir.path)' && mkdir x && zstd -dc a.lgz | tar -x -C x && cd x && " +
-                             "tar -czf ../b.tgz manifest.json shared.safetensors layers"]
+        process.arguments = [
+            "-c",
+            "cd '\(dir.path)' && mkdir x && zstd -dc a.lgz | tar -x -C x && cd x && "
+                + "tar -czf ../b.tgz manifest.json shared.safetensors layers",
+        ]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let gz = dir.appendingPathComponent("b.tgz")
         #expect(Array(try Data(contentsOf: gz).prefix(2)) == [0x1F, 0x8B])
-        let a = try LearngeneArchive.read(url), b = try LearngeneArchive.read(gz)
+        let a = try LearngeneArchive.read(url)
+        let b = try LearngeneArchive.read(gz)
         #expect(b.manifest == written && b.manifestBytes == a.manifestBytes)
         for (x, y) in zip(a.files, b.files) { #expect(Array(x.tensors.fileBytes) == Array(y.tensors.fileBytes)) }
     }
@@ -158,8 +188,9 @@ func scratchDirectory() throws -> URL {
     @Test func archiveIsAPlainZstdTar() throws {
         let dir = try scratchDirectory()
         let url = dir.appendingPathComponent("a.lgz")
-        try RandomLearngene.write(name: "t", version: "1", kind: .tleg, architecture: try .preset("fmnist-tiny"),
-                                  schedule: try StageSchedule([1, 1, 1, 1]), seed: 0, toolVersion: "test", to: url)
+        try RandomLearngene.write(
+            name: "t", version: "1", kind: .tleg, architecture: try .preset("fmnist-tiny"),
+            schedule: try StageSchedule([1, 1, 1, 1]), seed: 0, toolVersion: "test", to: url)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "zstd -dc '\(url.path)' | tar -tf -"]

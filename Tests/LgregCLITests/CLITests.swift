@@ -23,7 +23,9 @@ import Testing
     }
 
     @Test func savingsReport() throws {
-        let result = try runLgreg(["report", "savings", "deit-base", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json"])
+        let result = try runLgreg([
+            "report", "savings", "deit-base", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json",
+        ])
         #expect(result.status == 0, "\(result.err)")
         let json = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [String: Any]
         #expect(json["totalParametersPrinted"] as? Double == 759.3)

@@ -11,9 +11,13 @@ import Testing
         let tree = try JSONSerialization.jsonObject(with: Data(dump.out.utf8)) as! [String: Any]
         var found: Set<String> = []
         func walk(_ command: [String: Any], _ path: [String]) {
-            let names = (command["arguments"] as? [[String: Any]] ?? []).flatMap { $0["names"] as? [[String: Any]] ?? [] }.compactMap { $0["name"] as? String }
+            let names = (command["arguments"] as? [[String: Any]] ?? []).flatMap {
+                $0["names"] as? [[String: Any]] ?? []
+            }.compactMap { $0["name"] as? String }
             if names.contains("json") { found.insert(path.joined(separator: " ")) }
-            for sub in command["subcommands"] as? [[String: Any]] ?? [] { walk(sub, path + [sub["commandName"] as! String]) }
+            for sub in command["subcommands"] as? [[String: Any]] ?? [] {
+                walk(sub, path + [sub["commandName"] as! String])
+            }
         }
         walk(tree["command"] as! [String: Any], [])
         return found
@@ -22,8 +26,13 @@ import Testing
     /// Runs every command that takes `--json` on a small store and validates each output against its schema.
     @Test func everyJSONOutputHasASchemaAndAVersion() throws {
         let folder = try TemporaryDirectory("lgreg-json")
-        let store = folder.path("store"), archive = folder.path("tiny.lgz"), export = folder.path("des-6")
-        let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--seed", "0", "--name", "tiny", "-o", archive])
+        let store = folder.path("store")
+        let archive = folder.path("tiny.lgz")
+        let export = folder.path("des-6")
+        let made = try runLgreg([
+            "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--seed", "0", "--name", "tiny",
+            "-o", archive,
+        ])
         try #require(made.status == 0, "\(made.summary)")
         let s = ["--store", store]
         let train = ["--epochs", "1", "--train-limit", "32", "--eval-limit", "32", "--batch", "16"]
@@ -36,7 +45,10 @@ import Testing
             ("publish", ["publish", archive] + s, "store-output.schema.json"),
             ("use", ["use", "tiny"] + s, "use.schema.json"),
             ("plan", ["plan", "--depths", "6-8"] + s, "plan.schema.json"),
-            ("materialize", ["materialize", "--depth", "6", "--tag", "tiny-d6:1", "--output", export] + s, "materialize.schema.json"),
+            (
+                "materialize", ["materialize", "--depth", "6", "--tag", "tiny-d6:1", "--output", export] + s,
+                "materialize.schema.json"
+            ),
             ("list", ["list", "--all", "--size"] + s, "store-output.schema.json"),
             ("show", ["show", "tiny-d6:1"] + s, "store-output.schema.json"),
             ("show", ["show", "tiny"] + s, "store-output.schema.json"),
@@ -49,10 +61,24 @@ import Testing
             ("gc", ["gc", "--dry-run"] + s, "store-output.schema.json"),
             ("fsck", ["fsck"] + s, "store-output.schema.json"),
             ("report accuracy", ["report", "accuracy"] + s, "accuracy-report.schema.json"),
-            ("train", ["train", "plain", "--depth", "1"] + train + ["-o", folder.path("plain.lgz")], "train-result.schema.json"),
-            ("train", ["train", "plain", "--depth", "1", "--epochs", "2", "--train-limit", "32", "--eval-limit", "32", "--batch", "16",
-                       "--stop-after", "1", "-o", folder.path("stopped.lgz")], "train-result.schema.json"),
-            ("finetune", ["finetune", export + "/model.safetensors", "--arch", export] + train + ["-o", folder.path("tuned.safetensors")], "train-result.schema.json"),
+            (
+                "train", ["train", "plain", "--depth", "1"] + train + ["-o", folder.path("plain.lgz")],
+                "train-result.schema.json"
+            ),
+            (
+                "train",
+                [
+                    "train", "plain", "--depth", "1", "--epochs", "2", "--train-limit", "32", "--eval-limit", "32",
+                    "--batch", "16",
+                    "--stop-after", "1", "-o", folder.path("stopped.lgz"),
+                ], "train-result.schema.json"
+            ),
+            (
+                "finetune",
+                ["finetune", export + "/model.safetensors", "--arch", export] + train + [
+                    "-o", folder.path("tuned.safetensors"),
+                ], "train-result.schema.json"
+            ),
         ]
         for run in runs {
             let result = try runLgreg(run.arguments + ["--json"], directory: folder.url)
@@ -63,9 +89,13 @@ import Testing
             #expect(object?["schemaVersion"] is Int, "\(run.arguments.joined(separator: " ")) has no schemaVersion")
         }
         // push and pull need a registry: LgregRemoteTests validate their output against remote-output.schema.json.
-        #expect(Set(runs.map(\.command)).union(["push", "pull"]) == (try Self.commandsTakingJSON()), "every command that takes --json is run here")
+        #expect(
+            Set(runs.map(\.command)).union(["push", "pull"]) == (try Self.commandsTakingJSON()),
+            "every command that takes --json is run here")
         // The Des-Net's OCI manifest passes its own schema.
-        let shown = try JSONSerialization.jsonObject(with: Data(try runLgreg(["show", "tiny-d6:1", "--json"] + s).out.utf8)) as! [String: Any]
+        let shown =
+            try JSONSerialization.jsonObject(with: Data(try runLgreg(["show", "tiny-d6:1", "--json"] + s).out.utf8))
+            as! [String: Any]
         let digest = ((shown["show"] as! [String: Any])["digest"] as! String).dropFirst(7)
         let manifest = try String(contentsOfFile: store + "/blobs/sha256/" + digest, encoding: .utf8)
         let (status, message) = try validateJSON(manifest, against: "oci-desnet-manifest.schema.json")
@@ -75,44 +105,69 @@ import Testing
     /// Each bad input exits 64 and names what was wrong.
     @Test func badInputExits64NamingTheValue() throws {
         let folder = try TemporaryDirectory("lgreg-usage")
-        let store = folder.path("store"), archive = folder.path("tiny.lgz")
-        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "tiny", "-o", archive]).status == 0)
+        let store = folder.path("store")
+        let archive = folder.path("tiny.lgz")
+        #expect(
+            try runLgreg([
+                "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "tiny", "-o",
+                archive,
+            ]).status == 0)
         #expect(try runLgreg(["publish", archive, "--store", store]).status == 0)
-        #expect(try runLgreg(["materialize", "tiny", "--depth", "6", "--output", folder.path("des-6"), "--store", store]).status == 0)
+        #expect(
+            try runLgreg(["materialize", "tiny", "--depth", "6", "--output", folder.path("des-6"), "--store", store])
+                .status == 0)
         let template = folder.path("template.json")
-        try #"{"schemaVersion": 1, "name": "x", "version": "1", "description": "d", "license": "MIT", "kind": "bogus"}"#.write(toFile: template, atomically: true, encoding: .utf8)
+        try #"{"schemaVersion": 1, "name": "x", "version": "1", "description": "d", "license": "MIT", "kind": "bogus"}"#
+            .write(toFile: template, atomically: true, encoding: .utf8)
         let cases: [(arguments: [String], named: String)] = [
             (["materialize", "tiny", "--dept", "12", "--store", store], "unknown option '--dept'"),
             (["verify", "--store", store], "Give a learngene reference to verify, or --all"),
-            (["eval", folder.path("des-6/model.safetensors"), "--arch", "deit-base", "--limit", "10"], "the architecture needs [768, 3, 16, 16]"),
+            (
+                ["eval", folder.path("des-6/model.safetensors"), "--arch", "deit-base", "--limit", "10"],
+                "the architecture needs [768, 3, 16, 16]"
+            ),
             (["eval", "tiny", "--depth", "6", "--data", "mnist:test", "--store", store], "'mnist:test'"),
-            (["pack", folder.path("des-6/model.safetensors"), "--manifest", template, "-o", folder.path("x.lgz")], "bogus"),
+            (
+                ["pack", folder.path("des-6/model.safetensors"), "--manifest", template, "-o", folder.path("x.lgz")],
+                "bogus"
+            ),
             (["list", "--kind", "desnets", "--store", store], "'desnets'"),
             (["show", "no-such-thing", "--store", store], "'no-such-thing'"),
-            (["export", "tiny-d7:1-cyclic-front-mid-last", "-o", folder.path("x"), "--store", store], "'tiny-d7:1-cyclic-front-mid-last'"),
+            (
+                ["export", "tiny-d7:1-cyclic-front-mid-last", "-o", folder.path("x"), "--store", store],
+                "'tiny-d7:1-cyclic-front-mid-last'"
+            ),
             (["rm", "tiny", "--with-derived", "--force", "--store", store], "--with-derived or --force"),
             (["arch", "show", "fmnist-tiny", "--depths", "6-x"], "'6-x'"),
         ]
         for (arguments, named) in cases {
             let result = try runLgreg(arguments)
             #expect(result.status == 64, "\(arguments.joined(separator: " ")): \(result.summary)")
-            #expect(result.err.contains(named), "\(arguments.joined(separator: " ")) should name \(named): \(result.err)")
+            #expect(
+                result.err.contains(named), "\(arguments.joined(separator: " ")) should name \(named): \(result.err)")
         }
     }
 
     /// A model file that cannot be opened is an I/O error (74), as an unreadable archive or checkpoint is.
     @Test func unreadableModelFileIsAnIOError() throws {
         let folder = try TemporaryDirectory("lgreg-io")
-        for arguments in [["eval", folder.path("none.safetensors"), "--arch", "fmnist-tiny"], ["finetune", folder.path("none.safetensors"), "-o", folder.path("x.safetensors")]] {
+        for arguments in [
+            ["eval", folder.path("none.safetensors"), "--arch", "fmnist-tiny"],
+            ["finetune", folder.path("none.safetensors"), "-o", folder.path("x.safetensors")],
+        ] {
             let result = try runLgreg(arguments)
-            #expect(result.status == 74 && result.err.contains("none.safetensors") && result.err.contains("No such file"), "\(arguments): \(result.summary)")
+            #expect(
+                result.status == 74 && result.err.contains("none.safetensors") && result.err.contains("No such file"),
+                "\(arguments): \(result.summary)")
         }
     }
 
     /// Small models' FLOPs print in M, not as "0.0 G"; the paper's in G.
     @Test func flopsPrintInAnAdaptiveUnit() throws {
         let tiny = try runLgreg(["arch", "show", "fmnist-tiny", "--depths", "12"])
-        #expect(tiny.status == 0 && !tiny.out.contains("0.0 G") && tiny.out.range(of: #"[0-9]+\.[0-9] M"#, options: .regularExpression) != nil, "\(tiny.out)")
+        #expect(
+            tiny.status == 0 && !tiny.out.contains("0.0 G")
+                && tiny.out.range(of: #"[0-9]+\.[0-9] M"#, options: .regularExpression) != nil, "\(tiny.out)")
         let base = try runLgreg(["arch", "show", "deit-base", "--depths", "12"])
         #expect(base.out.contains("17.5 G"), "\(base.out)")
     }

@@ -13,8 +13,11 @@ import Testing
         folder = try TemporaryDirectory("lgreg-current")
         environment = ["LGREG_HOME": folder.path("store")]
         for name in ["aux-b", "aux-c"] {
-            let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--seed", name == "aux-b" ? "1" : "2",
-                                     "--name", name, "-o", folder.path("\(name).lgz")])
+            let made = try runLgreg([
+                "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--seed",
+                name == "aux-b" ? "1" : "2",
+                "--name", name, "-o", folder.path("\(name).lgz"),
+            ])
             #expect(made.status == 0, "\(made.summary)")
         }
     }
@@ -25,8 +28,12 @@ import Testing
     }
 
     func tags() throws -> [String] {
-        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appending("store/index.json"))) as! [String: Any]
-        return (index["manifests"] as! [[String: Any]]).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
+        let index =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appending("store/index.json")))
+            as! [String: Any]
+        return (index["manifests"] as! [[String: Any]]).compactMap {
+            ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"]
+        }
     }
 
     @Test func theUsersTwoLinesRunAsWritten() throws {
@@ -45,18 +52,24 @@ import Testing
         #expect(try lgreg("publish aux-c.lgz").status == 0)
         let ambiguous = try lgreg("materialize --depth 9")
         #expect(ambiguous.status == 64, "\(ambiguous.summary)")
-        #expect(ambiguous.err.contains("aux-b:") && ambiguous.err.contains("aux-c:") && ambiguous.err.contains("lgreg use"), "\(ambiguous.summary)")
+        #expect(
+            ambiguous.err.contains("aux-b:") && ambiguous.err.contains("aux-c:") && ambiguous.err.contains("lgreg use"),
+            "\(ambiguous.summary)")
         #expect(try tags().allSatisfy { !$0.contains("-d9:") })
 
         let use = try lgreg("use aux-c")
         #expect(use.status == 0, "\(use.summary)")
         // list marks it; show takes it.
         let listed = try lgreg("list").out.split(separator: "\n")
-        #expect(listed.contains { $0.hasPrefix("*") && $0.contains("aux-c:") } && !listed.contains { $0.hasPrefix("*") && $0.contains("aux-b:") }, "\(listed)")
+        #expect(
+            listed.contains { $0.hasPrefix("*") && $0.contains("aux-c:") }
+                && !listed.contains { $0.hasPrefix("*") && $0.contains("aux-b:") }, "\(listed)")
         let json = try lgreg("list --json")
         #expect(try validateJSON(json.out, against: "store-output.schema.json").status == 0, "\(json.summary)")
         let showed = try lgreg("show")
-        #expect(showed.status == 0 && showed.out.contains("name:        aux-c") && showed.err.contains("using learngene aux-c"), "\(showed.summary)")
+        #expect(
+            showed.status == 0 && showed.out.contains("name:        aux-c")
+                && showed.err.contains("using learngene aux-c"), "\(showed.summary)")
         let shown = try lgreg("use --json")
         #expect(try validateJSON(shown.out, against: "use.schema.json").status == 0)
         #expect(shown.out.contains("\"current\" : \"aux-c\""), "\(shown.summary)")

@@ -10,9 +10,9 @@ import Testing
     static func architectureFile() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-shape-\(UUID()).json")
         let json = """
-        {"schemaVersion": 1, "architecture": {"imageSize": 28, "patchSize": 4, "inChannels": 1, "width": 32, "heads": 2,
-         "mlpRatio": 4, "classes": 10, "classToken": false, "pooling": "avg-norm-first", "layerNormEps": 1e-6, "qkvBias": true}}
-        """
+            {"schemaVersion": 1, "architecture": {"imageSize": 28, "patchSize": 4, "inChannels": 1, "width": 32, "heads": 2,
+             "mlpRatio": 4, "classes": 10, "classToken": false, "pooling": "avg-norm-first", "layerNormEps": 1e-6, "qkvBias": true}}
+            """
         try Data(json.utf8).write(to: url)
         return url
     }
@@ -21,7 +21,9 @@ import Testing
         let arch = try Self.architectureFile()
         defer { try? FileManager.default.removeItem(at: arch) }
         let model = Self.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path
-        let result = try runLgreg(["eval", model, "--arch", arch.path, "--limit", "256", "--batch-size", "100", "--json"])
+        let result = try runLgreg([
+            "eval", model, "--arch", arch.path, "--limit", "256", "--batch-size", "100", "--json",
+        ])
         #expect(result.status == 0, "\(result.err)")
         #expect(result.err.isEmpty, "no progress output in a pipe")
         let (status, message) = try validateJSON(result.out, against: "eval-report.schema.json")
@@ -40,7 +42,9 @@ import Testing
         let other = Self.fixtures.appendingPathComponent("avg.model.safetensors").path
         let mismatch = try runLgreg(["eval", other, "--arch", arch.path])
         #expect(mismatch.status == 64, "\(mismatch.summary)")
-        #expect(mismatch.err.contains("tensor 'patch_embed.proj.weight' has shape [48, 3, 8, 8], the architecture needs [32, 1, 4, 4]"))
+        #expect(
+            mismatch.err.contains(
+                "tensor 'patch_embed.proj.weight' has shape [48, 3, 8, 8], the architecture needs [32, 1, 4, 4]"))
         let model = Self.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path
         let depth = try runLgreg(["eval", model, "--arch", arch.path, "--depth", "5"])
         #expect(depth.status == 64 && depth.err.contains("--depth 5, but"))
@@ -55,15 +59,20 @@ import Testing
     @Test func evalSetFromThePythonExample() throws {
         let dir = try TemporaryDirectory("evalset")
         let file = dir.appending("set.safetensors")
-        let made = try runProcess("python3", [repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"])
+        let made = try runProcess(
+            "python3", [repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, file.path, "256"])
         #expect(made.status == 0, "\(made.summary)")
         // Its header is what Schemas/eval-set.schema.json describes.
         let bytes = try Data(contentsOf: file)
-        let headerLength = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let headerLength = Int(
+            bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
         let (status, message) = try validateJSON(header, against: "eval-set.schema.json")
         #expect(status == 0, "\(message)")
-        #expect(try validateJSON(header.replacingOccurrences(of: "\"I64\"", with: "\"I32\""), against: "eval-set.schema.json").0 == 1)
+        #expect(
+            try validateJSON(
+                header.replacingOccurrences(of: "\"I64\"", with: "\"I32\""), against: "eval-set.schema.json"
+            ).0 == 1)
         let arch = try Self.architectureFile()
         defer { try? FileManager.default.removeItem(at: arch) }
         let model = Self.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path

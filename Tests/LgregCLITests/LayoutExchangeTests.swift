@@ -11,7 +11,9 @@ import Testing
     let training = ["--epochs", "1", "--batch", "32", "--train-limit", "32", "--eval-limit", "64"]
 
     func json(_ text: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not a JSON object: \(text.prefix(300))")
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            "not a JSON object: \(text.prefix(300))")
     }
 
     /// `tag → digest` of `lgreg list --all --json`.
@@ -19,7 +21,8 @@ import Testing
         let list = try runLgreg(["list", "--all", "--store", store, "--json"])
         #expect(list.status == 0, "\(list.summary)")
         let entries = try json(list.out)["list"] as? [[String: Any]] ?? []
-        return Dictionary(uniqueKeysWithValues: entries.map { ($0["reference"] as? String ?? "", $0["digest"] as? String ?? "") })
+        return Dictionary(
+            uniqueKeysWithValues: entries.map { ($0["reference"] as? String ?? "", $0["digest"] as? String ?? "") })
     }
 
     /// `reference → measured top-1` of every result `verify --all` re-measured.
@@ -29,7 +32,9 @@ import Testing
         var figures: [String: Double] = [:]
         for verdict in try json(verify.out)["learngenes"] as? [[String: Any]] ?? [] {
             for check in verdict["checks"] as? [[String: Any]] ?? [] where check["check"] as? String == "result" {
-                if let value = check["measuredTop1"] as? Double { figures[verdict["reference"] as? String ?? ""] = value }
+                if let value = check["measuredTop1"] as? Double {
+                    figures[verdict["reference"] as? String ?? ""] = value
+                }
             }
         }
         return figures
@@ -37,13 +42,26 @@ import Testing
 
     /// A store holding aux:1 (random, 2 layers), its depth-4 Des-Net, a tuned depth-3 Des-Net and a scratch model.
     func makeSource(_ folder: TemporaryDirectory) throws -> String {
-        let store = folder.path("source"), archive = folder.path("aux.lgz")
-        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "2,1", "--random", "--name", "aux", "--version", "1", "--output", archive]).status == 0)
+        let store = folder.path("source")
+        let archive = folder.path("aux.lgz")
+        #expect(
+            try runLgreg([
+                "init", "--preset", "fmnist-tiny", "--schedule", "2,1", "--random", "--name", "aux", "--version", "1",
+                "--output", archive,
+            ]).status == 0)
         #expect(try runLgreg(["publish", archive, "--store", store]).status == 0)
         #expect(try runLgreg(["materialize", "aux", "--depth", "4", "--store", store]).status == 0)
-        let tuned = try runLgreg(["finetune", "aux", "--depth", "3", "--tag", "aux-d3:ft1", "--store", store, "--work-dir", folder.path("tune")] + training)
+        let tuned = try runLgreg(
+            [
+                "finetune", "aux", "--depth", "3", "--tag", "aux-d3:ft1", "--store", store, "--work-dir",
+                folder.path("tune"),
+            ] + training)
         #expect(tuned.status == 0, "\(tuned.summary)")
-        let scratch = try runLgreg(["finetune", "--scratch", "--arch", "fmnist-tiny", "--depth", "2", "--store", store, "--work-dir", folder.path("scratch")] + training)
+        let scratch = try runLgreg(
+            [
+                "finetune", "--scratch", "--arch", "fmnist-tiny", "--depth", "2", "--store", store, "--work-dir",
+                folder.path("scratch"),
+            ] + training)
         #expect(scratch.status == 0, "\(scratch.summary)")
         return store
     }
@@ -63,10 +81,13 @@ import Testing
         // Every blob one file: the Des-Net's layers are the learngene's, so the folder holds the union, once.
         let sourceBlobs = Set(try FileManager.default.contentsOfDirectory(atPath: source + "/blobs/sha256"))
         let layoutBlobs = Set(try FileManager.default.contentsOfDirectory(atPath: layout + "/blobs/sha256"))
-        #expect(layoutBlobs.isSubset(of: sourceBlobs) && !layoutBlobs.isEmpty, "\(layoutBlobs.subtracting(sourceBlobs))")
+        #expect(
+            layoutBlobs.isSubset(of: sourceBlobs) && !layoutBlobs.isEmpty, "\(layoutBlobs.subtracting(sourceBlobs))")
         // A second push copies nothing.
         let again = try runLgreg(["push", "aux:1", "oci:\(layout)", "--with-referrers", "--store", source, "--json"])
-        #expect(try json(again.out)["layout"].flatMap { ($0 as? [String: Any])?["copiedBlobs"] as? Int } == 0, "\(again.summary)")
+        #expect(
+            try json(again.out)["layout"].flatMap { ($0 as? [String: Any])?["copiedBlobs"] as? Int } == 0,
+            "\(again.summary)")
 
         // Into a fresh store: the same tags and digests, and verify re-measures the same figures.
         let fresh = folder.path("fresh")
@@ -93,7 +114,9 @@ import Testing
         #expect(try runLgreg(["push", "aux-d3:ft1", "oci:\(layout)", "--store", source]).status == 0)
         let store = folder.path("store")
         let pull = try runLgreg(["pull", "oci:\(layout)", "--store", store])
-        #expect(pull.status == 64 && pull.err.contains("derives from learngene sha256:") && pull.err.contains("publish or pull that learngene first"), "\(pull.summary)")
+        #expect(
+            pull.status == 64 && pull.err.contains("derives from learngene sha256:")
+                && pull.err.contains("publish or pull that learngene first"), "\(pull.summary)")
         #expect(try listed(store).isEmpty)
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: store + "/blobs/sha256")) ?? []).isEmpty)
     }
@@ -103,25 +126,44 @@ import Testing
         let source = try makeSource(folder)
         let good = folder.path("good")
         #expect(try runLgreg(["push", "scratch-fmnist-tiny-d2:s0-ft1", "oci:\(good)", "--store", source]).status == 0)
-        let index = try json(String(decoding: try Data(contentsOf: URL(fileURLWithPath: good + "/index.json")), as: UTF8.self))
-        let manifestDigest = try #require(((index["manifests"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
-        let manifest = try json(String(decoding: try Data(contentsOf: URL(fileURLWithPath: "\(good)/blobs/sha256/\(manifestDigest)")), as: UTF8.self))
-        let weights = try #require(((manifest["layers"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
+        let index = try json(
+            String(decoding: try Data(contentsOf: URL(fileURLWithPath: good + "/index.json")), as: UTF8.self))
+        let manifestDigest = try #require(
+            ((index["manifests"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
+        let manifest = try json(
+            String(
+                decoding: try Data(contentsOf: URL(fileURLWithPath: "\(good)/blobs/sha256/\(manifestDigest)")),
+                as: UTF8.self))
+        let weights = try #require(
+            ((manifest["layers"] as? [[String: Any]])?.first?["digest"] as? String)?.dropFirst(7))
 
         // Each damage in a copy of the folder: (what is done to it, what the error says).
         let damages: [(String, (String) throws -> Void, String)] = [
-            ("a flipped byte", { root in
-                let url = URL(fileURLWithPath: "\(root)/blobs/sha256/\(weights)")
-                var bytes = try Data(contentsOf: url)
-                bytes[bytes.count / 2] ^= 0x40
-                try bytes.write(to: url)
-            }, "content hashes to sha256:"),
-            ("a truncated blob", { root in
-                let url = URL(fileURLWithPath: "\(root)/blobs/sha256/\(weights)")
-                try Data(try Data(contentsOf: url).prefix(100)).write(to: url)
-            }, "bytes where its manifest says"),
-            ("a broken index", { root in try Data("{\"manifests\": [".utf8).write(to: URL(fileURLWithPath: root + "/index.json")) }, "index.json"),
-            ("no oci-layout", { root in try FileManager.default.removeItem(atPath: root + "/oci-layout") }, "oci-layout"),
+            (
+                "a flipped byte",
+                { root in
+                    let url = URL(fileURLWithPath: "\(root)/blobs/sha256/\(weights)")
+                    var bytes = try Data(contentsOf: url)
+                    bytes[bytes.count / 2] ^= 0x40
+                    try bytes.write(to: url)
+                }, "content hashes to sha256:"
+            ),
+            (
+                "a truncated blob",
+                { root in
+                    let url = URL(fileURLWithPath: "\(root)/blobs/sha256/\(weights)")
+                    try Data(try Data(contentsOf: url).prefix(100)).write(to: url)
+                }, "bytes where its manifest says"
+            ),
+            (
+                "a broken index",
+                { root in try Data("{\"manifests\": [".utf8).write(to: URL(fileURLWithPath: root + "/index.json")) },
+                "index.json"
+            ),
+            (
+                "no oci-layout", { root in try FileManager.default.removeItem(atPath: root + "/oci-layout") },
+                "oci-layout"
+            ),
         ]
         for (name, damage, message) in damages {
             let copy = folder.path("damaged-\(name.replacingOccurrences(of: " ", with: "-"))")
@@ -129,7 +171,8 @@ import Testing
             try damage(copy)
             let store = folder.path("store-\(name.replacingOccurrences(of: " ", with: "-"))")
             let pull = try runLgreg(["pull", "oci:\(copy)", "--store", store])
-            #expect(pull.status == 65 && pull.err.contains(copy) && pull.err.contains(message), "\(name): \(pull.summary)")
+            #expect(
+                pull.status == 65 && pull.err.contains(copy) && pull.err.contains(message), "\(name): \(pull.summary)")
             #expect(try listed(store).isEmpty, "\(name)")
             let blobs = (try? FileManager.default.contentsOfDirectory(atPath: store + "/blobs/sha256")) ?? []
             #expect(!blobs.contains(String(weights)), "\(name): the damaged blob entered the store")

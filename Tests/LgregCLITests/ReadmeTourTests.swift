@@ -32,27 +32,36 @@ import Testing
         return steps
     }
 
-    enum TourError: Error { case noBlock, expectationFirst(String) }
+    enum TourError: Error {
+        case noBlock
+        case expectationFirst(String)
+    }
 
     /// The parser reads a hand-made block as intended (a parser that found nothing would pass the tour).
     @Test func readsStepsAndExpectations() throws {
-        let steps = try Self.tour("intro\n<!-- tour -->\n```sh\nlgreg a --x 1   # says a\n#=> one\n#=> two\n# a note\n\nlgreg b\n```\nlgreg c\n")
+        let steps = try Self.tour(
+            "intro\n<!-- tour -->\n```sh\nlgreg a --x 1   # says a\n#=> one\n#=> two\n# a note\n\nlgreg b\n```\nlgreg c\n"
+        )
         #expect(steps.map(\.command) == ["lgreg a --x 1", "lgreg b"])
         #expect(steps.map(\.expected) == [["one", "two"], []])
     }
 
     @Test func tourRunsAsWritten() throws {
-        let steps = try Self.tour(String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8))
+        let steps = try Self.tour(
+            String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8))
         #expect(steps.count >= 10, "the tour has \(steps.count) commands")
         #expect(steps.allSatisfy { $0.command.hasPrefix("lgreg ") }, "every tour command runs lgreg")
         let work = try TemporaryDirectory("lgreg-tour")
         let bin = work.appending("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("lgreg"), withDestinationURL: lgregBinary)
+        try FileManager.default.createSymbolicLink(
+            at: bin.appendingPathComponent("lgreg"), withDestinationURL: lgregBinary)
         let folder = work.appending("tour")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let environment = ["PATH": bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
-                           "LGREG_HOME": work.path("store")]
+        let environment = [
+            "PATH": bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            "LGREG_HOME": work.path("store"),
+        ]
         for step in steps {
             let result = try runProcess("/bin/sh", ["-c", step.command], environment: environment, directory: folder)
             try #require(result.status == 0 && !result.signaled, "`\(step.command)`: \(result.summary)")

@@ -14,7 +14,9 @@ import Testing
         folder = temporary.url
         store = folder.appendingPathComponent("store").path
         let archive = folder.appendingPathComponent("aux.lgz").path
-        let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive])
+        let made = try runLgreg([
+            "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive,
+        ])
         #expect(made.status == 0, "\(made.err)")
         let published = try runLgreg(["publish", archive, "--store", store])
         #expect(published.status == 0, "\(published.err)")
@@ -56,7 +58,8 @@ import Testing
         #expect(try blobCount() == before + 2, "only the Des-Net's config and manifest blobs are new")
         let shown = try lgreg(["show", "aux", "--json"])
         let document = try #require(try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])
-        let materializations = try #require((document["show"] as? [String: Any])?["materializations"] as? [[String: Any]])
+        let materializations = try #require(
+            (document["show"] as? [String: Any])?["materializations"] as? [[String: Any]])
         #expect(materializations.count == 1)
         #expect(materializations.first?["depth"] as? Int == 14)
         #expect(materializations.first?["strategy"] as? String == "cyclic")
@@ -65,8 +68,11 @@ import Testing
 
     @Test func materializeExportsForTimm() throws {
         let out = folder.appendingPathComponent("des-7").path
-        let result = try lgreg(["materialize", "aux", "--depth", "7", "--strategy", "random", "--seed", "42", "--head", "new", "--classes", "4",
-                                "--pooling", "avg", "--output", out])
+        let result = try lgreg([
+            "materialize", "aux", "--depth", "7", "--strategy", "random", "--seed", "42", "--head", "new", "--classes",
+            "4",
+            "--pooling", "avg", "--output", out,
+        ])
         #expect(result.status == 0, "\(result.err)")
         let config = try String(contentsOfFile: out + "/config.json", encoding: .utf8)
         let (status, message) = try validateJSON(config, against: "timm-config.schema.json")
@@ -114,12 +120,16 @@ import Testing
         let stored = try lgreg(["report", "savings", "aux", "--depths", "6-15", "--json"])
         #expect(stored.status == 0, "\(stored.err)")
         #expect(try validateJSON(stored.out, against: "savings-report.schema.json").0 == 0)
-        let preset = try runLgreg(["report", "savings", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json"])
+        let preset = try runLgreg([
+            "report", "savings", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--depths", "6-15", "--json",
+        ])
         var a = try JSONSerialization.jsonObject(with: Data(stored.out.utf8)) as! [String: Any]
         var b = try JSONSerialization.jsonObject(with: Data(preset.out.utf8)) as! [String: Any]
         #expect(a.removeValue(forKey: "subject") as? String == "aux")
         b.removeValue(forKey: "subject")
         #expect(NSDictionary(dictionary: a) == NSDictionary(dictionary: b))
-        #expect(a["learngeneParameters"] as? Int == 5 * (12 * 64 * 64 + 13 * 64) + (16 * 64 + 64) + 49 * 64 + 2 * 64 + 64 * 10 + 10)
+        #expect(
+            a["learngeneParameters"] as? Int == 5 * (12 * 64 * 64 + 13 * 64) + (16 * 64 + 64) + 49 * 64 + 2 * 64 + 64
+                * 10 + 10)
     }
 }

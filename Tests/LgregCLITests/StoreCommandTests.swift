@@ -17,7 +17,10 @@ import Testing
     /// `lgreg init` of a small random learngene; returns its path.
     func initArchive(_ name: String, seed: Int = 0, schedule: String = "1,2,1") throws -> String {
         let path = dir.appendingPathComponent("\(name).lgz").path
-        let result = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", schedule, "--random", "--seed", "\(seed)", "--name", name, "-o", path])
+        let result = try runLgreg([
+            "init", "--preset", "fmnist-tiny", "--schedule", schedule, "--random", "--seed", "\(seed)", "--name", name,
+            "-o", path,
+        ])
         #expect(result.status == 0, "\(result.err)")
         return path
     }
@@ -51,7 +54,9 @@ import Testing
     /// The paper's Aux-B learngene: 36,951,016 parameters (37.0 M), published, shown and exported byte-identical.
     @Test func auxBInitPublishShowExport() throws {
         let path = dir.appendingPathComponent("aux-b.lgz").path
-        let made = try runLgreg(["init", "--preset", "deit-base", "--schedule", "3,3,4,3,3", "--random", "--seed", "0", "-o", path])
+        let made = try runLgreg([
+            "init", "--preset", "deit-base", "--schedule", "3,3,4,3,3", "--random", "--seed", "0", "-o", path,
+        ])
         #expect(made.status == 0, "\(made.err)")
         #expect(made.out.contains("5 layers, 36951016 parameters (37.0 M), untrained"))
         let published = try runLgreg(["publish", path, "--store", store, "--tag", "aux-b:0"])
@@ -60,7 +65,8 @@ import Testing
         #expect(digest.hasPrefix("sha256:") && digest.count == 71)
         let shown = try runLgreg(["show", String(digest.dropFirst(7).prefix(8)), "--store", store, "--json"])
         #expect(try validateJSON(shown.out, against: "store-output.schema.json").0 == 0)
-        let json = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
+        let json =
+            (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
         #expect(json["digest"] as? String == digest)
         let manifest = json["manifest"] as! [String: Any]
         #expect((manifest["parameters"] as! [String: Int])["stored"] == 36_951_016)
@@ -94,11 +100,17 @@ import Testing
             let root = dir.appendingPathComponent("new-\(round)").path
             let errors = (0..<6).map { dir.appendingPathComponent("errors-\(round)-\($0)") }
             let processes = try (0..<6).map { i in
-                try start(i % 2 == 0 ? ["list", "--store", root] : ["publish", a, "--store", root, "--tag", "alpha:\(i)"], errors: errors[i])
+                try start(
+                    i % 2 == 0 ? ["list", "--store", root] : ["publish", a, "--store", root, "--tag", "alpha:\(i)"],
+                    errors: errors[i])
             }
             for process in processes { process.waitUntilExit() }
-            let said = errors.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.filter { $0.contains("error") }
-            #expect(processes.map(\.terminationStatus) == Array(repeating: 0, count: 6), "round \(round): \(said.prefix(2))")
+            let said = errors.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.filter {
+                $0.contains("error")
+            }
+            #expect(
+                processes.map(\.terminationStatus) == Array(repeating: 0, count: 6), "round \(round): \(said.prefix(2))"
+            )
             let quarantine = URL(fileURLWithPath: root).appendingPathComponent(".lgreg/quarantine").path
             #expect(try FileManager.default.contentsOfDirectory(atPath: quarantine).isEmpty)
             #expect(try runLgreg(["fsck", "--store", root]).status == 0)
@@ -106,12 +118,15 @@ import Testing
     }
 
     @Test func twoProcessesPublishingAtOnceBothSucceed() throws {
-        let a = try initArchive("alpha", seed: 1), b = try initArchive("beta", seed: 2)
+        let a = try initArchive("alpha", seed: 1)
+        let b = try initArchive("beta", seed: 2)
         for round in 0..<3 {
             let tags = ["alpha:\(round)", "beta:\(round)", "alpha-again:\(round)"]
-            let processes = try [start(["publish", a, "--store", store, "--tag", tags[0]]),
-                                 start(["publish", b, "--store", store, "--tag", tags[1]]),
-                                 start(["publish", a, "--store", store, "--tag", tags[2]])]
+            let processes = try [
+                start(["publish", a, "--store", store, "--tag", tags[0]]),
+                start(["publish", b, "--store", store, "--tag", tags[1]]),
+                start(["publish", a, "--store", store, "--tag", tags[2]]),
+            ]
             for process in processes { process.waitUntilExit() }
             #expect(processes.map(\.terminationStatus) == [0, 0, 0])
         }
@@ -127,19 +142,28 @@ import Testing
         #expect(try runLgreg(["rm", "warm", "--store", store]).status == 0)
         for round in 0..<4 {
             var processes: [Process] = []
-            for archive in archives { processes.append(try start(["publish", archive, "--store", store, "--tag", "\(URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent):\(round)"])) }
+            for archive in archives {
+                processes.append(
+                    try start([
+                        "publish", archive, "--store", store, "--tag",
+                        "\(URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent):\(round)",
+                    ]))
+            }
             processes.append(try start(["gc", "--grace", "0", "--store", store]))
             for process in processes { process.waitUntilExit() }
             #expect(processes.map(\.terminationStatus) == [0, 0, 0, 0])
             #expect(try runLgreg(["fsck", "--store", store]).status == 0)
             for archive in archives {
-                _ = try runLgreg(["rm", URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent, "--store", store])
+                _ = try runLgreg([
+                    "rm", URL(fileURLWithPath: archive).deletingPathExtension().lastPathComponent, "--store", store,
+                ])
             }
         }
         #expect(try references().isEmpty)
         let gc = try runLgreg(["gc", "--grace", "0", "--prune-dangling", "--store", store, "--json"])
         #expect(gc.status == 0)
-        let blobs = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store/blobs/sha256").path)
+        let blobs = try FileManager.default.contentsOfDirectory(
+            atPath: dir.appendingPathComponent("store/blobs/sha256").path)
         #expect(blobs.isEmpty, "everything unreachable is gone once nothing is in flight")
     }
 
@@ -147,7 +171,8 @@ import Testing
         let path = try initArchive("victim")
         #expect(try runLgreg(["publish", path, "--store", store]).status == 0)
         let shown = try runLgreg(["show", "victim", "--store", store, "--json"])
-        let show = (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
+        let show =
+            (try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as! [String: Any])["show"] as! [String: Any]
         let blobs = show["blobs"] as! [[String: Any]]
         let manifestHex = (show["digest"] as! String).dropFirst(7)
         let hex = String((blobs[2]["digest"] as! String).dropFirst(7))
@@ -162,15 +187,21 @@ import Testing
         let rebuilt = try runLgreg(["fsck", "--store", store, "--rebuild-index", "--json"])
         #expect(rebuilt.status == 1, "the tag still lacks its blob")
         #expect(try validateJSON(rebuilt.out, against: "store-output.schema.json").0 == 0)
-        let report = (try JSONSerialization.jsonObject(with: Data(rebuilt.out.utf8)) as! [String: Any])["fsck"] as! [String: Any]
-        #expect((report["problems"] as! [[String: Any]]).map { $0["subject"] as! String } == ["tag victim:0.1.0 (\(manifestHex.prefix(12)))"])
+        let report =
+            (try JSONSerialization.jsonObject(with: Data(rebuilt.out.utf8)) as! [String: Any])["fsck"] as! [String: Any]
+        #expect(
+            (report["problems"] as! [[String: Any]]).map { $0["subject"] as! String } == [
+                "tag victim:0.1.0 (\(manifestHex.prefix(12)))"
+            ])
     }
 
     @Test func exitCodesAndMessages() throws {
         #expect(try runLgreg(["publish", try initArchive("first"), "--store", store]).status == 0)
         let unknown = try runLgreg(["show", "nothing:1", "--store", store])
         #expect(unknown.status == 64)
-        #expect(unknown.err == "error: 'nothing:1' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
+        #expect(
+            unknown.err
+                == "error: 'nothing:1' names nothing lgreg can read: no store entry matches it (see `lgreg list`), "
                 + "and no file or folder has that name\n")
         let notArchive = dir.appendingPathComponent("junk.lgz")
         try Data("not an archive".utf8).write(to: notArchive)
@@ -185,7 +216,9 @@ import Testing
         let conflict = try runLgreg(["publish", try initArchive("other", seed: 4), "--store", store, "--tag", "t:1"])
         #expect(conflict.status == 1)
         #expect(conflict.err.contains("tag 't:1' already points at"))
-        #expect(try runLgreg(["publish", "--help"]).out.replacingOccurrences(of: "\n", with: " ").contains("65 bad archive data"))
+        #expect(
+            try runLgreg(["publish", "--help"]).out.replacingOccurrences(of: "\n", with: " ").contains(
+                "65 bad archive data"))
     }
 
     @Test func tagRemoveAndDryRunGC() throws {
@@ -197,11 +230,15 @@ import Testing
         #expect(removed.out == "removed tagged:0.1.0\nremoved tagged:stable\n")
         let dry = try runLgreg(["gc", "--dry-run", "--grace", "0", "--prune-dangling", "--store", store, "--json"])
         #expect(try validateJSON(dry.out, against: "store-output.schema.json").0 == 0)
-        let report = (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
+        let report =
+            (try JSONSerialization.jsonObject(with: Data(dry.out.utf8)) as! [String: Any])["gc"] as! [String: Any]
         // Everything the archive brought: shared + 3 layers + config + manifest, their sizes summed by `du`.
         #expect((report["blobs"] as! [String]).count == 6)
-        let sizes = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store/blobs/sha256").path).map {
-            try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("store/blobs/sha256/\($0)").path)[.size] as! Int
+        let sizes = try FileManager.default.contentsOfDirectory(
+            atPath: dir.appendingPathComponent("store/blobs/sha256").path
+        ).map {
+            try FileManager.default.attributesOfItem(
+                atPath: dir.appendingPathComponent("store/blobs/sha256/\($0)").path)[.size] as! Int
         }
         #expect(report["bytes"] as? Int == sizes.reduce(0, +))
         #expect(report["dryRun"] as? Bool == true)
@@ -213,7 +250,9 @@ import Testing
         let inspected = try runLgreg(["inspect", path, "--json"])
         #expect(inspected.status == 0, "\(inspected.err)")
         #expect(try validateJSON(inspected.out, against: "store-output.schema.json").0 == 0)
-        let inspection = (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["inspect"] as! [String: Any]
+        let inspection =
+            (try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as! [String: Any])["inspect"]
+            as! [String: Any]
         // 7 shared tensors (patch weight and bias, pos_embed, norm weight and bias, head weight and bias) and 12 per block.
         #expect((inspection["tensors"] as! [[String: Any]]).count == 7 + 2 * 12)
         let manifest = inspection["manifest"]!
@@ -267,7 +306,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -280,19 +320,24 @@ import Testing
     @Test func pythonModelRoundTripsThroughPackPublishExport() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-pack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let model = dir.appendingPathComponent("model.safetensors").path, arrays = dir.appendingPathComponent("model.npz").path
+        let model = dir.appendingPathComponent("model.safetensors").path
+        let arrays = dir.appendingPathComponent("model.npz").path
         let (status, count) = try python(Self.writeModel, [model, arrays])
         #expect(status == 0, "\(count)")
-        let architecture = try JSONSerialization.jsonObject(with: Data(try runLgreg(["arch", "export", "fmnist-tiny"]).out.utf8)) as! [String: Any]
+        let architecture =
+            try JSONSerialization.jsonObject(with: Data(try runLgreg(["arch", "export", "fmnist-tiny"]).out.utf8))
+            as! [String: Any]
         let template: [String: Any] = [
-            "schemaVersion": 1, "name": "py-plain", "version": "1.0", "description": "written by numpy", "license": "MIT", "kind": "plain",
+            "schemaVersion": 1, "name": "py-plain", "version": "1.0", "description": "written by numpy",
+            "license": "MIT", "kind": "plain",
             "architecture": architecture["architecture"]!, "schedule": [1, 1], "dtype": "F32",
             "provenance": ["trained": true, "toolVersion": "numpy", "dataset": "none", "seed": 11],
             "results": [["depth": 2, "strategy": "plain", "tunedEpochs": 0, "evalSet": "none", "top1": 0.1]],
         ]
         let templatePath = dir.appendingPathComponent("template.json")
         try JSONSerialization.data(withJSONObject: template).write(to: templatePath)
-        let packed = dir.appendingPathComponent("py.lgz").path, exported = dir.appendingPathComponent("exported.lgz").path
+        let packed = dir.appendingPathComponent("py.lgz").path
+        let exported = dir.appendingPathComponent("exported.lgz").path
         let store = dir.appendingPathComponent("store").path
         let pack = try runLgreg(["pack", model, "--manifest", templatePath.path, "-o", packed])
         #expect(pack.status == 0, "\(pack.err)")
@@ -310,12 +355,16 @@ import Testing
         #expect(same == 0, "\(stored)")
         #expect(stored == count, "parameters.stored equals numpy's count of every element")
         // A template whose architecture disagrees with the model is refused, naming the tensor.
-        let wrong = String(decoding: try Data(contentsOf: templatePath), as: UTF8.self).replacingOccurrences(of: "\"width\":64", with: "\"width\":128")
+        let wrong = String(decoding: try Data(contentsOf: templatePath), as: UTF8.self).replacingOccurrences(
+            of: "\"width\":64", with: "\"width\":128")
         #expect(wrong.contains("\"width\":128"))
         try Data(wrong.utf8).write(to: templatePath)
         let refused = try runLgreg(["pack", model, "--manifest", templatePath.path, "-o", packed])
         #expect(refused.status == 65)
-        #expect(refused.err == "error: \(model): entry 'model': tensor 'patch_embed.proj.weight' has shape [64, 1, 4, 4], the architecture needs [128, 1, 4, 4]\n")
+        #expect(
+            refused.err
+                == "error: \(model): entry 'model': tensor 'patch_embed.proj.weight' has shape [64, 1, 4, 4], the architecture needs [128, 1, 4, 4]\n"
+        )
     }
 }
 
@@ -324,16 +373,26 @@ import Testing
     @Test func indexAndManifestMatchTheirSchemas() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lgreg-oci-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let archive = dir.appendingPathComponent("t.lgz").path, store = dir.appendingPathComponent("store")
-        #expect(try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "2,2", "--random", "-o", archive]).status == 0)
-        let digest = try runLgreg(["publish", archive, "--store", store.path]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let archive = dir.appendingPathComponent("t.lgz").path
+        let store = dir.appendingPathComponent("store")
+        #expect(
+            try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "2,2", "--random", "-o", archive]).status
+                == 0)
+        let digest = try runLgreg(["publish", archive, "--store", store.path]).out.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(try runLgreg(["tag", digest, "other:1", "--store", store.path]).status == 0)
         let index = String(decoding: try Data(contentsOf: store.appendingPathComponent("index.json")), as: UTF8.self)
         let (indexStatus, indexMessage) = try validateJSON(index, against: "oci-image-index.schema.json")
         #expect(indexStatus == 0, "\(indexMessage)")
-        let manifest = String(decoding: try Data(contentsOf: store.appendingPathComponent("blobs/sha256/\(digest.dropFirst(7))")), as: UTF8.self)
+        let manifest = String(
+            decoding: try Data(contentsOf: store.appendingPathComponent("blobs/sha256/\(digest.dropFirst(7))")),
+            as: UTF8.self)
         let (status, message) = try validateJSON(manifest, against: "oci-learngene-manifest.schema.json")
         #expect(status == 0, "\(message)")
-        #expect(try validateJSON(manifest.replacingOccurrences(of: "\"shared\"", with: "\"stage\""), against: "oci-learngene-manifest.schema.json").0 == 1)
+        #expect(
+            try validateJSON(
+                manifest.replacingOccurrences(of: "\"shared\"", with: "\"stage\""),
+                against: "oci-learngene-manifest.schema.json"
+            ).0 == 1)
     }
 }

@@ -18,35 +18,50 @@ import Testing
     /// `lgreg init` of a small random learngene (fmnist-tiny, schedule 1,2,1); returns its path.
     func archive(_ name: String, seed: Int = 0) throws -> String {
         let path = folder.path("\(name)-\(seed).lgz")
-        let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "1,2,1", "--random", "--seed", "\(seed)", "--name", name, "-o", path])
+        let made = try runLgreg([
+            "init", "--preset", "fmnist-tiny", "--schedule", "1,2,1", "--random", "--seed", "\(seed)", "--name", name,
+            "-o", path,
+        ])
         #expect(made.status == 0, "\(made.summary)")
         return path
     }
 
     /// Runs lgreg on the test's store and expects `status`.
     @discardableResult
-    func lgreg(_ arguments: [String], in root: String? = nil, expect status: Int32, _ note: String = "",
-               sourceLocation: SourceLocation = #_sourceLocation) throws -> ProcessOutput {
+    func lgreg(
+        _ arguments: [String], in root: String? = nil, expect status: Int32, _ note: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> ProcessOutput {
         // Run in the test's folder: a `--store ''` that the binary took for the working directory would make its
         // store there, not in the repository.
         let result = try runLgreg(arguments + ["--store", root ?? store], directory: folder.url)
-        #expect(!result.signaled && result.status == status, "\(arguments.joined(separator: " ")) \(note)\n\(result.summary)", sourceLocation: sourceLocation)
+        #expect(
+            !result.signaled && result.status == status,
+            "\(arguments.joined(separator: " ")) \(note)\n\(result.summary)", sourceLocation: sourceLocation)
         return result
     }
 
     /// The published learngene's blobs: manifest digest, config and layer blob files (from `show --json`).
     func blobs(of reference: String, in root: String? = nil) throws -> (manifest: String, layers: [URL]) {
         let shown = try lgreg(["show", reference, "--json"], in: root, expect: 0)
-        let show = try #require(try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])["show"] as! [String: Any]
+        let show =
+            try #require(try JSONSerialization.jsonObject(with: Data(shown.out.utf8)) as? [String: Any])["show"]
+            as! [String: Any]
         let directory = URL(fileURLWithPath: root ?? store).appendingPathComponent("blobs/sha256")
-        let layers = (show["blobs"] as! [[String: Any]]).map { directory.appendingPathComponent(String(($0["digest"] as! String).dropFirst(7))) }
+        let layers = (show["blobs"] as! [[String: Any]]).map {
+            directory.appendingPathComponent(String(($0["digest"] as! String).dropFirst(7)))
+        }
         return (show["digest"] as! String, layers)
     }
 
     func configBlob(of manifest: String, in root: String? = nil) throws -> URL {
         let directory = URL(fileURLWithPath: root ?? store).appendingPathComponent("blobs/sha256")
-        let image = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(String(manifest.dropFirst(7))))) as! [String: Any]
-        return directory.appendingPathComponent(String(((image["config"] as! [String: Any])["digest"] as! String).dropFirst(7)))
+        let image =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: directory.appendingPathComponent(String(manifest.dropFirst(7)))))
+            as! [String: Any]
+        return directory.appendingPathComponent(
+            String(((image["config"] as! [String: Any])["digest"] as! String).dropFirst(7)))
     }
 
     func blobNames(_ root: String? = nil) throws -> [String] {
@@ -79,7 +94,9 @@ import Testing
         #expect(rebuilt.out.contains("restored tag alpha:0.1.0") && rebuilt.out.contains("restored tag alpha-d5:1"))
         let list = try lgreg(["list", "--json"], expect: 0)
         #expect(list.out.contains("\"reference\" : \"alpha:0.1.0\""))
-        #expect(try lgreg(["show", "alpha", "--json"], expect: 0).out.contains("\"depth\" : 5"), "the Des-Net's materialization is back")
+        #expect(
+            try lgreg(["show", "alpha", "--json"], expect: 0).out.contains("\"depth\" : 5"),
+            "the Des-Net's materialization is back")
     }
 
     /// A corrupt index.json (invalid JSON, 0 bytes) gives every command a clear error naming the file and the
@@ -89,11 +106,15 @@ import Testing
         let path = try archive("beta")
         try lgreg(["publish", path], expect: 0)
         try Data(content.utf8).write(to: URL(fileURLWithPath: store + "/index.json"))
-        for command in [["list"], ["show", "beta"], ["publish", path], ["tag", "beta", "beta:2"], ["rm", "beta"], ["gc"],
-                        ["export", "beta", "-o", folder.path("x.lgz")], ["fsck"]] {
+        for command in [
+            ["list"], ["show", "beta"], ["publish", path], ["tag", "beta", "beta:2"], ["rm", "beta"], ["gc"],
+            ["export", "beta", "-o", folder.path("x.lgz")], ["fsck"],
+        ] {
             let result = try lgreg(command, expect: 1)
             let said = result.err + result.out  // fsck reports it among its findings, on stdout
-            #expect(said.contains("\(store)/index.json: ") && said.contains("`lgreg fsck --rebuild-index`"), "\(command)\n\(result.summary)")
+            #expect(
+                said.contains("\(store)/index.json: ") && said.contains("`lgreg fsck --rebuild-index`"),
+                "\(command)\n\(result.summary)")
             #expect(!result.err.contains("DecodingError") || result.err.count < 600)
         }
         try lgreg(["fsck", "--rebuild-index"], expect: 0)
@@ -133,22 +154,30 @@ import Testing
     /// Des-Net is recorded. The check is not fooled by a restored mtime (ctime changes).
     @Test func aFlippedByteIsCaughtBeforeTheBytesAreUsed() throws {
         try lgreg(["publish", try archive("eps")], expect: 0)
-        try lgreg(["materialize", "eps", "--depth", "4", "--output", folder.path("ok")], expect: 0, "an intact learngene materializes")
+        try lgreg(
+            ["materialize", "eps", "--depth", "4", "--output", folder.path("ok")], expect: 0,
+            "an intact learngene materializes")
         let (_, layers) = try blobs(of: "eps")
         let victim = layers[2]
         let modified = try FileManager.default.attributesOfItem(atPath: victim.path)[.modificationDate] as! Date
         try flipByte(victim)
         try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: victim.path)
         let hex = victim.lastPathComponent
-        let materialized = try runLgreg(["materialize", "eps", "--depth", "4", "--output", folder.path("bad"), "--tag", "eps-d4:1", "--store", store])
-        #expect(materialized.status == 1 && materialized.err.contains(hex) && materialized.err.contains("content hashes to sha256:"), "\(materialized.summary)")
+        let materialized = try runLgreg([
+            "materialize", "eps", "--depth", "4", "--output", folder.path("bad"), "--tag", "eps-d4:1", "--store", store,
+        ])
+        #expect(
+            materialized.status == 1 && materialized.err.contains(hex)
+                && materialized.err.contains("content hashes to sha256:"), "\(materialized.summary)")
         #expect(!FileManager.default.fileExists(atPath: folder.path("bad") + "/model.safetensors"))
         let exported = try lgreg(["export", "eps", "-o", folder.path("e.lgz")], expect: 1)
         #expect(exported.err.contains(hex))
         let shown = try lgreg(["show", "eps"], expect: 1)
         #expect(shown.out.contains("integrity:   DAMAGED (1 blob(s))") && shown.err.contains(hex))
         let json = try lgreg(["show", "eps", "--json"], expect: 1)
-        #expect(!json.out.contains("\"eps-d4:1\""), "nothing recorded under the refused tag (show lists the Des-Nets derived from it)")
+        #expect(
+            !json.out.contains("\"eps-d4:1\""),
+            "nothing recorded under the refused tag (show lists the Des-Nets derived from it)")
         #expect(try validateJSON(json.out, against: "store-output.schema.json").status == 0)
         #expect(!(try lgreg(["list", "--json"], expect: 0).out.contains("eps-d4")))
     }
@@ -185,7 +214,9 @@ import Testing
         try flipByte(URL(fileURLWithPath: store + "/blobs/sha256/" + sigma.dropFirst(7)))
         try lgreg(["fsck"], expect: 1, "quarantines the manifest")
         let list = try lgreg(["list"], expect: 1)
-        #expect(list.out.contains("sigma:0.1.0") && list.out.contains("DAMAGED") && list.out.contains("tau:0.1.0"), "\(list.summary)")
+        #expect(
+            list.out.contains("sigma:0.1.0") && list.out.contains("DAMAGED") && list.out.contains("tau:0.1.0"),
+            "\(list.summary)")
         #expect(!(list.out + list.err).contains("constraint"), "\(list.summary)")
         try lgreg(["show", "tau"], expect: 0)
         try lgreg(["list", "--json"], expect: 1)
@@ -220,7 +251,8 @@ import Testing
     @Test func fsckCatchesATagRepointedByHand() throws {
         try lgreg(["publish", try archive("theta")], expect: 0)
         try lgreg(["publish", try archive("iota", seed: 1)], expect: 0)
-        let theta = try blobs(of: "theta").manifest, iota = try blobs(of: "iota").manifest
+        let theta = try blobs(of: "theta").manifest
+        let iota = try blobs(of: "iota").manifest
         let index = URL(fileURLWithPath: store + "/index.json")
         let text = try String(contentsOf: index, encoding: .utf8)
         // Point theta's tag at iota's manifest (same size field is left; only the digest changes).
@@ -230,7 +262,9 @@ import Testing
         json["manifests"] = manifests
         try JSONSerialization.data(withJSONObject: json).write(to: index)
         let fsck = try lgreg(["fsck"], expect: 1)
-        #expect(fsck.out.contains("tag theta:0.1.0") && fsck.out.contains("made for org.lgreg.name 'theta'") && fsck.out.contains("'iota'"))
+        #expect(
+            fsck.out.contains("tag theta:0.1.0") && fsck.out.contains("made for org.lgreg.name 'theta'")
+                && fsck.out.contains("'iota'"))
     }
 
     /// fsck does not stop at the first problem: a folder where a blob should be and a flipped blob are both
@@ -243,10 +277,14 @@ import Testing
         try flipByte(layers[3])
         let fsck = try lgreg(["fsck", "--json"], expect: 1)
         #expect(try validateJSON(fsck.out, against: "store-output.schema.json").status == 0)
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(fsck.out.utf8)) as? [String: Any])["fsck"] as! [String: Any]
+        let report =
+            try #require(try JSONSerialization.jsonObject(with: Data(fsck.out.utf8)) as? [String: Any])["fsck"]
+            as! [String: Any]
         let subjects = (report["problems"] as! [[String: Any]]).map { $0["subject"] as! String }
-        #expect(subjects.contains(layers[0].path) && subjects.contains(layers[3].path) && subjects.contains { $0.hasPrefix("tag kappa:0.1.0") },
-                "\(subjects)")
+        #expect(
+            subjects.contains(layers[0].path) && subjects.contains(layers[3].path)
+                && subjects.contains { $0.hasPrefix("tag kappa:0.1.0") },
+            "\(subjects)")
         #expect(report["blobsChecked"] as? Int == 5, "the other blobs were still checked")
     }
 
@@ -259,7 +297,9 @@ import Testing
         #expect(list.out.isEmpty || !list.out.contains("lambda"))
         let shown = try lgreg(["show", "lambda"], in: missing, expect: 64)
         #expect(shown.err.contains("no store here"))
-        for reader in [["fsck"], ["export", "lambda", "-o", folder.path("x.lgz")], ["gc"]] { try lgreg(reader, in: missing, expect: 64, "\(reader)") }
+        for reader in [["fsck"], ["export", "lambda", "-o", folder.path("x.lgz")], ["gc"]] {
+            try lgreg(reader, in: missing, expect: 64, "\(reader)")
+        }
         #expect(!FileManager.default.fileExists(atPath: missing), "no reader created the store")
         try lgreg(["list"], in: "", expect: 64, "--store '' is refused")
         try lgreg(["publish", path], in: "", expect: 64, "--store '' is refused")
@@ -325,10 +365,13 @@ import Testing
     @Test func aDeadWritersStagingIsRemovedAtTheNextWrite() throws {
         let path = try archive("omicron")
         try lgreg(["publish", path, "--tag", "o:1"], expect: 0)
-        let killed = try runLgreg(["publish", path, "--tag", "o:2", "--store", store], environment: CrashPoint.staged.environment)
+        let killed = try runLgreg(
+            ["publish", path, "--tag", "o:2", "--store", store], environment: CrashPoint.staged.environment)
         #expect(killed.status == CrashPoint.exitStatus)
         let tmp = store + "/.lgreg/tmp"
-        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).contains { $0.hasPrefix(".publish.lgreg-tmp-") }, "the killed run left its staging")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: tmp).contains { $0.hasPrefix(".publish.lgreg-tmp-") },
+            "the killed run left its staging")
         // An entry owned by this (live) test process must survive.
         let live = ".publish.lgreg-tmp-\(getpid())-0123abcd"
         try FileManager.default.createDirectory(atPath: tmp + "/" + live, withIntermediateDirectories: false)
@@ -349,8 +392,11 @@ import Testing
     }
 
     /// On a full disk a publish fails with 74 naming the cause, the store unchanged; list, show and fsck work.
-    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root")) func aFullDiskIsAnIOErrorAndReadersStillWork() throws {
-        let a = try archive("pi"), b = try archive("rho", seed: 5)
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root")) func aFullDiskIsAnIOErrorAndReadersStillWork()
+        throws
+    {
+        let a = try archive("pi")
+        let b = try archive("rho", seed: 5)
         try withTmpfs("3m") { root in
             let store = root + "/store"
             try lgreg(["publish", a], in: store, expect: 0)
@@ -390,9 +436,13 @@ import Testing
             #expect(try lgreg(["list"], in: store, expect: 0).out.contains("upsilon:0.1.0"))
             try lgreg(["show", "upsilon"], in: store, expect: 0)
             try lgreg(["export", "upsilon", "-o", folder.path("ro.lgz")], in: store, expect: 0)
-            #expect(try Data(contentsOf: URL(fileURLWithPath: folder.path("ro.lgz"))) == Data(contentsOf: URL(fileURLWithPath: a)))
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: folder.path("ro.lgz")))
+                    == Data(contentsOf: URL(fileURLWithPath: a)))
             let verified = try runLgreg(["verify", "upsilon", "--store", store])
-            #expect(!verified.signaled && verified.status != 74 && !verified.err.contains("Read-only"), "\(verified.summary)")
+            #expect(
+                !verified.signaled && verified.status != 74 && !verified.err.contains("Read-only"),
+                "\(verified.summary)")
             let refused = try lgreg(["publish", try archive("phi", seed: 4)], in: store, expect: 74)
             #expect(refused.err.contains("Read-only file system"))
         }

@@ -14,18 +14,22 @@ import Testing
             dir = folder.url
             store = folder.path("store")
             evalSet = folder.path("fmnist-1000.safetensors")
-            let made = try runProcess("python3", [repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, evalSet, "1000"])
+            let made = try runProcess(
+                "python3", [repositoryRoot.appendingPathComponent("Examples/make_eval_set.py").path, evalSet, "1000"])
             #expect(made.status == 0, "\(made.summary)")
         }
 
         func publish(_ name: String, results: [[String: Any]]) throws {
             let architecture: [String: Any] = [
                 "imageSize": 28, "patchSize": 4, "inChannels": 1, "width": 32, "heads": 2, "mlpRatio": 4, "classes": 10,
-                "classToken": false, "pooling": "avg-norm-first", "layerNormEps": 1e-6, "qkvBias": true]
+                "classToken": false, "pooling": "avg-norm-first", "layerNormEps": 1e-6, "qkvBias": true,
+            ]
             let template: [String: Any] = [
-                "schemaVersion": 1, "name": name, "version": "1", "description": "timm fixture", "license": "MIT", "kind": "plain",
+                "schemaVersion": 1, "name": name, "version": "1", "description": "timm fixture", "license": "MIT",
+                "kind": "plain",
                 "architecture": architecture, "schedule": [1, 1], "dtype": "F32",
-                "provenance": ["trained": false, "toolVersion": "timm"], "results": results]
+                "provenance": ["trained": false, "toolVersion": "timm"], "results": results,
+            ]
             let templatePath = dir.appendingPathComponent("\(name).json")
             try JSONSerialization.data(withJSONObject: template).write(to: templatePath)
             let model = EvalCommandTests.fixtures.appendingPathComponent("fmnist-shape.model.safetensors").path
@@ -42,9 +46,12 @@ import Testing
 
     @Test func goodClaimPassesWrongClaimFailsUnknownDataCannotBeVerified() throws {
         let setup = try Setup()
-        try setup.publish("good", results: [
-            ["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": Self.timmTop1],
-            ["depth": 2, "strategy": "imwlm", "tunedEpochs": 5, "evalSet": setup.evalSet, "top1": 0.5]])
+        try setup.publish(
+            "good",
+            results: [
+                ["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": Self.timmTop1],
+                ["depth": 2, "strategy": "imwlm", "tunedEpochs": 5, "evalSet": setup.evalSet, "top1": 0.5],
+            ])
         let good = try runLgreg(["verify", "good:1", "--store", setup.store, "--json"])
         #expect(good.status == 0, "\(good.out)\(good.err)")
         let (valid, message) = try validateJSON(good.out, against: "verify-report.schema.json")
@@ -61,47 +68,65 @@ import Testing
         } else {
             #expect(!kernels.isEmpty && kernels != "Prescott", "\(kernels)")
         }
-        let pinned = try runLgreg(["verify", "good:1", "--store", setup.store, "--json"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        let pinned = try runLgreg(
+            ["verify", "good:1", "--store", setup.store, "--json"], environment: ["OPENBLAS_CORETYPE": "Haswell"])
         #expect(pinned.out.contains("\"blasKernels\" : \"Haswell\""), "\(pinned.summary)")
 
         // eval REF expands the learngene the same way and measures the same figure.
-        let eval = try runLgreg(["eval", "good:1", "--store", setup.store, "--depths", "2", "--strategy", "imwlm",
-                                 "--data", setup.evalSet, "--json"])
+        let eval = try runLgreg([
+            "eval", "good:1", "--store", setup.store, "--depths", "2", "--strategy", "imwlm",
+            "--data", setup.evalSet, "--json",
+        ])
         #expect(eval.status == 0, "\(eval.err)")
-        let rows = (try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any])["rows"] as! [[String: Any]]
+        let rows =
+            (try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any])["rows"] as! [[String: Any]]
         #expect(rows.first?["correct"] as? Int == 107 && rows.first?["layerMap"] as? String == "0,1")
         #expect(rows.first?["top1"] as? Double == Self.timmTop1, "eval --json gives top-1 as a fraction")
 
-        try setup.publish("overclaimed", results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": 0.109]])
+        try setup.publish(
+            "overclaimed",
+            results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": setup.evalSet, "top1": 0.109]])
         let wrong = try runLgreg(["verify", "overclaimed:1", "--store", setup.store])
         #expect(wrong.status == 1)
         #expect(wrong.out.contains("declared 10.90%, measured 10.70% (107/1000)"), "\(wrong.out)")
 
-        try setup.publish("elsewhere", results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": "cifar-10", "top1": 0.1]])
+        try setup.publish(
+            "elsewhere",
+            results: [["depth": 2, "strategy": "imwlm", "tunedEpochs": 0, "evalSet": "cifar-10", "top1": 0.1]])
         let unknown = try runLgreg(["verify", "elsewhere:1", "--store", setup.store])
         #expect(unknown.status == 2, "\(unknown.out)")
         #expect(unknown.out.contains("cannot-verify"))
 
         // --depths re-measures only the results at those depths: the overclaim at depth 2 is skipped at depth 3.
         let elsewhereDepth = try runLgreg(["verify", "overclaimed:1", "--depths", "3-4", "--store", setup.store])
-        #expect(elsewhereDepth.status == 0 && elsewhereDepth.out.contains("skipped") && elsewhereDepth.out.contains("not among the depths asked for (3,4)"),
-                "\(elsewhereDepth.summary)")
+        #expect(
+            elsewhereDepth.status == 0 && elsewhereDepth.out.contains("skipped")
+                && elsewhereDepth.out.contains("not among the depths asked for (3,4)"),
+            "\(elsewhereDepth.summary)")
         #expect(try runLgreg(["verify", "overclaimed:1", "--depths", "2", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--all", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--store", setup.store]).status == 64)
 
         // Every verdict is recorded in the store's index.
-        let count = try runProcess("python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
-                                               setup.store + "/.lgreg/index.db"])
-        #expect(count.out == "9\n", "\(count.summary)")   // good twice, overclaimed, elsewhere, the two --depths runs, --all's three
+        let count = try runProcess(
+            "python3",
+            [
+                "-c",
+                "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
+                setup.store + "/.lgreg/index.db",
+            ])
+        // good twice, overclaimed, elsewhere, the two --depths runs, --all's three
+        #expect(count.out == "9\n", "\(count.summary)")
     }
 
     @Test func declaredFiguresAreTimmsAndVerifyReproducesThem() throws {
         let setup = try Setup()
         try setup.publish("undeclared", results: [])
         let declared = setup.dir.appendingPathComponent("declared.lgz").path
-        let eval = try runLgreg(["eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
-                                 "--strategy", "imwlm", "--data", setup.evalSet, "--declare", declared])
+        let eval = try runLgreg([
+            "eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
+            "--strategy", "imwlm", "--data", setup.evalSet, "--declare", declared,
+        ])
         #expect(eval.status == 0, "\(eval.err)")
         let inspected = try runLgreg(["inspect", declared, "--json"])
         let document = try JSONSerialization.jsonObject(with: Data(inspected.out.utf8)) as? [String: Any]
@@ -115,8 +140,10 @@ import Testing
         #expect(try runLgreg(["publish", declared, "--store", store]).status == 0)
         let verify = try runLgreg(["verify", "undeclared", "--store", store])
         #expect(verify.status == 0, "\(verify.out)\(verify.err)")
-        let refused = try runLgreg(["eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
-                                    "--data", setup.evalSet, "--limit", "10", "--declare", declared])
+        let refused = try runLgreg([
+            "eval", setup.dir.appendingPathComponent("undeclared.lgz").path, "--depths", "2",
+            "--data", setup.evalSet, "--limit", "10", "--declare", declared,
+        ])
         #expect(refused.status == 64)
         #expect(refused.err.contains("--declare measures the whole data set"))
     }
@@ -131,25 +158,42 @@ import Testing
         var alone: [Int: Double] = [:]
         for seed in 0..<3 {
             let next = setup.dir.appendingPathComponent("seeded-\(seed).lgz").path
-            let eval = try runLgreg(["eval", current, "--depths", "12", "--strategy", "random", "--seed", String(seed), "--data", setup.evalSet,
-                                     "--declare", next, "--json"])
+            let eval = try runLgreg([
+                "eval", current, "--depths", "12", "--strategy", "random", "--seed", String(seed), "--data",
+                setup.evalSet,
+                "--declare", next, "--json",
+            ])
             #expect(eval.status == 0, "\(eval.summary)")
-            alone[seed] = ((try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])?.first?["top1"] as? Double
+            alone[seed] =
+                ((try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as? [String: Any])?["rows"]
+                as? [[String: Any]])?.first?["top1"] as? Double
             current = next
         }
-        let inspected = try JSONSerialization.jsonObject(with: Data(try runLgreg(["inspect", current, "--json"]).out.utf8)) as? [String: Any]
-        let results = ((((inspected?["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"] as? [[String: Any]]) ?? [])
+        let inspected =
+            try JSONSerialization.jsonObject(with: Data(try runLgreg(["inspect", current, "--json"]).out.utf8))
+            as? [String: Any]
+        let results =
+            ((((inspected?["inspect"] as? [String: Any])?["manifest"] as? [String: Any])?["results"] as? [[String: Any]])
+            ?? [])
             .filter { $0["evalSet"] as? String == setup.evalSet }
-        let declared = Dictionary(uniqueKeysWithValues: results.map { ($0["seed"] as? Int ?? -1, $0["top1"] as? Double ?? -1) })
-        #expect(declared.keys.sorted() == [0, 1, 2] && results.allSatisfy { $0["strategy"] as? String == "random" && $0["depth"] as? Int == 12 }, "\(results)")
-        for (seed, top1) in alone { #expect(declared[seed] == top1, "seed \(seed): declared \(declared[seed] ?? -1), eval alone \(top1)") }
+        let declared = Dictionary(
+            uniqueKeysWithValues: results.map { ($0["seed"] as? Int ?? -1, $0["top1"] as? Double ?? -1) })
+        #expect(
+            declared.keys.sorted() == [0, 1, 2]
+                && results.allSatisfy { $0["strategy"] as? String == "random" && $0["depth"] as? Int == 12 },
+            "\(results)")
+        for (seed, top1) in alone {
+            #expect(declared[seed] == top1, "seed \(seed): declared \(declared[seed] ?? -1), eval alone \(top1)")
+        }
         #expect(Set(declared.values).count == 3, "three maps, three figures: \(declared)")
 
         let store = setup.dir.appendingPathComponent("seeded-store").path
         #expect(try runLgreg(["publish", current, "--store", store]).status == 0)
         let verify = try runLgreg(["verify", "fmnist-tiny-sws", "--depths", "12", "--store", store, "--json"])
         #expect(verify.status == 0, "\(verify.summary)")
-        let checks = ((try JSONSerialization.jsonObject(with: Data(verify.out.utf8)) as? [String: Any])?["learngenes"] as? [[String: Any]])?.first?["checks"] as? [[String: Any]] ?? []
+        let checks =
+            ((try JSONSerialization.jsonObject(with: Data(verify.out.utf8)) as? [String: Any])?["learngenes"]
+            as? [[String: Any]])?.first?["checks"] as? [[String: Any]] ?? []
         let remeasured = checks.filter { $0["check"] as? String == "result" && $0["depth"] as? Int == 12 }
         #expect(remeasured.count >= 3 && remeasured.allSatisfy { $0["status"] as? String == "ok" }, "\(remeasured)")
     }
@@ -157,7 +201,10 @@ import Testing
     @Test func damagedBlobIsAMismatch() throws {
         let setup = try Setup()
         try setup.publish("damaged", results: [])
-        let report = try JSONSerialization.jsonObject(with: Data(try runLgreg(["show", "damaged:1", "--store", setup.store, "--json"]).out.utf8)) as! [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(
+                with: Data(try runLgreg(["show", "damaged:1", "--store", setup.store, "--json"]).out.utf8))
+            as! [String: Any]
         let shown = report["show"] as! [String: Any]
         let layer = (shown["blobs"] as! [[String: Any]]).last!["digest"] as! String
         let path = setup.store + "/blobs/sha256/" + layer.dropFirst("sha256:".count)

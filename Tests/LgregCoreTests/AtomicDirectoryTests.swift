@@ -2,8 +2,9 @@ import Foundation
 import LgregCore
 import LgregTestSupport
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 10 case 8: an export folder is replaced as a whole, so a reader sees both old files or both new.
@@ -55,7 +56,9 @@ import Glibc
         let output = parent.appending("home")
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: false)
         try Data("mine".utf8).write(to: output.appendingPathComponent("notes.txt"))
-        #expect(throws: FileSystemError.self) { try AtomicDirectory.replace(output, holding: files, fill: fill("m", "c")) }
+        #expect(throws: FileSystemError.self) {
+            try AtomicDirectory.replace(output, holding: files, fill: fill("m", "c"))
+        }
         #expect(try contents(output) == ["notes.txt": "mine"])
         let fifo = parent.appending("fifo")
         #expect(mkfifo(fifo.path, 0o644) == 0)
@@ -69,12 +72,14 @@ import Glibc
     @Test func abandonedFoldersOfDeadProcessesAreRemoved() throws {
         let parent = try TemporaryDirectory("lgreg-core")
         let gone = try exitedProcess()
-        let abandoned = ".des.lgreg-tmp-\(gone)-0000aaaa", live = ".des.lgreg-tmp-1-0000bbbb"
+        let abandoned = ".des.lgreg-tmp-\(gone)-0000aaaa"
+        let live = ".des.lgreg-tmp-1-0000bbbb"
         for name in [abandoned, live] {
             try FileManager.default.createDirectory(at: parent.appending(name), withIntermediateDirectories: false)
             try Data(count: 1000).write(to: parent.appending(name).appendingPathComponent("model.safetensors"))
         }
         try AtomicDirectory.replace(parent.appending("des"), holding: files, fill: fill("m", "c"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.url.path).sorted() == [live, "des"].sorted())
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: parent.url.path).sorted() == [live, "des"].sorted())
     }
 }

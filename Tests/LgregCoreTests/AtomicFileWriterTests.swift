@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import LgregCore
 import LgregTestSupport
+import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct AtomicFileWriterTests {
@@ -36,8 +37,11 @@ import Glibc
 
     /// Issue 10 case 9: `export -o /dev/full` replaced the device with a regular file.
     @Test func refusesACharacterDevice() throws {
-        #expect(throws: FileSystemError(path: "/dev/null", reason: "is a character device, not a regular file; refusing to replace it",
-                                        kind: .refused)) {
+        #expect(
+            throws: FileSystemError(
+                path: "/dev/null", reason: "is a character device, not a regular file; refusing to replace it",
+                kind: .refused)
+        ) {
             try AtomicFileWriter.write(Data("x".utf8), to: URL(fileURLWithPath: "/dev/null"))
         }
         var status = stat()
@@ -46,13 +50,17 @@ import Glibc
 
     @Test func refusesAFIFOAFolderAndASymbolicLink() throws {
         let folder = try TemporaryDirectory("lgreg-core")
-        let fifo = folder.url.appendingPathComponent("fifo"), dir = folder.url.appendingPathComponent("dir")
+        let fifo = folder.url.appendingPathComponent("fifo")
+        let dir = folder.url.appendingPathComponent("dir")
         let link = folder.url.appendingPathComponent("link")
         #expect(mkfifo(fifo.path, 0o644) == 0)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "dir")
         for (url, what) in [(fifo, "a FIFO"), (dir, "a folder"), (link, "a symbolic link")] {
-            #expect(throws: FileSystemError(path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .refused)) {
+            #expect(
+                throws: FileSystemError(
+                    path: url.path, reason: "is \(what), not a regular file; refusing to replace it", kind: .refused)
+            ) {
                 try AtomicFileWriter.write(Data("x".utf8), to: url)
             }
         }
@@ -79,8 +87,9 @@ import Glibc
         for name in [dead, live, mine, "model.safetensors", ".hidden"] {
             try Data("x".utf8).write(to: folder.url.appendingPathComponent(name))
         }
-        try FileManager.default.createDirectory(at: folder.url.appendingPathComponent(deadFolder).appendingPathComponent("inner"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.url.appendingPathComponent(deadFolder).appendingPathComponent("inner"),
+            withIntermediateDirectories: true)
         #expect(TemporaryName.removeAbandoned(in: folder.url).sorted() == [deadFolder, dead].sorted())
         #expect(names(folder) == [".hidden", live, mine, "model.safetensors"].sorted())
     }

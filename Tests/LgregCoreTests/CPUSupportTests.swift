@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LgregCore
 
 /// The start-up CPU check: which of AVX, AVX2 and FMA a CPU with given feature bits lacks, hand-worked for
@@ -12,13 +13,16 @@ import Testing
     @Test func haswellAndLaterHaveEverything() {
         #expect(CPUSupport.missingFeatures(leaf1ECX: sse4 | fma | osxsave | avx, leaf7EBX: avx2, xcr0: 0b111).isEmpty)
         // AVX-512 machines also save the opmask and ZMM state (XCR0 bits 5–7).
-        #expect(CPUSupport.missingFeatures(leaf1ECX: sse4 | fma | osxsave | avx, leaf7EBX: avx2 | 1 << 16, xcr0: 0xE7).isEmpty)
+        #expect(
+            CPUSupport.missingFeatures(leaf1ECX: sse4 | fma | osxsave | avx, leaf7EBX: avx2 | 1 << 16, xcr0: 0xE7)
+                .isEmpty)
         #expect(CPUSupport.refusal(missing: []) == nil)
     }
 
     @Test func olderCPUsAreRefusedNamingWhatIsMissing() {
         // Sandy Bridge / Ivy Bridge: AVX, no AVX2, no FMA.
-        #expect(CPUSupport.missingFeatures(leaf1ECX: sse4 | osxsave | avx, leaf7EBX: 0, xcr0: 0b111) == ["AVX2", "FMA"])
+        #expect(
+            CPUSupport.missingFeatures(leaf1ECX: sse4 | osxsave | avx, leaf7EBX: 0, xcr0: 0b111) == ["AVX2", "FMA"])
         // Nehalem / Westmere: SSE4.2 only, no OSXSAVE.
         #expect(CPUSupport.missingFeatures(leaf1ECX: sse4, leaf7EBX: 0, xcr0: nil) == ["AVX", "AVX2", "FMA"])
         // AMD Piledriver: AVX and FMA, no AVX2.
@@ -33,24 +37,30 @@ import Testing
         // The OS saves SSE but not AVX (YMM) state: no AVX instruction may run.
         #expect(CPUSupport.missingFeatures(leaf1ECX: haswell, leaf7EBX: avx2, xcr0: 0b011) == ["AVX", "AVX2", "FMA"])
         // No OSXSAVE: XCR0 cannot be read and AVX is off, whatever the other bits say.
-        #expect(CPUSupport.missingFeatures(leaf1ECX: haswell & ~osxsave, leaf7EBX: avx2, xcr0: nil) == ["AVX", "AVX2", "FMA"])
+        #expect(
+            CPUSupport.missingFeatures(leaf1ECX: haswell & ~osxsave, leaf7EBX: avx2, xcr0: nil) == [
+                "AVX", "AVX2", "FMA",
+            ])
     }
 
     @Test func thisCPUAgreesWithTheKernel() throws {
         #if arch(x86_64)
-        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let flagsLine = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        let expected = [("AVX", "avx"), ("AVX2", "avx2"), ("FMA", "fma")].filter { !flags.contains($0.1) }.map(\.0)
-        #expect(CPUSupport.missingOnThisCPU() == expected)
+            let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let flagsLine = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+            let flags = Set(flagsLine.split(separator: " ").map(String.init))
+            let expected = [("AVX", "avx"), ("AVX2", "avx2"), ("FMA", "fma")].filter { !flags.contains($0.1) }.map(\.0)
+            #expect(CPUSupport.missingOnThisCPU() == expected)
         #else
-        #expect(CPUSupport.missingOnThisCPU().isEmpty)
+            #expect(CPUSupport.missingOnThisCPU().isEmpty)
         #endif
     }
 
     @Test func avx512NeedsAllFourFeaturesAndTheOperatingSystemsZMMState() {
-        let f: UInt32 = 1 << 16, dq: UInt32 = 1 << 17, bw: UInt32 = 1 << 30, vl: UInt32 = 1 << 31
-        let fullState: UInt64 = 0b1110_0111   // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+        let f: UInt32 = 1 << 16
+        let dq: UInt32 = 1 << 17
+        let bw: UInt32 = 1 << 30
+        let vl: UInt32 = 1 << 31
+        let fullState: UInt64 = 0b1110_0111  // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
         #expect(CPUSupport.hasAVX512(leaf7EBX: f | dq | bw | vl | avx2, xcr0: fullState))
         // Xeon Phi (F without BW and VL) has no SkylakeX kernels.
         #expect(!CPUSupport.hasAVX512(leaf7EBX: f | dq | avx2, xcr0: fullState))
@@ -60,10 +70,12 @@ import Testing
 
     @Test func avx512AgreesWithTheKernel() throws {
         #if arch(x86_64)
-        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let flagsLine = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
-        #expect(CPUSupport.hasAVX512OnThisCPU() == ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains))
+            let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let flagsLine = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+            let flags = Set(flagsLine.split(separator: " ").map(String.init))
+            #expect(
+                CPUSupport.hasAVX512OnThisCPU()
+                    == ["avx512f", "avx512dq", "avx512bw", "avx512vl"].allSatisfy(flags.contains))
         #endif
     }
 }

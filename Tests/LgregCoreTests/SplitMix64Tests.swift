@@ -1,11 +1,14 @@
-import Testing
 import LgregCore
+import Testing
 
 @Suite struct SplitMix64Tests {
     /// Vigna's reference `splitmix64.c` seeded with 0 gives 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f.
     @Test func matchesTheReferenceStream() {
         var rng = SplitMix64(seed: 0)
-        #expect([rng.next(), rng.next(), rng.next()] == [0xe220_a839_7b1d_cdaf, 0x6e78_9e6a_a1b9_65f4, 0x06c4_5d18_8009_454f])
+        #expect(
+            [rng.next(), rng.next(), rng.next()] == [
+                0xe220_a839_7b1d_cdaf, 0x6e78_9e6a_a1b9_65f4, 0x06c4_5d18_8009_454f,
+            ])
     }
 
     /// For a small bound the rejection threshold (2⁶⁴ mod 10 = 6) rejects nothing here, so the draws are the

@@ -2,8 +2,9 @@ import Foundation
 import LgregCore
 import LgregTestSupport
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct StrictJSONTests {
@@ -24,10 +25,15 @@ import Glibc
             _ = try StrictJSONDecoder().decode(Document.self, from: nested)
             Issue.record("accepted a duplicate key")
         } catch let DecodingError.dataCorrupted(context) {
-            #expect(context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } == ["layers", "[1]", "width"])
+            #expect(
+                context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue } == [
+                    "layers", "[1]", "width",
+                ])
             #expect(context.debugDescription == "appears twice in one object; lgreg refuses duplicate keys")
         }
-        #expect(try StrictJSONDecoder().decode(Document.self, from: Data(#"{"name": "x", "layers": [{"width": 1}, {"width": 2}]}"#.utf8))
+        #expect(
+            try StrictJSONDecoder().decode(
+                Document.self, from: Data(#"{"name": "x", "layers": [{"width": 1}, {"width": 2}]}"#.utf8))
                 == Document(name: "x", layers: [.init(width: 1), .init(width: 2)]))
     }
 
@@ -39,7 +45,9 @@ import Glibc
         #expect(throws: FileSystemError(path: fifo.path, reason: "is a FIFO, not a regular file", kind: .refused)) {
             try RegularFile.contents(of: fifo, limit: 1 << 20)
         }
-        #expect(throws: FileSystemError(path: folder.url.path, reason: "is a folder, not a regular file", kind: .refused)) {
+        #expect(
+            throws: FileSystemError(path: folder.url.path, reason: "is a folder, not a regular file", kind: .refused)
+        ) {
             try RegularFile(path: folder.url.path)
         }
         try Data("12345".utf8).write(to: folder.appending("small"))

@@ -1,6 +1,7 @@
 import Foundation
 import LgregTestSupport
 import Testing
+
 @testable import LgregImport
 
 /// One hostile checkpoint each (written opcode by opcode by `Python/make_import_fixtures.py`), refused with its
@@ -16,16 +17,43 @@ import Testing
     static func path(_ name: String) -> String { ImportFixtures.path(name) }
 
     static let cases: [(String, ImportError)] = [
-        ("hostile-os-system.pth", .forbiddenGlobal(path: path("hostile-os-system.pth"), offset: 2, module: "os", name: "system")),
-        ("hostile-builtins-eval.pth", .forbiddenGlobal(path: path("hostile-builtins-eval.pth"), offset: 2, module: "builtins", name: "eval")),
-        ("hostile-offset-past-data.pth", .invalidTensor(path: path("hostile-offset-past-data.pth"), tensor: "data/0",
-                                                        reason: "storage offset 1000 lies past the storage's 4 elements")),
-        ("hostile-numel-past-storage.pth", .invalidTensor(path: path("hostile-numel-past-storage.pth"), tensor: "data/0",
-                                                          reason: "100 elements of size [100], stride [1] from offset 0 reach element 99, past the storage's 4")),
-        ("hostile-memo-nothing.pth", .malformedPickle(path: path("hostile-memo-nothing.pth"), offset: 2, reason: "memo reference 5 refers to nothing")),
-        ("hostile-nested-lists.pth", .pickleLimit(path: path("hostile-nested-lists.pth"), offset: 100_101, what: "nesting of lists, tuples and dicts", limit: 100)),
-        ("hostile-pickle-1gb.pth", .entryTooLarge(path: path("hostile-pickle-1gb.pth"), entry: "archive/data.pkl", size: 1 << 30,
-                                                  limit: fileSize("hostile-pickle-1gb.pth"))),
+        (
+            "hostile-os-system.pth",
+            .forbiddenGlobal(path: path("hostile-os-system.pth"), offset: 2, module: "os", name: "system")
+        ),
+        (
+            "hostile-builtins-eval.pth",
+            .forbiddenGlobal(path: path("hostile-builtins-eval.pth"), offset: 2, module: "builtins", name: "eval")
+        ),
+        (
+            "hostile-offset-past-data.pth",
+            .invalidTensor(
+                path: path("hostile-offset-past-data.pth"), tensor: "data/0",
+                reason: "storage offset 1000 lies past the storage's 4 elements")
+        ),
+        (
+            "hostile-numel-past-storage.pth",
+            .invalidTensor(
+                path: path("hostile-numel-past-storage.pth"), tensor: "data/0",
+                reason: "100 elements of size [100], stride [1] from offset 0 reach element 99, past the storage's 4")
+        ),
+        (
+            "hostile-memo-nothing.pth",
+            .malformedPickle(
+                path: path("hostile-memo-nothing.pth"), offset: 2, reason: "memo reference 5 refers to nothing")
+        ),
+        (
+            "hostile-nested-lists.pth",
+            .pickleLimit(
+                path: path("hostile-nested-lists.pth"), offset: 100_101, what: "nesting of lists, tuples and dicts",
+                limit: 100)
+        ),
+        (
+            "hostile-pickle-1gb.pth",
+            .entryTooLarge(
+                path: path("hostile-pickle-1gb.pth"), entry: "archive/data.pkl", size: 1 << 30,
+                limit: fileSize("hostile-pickle-1gb.pth"))
+        ),
         ("hostile-dotdot.pth", .unsafeEntry(path: path("hostile-dotdot.pth"), entry: "archive/../../escaped.txt")),
         ("legacy.pth", .legacyFormat(path: path("legacy.pth"))),
     ]
@@ -41,8 +69,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let output = directory.appending("out.lgz")
         #expect(throws: expected) {
-            try CheckpointImport.run(.init(path: Self.path(name), layout: .timm, options: ImportFixtures.options, name: "hostile",
-                                           output: output, toolVersion: "lgreg test"))
+            try CheckpointImport.run(
+                .init(
+                    path: Self.path(name), layout: .timm, options: ImportFixtures.options, name: "hostile",
+                    output: output, toolVersion: "lgreg test"))
         }
         #expect(!FileManager.default.fileExists(atPath: Self.marker), "nothing was executed")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path).isEmpty, "nothing was written")
@@ -52,8 +82,10 @@ import Testing
     @Test func truncatedZipIsRefused() throws {
         let directory = try TemporaryDirectory()
         do {
-            try CheckpointImport.run(.init(path: Self.path("hostile-truncated.pth"), layout: .timm, name: "hostile",
-                                           output: directory.appending("out.lgz"), toolVersion: "lgreg test"))
+            try CheckpointImport.run(
+                .init(
+                    path: Self.path("hostile-truncated.pth"), layout: .timm, name: "hostile",
+                    output: directory.appending("out.lgz"), toolVersion: "lgreg test"))
             Issue.record("a truncated zip was accepted")
         } catch let ImportError.unreadableZip(path, _) {
             #expect(path == Self.path("hostile-truncated.pth"))
@@ -84,7 +116,9 @@ import Testing
     func commandRefuses(name: String) throws {
         try? FileManager.default.removeItem(atPath: Self.marker)
         let directory = try TemporaryDirectory()
-        let result = try runLgreg(["import", Self.path(name), "--layout", "timm", "--heads", "2", "-o", directory.path("out.lgz")])
+        let result = try runLgreg([
+            "import", Self.path(name), "--layout", "timm", "--heads", "2", "-o", directory.path("out.lgz"),
+        ])
         #expect(result.status == 65, "\(result.summary)")
         #expect(result.err.contains(name), "\(result.summary)")
         #expect(!FileManager.default.fileExists(atPath: Self.marker))

@@ -10,15 +10,19 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = ["--store", directory.path("store")]
         let checkpoint = ImportFixtures.path("sws-aux.pth")
-        let imported = try runLgreg(["import", checkpoint, "--layout", "sws-official", "--heads", "2", "-o", directory.path("aux-b.lgz")])
+        let imported = try runLgreg([
+            "import", checkpoint, "--layout", "sws-official", "--heads", "2", "-o", directory.path("aux-b.lgz"),
+        ])
         #expect(imported.status == 0, "\(imported.summary)")
         #expect(imported.out.contains("aux-b:1, sws, 5 layers"), "\(imported.summary)")
         let published = try runLgreg(["publish", directory.path("aux-b.lgz")] + store)
         #expect(published.status == 0, "\(published.summary)")
-        let materialized = try runLgreg(["materialize", "aux-b", "--depth", "14", "--output", directory.path("d14")] + store)
+        let materialized = try runLgreg(
+            ["materialize", "aux-b", "--depth", "14", "--output", directory.path("d14")] + store)
         #expect(materialized.status == 0, "\(materialized.summary)")
 
-        let export = try SafeTensorsFile(path: directory.appending("d14").appendingPathComponent("model.safetensors").path)
+        let export = try SafeTensorsFile(
+            path: directory.appending("d14").appendingPathComponent("model.safetensors").path)
         let io = try ImportFixtures.io("sws-aux")
         let expected = io.tensors.filter { $0.name.hasPrefix("d14.") }
         #expect(export.tensors.count == expected.count)
@@ -38,9 +42,13 @@ import Testing
 
     @Test func missingKeyIsBadInput() throws {
         let directory = try TemporaryDirectory()
-        let result = try runLgreg(["import", ImportFixtures.path("sws-aux.pth"), "--layout", "sws-official", "--key", "teacher",
-                                   "--heads", "2", "-o", directory.path("x.lgz")])
+        let result = try runLgreg([
+            "import", ImportFixtures.path("sws-aux.pth"), "--layout", "sws-official", "--key", "teacher",
+            "--heads", "2", "-o", directory.path("x.lgz"),
+        ])
         #expect(result.status == 64, "\(result.summary)")
-        #expect(result.err.contains("no 'teacher' in the checkpoint; its top-level keys: model, optimizer"), "\(result.summary)")
+        #expect(
+            result.err.contains("no 'teacher' in the checkpoint; its top-level keys: model, optimizer"),
+            "\(result.summary)")
     }
 }

@@ -9,18 +9,24 @@ import Testing
     @Test func theSameArchiveHasOneManifestDigestInEveryStore() throws {
         let folder = try TemporaryDirectory("lgreg-content-address")
         let archive = folder.path("aux.lgz")
-        let made = try runLgreg(["init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive])
+        let made = try runLgreg([
+            "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "aux", "-o", archive,
+        ])
         try #require(made.status == 0, "\(made.summary)")
-        var digests: [String] = [], desNets: [String] = []
+        var digests: [String] = []
+        var desNets: [String] = []
         for store in ["one", "two"] {
             let published = try runLgreg(["publish", archive, "--store", folder.path(store)])
             try #require(published.status == 0, "\(published.summary)")
             digests.append(published.out.trimmingCharacters(in: .whitespacesAndNewlines))
-            let materialized = try runLgreg(["materialize", "aux", "--depth", "6", "--json", "--store", folder.path(store)])
+            let materialized = try runLgreg([
+                "materialize", "aux", "--depth", "6", "--json", "--store", folder.path(store),
+            ])
             try #require(materialized.status == 0, "\(materialized.summary)")
-            let report = try #require(try JSONSerialization.jsonObject(with: Data(materialized.out.utf8)) as? [String: Any])
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(materialized.out.utf8)) as? [String: Any])
             desNets.append(try #require(report["desNetDigest"] as? String, "\(report)"))
-            Thread.sleep(forTimeInterval: 1.1) // a publish time, were it in the manifest, would differ
+            Thread.sleep(forTimeInterval: 1.1)  // a publish time, were it in the manifest, would differ
         }
         #expect(digests[0].hasPrefix("sha256:") && digests[0] == digests[1], "\(digests)")
         #expect(desNets[0].hasPrefix("sha256:") && desNets[0] == desNets[1], "\(desNets)")

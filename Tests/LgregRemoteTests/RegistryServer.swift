@@ -1,7 +1,8 @@
 import Foundation
 import LgregTestSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Debian's `docker-registry` (CNCF distribution 2.8) on 127.0.0.1 and a free port, with a config this test
@@ -11,7 +12,8 @@ final class RegistryServer: @unchecked Sendable {
     static let binary = "/usr/bin/docker-registry"
     /// Why the tests cannot run here, or nil.
     static var missing: String? {
-        FileManager.default.isExecutableFile(atPath: binary) ? nil : "\(binary) is not installed (scripts/setup.sh installs docker-registry)"
+        FileManager.default.isExecutableFile(atPath: binary)
+            ? nil : "\(binary) is not installed (scripts/setup.sh installs docker-registry)"
     }
 
     let folder: TemporaryDirectory
@@ -35,33 +37,34 @@ final class RegistryServer: @unchecked Sendable {
         folder = try TemporaryDirectory("lgreg-registry")
         port = try Self.freePort()
         var config = """
-        version: 0.1
-        log:
-          level: error
-          accesslog:
-            disabled: true
-        storage:
-          filesystem:
-            rootdirectory: \(folder.path("data"))
-          delete:
-            enabled: true
-        http:
-          addr: 127.0.0.1:\(port)
+            version: 0.1
+            log:
+              level: error
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: \(folder.path("data"))
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(port)
 
-        """
+            """
         if let certificate {
             config += "  tls:\n    certificate: \(certificate.cert)\n    key: \(certificate.key)\n"
         }
         self.certificate = certificate
         switch auth {
         case .none: break
-        case let .basic(user, password):
+        case .basic(let user, let password):
             let hashed = try runProcess("htpasswd", ["-Bbn", user, password])
             guard hashed.status == 0 else { throw TestFailure("htpasswd: \(hashed.summary)") }
             try hashed.out.write(toFile: folder.path("htpasswd"), atomically: true, encoding: .utf8)
             config += "auth:\n  htpasswd:\n    realm: lgreg-test\n    path: \(folder.path("htpasswd"))\n"
-        case let .token(realm, service, issuer, signer):
-            config += "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(signer.cert)\n"
+        case .token(let realm, let service, let issuer, let signer):
+            config +=
+                "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(signer.cert)\n"
         }
         try config.write(toFile: folder.path("config.yml"), atomically: true, encoding: .utf8)
         process = Process()
@@ -98,7 +101,11 @@ final class RegistryServer: @unchecked Sendable {
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
             close(fd)
             if connected == 0 { return }
             guard process.isRunning else { break }
@@ -118,7 +125,9 @@ final class RegistryServer: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw TestFailure("cannot find a free port") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -133,9 +142,13 @@ final class TestCertificate: @unchecked Sendable {
 
     init() throws {
         folder = try TemporaryDirectory("lgreg-cert")
-        let made = try runProcess("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                                              "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                                              "-keyout", folder.path("key.pem"), "-out", folder.path("cert.pem")])
+        let made = try runProcess(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", folder.path("key.pem"), "-out", folder.path("cert.pem"),
+            ])
         guard made.status == 0 else { throw TestFailure("openssl: \(made.summary)") }
     }
 }
@@ -157,7 +170,9 @@ final class FixtureServer: @unchecked Sendable {
         log = try TemporaryDirectory("lgreg-fixture-server")
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(script)").path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/\(script)"
+        ).path
         process.arguments = ["python3", path] + arguments(port)
         FileManager.default.createFile(atPath: log.path("log"), contents: nil)
         let handle = try FileHandle(forWritingTo: log.appending("log"))

@@ -1,14 +1,16 @@
 import Foundation
-import Testing
 import LgregArchitecture
+import Testing
+
 @testable import LgregReports
 
 @Suite struct SavingsReportTests {
     let report: SavingsReport
 
     init() throws {
-        report = SavingsReport(subject: "deit-base", architecture: try .preset("deit-base"),
-                               schedule: try StageSchedule([3, 3, 4, 3, 3]), depths: Array(6...15))
+        report = SavingsReport(
+            subject: "deit-base", architecture: try .preset("deit-base"),
+            schedule: try StageSchedule([3, 3, 4, 3, 3]), depths: Array(6...15))
     }
 
     @Test func storageFiguresOfTable2() {
@@ -20,13 +22,16 @@ import LgregArchitecture
         #expect(abs(report.storageRatio - 759_343_120.0 / 36_951_016.0) <= 1e-12, "storageRatio \(report.storageRatio)")
         #expect(String(format: "%.1f", report.storageRatio) == "20.5")
         #expect(report.paperStorageRatio == 20.5)
-        #expect(report.rows.map { PaperRounding.millions($0.parameters) } == [44.0, 51.1, 58.2, 65.3, 72.4, 79.5, 86.6, 93.7, 100.7, 107.8])
+        #expect(
+            report.rows.map { PaperRounding.millions($0.parameters) } == [
+                44.0, 51.1, 58.2, 65.3, 72.4, 79.5, 86.6, 93.7, 100.7, 107.8,
+            ])
     }
 
     @Test func trainingCostFiguresOfSection4() {
-        #expect(report.pretrainingRatio == 10)        // 10×100 vs 1×100
-        #expect(report.totalTrainingRatio == 6.6)     // 10×100 vs 100 + 10×5
-        #expect(report.tlegRatio == 2.5)              // 100 + 10×40 vs 100 + 10×10
+        #expect(report.pretrainingRatio == 10)  // 10×100 vs 1×100
+        #expect(report.totalTrainingRatio == 6.6)  // 10×100 vs 100 + 10×5
+        #expect(report.tlegRatio == 2.5)  // 100 + 10×40 vs 100 + 10×10
     }
 
     @Test func tableFormats() throws {

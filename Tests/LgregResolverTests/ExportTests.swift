@@ -6,41 +6,57 @@ import LgregRuntime
 import LgregTestSupport
 import SafeTensors
 import Testing
+
 @testable import LgregResolver
 
 /// The timm export against timm's own state_dict naming and timm's own `local-dir:` loader (fixtures written by
 /// timm, see Python/), the config against its schema (checked by Python's jsonschema), the model card.
 @Suite struct ExportTests {
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // The fields mirror the JSON keys the Python fixture wrote.
     struct Fixture: Decodable {
         struct Config: Decodable {
-            struct Args: Decodable { var fc_norm: Bool; var depth: Int }
+            struct Args: Decodable {
+                var fc_norm: Bool
+                var depth: Int
+            }
             var model_args: Args
             var state_dict: [[Entry]]
         }
         enum Entry: Decodable {
-            case name(String), shape([Int])
+            case name(String)
+            case shape([Int])
             init(from decoder: Decoder) throws {
                 let container = try decoder.singleValueContainer()
-                if let name = try? container.decode(String.self) { self = .name(name) } else { self = .shape(try container.decode([Int].self)) }
+                if let name = try? container.decode(String.self) {
+                    self = .name(name)
+                } else {
+                    self = .shape(try container.decode([Int].self))
+                }
             }
         }
         var configs: [Config]
     }
 
     @Test(arguments: [Pooling.avgNormFirst, .avg]) func exportMatchesTimmStateDict(pooling: Pooling) throws {
-        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
+        let data = try Data(
+            contentsOf: repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-state-dict.json"))
         let fixture = try JSONDecoder().decode(Fixture.self, from: data)
         let config = try #require(fixture.configs.first { $0.model_args.fc_norm == (pooling == .avg) })
         let expected: [(String, [Int])] = config.state_dict.map { entry in
-            guard case let .name(name) = entry[0], case let .shape(shape) = entry[1] else { fatalError("fixture entry") }
+            guard case .name(let name) = entry[0], case .shape(let shape) = entry[1] else {
+                fatalError("fixture entry")
+            }
             return (name, shape)
         }
 
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
-        let net = try Materializer.plan(source, depth: config.model_args.depth, strategy: .cyclic(.named(.frontMidLast)),
-                                        pooling: pooling, allowDropStages: true)
-        let folder = try TemporaryDirectory("lgreg-export"), directory = folder.url
+        let net = try Materializer.plan(
+            source, depth: config.model_args.depth, strategy: .cyclic(.named(.frontMidLast)),
+            pooling: pooling, allowDropStages: true)
+        let folder = try TemporaryDirectory("lgreg-export")
+        let directory = folder.url
         var reports: [(Int, Int)] = []
         try TimmExport.write(net, to: directory, tool: "lgreg test") { reports.append(($0, $1)) }
         #expect(reports.count == net.tensors.count)
@@ -58,8 +74,11 @@ import Testing
         let written = try TimmConfig.read(from: directory.appendingPathComponent("config.json"))
         #expect(written.architecture == "vit_base_patch16_224", "a registered name; model_args override its shape")
         #expect(written.pretrainedConfig.inputSize == [1, 8, 8] && written.pretrainedConfig.numClasses == 3)
-        #expect(written.pretrainedConfig.mean == [0.2860] && written.pretrainedConfig.std == [0.3530], "one channel: Fashion-MNIST's")
-        #expect(written.pretrainedConfig.firstConv == "patch_embed.proj" && written.pretrainedConfig.classifier == "head")
+        #expect(
+            written.pretrainedConfig.mean == [0.2860] && written.pretrainedConfig.std == [0.3530],
+            "one channel: Fashion-MNIST's")
+        #expect(
+            written.pretrainedConfig.firstConv == "patch_embed.proj" && written.pretrainedConfig.classifier == "head")
         #expect(written.lgreg.normalization == .fashionMNIST)
         #expect(written.modelArgs.fcNorm == (pooling == .avg))
         #expect(written.modelArgs.globalPool == "avg")
@@ -77,12 +96,17 @@ import Testing
     @Test(.enabled(if: timmAvailable, "needs torch and timm")) func timmLoadsTheExportStrictly() throws {
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
         for pooling in [Pooling.avgNormFirst, .avg] {
-            let net = try Materializer.plan(source, depth: 7, strategy: .cyclic(.named(.frontLastMid)), head: .new, classes: 6, pooling: pooling)
-            let folder = try TemporaryDirectory("lgreg-export"), directory = folder.url
+            let net = try Materializer.plan(
+                source, depth: 7, strategy: .cyclic(.named(.frontLastMid)), head: .new, classes: 6, pooling: pooling)
+            let folder = try TemporaryDirectory("lgreg-export")
+            let directory = folder.url
             try TimmExport.write(net, to: directory, tool: "lgreg test")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", repositoryRoot.appendingPathComponent("Examples/pytorch/load_in_timm.py").path, directory.path]
+            process.arguments = [
+                "python3", repositoryRoot.appendingPathComponent("Examples/pytorch/load_in_timm.py").path,
+                directory.path,
+            ]
             let out = Pipe()
             process.standardOutput = out
             try process.run()
@@ -99,17 +123,25 @@ import Testing
     @Test func deitBaseShapedDesNetsUseTimmsRegisteredName() throws {
         var base = try ViTArchitecture.preset("deit-base")
         base.classes = 1000
-        let config = TimmConfig(DesNet(architecture: base, depth: 14, blocks: [], lineage: Lineage(
-            learngeneDigest: nil, learngeneKind: .sws, strategy: .cyclic, order: "front-mid-last", seed: nil,
-            layerMap: [], head: .keep), tensors: []), tool: "lgreg test")
+        let config = TimmConfig(
+            DesNet(
+                architecture: base, depth: 14, blocks: [],
+                lineage: Lineage(
+                    learngeneDigest: nil, learngeneKind: .sws, strategy: .cyclic, order: "front-mid-last", seed: nil,
+                    layerMap: [], head: .keep), tensors: []), tool: "lgreg test")
         #expect(config.architecture == "vit_base_patch16_224")
         #expect(config.modelArgs.depth == 14)
         #expect(config.modelArgs.fcNorm == false)
         #expect(config.pretrainedConfig.inputSize == [3, 224, 224])
-        #expect(config.pretrainedConfig.mean == [0.485, 0.456, 0.406] && config.pretrainedConfig.std == [0.229, 0.224, 0.225], "three channels: ImageNet's")
+        #expect(
+            config.pretrainedConfig.mean == [0.485, 0.456, 0.406]
+                && config.pretrainedConfig.std == [0.229, 0.224, 0.225], "three channels: ImageNet's")
         #expect(config.pretrainedConfig.cropPct == 0.875 && config.lgreg.normalization == .imageNet)
-        let small = TimmConfig(DesNet(architecture: try ViTArchitecture.preset("deit-small"), depth: 9, blocks: [], lineage: config.lgreg.lineage, tensors: []),
-                               tool: "lgreg test")
+        let small = TimmConfig(
+            DesNet(
+                architecture: try ViTArchitecture.preset("deit-small"), depth: 9, blocks: [],
+                lineage: config.lgreg.lineage, tensors: []),
+            tool: "lgreg test")
         #expect(small.architecture == "vit_small_patch16_224")
     }
 
@@ -117,11 +149,17 @@ import Testing
         let folder = try TemporaryDirectory("lgreg-export")
         let url = folder.appending("config.json")
         try Data(#"{"architecture": "vit_custom", "lgreg": {"schemaVersion": 1}}"#.utf8).write(to: url)
-        #expect(throws: ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is 1; this lgreg reads version 2 only")) {
+        #expect(
+            throws: ResolverError.invalidFile(
+                path: url.path, field: "lgreg.schemaVersion", reason: "is 1; this lgreg reads version 2 only")
+        ) {
             try TimmConfig.read(from: url)
         }
         try Data(#"{"architecture": "vit_base_patch16_224", "lgreg": {"schemaVersion": 3}}"#.utf8).write(to: url)
-        #expect(throws: ResolverError.invalidFile(path: url.path, field: "lgreg.schemaVersion", reason: "is 3; this lgreg reads version 2 only")) {
+        #expect(
+            throws: ResolverError.invalidFile(
+                path: url.path, field: "lgreg.schemaVersion", reason: "is 3; this lgreg reads version 2 only")
+        ) {
             try TimmConfig.read(from: url)
         }
         try Data(#"{"architecture": "vit_custom"}"#.utf8).write(to: url)
@@ -134,15 +172,22 @@ import Testing
     /// else is left in the parent folder.
     @Test func aSecondExportReplacesThePairAsAWhole() throws {
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
-        let folder = try TemporaryDirectory("lgreg-export"), output = folder.appending("des")
+        let folder = try TemporaryDirectory("lgreg-export")
+        let output = folder.appending("des")
         for depth in [6, 15] {
-            try TimmExport.write(try Materializer.plan(source, depth: depth, strategy: .cyclic(.named(.frontMidLast))), to: output, tool: "lgreg test")
+            try TimmExport.write(
+                try Materializer.plan(source, depth: depth, strategy: .cyclic(.named(.frontMidLast))), to: output,
+                tool: "lgreg test")
             #expect(try TimmConfig.read(from: output.appendingPathComponent("config.json")).modelArgs.depth == depth)
             let model = try SafeTensorsFile(path: output.appendingPathComponent("model.safetensors").path)
-            #expect(model.contains("blocks.\(depth - 1).norm1.weight") && !model.contains("blocks.\(depth).norm1.weight"))
+            #expect(
+                model.contains("blocks.\(depth - 1).norm1.weight") && !model.contains("blocks.\(depth).norm1.weight"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["des"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == ["README.md", "config.json", "model.safetensors"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: output.path).sorted() == [
+                "README.md", "config.json", "model.safetensors",
+            ])
     }
 
     @Test func aFolderHoldingOtherFilesIsNotExportedInto() throws {
@@ -150,8 +195,13 @@ import Testing
         let folder = try TemporaryDirectory("lgreg-export")
         try Data("keep me".utf8).write(to: folder.appending("notes.txt"))
         let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)))
-        #expect(throws: FileSystemError(path: folder.url.path, reason: "holds 'notes.txt', which lgreg did not write there; the folder is replaced as a "
-                                        + "whole, so give a new or empty folder (or one holding only README.md and config.json and model.safetensors)", kind: .refused)) {
+        #expect(
+            throws: FileSystemError(
+                path: folder.url.path,
+                reason: "holds 'notes.txt', which lgreg did not write there; the folder is replaced as a "
+                    + "whole, so give a new or empty folder (or one holding only README.md and config.json and model.safetensors)",
+                kind: .refused)
+        ) {
             try TimmExport.write(net, to: folder.url, tool: "lgreg test")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.path) == ["notes.txt"])
@@ -161,21 +211,32 @@ import Testing
     @Test func aConfigWithADuplicateKeyIsRefused() throws {
         let folder = try TemporaryDirectory("lgreg-export")
         let url = folder.appending("config.json")
-        try Data(#"{"architecture": "vit_custom", "architecture": "vit_base_patch16_224", "lgreg": {"schemaVersion": 2}}"#.utf8).write(to: url)
+        try Data(
+            #"{"architecture": "vit_custom", "architecture": "vit_base_patch16_224", "lgreg": {"schemaVersion": 2}}"#
+                .utf8
+        ).write(to: url)
         do {
             _ = try TimmConfig.read(from: url)
             Issue.record("a duplicate key was accepted")
         } catch let ResolverError.invalidFile(_, field, reason) {
-            #expect(field == "architecture" && reason.contains("appears twice in one object"), "field \(field ?? "nil"): \(reason)")
+            #expect(
+                field == "architecture" && reason.contains("appears twice in one object"),
+                "field \(field ?? "nil"): \(reason)")
         }
     }
 
     // MARK: timm's own loader
 
     /// What `Python/timm_local_dir_fixture.py` printed for the two exports of `localDirExports()`.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     struct LocalDirFixture: Decodable {
         struct Export: Decodable {
-            struct DataConfig: Decodable { var input_size: [Int]; var mean: [Double]; var std: [Double]; var crop_pct: Double }
+            struct DataConfig: Decodable {
+                var input_size: [Int]
+                var mean: [Double]
+                var std: [Double]
+                var crop_pct: Double
+            }
             var pooling: String
             var architecture: String
             var model_sha256: String
@@ -190,7 +251,8 @@ import Testing
         var exports: [Export]
     }
 
-    static let localDirFixture = repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Fixtures/timm-local-dir.json")
+    static let localDirFixture = repositoryRoot.appendingPathComponent(
+        "Tests/LgregResolverTests/Fixtures/timm-local-dir.json")
 
     /// An fmnist-tiny learngene (28×28×1, patch 4, width 64, 2 heads, 10 classes) of 5 SWS layers whose values
     /// an integer hash spreads over ±0.2 (biases ±0.02, LayerNorm scales 1 ± 0.2), so the logits depend on the input.
@@ -203,16 +265,20 @@ import Testing
                 return name.hasSuffix("bias") ? spread / 10 : name.contains("norm") ? 1 + spread : spread
             }
         }
-        return MemorySource(architecture: architecture, kind: .sws, schedule: try StageSchedule([3, 3, 4, 3, 3]),
-                            shared: try file(architecture.sharedTensorSpecs, layer: -1, label: "shared.safetensors"),
-                            layers: try (0..<5).map { try file(architecture.blockTensorSpecs, layer: $0, label: "layer-\($0).safetensors") })
+        return MemorySource(
+            architecture: architecture, kind: .sws, schedule: try StageSchedule([3, 3, 4, 3, 3]),
+            shared: try file(architecture.sharedTensorSpecs, layer: -1, label: "shared.safetensors"),
+            layers: try (0..<5).map {
+                try file(architecture.blockTensorSpecs, layer: $0, label: "layer-\($0).safetensors")
+            })
     }
 
     /// Depth-6 Des-Nets of `fashionSource()`, one per pooling order, exported under `folder`.
     static func localDirExports(in folder: TemporaryDirectory) throws -> [(pooling: Pooling, directory: URL)] {
         let source = try fashionSource()
         return try [Pooling.avgNormFirst, .avg].map { pooling in
-            let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), pooling: pooling)
+            let net = try Materializer.plan(
+                source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), pooling: pooling)
             let directory = folder.appending(pooling.rawValue)
             try TimmExport.write(net, to: directory, tool: "lgreg test")
             return (pooling, directory)
@@ -236,8 +302,10 @@ import Testing
     static func lgregLogits(_ directory: URL, batch: Int) throws -> [Float] {
         let configURL = directory.appendingPathComponent("config.json")
         let architecture = try TimmConfig.read(from: configURL).vitArchitecture(path: configURL.path)
-        let model = try ViTModel(path: directory.appendingPathComponent("model.safetensors").path, architecture: architecture)
-        return try ViTRunner(model: model, maxBatch: batch).logits(images: fixtureImages(batch: batch, architecture: architecture), batch: batch)
+        let model = try ViTModel(
+            path: directory.appendingPathComponent("model.safetensors").path, architecture: architecture)
+        return try ViTRunner(model: model, maxBatch: batch).logits(
+            images: fixtureImages(batch: batch, architecture: architecture), batch: batch)
     }
 
     /// CI (no torch): the export lgreg writes today is byte for byte the one timm's `local-dir:` loader read when
@@ -250,17 +318,28 @@ import Testing
         for ((pooling, directory), expected) in zip(exports, fixture.exports) {
             let model = try Digest.ofFile(directory.appendingPathComponent("model.safetensors")).digest.hex
             let config = try Digest.ofFile(directory.appendingPathComponent("config.json")).digest.hex
-            #expect(model == expected.model_sha256, "\(pooling): model.safetensors differs from the one timm loaded; rerun the fixture script")
-            #expect(config == expected.config_sha256, "\(pooling): config.json differs from the one timm loaded; rerun the fixture script")
+            #expect(
+                model == expected.model_sha256,
+                "\(pooling): model.safetensors differs from the one timm loaded; rerun the fixture script")
+            #expect(
+                config == expected.config_sha256,
+                "\(pooling): config.json differs from the one timm loaded; rerun the fixture script")
             #expect(expected.architecture == "vit_base_patch16_224" && expected.depth == 6)
-            #expect(expected.hf_hub_logits_equal, "timm's hf-hub: loader (served the same folder) gives the same logits")
-            #expect(expected.data_config.input_size == [1, 28, 28] && expected.data_config.mean == [0.286] && expected.data_config.std == [0.353],
-                    "timm resolves the normalization from pretrained_cfg")
+            #expect(
+                expected.hf_hub_logits_equal, "timm's hf-hub: loader (served the same folder) gives the same logits")
+            #expect(
+                expected.data_config.input_size == [1, 28, 28] && expected.data_config.mean == [0.286]
+                    && expected.data_config.std == [0.353],
+                "timm resolves the normalization from pretrained_cfg")
             let logits = try Self.lgregLogits(directory, batch: fixture.batch)
             let reference = expected.logits.flatMap { $0 }
-            #expect(reference.count == fixture.batch * 10 && reference.map(abs).max()! > 0.5, "the fixture's logits are not all near zero")
+            #expect(
+                reference.count == fixture.batch * 10 && reference.map(abs).max()! > 0.5,
+                "the fixture's logits are not all near zero")
             let spread = (0..<10).map { c in abs(expected.logits[0][c] - expected.logits[1][c]) }.max()!
-            #expect(spread > 0.01, "images 0 and 1 give different logits (largest difference \(spread)), so the input path is exercised")
+            #expect(
+                spread > 0.01,
+                "images 0 and 1 give different logits (largest difference \(spread)), so the input path is exercised")
             expectClose(logits, reference, absolute: 1e-4, "\(pooling): lgreg's logits vs timm's local-dir load")
         }
     }
@@ -282,14 +361,19 @@ import Testing
     @Test(.enabled(if: timmAvailable, "needs torch and timm in python3")) func timmLocalDirLoadsTheExportLive() throws {
         let folder = try TemporaryDirectory("lgreg-export")
         let exports = try Self.localDirExports(in: folder)
-        var arguments = [repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Python/timm_local_dir_fixture.py").path] + exports.map(\.directory.path)
-        if ProcessInfo.processInfo.environment["LGREG_WRITE_TIMM_FIXTURE"] == "1" { arguments += ["--fixture", Self.localDirFixture.path] }
+        var arguments =
+            [repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Python/timm_local_dir_fixture.py").path]
+            + exports.map(\.directory.path)
+        if ProcessInfo.processInfo.environment["LGREG_WRITE_TIMM_FIXTURE"] == "1" {
+            arguments += ["--fixture", Self.localDirFixture.path]
+        }
         let result = try runProcess("/usr/bin/env", ["python3"] + arguments)
         #expect(result.status == 0, "\(result.err.suffix(2000))")
         let printed = try JSONDecoder().decode(LocalDirFixture.self, from: Data(result.out.utf8))
         for ((pooling, directory), timm) in zip(exports, printed.exports) {
-            expectClose(try Self.lgregLogits(directory, batch: printed.batch), timm.logits.flatMap { $0 }, absolute: 1e-4,
-                        "\(pooling): lgreg's logits vs timm's local-dir load")
+            expectClose(
+                try Self.lgregLogits(directory, batch: printed.batch), timm.logits.flatMap { $0 }, absolute: 1e-4,
+                "\(pooling): lgreg's logits vs timm's local-dir load")
         }
     }
 
@@ -307,21 +391,26 @@ import Testing
                 let result = try runLgreg(["eval", model, "--arch", arch] + common)
                 #expect(result.status == 0, "\(result.summary)")
                 let own = try Self.evalFigures(result.out)
-                #expect(own.depth == figures.depth && own.correct == figures.correct && own.meanLoss == figures.meanLoss,
-                        "\(pooling), --arch \(arch): \(own) vs the preset's \(figures)")
+                #expect(
+                    own.depth == figures.depth && own.correct == figures.correct && own.meanLoss == figures.meanLoss,
+                    "\(pooling), --arch \(arch): \(own) vs the preset's \(figures)")
             }
         }
         let stale = folder.appending("avg-norm-first/config.json")
-        let text = try String(contentsOf: stale, encoding: .utf8).replacingOccurrences(of: "\"schemaVersion\" : 2", with: "\"schemaVersion\" : 7")
+        let text = try String(contentsOf: stale, encoding: .utf8).replacingOccurrences(
+            of: "\"schemaVersion\" : 2", with: "\"schemaVersion\" : 7")
         try Data(text.utf8).write(to: stale)
         let refused = try runLgreg(["eval", folder.path("avg-norm-first/model.safetensors"), "--arch", stale.path])
-        #expect(refused.status == 65 && refused.err.contains("lgreg.schemaVersion") && refused.err.contains("is 7"), "\(refused.summary)")
+        #expect(
+            refused.status == 65 && refused.err.contains("lgreg.schemaVersion") && refused.err.contains("is 7"),
+            "\(refused.summary)")
     }
 
     /// The user's path on the zoo's learngene: `materialize … --depth 14 --output d14`, then `lgreg eval
     /// d14/model.safetensors --arch d14/config.json` runs it as the preset does, and the card names the learngene.
     @Test func zooDesNet14RunsFromItsOwnConfig() throws {
-        let folder = try TemporaryDirectory("lgreg-export"), d14 = folder.path("d14")
+        let folder = try TemporaryDirectory("lgreg-export")
+        let d14 = folder.path("d14")
         let archive = repositoryRoot.appendingPathComponent("Registry/fmnist-tiny-sws.lgz").path
         let made = try runLgreg(["materialize", archive, "--depth", "14", "--output", d14])
         #expect(made.status == 0, "\(made.summary)")
@@ -330,18 +419,25 @@ import Testing
         let own = try runLgreg(["eval", d14 + "/model.safetensors", "--arch", d14 + "/config.json"] + common)
         let preset = try runLgreg(["eval", d14 + "/model.safetensors", "--arch", "fmnist-tiny"] + common)
         #expect(own.status == 0 && preset.status == 0, "\(own.summary)\n\(preset.summary)")
-        let figures = try Self.evalFigures(own.out), expected = try Self.evalFigures(preset.out)
+        let figures = try Self.evalFigures(own.out)
+        let expected = try Self.evalFigures(preset.out)
         #expect(figures.depth == 14 && figures.images == 200)
-        #expect(figures.correct == expected.correct && figures.meanLoss == expected.meanLoss, "\(figures) vs the preset's \(expected)")
+        #expect(
+            figures.correct == expected.correct && figures.meanLoss == expected.meanLoss,
+            "\(figures) vs the preset's \(expected)")
         let card = try String(contentsOfFile: d14 + "/README.md", encoding: .utf8)
-        #expect(card.hasPrefix("---\nlibrary_name: timm\n") && card.contains("# `fmnist-tiny-sws:"), "\(card.prefix(300))")
+        #expect(
+            card.hasPrefix("---\nlibrary_name: timm\n") && card.contains("# `fmnist-tiny-sws:"), "\(card.prefix(300))")
         #expect(card.contains("| Layer map (block → learngene layer) | 0 0 0 1 1 1 2 2 2 3 3 3 4 4 |"))
     }
 
     static func evalFigures(_ json: String) throws -> (depth: Int, images: Int, correct: Int, meanLoss: Double) {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let row = try #require((object["rows"] as? [[String: Any]])?.first)
-        return (row["depth"] as? Int ?? -1, row["images"] as? Int ?? -1, row["correct"] as? Int ?? -1, row["meanLoss"] as? Double ?? .nan)
+        return (
+            row["depth"] as? Int ?? -1, row["images"] as? Int ?? -1, row["correct"] as? Int ?? -1,
+            row["meanLoss"] as? Double ?? .nan
+        )
     }
 
     /// The model card: Hub front matter, lineage to the learngene digest, the declared accuracy at this depth only.
@@ -349,11 +445,19 @@ import Testing
         let source = try Self.fashionSource()
         let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)))
         let manifest = LearngeneManifest(
-            name: "aux-fmnist", version: "2", description: "test", license: "Apache-2.0", kind: .sws, architecture: source.architecture,
-            schedule: try StageSchedule([3, 3, 4, 3, 3]), dtype: .f32, provenance: .init(trained: true, toolVersion: "lgreg test"),
-            results: [.init(depth: 6, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0, evalSet: "fashion-mnist:test", top1: 0.7682),
-                      .init(depth: 7, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0, evalSet: "fashion-mnist:test", top1: 0.7911),
-                      .init(depth: 6, strategy: "random", tunedEpochs: 0, evalSet: "fashion-mnist:test", top1: 0.5)])
+            name: "aux-fmnist", version: "2", description: "test", license: "Apache-2.0", kind: .sws,
+            architecture: source.architecture,
+            schedule: try StageSchedule([3, 3, 4, 3, 3]), dtype: .f32,
+            provenance: .init(trained: true, toolVersion: "lgreg test"),
+            results: [
+                .init(
+                    depth: 6, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0,
+                    evalSet: "fashion-mnist:test", top1: 0.7682),
+                .init(
+                    depth: 7, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0,
+                    evalSet: "fashion-mnist:test", top1: 0.7911),
+                .init(depth: 6, strategy: "random", tunedEpochs: 0, evalSet: "fashion-mnist:test", top1: 0.5),
+            ])
         let folder = try TemporaryDirectory("lgreg-export")
         try TimmExport.write(net, to: folder.url, tool: "lgreg test", manifest: manifest)
         let card = try String(contentsOf: folder.appending("README.md"), encoding: .utf8)
@@ -361,14 +465,18 @@ import Testing
         let end = try #require(lines.dropFirst().firstIndex(of: "---"))
         let frontMatter = Array(lines[1..<end])
         #expect(lines[0] == "---")
-        #expect(frontMatter == ["library_name: timm", "license: apache-2.0", "pipeline_tag: image-classification", "tags:",
-                                "- image-classification", "- timm", "- learngene", "- lgreg", "- sws"])
+        #expect(
+            frontMatter == [
+                "library_name: timm", "license: apache-2.0", "pipeline_tag: image-classification", "tags:",
+                "- image-classification", "- timm", "- learngene", "- lgreg", "- sws",
+            ])
         #expect(card.contains("# `aux-fmnist:2` Des-Net, depth 6"))
         #expect(card.contains("| Learngene digest | `sha256:\(String(repeating: "ab", count: 32))` |"))
         #expect(card.contains("| Strategy | cyclic, order front-mid-last |"))
         #expect(card.contains("| Layer map (block → learngene layer) | 0 0 1 2 3 4 |"))
         #expect(card.contains("| 6 | cyclic (front-mid-last) | 0 | fashion-mnist:test | 76.82 % |"))
-        #expect(!card.contains("79.11") && !card.contains("50.00"), "only the declared result at this depth and strategy")
+        #expect(
+            !card.contains("79.11") && !card.contains("50.00"), "only the declared result at this depth and strategy")
         #expect(card.contains("timm.create_model(\"local-dir:"))
         #expect(card.contains("mean [0.286] and std [0.353]"))
 
@@ -386,8 +494,9 @@ import Testing
             #expect(status == 0, "\(message)")
             var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             object["architecture"] = "vit_custom"
-            let (refused, _) = try validateJSON(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self),
-                                                against: "timm-config.schema.json")
+            let (refused, _) = try validateJSON(
+                String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self),
+                against: "timm-config.schema.json")
             #expect(refused != 0, "the schema refuses a name timm does not register")
         }
     }

@@ -1,5 +1,6 @@
 import LgregArchitecture
 import Testing
+
 @testable import LgregResolver
 
 /// Layer maps against the published lists (method.md, "Cyclic initialization"), hand-worked orders and
@@ -38,27 +39,36 @@ import Testing
 
     @Test func handWorkedOrders() throws {
         // L = 7, front-last-mid: the 2 extra copies go to stages 0 and 4.
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 7, order: StageOrder(.frontLastMid, stageCount: 5)).sources
-            == [0, 0, 1, 2, 3, 4, 4])
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 7, order: StageOrder(.frontLastMid, stageCount: 5)).sources
+                == [0, 0, 1, 2, 3, 4, 4])
         // L = 8, mid-last-front: 3 extras to stages 1, 2, 3.
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 8, order: StageOrder(.midLastFront, stageCount: 5)).sources
-            == [0, 1, 1, 2, 2, 3, 3, 4])
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 8, order: StageOrder(.midLastFront, stageCount: 5)).sources
+                == [0, 1, 1, 2, 2, 3, 3, 4])
         // L = 13, explicit order 0,4,1,3,2: 3 extras to stages 0, 4, 1.
         let explicit = try OrderSpec(parsing: "0,4,1,3,2").resolve(stageCount: 5)
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 13, order: explicit).sources
-            == [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 4])
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 13, order: explicit).sources
+                == [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 4, 4, 4])
         // L = 14, last-mid-front: 4 extras to 4, 1, 2, 3.
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 14, order: StageOrder(.lastMidFront, stageCount: 5)).sources
-            == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 14, order: StageOrder(.lastMidFront, stageCount: 5)).sources
+                == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4])
     }
 
     /// Table 4 of the paper: the two cyclic orders it compares tie exactly at depths 10 and 11.
     @Test func frontMidLastAndFrontLastMidTieAtTenAndEleven() throws {
-        let fml = Self.fml(5), flm = StageOrder(.frontLastMid, stageCount: 5)
+        let fml = Self.fml(5)
+        let flm = StageOrder(.frontLastMid, stageCount: 5)
         for depth in [10, 11] {
-            #expect(try LayerMap.cyclic(sourceLayers: 5, depth: depth, order: fml) == LayerMap.cyclic(sourceLayers: 5, depth: depth, order: flm))
+            #expect(
+                try LayerMap.cyclic(sourceLayers: 5, depth: depth, order: fml)
+                    == LayerMap.cyclic(sourceLayers: 5, depth: depth, order: flm))
         }
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 12, order: fml) != LayerMap.cyclic(sourceLayers: 5, depth: 12, order: flm))
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 12, order: fml)
+                != LayerMap.cyclic(sourceLayers: 5, depth: 12, order: flm))
     }
 
     @Test func cyclicProperties() throws {
@@ -82,7 +92,8 @@ import Testing
             #expect(map.depth == 11)
             #expect(map.copies.allSatisfy { $0 >= 1 })
             #expect(zip(map.sources, map.sources.dropFirst()).allSatisfy { $0 <= $1 })
-            #expect(try LayerMap.randomAssigned(sourceLayers: 5, depth: 11, seed: seed) == map, "deterministic per seed")
+            #expect(
+                try LayerMap.randomAssigned(sourceLayers: 5, depth: 11, seed: seed) == map, "deterministic per seed")
             for (stage, count) in map.copies.enumerated() where count > 1 { extraSeen.insert(stage) }
         }
         #expect(extraSeen == [0, 1, 2, 3, 4], "every stage receives extra copies for some seed")
@@ -108,7 +119,8 @@ import Testing
             42: [0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 4],
         ]
         for (seed, sources) in expected {
-            #expect(try LayerMap.randomAssigned(sourceLayers: 5, depth: 11, seed: seed).sources == sources, "seed \(seed)")
+            #expect(
+                try LayerMap.randomAssigned(sourceLayers: 5, depth: 11, seed: seed).sources == sources, "seed \(seed)")
         }
     }
 
@@ -117,26 +129,42 @@ import Testing
             try LayerMap.cyclic(sourceLayers: 5, depth: 3, order: Self.fml(5))
         }
         #expect(ResolverError.depthDropsStages(depth: 3, stages: 5).description.contains("--allow-drop-stages"))
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 3, order: Self.fml(5), allowDropStages: true).sources == [0, 1, 2])
-        #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 2, order: StageOrder(.lastFrontMid, stageCount: 5), allowDropStages: true).sources == [0, 4])
-        #expect(throws: ResolverError.invalidDepth(0)) { try LayerMap.cyclic(sourceLayers: 5, depth: 0, order: Self.fml(5), allowDropStages: true) }
+        #expect(
+            try LayerMap.cyclic(sourceLayers: 5, depth: 3, order: Self.fml(5), allowDropStages: true).sources == [
+                0, 1, 2,
+            ])
+        #expect(
+            try LayerMap.cyclic(
+                sourceLayers: 5, depth: 2, order: StageOrder(.lastFrontMid, stageCount: 5), allowDropStages: true
+            ).sources == [0, 4])
+        #expect(throws: ResolverError.invalidDepth(0)) {
+            try LayerMap.cyclic(sourceLayers: 5, depth: 0, order: Self.fml(5), allowDropStages: true)
+        }
     }
 
     @Test func explicitMapsAreChecked() throws {
         #expect(try LayerMap(parsing: "0,0,1,2,3,4", sourceLayers: 5, depth: 6).sources == [0, 0, 1, 2, 3, 4])
-        #expect(throws: ResolverError.layerMapLength(count: 5, depth: 6)) { try LayerMap(parsing: "0,0,1,2,3", sourceLayers: 5, depth: 6) }
+        #expect(throws: ResolverError.layerMapLength(count: 5, depth: 6)) {
+            try LayerMap(parsing: "0,0,1,2,3", sourceLayers: 5, depth: 6)
+        }
         #expect(throws: ResolverError.layerMapEntryOutOfRange(position: 5, entry: 5, layers: 5)) {
             try LayerMap(parsing: "0,0,1,2,3,5", sourceLayers: 5, depth: 6)
         }
         #expect(throws: ResolverError.layerMapEntryOutOfRange(position: 0, entry: -1, layers: 5)) {
             try LayerMap(sources: [-1], sourceLayers: 5)
         }
-        #expect(throws: ResolverError.unparsableLayerMap("0,a")) { try LayerMap(parsing: "0,a", sourceLayers: 5, depth: 2) }
+        #expect(throws: ResolverError.unparsableLayerMap("0,a")) {
+            try LayerMap(parsing: "0,a", sourceLayers: 5, depth: 2)
+        }
     }
 
     @Test func ordersAreChecked() throws {
-        #expect(throws: ResolverError.invalidOrder(order: [0, 4, 1, 3, 3], stages: 5)) { try OrderSpec(parsing: "0,4,1,3,3").resolve(stageCount: 5) }
-        #expect(throws: ResolverError.invalidOrder(order: [0, 1, 2], stages: 5)) { try OrderSpec(parsing: "0,1,2").resolve(stageCount: 5) }
+        #expect(throws: ResolverError.invalidOrder(order: [0, 4, 1, 3, 3], stages: 5)) {
+            try OrderSpec(parsing: "0,4,1,3,3").resolve(stageCount: 5)
+        }
+        #expect(throws: ResolverError.invalidOrder(order: [0, 1, 2], stages: 5)) {
+            try OrderSpec(parsing: "0,1,2").resolve(stageCount: 5)
+        }
         #expect(throws: ResolverError.unparsableOrder("middle-first")) { try OrderSpec(parsing: "middle-first") }
         #expect(try OrderSpec(parsing: "front-last-mid") == .named(.frontLastMid))
     }
@@ -155,10 +183,18 @@ import Testing
     /// Issue 10 case 5: `plan --depth 9223372036854775807` tried to build a map of that length.
     @Test func depthsAreBoundedBeforeAMapIsBuilt() throws {
         let order = StageOrder(.frontMidLast, stageCount: 5)
-        #expect(throws: ResolverError.invalidDepth(.max)) { try LayerMap.cyclic(sourceLayers: 5, depth: .max, order: order) }
-        #expect(throws: ResolverError.invalidDepth(1025)) { try LayerMap.randomAssigned(sourceLayers: 5, depth: 1025, seed: 0) }
-        #expect(throws: ResolverError.invalidDepth(1025)) { try LayerMap(sources: Array(repeating: 0, count: 1025), sourceLayers: 1) }
+        #expect(throws: ResolverError.invalidDepth(.max)) {
+            try LayerMap.cyclic(sourceLayers: 5, depth: .max, order: order)
+        }
+        #expect(throws: ResolverError.invalidDepth(1025)) {
+            try LayerMap.randomAssigned(sourceLayers: 5, depth: 1025, seed: 0)
+        }
+        #expect(throws: ResolverError.invalidDepth(1025)) {
+            try LayerMap(sources: Array(repeating: 0, count: 1025), sourceLayers: 1)
+        }
         #expect(try LayerMap.cyclic(sourceLayers: 5, depth: 1024, order: order).depth == 1024)
-        #expect(ResolverError.invalidDepth(.max).description == "depth 9223372036854775807: a Des-Net has between 1 and 1024 layers")
+        #expect(
+            ResolverError.invalidDepth(.max).description
+                == "depth 9223372036854775807: a Des-Net has between 1 and 1024 layers")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LgregArchitecture
 import SafeTensors
 import Testing
+
 @testable import LgregResolver
 
 @Suite struct MaterializerTests {
@@ -17,8 +18,9 @@ import Testing
             for (t, spec) in arch.blockTensorSpecs.enumerated() {
                 let part = spec.name.split(separator: ".").dropLast().joined(separator: ".")
                 let param = spec.name.split(separator: ".").last!
-                try aux.add("blocks.block.\(part).instances.\(m).\(param)", shape: spec.shape,
-                            floats: (0..<spec.elementCount).map { Float(m * 1000 + t * 37) + Float($0) * 0.25 })
+                try aux.add(
+                    "blocks.block.\(part).instances.\(m).\(param)", shape: spec.shape,
+                    floats: (0..<spec.elementCount).map { Float(m * 1000 + t * 37) + Float($0) * 0.25 })
             }
         }
         let checkpoint = try SafeTensorsFile(data: try aux.serialized(), label: "aux.safetensors")
@@ -30,12 +32,14 @@ import Testing
         for m in 0..<schedule.stageCount {
             var layer = SafeTensorsWriter()
             for spec in arch.blockTensorSpecs {
-                try layer.add(spec.name, dtype: .f32, shape: spec.shape, bytes: try checkpoint.copy(official(m, spec.name)))
+                try layer.add(
+                    spec.name, dtype: .f32, shape: spec.shape, bytes: try checkpoint.copy(official(m, spec.name)))
             }
             layers.append(try SafeTensorsFile(data: try layer.serialized(), label: "layer-\(m)"))
         }
         let base = try MemorySource.make(kind: .sws, layers: 0, schedule: schedule)
-        let source = MemorySource(architecture: arch, kind: .sws, schedule: schedule, shared: base.shared, layers: layers)
+        let source = MemorySource(
+            architecture: arch, kind: .sws, schedule: schedule, shared: base.shared, layers: layers)
 
         let net = try Materializer.plan(source, depth: 16, strategy: .explicit(LayerMap(schedule: schedule).sources))
         // Virtual layer l uses the stage whose cumulative layer count first exceeds l.
@@ -43,7 +47,9 @@ import Testing
         for (stage, count) in [3, 3, 4, 3, 3].enumerated() { stageOfLayer += Array(repeating: stage, count: count) }
         for l in 0..<16 {
             for spec in arch.blockTensorSpecs {
-                #expect(try net.bytes("blocks.\(l).\(spec.name)") == checkpoint.copy(official(stageOfLayer[l], spec.name)), "block \(l) \(spec.name)")
+                #expect(
+                    try net.bytes("blocks.\(l).\(spec.name)") == checkpoint.copy(official(stageOfLayer[l], spec.name)),
+                    "block \(l) \(spec.name)")
             }
         }
         for spec in arch.sharedTensorSpecs { #expect(try net.bytes(spec.name) == base.shared.copy(spec.name)) }
@@ -64,7 +70,8 @@ import Testing
             }
         }
         let blockNames: [String] = (0..<12).flatMap { i in arch.blockTensorSpecs.map { "blocks.\(i).\($0.name)" } }
-        let names: [String] = ["pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"] + blockNames
+        let names: [String] =
+            ["pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias"] + blockNames
             + ["norm.weight", "norm.bias", "head.weight", "head.bias"]
         #expect(net.tensors.map(\.name) == names)
         #expect(net.parameterCount == arch.parameterCount(depth: 12))
@@ -73,24 +80,32 @@ import Testing
     @Test func tlegInterpolates() throws {
         // θ_A ≡ 1 and θ_B ≡ 2 everywhere: block l of depth L is 1 + 2·l/L.
         var source = try MemorySource.make(kind: .tleg, layers: 2)
-        source.layers = [try MemorySource.file(arch.blockTensorSpecs, layer: 0, label: "theta-a") { _, _ in 1 },
-                         try MemorySource.file(arch.blockTensorSpecs, layer: 1, label: "theta-b") { _, _ in 2 }]
+        source.layers = [
+            try MemorySource.file(arch.blockTensorSpecs, layer: 0, label: "theta-a") { _, _ in 1 },
+            try MemorySource.file(arch.blockTensorSpecs, layer: 1, label: "theta-b") { _, _ in 2 },
+        ]
         let net = try Materializer.plan(source, depth: 8, strategy: .tleg)
         for l in 0..<8 {
             let values = try net.tensor("blocks.\(l).mlp.fc1.weight").floats()
             #expect(values.allSatisfy { $0 == 1 + 2 * Float(l) / 8 }, "block \(l)")
         }
-        #expect(try net.bytes("blocks.0.attn.qkv.weight") == source.layers[0].copy("attn.qkv.weight"), "the first layer is θ_A exactly")
+        #expect(
+            try net.bytes("blocks.0.attn.qkv.weight") == source.layers[0].copy("attn.qkv.weight"),
+            "the first layer is θ_A exactly")
         #expect(net.lineage.layerMap == Array(repeating: nil, count: 8))
         #expect(throws: ResolverError.wrongKind(strategy: "tleg", needs: [.tleg], found: .sws)) {
-            try Materializer.plan(MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([1, 1, 1, 1, 1])), depth: 8, strategy: .tleg)
+            try Materializer.plan(
+                MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([1, 1, 1, 1, 1])), depth: 8,
+                strategy: .tleg)
         }
     }
 
     @Test func imwlmSelectsTheFirstBlocksOfADeeperModel() throws {
         let teacher = try MemorySource.make(kind: .plain, layers: 12)
         let net = try Materializer.plan(teacher, depth: 6, strategy: .imwlm)
-        for i in 0..<6 { #expect(try net.bytes("blocks.\(i).attn.proj.weight") == teacher.layers[i].copy("attn.proj.weight")) }
+        for i in 0..<6 {
+            #expect(try net.bytes("blocks.\(i).attn.proj.weight") == teacher.layers[i].copy("attn.proj.weight"))
+        }
         for name in ["patch_embed.proj.weight", "pos_embed", "norm.weight", "head.weight"] {
             #expect(try net.bytes(name) == teacher.shared.copy(name))
         }
@@ -117,20 +132,26 @@ import Testing
         for (i, m) in [(5, 9), (6, 10), (7, 11)] {
             #expect(try net.bytes("blocks.\(i).mlp.fc2.weight") == teacher.layers[m].copy("mlp.fc2.weight"))
         }
-        for name in ["norm.weight", "norm.bias", "head.weight", "head.bias"] { #expect(try net.bytes(name) == teacher.shared.copy(name)) }
+        for name in ["norm.weight", "norm.bias", "head.weight", "head.bias"] {
+            #expect(try net.bytes(name) == teacher.shared.copy(name))
+        }
         #expect(try net.tensor("blocks.0.norm1.weight").floats().allSatisfy { $0 == 1 })
         #expect(try net.tensor("blocks.0.attn.qkv.bias").floats().allSatisfy { $0 == 0 })
         #expect(try net.bytes("pos_embed") != teacher.shared.copy("pos_embed"))
-        #expect(throws: ResolverError.invalidTopBlocks(k: 9, depth: 8)) { try Materializer.plan(teacher, depth: 8, strategy: .vanillaLG(topBlocks: 9)) }
+        #expect(throws: ResolverError.invalidTopBlocks(k: 9, depth: 8)) {
+            try Materializer.plan(teacher, depth: 8, strategy: .vanillaLG(topBlocks: 9))
+        }
     }
 
     /// Fresh weights follow timm's initializers: trunc-normal(0.02) cut at ±2 std has standard deviation
     /// 0.02·√(1 − 4φ(2)/(2Φ(2) − 1)) = 0.0175925.
     @Test func scratchIsTruncatedNormalAndSeeded() throws {
-        let wide = ViTArchitecture(imageSize: 16, patchSize: 4, inChannels: 1, width: 128, heads: 2, classes: 3, classToken: false, pooling: .avgNormFirst)
+        let wide = ViTArchitecture(
+            imageSize: 16, patchSize: 4, inChannels: 1, width: 128, heads: 2, classes: 3, classToken: false,
+            pooling: .avgNormFirst)
         let source = try MemorySource.make(kind: .sws, layers: 1, schedule: StageSchedule([2]), architecture: wide)
         let net = try Materializer.plan(source, depth: 1, strategy: .scratch, seed: 3)
-        let values = try net.tensor("blocks.0.mlp.fc1.weight").floats().map(Double.init)   // 65,536 draws
+        let values = try net.tensor("blocks.0.mlp.fc1.weight").floats().map(Double.init)  // 65,536 draws
         let mean = values.reduce(0, +) / Double(values.count)
         let std = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
         #expect(abs(mean) < 0.0003)
@@ -145,13 +166,15 @@ import Testing
 
     @Test func newHeadForANewTask() throws {
         let source = try MemorySource.make(kind: .sws, layers: 5, schedule: StageSchedule([3, 3, 4, 3, 3]))
-        let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .new, classes: 7)
+        let net = try Materializer.plan(
+            source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .new, classes: 7)
         #expect(net.architecture.classes == 7)
         #expect(net.tensor("head.weight").shape == [7, 8])
         #expect(try net.tensor("head.bias").floats() == Array(repeating: 0, count: 7))
         #expect(net.lineage.head == .new)
         #expect(try net.bytes("norm.weight") == source.shared.copy("norm.weight"))
-        let kept = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .keep, classes: 3)
+        let kept = try Materializer.plan(
+            source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .keep, classes: 3)
         #expect(try kept.bytes("head.weight") == source.shared.copy("head.weight"))
         #expect(throws: ResolverError.headClassMismatch(learngene: 3, requested: 7)) {
             try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)), head: .keep, classes: 7)
@@ -163,11 +186,18 @@ import Testing
         var specs = arch.blockTensorSpecs
         specs[2] = TensorSpec(name: "attn.qkv.weight", shape: [24, 4], initializer: .truncatedNormal002)
         source.layers[3] = try MemorySource.file(specs, layer: 3, label: "layer-3.safetensors")
-        #expect(throws: ResolverError.tensorMismatch(file: "layer-3.safetensors", tensor: "attn.qkv.weight", expected: [24, 8], found: [24, 4])) {
+        #expect(
+            throws: ResolverError.tensorMismatch(
+                file: "layer-3.safetensors", tensor: "attn.qkv.weight", expected: [24, 8], found: [24, 4])
+        ) {
             try Materializer.plan(source, depth: 12, strategy: .cyclic(.named(.frontMidLast)))
         }
-        source.layers[3] = try MemorySource.file(Array(arch.blockTensorSpecs.dropLast()), layer: 3, label: "layer-3.safetensors")
-        #expect(throws: ResolverError.tensorMismatch(file: "layer-3.safetensors", tensor: "mlp.fc2.bias", expected: [8], found: nil)) {
+        source.layers[3] = try MemorySource.file(
+            Array(arch.blockTensorSpecs.dropLast()), layer: 3, label: "layer-3.safetensors")
+        #expect(
+            throws: ResolverError.tensorMismatch(
+                file: "layer-3.safetensors", tensor: "mlp.fc2.bias", expected: [8], found: nil)
+        ) {
             try Materializer.plan(source, depth: 12, strategy: .cyclic(.named(.frontMidLast)))
         }
         source.layers.removeLast()
@@ -187,7 +217,9 @@ import Testing
             }
         }
         source.layers[1] = try SafeTensorsFile(data: try writer.serialized(), label: "layer-1.safetensors")
-        #expect(throws: ResolverError.unsupportedDType(file: "layer-1.safetensors", tensor: "mlp.fc1.bias", dtype: "I64")) {
+        #expect(
+            throws: ResolverError.unsupportedDType(file: "layer-1.safetensors", tensor: "mlp.fc1.bias", dtype: "I64")
+        ) {
             try Materializer.plan(source, depth: 4, strategy: .cyclic(.named(.frontMidLast)))
         }
         // A TLEG θ_B whose shape disagrees with θ_A's architecture is named too.
@@ -195,14 +227,18 @@ import Testing
         var specs = arch.blockTensorSpecs
         specs[0] = TensorSpec(name: "norm1.weight", shape: [7], initializer: .ones)
         tleg.layers[1] = try MemorySource.file(specs, layer: 1, label: "theta-b.safetensors")
-        #expect(throws: ResolverError.tensorMismatch(file: "theta-b.safetensors", tensor: "norm1.weight", expected: [8], found: [7])) {
+        #expect(
+            throws: ResolverError.tensorMismatch(
+                file: "theta-b.safetensors", tensor: "norm1.weight", expected: [8], found: [7])
+        ) {
             try Materializer.plan(tleg, depth: 4, strategy: .tleg)
         }
     }
 
     @Test func halfPrecisionIsCopiedAsStored() throws {
         let source = try MemorySource.make(kind: .sws, layers: 2, schedule: StageSchedule([2, 2]), dtype: .bf16)
-        let net = try Materializer.plan(source, depth: 4, strategy: .cyclic(.named(.frontMidLast)), head: .new, classes: 5)
+        let net = try Materializer.plan(
+            source, depth: 4, strategy: .cyclic(.named(.frontMidLast)), head: .new, classes: 5)
         #expect(net.tensors.allSatisfy { $0.dtype == .bf16 })
         #expect(try net.bytes("blocks.3.attn.proj.weight") == source.layers[1].copy("attn.proj.weight"))
     }

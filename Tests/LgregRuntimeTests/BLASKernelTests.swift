@@ -19,15 +19,17 @@ struct BLASKernelTests {
 
     @Test func aComputeCommandStartsAgainWithTheBetterKernelsUnlessTheUserChose() {
         #if arch(x86_64)
-        // Set, whatever it says, the variable is the user's choice.
-        #expect(BLASThreads.coreTypeToSet(environment: ["OPENBLAS_CORETYPE": BLASThreads.coreName]) == nil)
-        let core = BLASThreads.coreName, better = BLASThreads.coreTypeToSet(environment: [:])
-        if ["SkylakeX", "Haswell", "Zen", "Cooperlake", "SapphireRapids"].contains(core) {
-            #expect(better == nil, "\(core): \(better ?? "")")
-        } else {
-            let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-            #expect(better == (cpuinfo.contains(" avx512bw") ? "SkylakeX" : "Haswell"), "\(core): \(better ?? "none")")
-        }
+            // Set, whatever it says, the variable is the user's choice.
+            #expect(BLASThreads.coreTypeToSet(environment: ["OPENBLAS_CORETYPE": BLASThreads.coreName]) == nil)
+            let core = BLASThreads.coreName
+            let better = BLASThreads.coreTypeToSet(environment: [:])
+            if ["SkylakeX", "Haswell", "Zen", "Cooperlake", "SapphireRapids"].contains(core) {
+                #expect(better == nil, "\(core): \(better ?? "")")
+            } else {
+                let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+                #expect(
+                    better == (cpuinfo.contains(" avx512bw") ? "SkylakeX" : "Haswell"), "\(core): \(better ?? "none")")
+            }
         #endif
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LgregCore
 import LgregTestSupport
 import Testing
+
 @testable import LgregRuntime
 
 /// Deterministic pseudo-random floats in [-1, 1), so failures reproduce.
@@ -16,7 +17,9 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
 @Suite struct KernelTests {
     @Test func matmulMatchesHandWorkedProduct() {
         // [[1,2],[3,4]] · [[5,6],[7,8]]ᵀ + [1, -1] = [[1·5+2·6+1, 1·7+2·8−1], [3·5+4·6+1, 3·7+4·8−1]]
-        let inp: [Float] = [1, 2, 3, 4], weight: [Float] = [5, 6, 7, 8], bias: [Float] = [1, -1]
+        let inp: [Float] = [1, 2, 3, 4]
+        let weight: [Float] = [5, 6, 7, 8]
+        let bias: [Float] = [1, -1]
         var out = [Float](repeating: .nan, count: 4)
         matmulForward(&out, inp, weight, bias, rows: 2, inDim: 2, outDim: 2)
         #expect(out == [18, 22, 40, 52])
@@ -27,9 +30,11 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
     @Test(arguments: [(1, 1, 1), (7, 13, 5), (33, 48, 144), (64, 17, 3)])
     func matmulMatchesReference(shape: (Int, Int, Int)) {
         let (rows, inDim, outDim) = shape
-        let inp = randomFloats(rows * inDim, seed: 1), weight = randomFloats(outDim * inDim, seed: 2)
+        let inp = randomFloats(rows * inDim, seed: 1)
+        let weight = randomFloats(outDim * inDim, seed: 2)
         let bias = randomFloats(outDim, seed: 3)
-        var fast = [Float](repeating: 0, count: rows * outDim), slow = fast
+        var fast = [Float](repeating: 0, count: rows * outDim)
+        var slow = fast
         matmulForward(&fast, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
         referenceMatmulForward(&slow, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
         expectClose(fast, slow, absolute: 1e-5)
@@ -40,16 +45,20 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
         let a: [Float] = [1, 2, 3, 4, 5, 6]
         let b: [Float] = [1, 0, 0, 9, 0, 1, 0, 9, 0, 0, 1, 9]
         var c: [Float] = [1, 1, 1, 1, 1, 1]
-        sgemm(transA: true, transB: false, m: 2, n: 3, k: 3, alpha: 2, a: a, lda: 2, b: b, ldb: 4,
-              beta: 1, c: &c, ldc: 3)
+        sgemm(
+            transA: true, transB: false, m: 2, n: 3, k: 3, alpha: 2, a: a, lda: 2, b: b, ldb: 4,
+            beta: 1, c: &c, ldc: 3)
         #expect(c == [3, 7, 11, 5, 9, 13])
     }
 
     @Test func layerNormMatchesHandWorkedRow() {
         // Row [1,2,3,4]: μ = 2.5, var = 1.25, rstd = 1/√(1.25 + eps).
         let inp: [Float] = [1, 2, 3, 4, 10, 10, 10, 10]
-        let weight: [Float] = [1, 2, 1, 1], bias: [Float] = [0, 0, 1, -1]
-        var out = [Float](repeating: 0, count: 8), mean: [Float] = [0, 0], rstd: [Float] = [0, 0]
+        let weight: [Float] = [1, 2, 1, 1]
+        let bias: [Float] = [0, 0, 1, -1]
+        var out = [Float](repeating: 0, count: 8)
+        var mean: [Float] = [0, 0]
+        var rstd: [Float] = [0, 0]
         layerNormForward(&out, mean: &mean, rstd: &rstd, inp, weight: weight, bias: bias, rows: 2, cols: 4, eps: 1e-5)
         let s = 1 / Float(1.25 + 1e-5).squareRoot()
         #expect(mean == [2.5, 10])
@@ -60,17 +69,24 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
     }
 
     @Test func layerNormOfWideRowsMatchesDoubleReference() {
-        let rows = 5, cols = 77
+        let rows = 5
+        let cols = 77
         let inp = randomFloats(rows * cols, seed: 4).map { $0 * 3 + 1 }
-        let weight = randomFloats(cols, seed: 5), bias = randomFloats(cols, seed: 6)
-        var out = [Float](repeating: 0, count: rows * cols), mean = [Float](repeating: 0, count: rows), rstd = mean
-        layerNormForward(&out, mean: &mean, rstd: &rstd, inp, weight: weight, bias: bias, rows: rows, cols: cols, eps: 1e-6)
+        let weight = randomFloats(cols, seed: 5)
+        let bias = randomFloats(cols, seed: 6)
+        var out = [Float](repeating: 0, count: rows * cols)
+        var mean = [Float](repeating: 0, count: rows)
+        var rstd = mean
+        layerNormForward(
+            &out, mean: &mean, rstd: &rstd, inp, weight: weight, bias: bias, rows: rows, cols: cols, eps: 1e-6)
         var expected = [Float]()
         for r in 0..<rows {
             let row = inp[r * cols..<(r + 1) * cols].map(Double.init)
             let mu = row.reduce(0, +) / Double(cols)
             let variance = row.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(cols)
-            expected += row.enumerated().map { Float(($1 - mu) / (variance + 1e-6).squareRoot() * Double(weight[$0]) + Double(bias[$0])) }
+            expected += row.enumerated().map {
+                Float(($1 - mu) / (variance + 1e-6).squareRoot() * Double(weight[$0]) + Double(bias[$0]))
+            }
         }
         expectClose(out, expected, absolute: 1e-5)
     }
@@ -105,7 +121,11 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
     }
 
     @Test func attentionMatchesNaiveLoops() {
-        let batch = 2, tokens = 5, heads = 3, headDim = 4, width = heads * headDim
+        let batch = 2
+        let tokens = 5
+        let heads = 3
+        let headDim = 4
+        let width = heads * headDim
         let qkv = randomFloats(batch * tokens * 3 * width, seed: 7).map { $0 * 2 }
         var out = [Float](repeating: 0, count: batch * tokens * width)
         var probs = [Float](repeating: 0, count: batch * heads * tokens * tokens)
@@ -113,17 +133,21 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
         func value(_ b: Int, _ t: Int, _ which: Int, _ h: Int, _ i: Int) -> Double {
             Double(qkv[(((b * tokens + t) * 3 + which) * heads + h) * headDim + i])
         }
-        var expectedOut = [Float](repeating: 0, count: out.count), expectedProbs = [Float](repeating: 0, count: probs.count)
+        var expectedOut = [Float](repeating: 0, count: out.count)
+        var expectedProbs = [Float](repeating: 0, count: probs.count)
         for b in 0..<batch {
             for h in 0..<heads {
                 for i in 0..<tokens {
                     let scores = (0..<tokens).map { j in
-                        (0..<headDim).map { value(b, i, 0, h, $0) * value(b, j, 1, h, $0) }.reduce(0, +) / Double(headDim).squareRoot()
+                        (0..<headDim).map { value(b, i, 0, h, $0) * value(b, j, 1, h, $0) }.reduce(0, +)
+                            / Double(headDim).squareRoot()
                     }
                     let top = scores.max()!
                     let weights = scores.map { Foundation.exp($0 - top) }
                     let total = weights.reduce(0, +)
-                    for j in 0..<tokens { expectedProbs[((b * heads + h) * tokens + i) * tokens + j] = Float(weights[j] / total) }
+                    for j in 0..<tokens {
+                        expectedProbs[((b * heads + h) * tokens + i) * tokens + j] = Float(weights[j] / total)
+                    }
                     for c in 0..<headDim {
                         let sum = (0..<tokens).map { weights[$0] / total * value(b, $0, 2, h, c) }.reduce(0, +)
                         expectedOut[(b * tokens + i) * width + h * headDim + c] = Float(sum)
@@ -146,7 +170,9 @@ func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
 
     @Test func poolingAndTokenEmbedding() {
         // batch 1, 2 patches, width 2, with a class token.
-        let patchTokens: [Float] = [1, 2, 3, 4], cls: [Float] = [10, 20], pos: [Float] = [0.5, 0.5, 1, 1, 2, 2]
+        let patchTokens: [Float] = [1, 2, 3, 4]
+        let cls: [Float] = [10, 20]
+        let pos: [Float] = [0.5, 0.5, 1, 1, 2, 2]
         var tokens = [Float](repeating: 0, count: 6)
         tokenEmbedForward(&tokens, patchTokens, classToken: cls, posEmbed: pos, batch: 1, patches: 2, width: 2)
         #expect(tokens == [10.5, 20.5, 2, 3, 5, 6])

@@ -3,11 +3,13 @@ import LgregArchitecture
 import LgregTestSupport
 import SafeTensors
 import Testing
+
 @testable import LgregRuntime
 
 /// The timm fixtures written by `Python/make_runtime_fixtures.py`.
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Fixtures")
     static let cases = ["avg", "cls", "avg-norm-first", "avg-norm-first-cls-token", "fmnist-shape", "weight-shared"]
 
     static func path(_ name: String, _ kind: String) -> String {
@@ -30,7 +32,8 @@ enum Fixtures {
     @Test(arguments: Fixtures.cases)
     func logitsMatchTimm(name: String) throws {
         let (model, io) = try Fixtures.load(name)
-        let images = try io.floats("images"), expected = try io.floats("logits")
+        let images = try io.floats("images")
+        let expected = try io.floats("logits")
         let batch = try io.info("images").shape[0]
         let runner = ViTRunner(model: model, maxBatch: batch)
         let logits: [Float] = try runner.logits(images: images, batch: batch)
@@ -41,7 +44,8 @@ enum Fixtures {
         let perImage = images.count / batch
         for b in 0..<batch {
             let single: [Float] = try wide.logits(images: Array(images[b * perImage..<(b + 1) * perImage]), batch: 1)
-            expectClose(single, Array(expected[b * 10..<(b + 1) * 10]), absolute: 1e-4, "\(name): image \(b) alone vs timm")
+            expectClose(
+                single, Array(expected[b * 10..<(b + 1) * 10]), absolute: 1e-4, "\(name): image \(b) alone vs timm")
         }
 
         var losses = [Float](repeating: 0, count: batch)
@@ -55,30 +59,38 @@ enum Fixtures {
         let (model, _) = try Fixtures.load("weight-shared")
         #expect(model.parameters.layout.blockCount == 3)
         #expect(model.layerMap == [0, 0, 1, 2, 2])
-        #expect(model.parameters.layout.count == model.architecture.tensorSpecs(depth: 3).map(\.elementCount).reduce(0, +))
+        #expect(
+            model.parameters.layout.count == model.architecture.tensorSpecs(depth: 3).map(\.elementCount).reduce(0, +))
     }
 
     @Test func inferenceActivationsDoNotGrowWithDepth() throws {
         let (model, _) = try Fixtures.load("weight-shared")
-        let a = model.architecture, batch = 4
+        let a = model.architecture
+        let batch = 4
         let deep = ViTRunner(model: model, maxBatch: batch)
         let shallow = ViTRunner(model: try ViTModel(parameters: model.parameters, layerMap: [1]), maxBatch: batch)
         // One set of buffers for every layer: patches [N, C·p²], patch tokens [N, d], residual stream, norm/branch
         // output and attention output [T, d] each, qkv [T, 3d], probabilities [H, T, T], MLP hidden [T, h], one
         // mean and one 1/std per token, pooled and features [d], logits — per image, whatever the depth.
-        let t = a.tokenCount, d = a.width
-        let perImage = a.patchCount * a.patchValues + a.patchCount * d + 3 * t * d + 3 * t * d + a.heads * t * t
+        let t = a.tokenCount
+        let d = a.width
+        let perImage =
+            a.patchCount * a.patchValues + a.patchCount * d + 3 * t * d + 3 * t * d + a.heads * t * t
             + t * a.mlpWidth + 2 * t + 2 * d + a.classes
         #expect(deep.activationCount == batch * perImage)
         #expect(shallow.activationCount == deep.activationCount, "5 layers hold as much as 1")
-        let inference = ViTActivations(architecture: a, depth: model.depth, batchCapacity: batch, keepingEveryLayer: false)
+        let inference = ViTActivations(
+            architecture: a, depth: model.depth, batchCapacity: batch, keepingEveryLayer: false)
         #expect(inference.count == deep.activationCount && Set(inference.layers.map(\.qkv)).count == 1)
         // Training keeps, per layer, the stream at its input, both norms' outputs and statistics, qkv, the
         // probabilities, the attention output, the stream after attention, fc1's output before and after GELU.
         let l = model.depth
-        let perLayer = t * d + t * d + 2 * t + 3 * t * d + a.heads * t * t + t * d + t * d + t * d + 2 * t + 2 * t * a.mlpWidth
-        let perImageTraining = a.patchCount * a.patchValues + a.patchCount * d + l * perLayer + t * d   // + the blocks' output
-            + t * d + t * d + 2 * t + 2 * d + a.classes   // branch, final norm with its statistics, pooled, features, logits
+        let perLayer =
+            t * d + t * d + 2 * t + 3 * t * d + a.heads * t * t + t * d + t * d + t * d + 2 * t + 2 * t * a.mlpWidth
+        let perImageTraining =
+            a.patchCount * a.patchValues + a.patchCount * d + l * perLayer + t * d  // + the blocks' output
+            // branch, final norm with its statistics, pooled, features, logits
+            + t * d + t * d + 2 * t + 2 * d + a.classes
         let training = ViTActivations(architecture: a, depth: l, batchCapacity: batch, keepingEveryLayer: true)
         #expect(training.count == batch * perImageTraining)
         #expect(Set(training.layers.map(\.qkv)).count == l && Set(training.residual).count == l + 1)
@@ -120,7 +132,10 @@ enum Fixtures {
 
     @Test func wrongShapeIsNamed() throws {
         let file = try edited { $0["head.weight"] = ([5, 96], [Float](repeating: 0, count: 480)) }
-        #expect(throws: RuntimeError.tensorShape(file: "edited.safetensors", name: "head.weight", expected: [10, 48], actual: [5, 96])) {
+        #expect(
+            throws: RuntimeError.tensorShape(
+                file: "edited.safetensors", name: "head.weight", expected: [10, 48], actual: [5, 96])
+        ) {
             try ViTParameters(file: file, architecture: Self.architecture)
         }
     }
@@ -140,7 +155,11 @@ enum Fixtures {
 
     @Test func layerMapMustNameStoredBlocks() throws {
         let (model, _) = try Fixtures.load("weight-shared")
-        #expect(throws: RuntimeError.layerMap(map: [0, 3], blocks: 3)) { try ViTModel(parameters: model.parameters, layerMap: [0, 3]) }
-        #expect(throws: RuntimeError.layerMap(map: [], blocks: 3)) { try ViTModel(parameters: model.parameters, layerMap: []) }
+        #expect(throws: RuntimeError.layerMap(map: [0, 3], blocks: 3)) {
+            try ViTModel(parameters: model.parameters, layerMap: [0, 3])
+        }
+        #expect(throws: RuntimeError.layerMap(map: [], blocks: 3)) {
+            try ViTModel(parameters: model.parameters, layerMap: [])
+        }
     }
 }

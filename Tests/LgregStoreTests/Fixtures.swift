@@ -14,10 +14,13 @@ func scratchDirectory() throws -> URL {
 }
 
 /// A small random learngene (fmnist-tiny, schedule 1,1: two layers) written as an archive.
-func smallArchive(in dir: URL, name: String = "tiny", version: String = "1", seed: UInt64 = 0, file: String = "tiny.lgz") throws -> URL {
+func smallArchive(
+    in dir: URL, name: String = "tiny", version: String = "1", seed: UInt64 = 0, file: String = "tiny.lgz"
+) throws -> URL {
     let url = dir.appendingPathComponent(file)
-    try RandomLearngene.write(name: name, version: version, kind: .sws, architecture: try .preset("fmnist-tiny"),
-                              schedule: try StageSchedule([1, 1]), seed: seed, toolVersion: "test", to: url)
+    try RandomLearngene.write(
+        name: name, version: version, kind: .sws, architecture: try .preset("fmnist-tiny"),
+        schedule: try StageSchedule([1, 1]), seed: seed, toolVersion: "test", to: url)
     return url
 }
 
@@ -46,7 +49,9 @@ func writeHandTar(_ entries: [HandEntry], to url: URL, compressed: Bool = true) 
         if let target = item.hardlink { archive_entry_set_hardlink(entry, target) }
         archive_entry_set_size(entry, item.type == TarFileType.regular ? Int64(item.data.count) : 0)
         archive_write_header(archive, entry)
-        if !item.data.isEmpty { _ = item.data.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, $0.count) } }
+        if !item.data.isEmpty {
+            _ = item.data.withUnsafeBytes { archive_write_data(archive, $0.baseAddress, $0.count) }
+        }
         archive_entry_free(entry)
     }
     archive_write_close(archive)
@@ -68,7 +73,8 @@ struct ArchiveParts {
 
     /// The entries in lgreg's order.
     var entries: [HandEntry] {
-        [HandEntry(path: "manifest.json", data: manifestBytes)] + manifest.files.map { HandEntry(path: $0.file, data: files[$0.file]!) }
+        [HandEntry(path: "manifest.json", data: manifestBytes)]
+            + manifest.files.map { HandEntry(path: $0.file, data: files[$0.file]!) }
     }
 
     /// Replaces a file and updates its digest and size in the manifest, so only the content is wrong.
@@ -101,7 +107,8 @@ enum SafeTensorsTestFile {
             if info.name == name {
                 try writer.add(name, shape: shape, floats: [Float](repeating: 0, count: shape.reduce(1, *)))
             } else {
-                try writer.add(info.name, dtype: info.dtype, shape: info.shape, bytes: Array(try original.bytes(info.name)))
+                try writer.add(
+                    info.name, dtype: info.dtype, shape: info.shape, bytes: Array(try original.bytes(info.name)))
             }
         }
         return try writer.serialized()

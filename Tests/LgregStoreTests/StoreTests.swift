@@ -12,7 +12,8 @@ import Testing
         let dir = try scratchDirectory()
         let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let digest = try store.publish(archive: try smallArchive(in: dir)).digest
-        let layout = try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.ociLayout)) as! [String: String]
+        let layout =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.ociLayout)) as! [String: String]
         #expect(layout == ["imageLayoutVersion": "1.0.0"])
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.indexJSON)) as! [String: Any]
         #expect(index["schemaVersion"] as? Int == 2)
@@ -22,7 +23,10 @@ import Testing
         // Every blob file is named by the SHA-256 of its bytes (checked with sha256sum, an outside tool).
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "cd '\(store.layout.blobsDirectory.path)' && for f in *; do echo \"$f  $f\"; done | sha256sum -c --quiet"]
+        process.arguments = [
+            "-c",
+            "cd '\(store.layout.blobsDirectory.path)' && for f in *; do echo \"$f  $f\"; done | sha256sum -c --quiet",
+        ]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
@@ -70,7 +74,8 @@ import Testing
         let store = try LearngeneStore(root: dir.appendingPathComponent("s"), mode: .create)
         let arch = try ViTArchitecture.preset("fmnist-tiny")
         // A plain 3-block model whose blocks are all the same block: one layer blob.
-        let one = try SafeTensorsFile(data: try RandomLearngene.model(architecture: arch, layers: 1, seed: 5), label: "m")
+        let one = try SafeTensorsFile(
+            data: try RandomLearngene.model(architecture: arch, layers: 1, seed: 5), label: "m")
         var writer = SafeTensorsWriter()
         for info in one.tensors where !info.name.hasPrefix("blocks.") {
             try writer.add(info.name, dtype: info.dtype, shape: info.shape, bytes: Array(try one.bytes(info.name)))
@@ -78,19 +83,24 @@ import Testing
         for block in 0..<3 {
             for spec in arch.blockTensorSpecs {
                 let info = try one.info("blocks.0.\(spec.name)")
-                try writer.add("blocks.\(block).\(spec.name)", dtype: info.dtype, shape: info.shape, bytes: Array(try one.bytes(info.name)))
+                try writer.add(
+                    "blocks.\(block).\(spec.name)", dtype: info.dtype, shape: info.shape,
+                    bytes: Array(try one.bytes(info.name)))
             }
         }
-        let template = LearngeneManifest(name: "same", version: "1", description: "", license: "MIT", kind: .plain, architecture: arch,
-                                         schedule: try StageSchedule([1, 1, 1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
+        let template = LearngeneManifest(
+            name: "same", version: "1", description: "", license: "MIT", kind: .plain, architecture: arch,
+            schedule: try StageSchedule([1, 1, 1]), dtype: .f32, provenance: .init(trained: true, toolVersion: "t"))
         let url = dir.appendingPathComponent("same.lgz")
-        try LearngeneArchive.pack(template: template, model: try SafeTensorsFile(data: try writer.serialized(), label: "m"), to: url)
+        try LearngeneArchive.pack(
+            template: template, model: try SafeTensorsFile(data: try writer.serialized(), label: "m"), to: url)
         let result = try store.publish(archive: url)
         #expect(result.newBlobs == 2 && result.reusedBlobs == 2)
         #expect(try blobCount(store) == 4)  // shared + 1 layer + config + manifest
         // The same archive under another tag: the same manifest, no new blob.
         let again = try store.publish(archive: url, tag: "same:2")
-        #expect(again.newBlobs == 0 && again.reusedBlobs == 4 && again.digest == result.digest && !again.alreadyPublished)
+        #expect(
+            again.newBlobs == 0 && again.reusedBlobs == 4 && again.digest == result.digest && !again.alreadyPublished)
         #expect(try blobCount(store) == 4)
         // Publishing the same content under the same tag again changes nothing.
         let before = try treeHash(store.layout.root.appendingPathComponent("blobs"))
@@ -105,7 +115,8 @@ import Testing
         try store.publish(archive: archive)
         let exported = dir.appendingPathComponent("exported.lgz")
         try store.export("tiny:1", to: exported)
-        let a = try LearngeneArchive.read(archive), b = try LearngeneArchive.read(exported)
+        let a = try LearngeneArchive.read(archive)
+        let b = try LearngeneArchive.read(exported)
         #expect(a.manifestBytes == b.manifestBytes)
         for (x, y) in zip(a.files, b.files) { #expect(Array(x.tensors.fileBytes) == Array(y.tensors.fileBytes)) }
         // lgreg writes archives deterministically, so the whole file is identical too.
@@ -135,33 +146,41 @@ import Testing
         let aux = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
         let blobs = try blobCount(store)
         let layers = [aux.shared.descriptor] + [0, 0, 1, 1].map { aux.layers[$0].descriptor }
-        let derived = try store.writeDerived(DerivedArtifact(
-            reference: "tiny-d4:1", artifactType: "application/vnd.lgreg.desnet.v1", config: Data(#"{"depth":4}"#.utf8),
-            configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: layers, base: aux.digest,
-            depth: 4, strategy: "sws", order: "stage", seed: 9))
+        let derived = try store.writeDerived(
+            DerivedArtifact(
+                reference: "tiny-d4:1", artifactType: "application/vnd.lgreg.desnet.v1",
+                config: Data(#"{"depth":4}"#.utf8),
+                configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: layers, base: aux.digest,
+                depth: 4, strategy: "sws", order: "stage", seed: 9))
         #expect(try blobCount(store) == blobs + 2, "only a config and a manifest blob are new")
         let image = try store.imageManifest(derived)
         #expect(image.annotations?["org.opencontainers.image.base.digest"] == aux.digest.description)
         #expect(image.layers.map(\.digest) == layers.map(\.digest))
         #expect(image.annotations?["org.opencontainers.image.created"] == nil, "the manifest names content only")
-        let index = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.indexJSON)) as? [String: Any])
+        let index = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: store.layout.indexJSON)) as? [String: Any])
         let tags = (index["manifests"] as? [[String: Any]] ?? []).compactMap { $0["annotations"] as? [String: String] }
         let tagged = try #require(tags.first { $0["org.opencontainers.image.ref.name"] == "tiny-d4:1" })
-        let expected = Materialization(desNetDigest: derived, learngeneDigest: aux.digest, depth: 4, strategy: "sws", order: "stage", seed: 9,
-                                       created: tagged["org.opencontainers.image.created"])
+        let expected = Materialization(
+            desNetDigest: derived, learngeneDigest: aux.digest, depth: 4, strategy: "sws", order: "stage", seed: 9,
+            created: tagged["org.opencontainers.image.created"])
         #expect(expected.created != nil, "index.json says when the tag was made")
         #expect(try store.materializations(of: aux.digest) == [expected])
         #expect(try store.list().map(\.reference) == ["tiny:1"], "list shows learngenes only")
         #expect(throws: StoreError.self) { try store.resolve("tiny-d4:1") }
         // Delete the database: the next open rebuilds it from index.json and the blobs.
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store.layout.database.path + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: store.layout.database.path + suffix)
+        }
         store = try LearngeneStore(root: root, mode: .create)
         #expect(try store.materializations() == [expected])
         #expect(throws: StoreError.missingBlob(Digest(hex: String(repeating: "0", count: 64))!)) {
             var bad = layers
             bad[0].digest = Digest(hex: String(repeating: "0", count: 64))!
-            try store.writeDerived(DerivedArtifact(reference: "x:1", artifactType: "a", config: Data(), configMediaType: "c",
-                                                   layers: bad, base: aux.digest))
+            try store.writeDerived(
+                DerivedArtifact(
+                    reference: "x:1", artifactType: "a", config: Data(), configMediaType: "c",
+                    layers: bad, base: aux.digest))
         }
     }
 
@@ -172,9 +191,11 @@ import Testing
         let aux = try store.resolve(try store.publish(archive: try smallArchive(in: dir)).digest.description)
         let before = try treeHash(store.layout.blobsDirectory)
         #expect(throws: StoreError.tagExists(reference: "tiny:1", existing: aux.digest)) {
-            try store.writeDerived(DerivedArtifact(reference: "tiny:1", artifactType: "application/vnd.lgreg.desnet.v1", config: Data("{}".utf8),
-                                                   configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: [aux.shared.descriptor],
-                                                   base: aux.digest))
+            try store.writeDerived(
+                DerivedArtifact(
+                    reference: "tiny:1", artifactType: "application/vnd.lgreg.desnet.v1", config: Data("{}".utf8),
+                    configMediaType: "application/vnd.lgreg.desnet.config.v1+json", layers: [aux.shared.descriptor],
+                    base: aux.digest))
         }
         #expect(try treeHash(store.layout.blobsDirectory) == before)
         #expect(try store.resolve("tiny:1").digest == aux.digest)
@@ -187,7 +208,9 @@ import Testing
         #expect(throws: StoreError.noStore(root: root.path)) { try LearngeneStore(root: root, mode: .read) }
         #expect(!FileManager.default.fileExists(atPath: root.path))
         try LearngeneStore(root: root, mode: .create).publish(archive: try smallArchive(in: dir))
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: StoreLayout(root: root).database.path + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: StoreLayout(root: root).database.path + suffix)
+        }
         let before = try treeHash(root)
         let reader = try LearngeneStore(root: root, mode: .read)
         #expect(try reader.list().map(\.reference) == ["tiny:1"], "the index is built in memory")
@@ -208,7 +231,8 @@ import Testing
         // Young blobs are spared; a staging file two hours old is not.
         let stale = store.layout.tmpDirectory.appendingPathComponent("publish-1-stale")
         try Data("partial".utf8).write(to: stale)
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: stale.path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: -7200)], ofItemAtPath: stale.path)
         let young = try store.collectGarbage(grace: 3600, dryRun: false, pruneDangling: true)
         #expect(young.blobs.isEmpty && young.sparedYoung == 2 && young.tempFiles == 1)
         #expect(!FileManager.default.fileExists(atPath: stale.path))
@@ -235,10 +259,18 @@ import Testing
         try bytes.write(to: victim)
         let report = try store.check(rebuildIndex: true)
         #expect(!report.clean)
-        #expect(report.problems.contains { $0.subject == victim.path && $0.reason.hasPrefix("content hashes to sha256:") && $0.quarantinedTo != nil })
-        #expect(report.problems.contains { $0.subject.hasPrefix("tag tiny:1") && $0.reason.contains("is not in the store") })
+        #expect(
+            report.problems.contains {
+                $0.subject == victim.path && $0.reason.hasPrefix("content hashes to sha256:") && $0.quarantinedTo != nil
+            })
+        #expect(
+            report.problems.contains { $0.subject.hasPrefix("tag tiny:1") && $0.reason.contains("is not in the store") }
+        )
         #expect(!FileManager.default.fileExists(atPath: victim.path))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: store.layout.quarantineDirectory.path).contains { $0.hasPrefix(stored.layers[1].digest.hex) })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: store.layout.quarantineDirectory.path).contains {
+                $0.hasPrefix(stored.layers[1].digest.hex)
+            })
         // Publishing the archive again repairs the store.
         try store.remove("tiny:1")
         try store.publish(archive: dir.appendingPathComponent("tiny.lgz"))
@@ -247,7 +279,8 @@ import Testing
 
     /// The migration SQL compiled into the store is `Schemas/index.sql`, byte for byte.
     @Test func indexSchemaMatchesTheSchemaFile() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let file = try String(contentsOf: root.appendingPathComponent("Schemas/index.sql"), encoding: .utf8)
         #expect(LearngeneStore.indexSchemaSQL == file)
     }
@@ -256,7 +289,9 @@ import Testing
 @Suite struct LocationTests {
     /// `--store` aside, the store lives at $LGREG_HOME, else $XDG_DATA_HOME/lgreg, else ~/.local/share/lgreg.
     @Test func defaultRootFollowsXDG() {
-        #expect(StoreLayout.defaultRoot(environment: ["LGREG_HOME": "/a", "XDG_DATA_HOME": "/b", "HOME": "/c"]).path == "/a")
+        #expect(
+            StoreLayout.defaultRoot(environment: ["LGREG_HOME": "/a", "XDG_DATA_HOME": "/b", "HOME": "/c"]).path == "/a"
+        )
         #expect(StoreLayout.defaultRoot(environment: ["XDG_DATA_HOME": "/b", "HOME": "/c"]).path == "/b/lgreg")
         #expect(StoreLayout.defaultRoot(environment: ["HOME": "/c"]).path == "/c/.local/share/lgreg")
     }
@@ -283,6 +318,9 @@ import Testing
         try Data(repeating: 0x42, count: 4096).write(to: layout.database)
         let store = try LearngeneStore(root: root, mode: .create)
         #expect(try store.list().map(\.digest) == [digest])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: layout.quarantineDirectory.path).contains { $0.hasPrefix("index.db.") })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: layout.quarantineDirectory.path).contains {
+                $0.hasPrefix("index.db.")
+            })
     }
 }

@@ -27,10 +27,13 @@ public struct ProcessOutput: Sendable {
 /// Runs `executable` (a path, or a name looked up on `PATH`) with `arguments`, feeding `input` on standard
 /// input, and waits for it, killing it after `timeout` seconds. Output goes through temporary files, so a child
 /// that fills one stream while the other is unread cannot deadlock the test.
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                       input: Data? = nil, directory: URL? = nil, timeout: TimeInterval = 600) throws -> ProcessOutput {
+public func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+    input: Data? = nil, directory: URL? = nil, timeout: TimeInterval = 600
+) throws -> ProcessOutput {
     let scratch = try TemporaryDirectory("lgreg-process")
-    let outURL = scratch.appending("out"), errURL = scratch.appending("err")
+    let outURL = scratch.appending("out")
+    let errURL = scratch.appending("err")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
@@ -43,7 +46,8 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     }
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     if let directory { process.currentDirectoryURL = directory }
-    let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+    let outHandle = try FileHandle(forWritingTo: outURL)
+    let errHandle = try FileHandle(forWritingTo: errURL)
     process.standardOutput = outHandle
     process.standardError = errHandle
     let stdin = Pipe()
@@ -65,10 +69,11 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     }
     try outHandle.close()
     try errHandle.close()
-    return ProcessOutput(status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
-                         timedOut: timedOut,
-                         out: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                         err: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    return ProcessOutput(
+        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+        timedOut: timedOut,
+        out: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+        err: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
 }
 
 /// The `lgreg` binary the tests run: `$LGREG_TEST_BINARY` when set (`scripts/test.sh` sets it to the release
@@ -81,7 +86,10 @@ public var lgregBinary: URL {
 }
 
 /// Runs `lgreg arguments…` (see `lgregBinary`).
-public func runLgreg(_ arguments: [String], environment: [String: String] = [:], input: Data? = nil,
-                     directory: URL? = nil, timeout: TimeInterval = 600) throws -> ProcessOutput {
-    try runProcess(lgregBinary.path, arguments, environment: environment, input: input, directory: directory, timeout: timeout)
+public func runLgreg(
+    _ arguments: [String], environment: [String: String] = [:], input: Data? = nil,
+    directory: URL? = nil, timeout: TimeInterval = 600
+) throws -> ProcessOutput {
+    try runProcess(
+        lgregBinary.path, arguments, environment: environment, input: input, directory: directory, timeout: timeout)
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The repository's root folder, for tests that read fixtures, scripts and schemas by path.
-public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// Validates a JSON document against `Schemas/<schema>` with Python's `jsonschema` (an outside validator,
 /// through `scripts/validate-schema.py`).
@@ -9,9 +10,12 @@ public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComp
 public func validateJSON(_ document: String, against schema: String) throws -> (status: Int32, message: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", repositoryRoot.appendingPathComponent("scripts/validate-schema.py").path,
-                         repositoryRoot.appendingPathComponent("Schemas/\(schema)").path, "-"]
-    let input = Pipe(), err = Pipe()
+    process.arguments = [
+        "python3", repositoryRoot.appendingPathComponent("scripts/validate-schema.py").path,
+        repositoryRoot.appendingPathComponent("Schemas/\(schema)").path, "-",
+    ]
+    let input = Pipe()
+    let err = Pipe()
     process.standardInput = input
     process.standardError = err
     try process.run()

@@ -17,16 +17,20 @@ public func expectClose<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
     var count = 0
     var worst = 0.0
     for index in actual.indices {
-        let a = Double(actual[index]), e = Double(expected[index])
+        let a = Double(actual[index])
+        let e = Double(expected[index])
         let allowed = absolute + relative * abs(e)
         let difference = abs(a - e)
-        guard !(difference <= allowed) else { continue }   // NaN counts as a mismatch
+        guard !(difference <= allowed) else { continue }  // NaN counts as a mismatch
         count += 1
         worst = max(worst, difference.isNaN ? .infinity : difference)
-        if mismatches.count < shown { mismatches.append("  [\(index)] expected \(e), actual \(a), allowed ±\(allowed)") }
+        if mismatches.count < shown {
+            mismatches.append("  [\(index)] expected \(e), actual \(a), allowed ±\(allowed)")
+        }
     }
     guard count == 0 else {
-        let header = "\(what): \(count) of \(actual.count) outside |a − e| ≤ \(absolute) + \(relative)·|e| (largest difference \(worst)):"
+        let header =
+            "\(what): \(count) of \(actual.count) outside |a − e| ≤ \(absolute) + \(relative)·|e| (largest difference \(worst)):"
         let more = count > shown ? "\n  …" : ""
         Issue.record("\(header)\n\(mismatches.joined(separator: "\n"))\(more)", sourceLocation: sourceLocation)
         return false

@@ -3,14 +3,18 @@ import LgregArchitecture
 import LgregCore
 import LgregRuntime
 import Testing
+
 @testable import LgregTraining
 
 /// Drop-path in the whole model: masks drawn from the step's generator, the same masks in the backward pass.
 @Suite struct DropPathTests {
     /// A width-8 SWS model (schedule 2,1,2) with half its residual branches dropped at the last layer.
     func setUp() throws -> (TrainingModel, [Float], [Int]) {
-        let arch = ViTArchitecture(imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3, classToken: false, pooling: .avgNormFirst)
-        let model = TrainingModel(architecture: arch, mode: .sws, schedule: try StageSchedule([2, 1, 2]), batchCapacity: 4)
+        let arch = ViTArchitecture(
+            imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3, classToken: false,
+            pooling: .avgNormFirst)
+        let model = TrainingModel(
+            architecture: arch, mode: .sws, schedule: try StageSchedule([2, 1, 2]), batchCapacity: 4)
         model.initializeParameters(seed: 3)
         // Larger weights than timm's init so every path matters.
         for i in 0..<model.layout.count { model.parameters.storage[i] *= 3 }
@@ -34,16 +38,20 @@ import Testing
         let dropped = Array(UnsafeBufferPointer(start: model.logits, count: 12))
         #expect(clean != dropped)
         _ = loss(model, images, labels, dlogits: &dlogits)
-        #expect(Array(UnsafeBufferPointer(start: model.logits, count: 12)) == dropped, "the same generator draws the same masks")
+        #expect(
+            Array(UnsafeBufferPointer(start: model.logits, count: 12)) == dropped,
+            "the same generator draws the same masks")
 
         model.zeroGradients()
         model.backward(dlogits: dlogits)
         // Central differences in Float on 40 parameters spread over every tensor kind.
-        var analytic: [Float] = [], numeric: [Double] = []
+        var analytic: [Float] = []
+        var numeric: [Double] = []
         var scratch = dlogits
         for k in 0..<40 {
             let i = (k * 7919) % model.layout.count
-            let saved = model.parameters.storage[i], h: Float = 2e-3
+            let saved = model.parameters.storage[i]
+            let h: Float = 2e-3
             model.parameters.storage[i] = saved + h
             let plus = loss(model, images, labels, dlogits: &scratch)
             model.parameters.storage[i] = saved - h

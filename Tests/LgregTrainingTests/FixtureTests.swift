@@ -4,6 +4,7 @@ import LgregArchive
 import LgregRuntime
 import SafeTensors
 import Testing
+
 @testable import LgregTraining
 
 /// One committed PyTorch autograd fixture (see Python/make_gradient_fixtures.py).
@@ -22,7 +23,8 @@ struct GradientFixture {
     let config: Config
 
     init(_ name: String) throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name).safetensors")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/\(name).safetensors")
         file = try SafeTensorsFile(path: url.path)
         #expect(file.metadata["magic"] == "lgreg-gradient-fixture")
         #expect(file.metadata["version"] == "1")
@@ -30,20 +32,25 @@ struct GradientFixture {
     }
 
     var architecture: ViTArchitecture {
-        ViTArchitecture(imageSize: config.imageSize, patchSize: config.patchSize, inChannels: config.inChannels, width: config.width,
-                        heads: config.heads, mlpRatio: config.mlpRatio, classes: config.classes, classToken: config.classToken,
-                        pooling: Pooling(rawValue: config.pooling)!, layerNormEps: config.layerNormEps)
+        ViTArchitecture(
+            imageSize: config.imageSize, patchSize: config.patchSize, inChannels: config.inChannels,
+            width: config.width,
+            heads: config.heads, mlpRatio: config.mlpRatio, classes: config.classes, classToken: config.classToken,
+            pooling: Pooling(rawValue: config.pooling)!, layerNormEps: config.layerNormEps)
     }
 
     func model(batch: Int) throws -> TrainingModel {
-        let model = TrainingModel(architecture: architecture, mode: LearngeneManifest.Kind(rawValue: config.mode)!,
-                                  schedule: try StageSchedule(config.schedule), batchCapacity: batch)
+        let model = TrainingModel(
+            architecture: architecture, mode: LearngeneManifest.Kind(rawValue: config.mode)!,
+            schedule: try StageSchedule(config.schedule), batchCapacity: batch)
         // The fixture also holds inputs, outputs and gradients; the loader takes a file of weights only.
         var weights = SafeTensorsWriter()
-        for tensor in file.tensors where !["input.", "output.", "grad.", "step2."].contains(where: tensor.name.hasPrefix) {
+        for tensor in file.tensors
+        where !["input.", "output.", "grad.", "step2."].contains(where: tensor.name.hasPrefix) {
             try weights.add(tensor.name, shape: tensor.shape, floats: try file.floats(tensor.name))
         }
-        try model.loadParameters(from: SafeTensorsFile(data: try weights.serialized(), label: "weights of \(file.path)"))
+        try model.loadParameters(
+            from: SafeTensorsFile(data: try weights.serialized(), label: "weights of \(file.path)"))
         return model
     }
 }
@@ -63,15 +70,18 @@ func fixtureError(_ ours: UnsafePointer<Float>, _ reference: [Float]) -> Float {
         let images = try fixture.file.floats("input.images")
         let labels = try fixture.file.int64s("input.labels").map(Int.init)
         let teacher = try fixture.file.floats("input.teacher_logits")
-        let batch = labels.count, classes = fixture.config.classes
+        let batch = labels.count
+        let classes = fixture.config.classes
         let model = try fixture.model(batch: batch)
-        let objective = DistillationObjective(alpha: fixture.config.alpha, temperature: fixture.config.tau, labelSmoothing: fixture.config.smoothing)
+        let objective = DistillationObjective(
+            alpha: fixture.config.alpha, temperature: fixture.config.tau, labelSmoothing: fixture.config.smoothing)
         var dlogits = [Float](repeating: 0, count: batch * classes)
 
         func step() -> Float {
             model.forward(images: images, batch: batch)
             model.zeroGradients()
-            let loss = objective.lossAndGradient(logits: model.logits, labels: labels, teacher: teacher, dlogits: &dlogits, classes: classes)
+            let loss = objective.lossAndGradient(
+                logits: model.logits, labels: labels, teacher: teacher, dlogits: &dlogits, classes: classes)
             model.backward(dlogits: dlogits)
             return loss
         }
@@ -79,7 +89,8 @@ func fixtureError(_ ours: UnsafePointer<Float>, _ reference: [Float]) -> Float {
         let loss = step()
         #expect(fixtureError(model.logits, try fixture.file.floats("output.logits")) < 1e-5)
         // The runtime's inference pass on the same weights (shared blocks by layer map, TLEG materialized) agrees.
-        let inference = try ViTRunner(model: try model.inferenceModel(), maxBatch: batch).logits(images: images, batch: batch)
+        let inference = try ViTRunner(model: try model.inferenceModel(), maxBatch: batch).logits(
+            images: images, batch: batch)
         #expect(fixtureError(inference, try fixture.file.floats("output.logits")) < 1e-5)
         let referenceLoss = try fixture.file.floats("output.loss")[0]
         #expect(abs(loss - referenceLoss) / referenceLoss < 1e-5)
@@ -91,11 +102,16 @@ func fixtureError(_ ours: UnsafePointer<Float>, _ reference: [Float]) -> Float {
 
         // Two AdamW steps on the same batch (constant rate), as torch.optim.AdamW with timm's decay groups.
         let optimizer = AdamW(weightDecay: fixture.config.weightDecay)
-        let m = FloatBuffer(count: model.layout.count), v = FloatBuffer(count: model.layout.count)
+        let m = FloatBuffer(count: model.layout.count)
+        let v = FloatBuffer(count: model.layout.count)
         let mask = FloatBuffer(model.layout.decayMask)
-        optimizer.step(params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask, learningRate: fixture.config.learningRate, step: 1)
+        optimizer.step(
+            params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask,
+            learningRate: fixture.config.learningRate, step: 1)
         _ = step()
-        optimizer.step(params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask, learningRate: fixture.config.learningRate, step: 2)
+        optimizer.step(
+            params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask,
+            learningRate: fixture.config.learningRate, step: 2)
         let d = fixture.config.width
         for spec in model.layout.specs {
             var reference = try fixture.file.floats("step2." + spec.name)

@@ -1,6 +1,7 @@
 import Foundation
 import LgregCore
 import LgregRuntime
+
 @testable import LgregTraining
 
 /// Central finite differences of `L(x) = Σ_i dout_i · f(x)_i` in Double: the reference every backward kernel is

@@ -13,10 +13,13 @@ import Testing
 
     @Test func eachReading() throws {
         #expect(try parse("oci:zoo") == .layout(folder: "zoo", tag: nil, digest: nil))
-        #expect(try parse("oci:Registry/tuned:aux-d12:1") == .layout(folder: "Registry/tuned", tag: "aux-d12:1", digest: nil))
+        #expect(
+            try parse("oci:Registry/tuned:aux-d12:1")
+                == .layout(folder: "Registry/tuned", tag: "aux-d12:1", digest: nil))
         #expect(try parse("oci:zoo@sha256:\(hex)") == .layout(folder: "zoo", tag: nil, digest: Digest("sha256:\(hex)")))
         #expect(try parse("localhost/team/aux:1") == .registry("localhost/team/aux:1"))
-        #expect(try parse("127.0.0.1:5000/team/aux@sha256:\(hex)") == .registry("127.0.0.1:5000/team/aux@sha256:\(hex)"))
+        #expect(
+            try parse("127.0.0.1:5000/team/aux@sha256:\(hex)") == .registry("127.0.0.1:5000/team/aux@sha256:\(hex)"))
         #expect(try parse("registry.example.com/aux") == .registry("registry.example.com/aux"))
         #expect(try parse("aux-b.lgz") == .file("aux-b.lgz"))
         #expect(try parse("out/model.safetensors") == .file("out/model.safetensors"))
@@ -25,7 +28,8 @@ import Testing
         #expect(try parse("/tmp/x") == .file("/tmp/x"))
         #expect(try parse("aux-b") == .entry("aux-b", orPath: false))
         #expect(try parse("aux-b:0.1.0") == .entry("aux-b:0.1.0", orPath: false))
-        #expect(try parse("fmnist-tiny-sws-d12:2-cyclic-ft1") == .entry("fmnist-tiny-sws-d12:2-cyclic-ft1", orPath: false))
+        #expect(
+            try parse("fmnist-tiny-sws-d12:2-cyclic-ft1") == .entry("fmnist-tiny-sws-d12:2-cyclic-ft1", orPath: false))
         #expect(try parse("sha256:9f86") == .entry("sha256:9f86", orPath: false))
         #expect(try parse("9f86d0") == .entry("9f86d0", orPath: false))
     }
@@ -46,8 +50,11 @@ import Testing
         let error = try #require(throws: ReferenceError.self) { try parse("team/aux") }
         #expect(error.description.hasPrefix("'team/aux' names nothing lgreg can read: not oci:DIR"))
         #expect(error.description.contains("'team' has none"))
-        #expect(throws: ReferenceError.malformed("oci:zoo@sha256:12", reading: .layout,
-                                                 reason: "the digest after '@' must be sha256: and 64 lowercase hex digits")) {
+        #expect(
+            throws: ReferenceError.malformed(
+                "oci:zoo@sha256:12", reading: .layout,
+                reason: "the digest after '@' must be sha256: and 64 lowercase hex digits")
+        ) {
             try parse("oci:zoo@sha256:12")
         }
     }
@@ -56,10 +63,14 @@ import Testing
 /// The one rule that matches a declared result to a Des-Net.
 @Suite struct MeasuredNetworkTests {
     func lineage(_ strategy: StrategyName, order: String? = nil, seed: UInt64? = nil) -> Lineage {
-        Lineage(learngeneDigest: nil, learngeneKind: .sws, strategy: strategy, order: order, seed: seed, layerMap: [], head: .keep)
+        Lineage(
+            learngeneDigest: nil, learngeneKind: .sws, strategy: strategy, order: order, seed: seed, layerMap: [],
+            head: .keep)
     }
 
-    func declared(_ strategy: String, order: String? = nil, seed: UInt64 = 0, depth: Int = 12, tuned: Int = 0) -> MeasuredNetwork {
+    func declared(_ strategy: String, order: String? = nil, seed: UInt64 = 0, depth: Int = 12, tuned: Int = 0)
+        -> MeasuredNetwork
+    {
         MeasuredNetwork(recordedStrategy: strategy, order: order, seed: seed, depth: depth, tunedEpochs: tuned)!
     }
 

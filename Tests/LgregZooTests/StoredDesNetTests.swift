@@ -14,15 +14,19 @@ import Testing
         let temporary = try TemporaryDirectory("lgreg-stored-desnet")
         let folder = temporary.url
         let archive = folder.appendingPathComponent("aux.lgz")
-        try RandomLearngene.write(name: "aux", version: "1", kind: .sws, architecture: ViTArchitecture(imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3,
-                                                                                       classToken: false, pooling: .avgNormFirst),
-                                  schedule: try StageSchedule([3, 3, 4, 3, 3]), seed: 1, toolVersion: "test", to: archive)
+        try RandomLearngene.write(
+            name: "aux", version: "1", kind: .sws,
+            architecture: ViTArchitecture(
+                imageSize: 8, patchSize: 4, inChannels: 1, width: 8, heads: 2, classes: 3,
+                classToken: false, pooling: .avgNormFirst),
+            schedule: try StageSchedule([3, 3, 4, 3, 3]), seed: 1, toolVersion: "test", to: archive)
         let store = try LearngeneStore(root: folder.appendingPathComponent("store"), mode: .create)
         _ = try store.publish(archive: archive)
         let learngene = try store.resolve("aux:1")
 
         // Depth 3 with drop-stages allowed uses stages 0, 1, 2 only: the shared blob and three layer blobs.
-        let net = try Materializer.plan(ManifestSource(learngene), depth: 3, strategy: .cyclic(.named(.frontMidLast)), allowDropStages: true)
+        let net = try Materializer.plan(
+            ManifestSource(learngene), depth: 3, strategy: .cyclic(.named(.frontMidLast)), allowDropStages: true)
         let (digest, tag) = try StoredDesNet.record(net, from: learngene, in: store, tool: "test")
         #expect(tag == "aux-d3:1-cyclic-front-mid-last")
         let manifest = try store.imageManifest(digest)

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import SafeTensors
 
 /// lgreg and Python's reference `safetensors` package read each other's files.
 @Suite struct SafeTensorsInteropTests {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/interop.py")
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Python/interop.py")
 
     @Test func pythonReadsOursAndWeReadPythons() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("st-interop-\(UUID())")

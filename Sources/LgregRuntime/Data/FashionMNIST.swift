@@ -25,12 +25,14 @@ public enum FashionMNIST {
         let images = try IDXFile(path: imagePath, bytes: try Gzip.decompress(path: imagePath), kind: .images)
         let labels = try IDXFile(path: labelPath, bytes: try Gzip.decompress(path: labelPath), kind: .labels)
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw RuntimeError.countMismatch(images: imagePath, imageCount: images.dimensions[0], labels: labelPath,
-                                             labelCount: labels.dimensions[0])
+            throw RuntimeError.countMismatch(
+                images: imagePath, imageCount: images.dimensions[0], labels: labelPath,
+                labelCount: labels.dimensions[0])
         }
-        return try ImageDataSet(source: "fashion-mnist:\(split.rawValue)", channels: 1, height: images.dimensions[1],
-                                width: images.dimensions[2], pixels: .u8(images.values),
-                                labels: labels.values.map { Int32($0) }, mean: [mean], std: [std], labelSource: labelPath)
+        return try ImageDataSet(
+            source: "fashion-mnist:\(split.rawValue)", channels: 1, height: images.dimensions[1],
+            width: images.dimensions[2], pixels: .u8(images.values),
+            labels: labels.values.map { Int32($0) }, mean: [mean], std: [std], labelSource: labelPath)
     }
 }
 
@@ -50,14 +52,24 @@ struct IDXFile {
     init(path: String, bytes: [UInt8], kind: Kind) throws {
         func word(_ at: Int) -> UInt32 { bytes[at..<at + 4].reduce(0) { $0 << 8 | UInt32($1) } }
         let header = 4 + 4 * kind.dimensions
-        guard bytes.count >= 4 else { throw RuntimeError.truncated(file: path, expectedBytes: header, actualBytes: bytes.count) }
-        guard word(0) == kind.magic else { throw RuntimeError.badMagic(file: path, expected: kind.magic, actual: word(0)) }
-        guard bytes.count >= header else { throw RuntimeError.truncated(file: path, expectedBytes: header, actualBytes: bytes.count) }
+        guard bytes.count >= 4 else {
+            throw RuntimeError.truncated(file: path, expectedBytes: header, actualBytes: bytes.count)
+        }
+        guard word(0) == kind.magic else {
+            throw RuntimeError.badMagic(file: path, expected: kind.magic, actual: word(0))
+        }
+        guard bytes.count >= header else {
+            throw RuntimeError.truncated(file: path, expectedBytes: header, actualBytes: bytes.count)
+        }
         dimensions = (0..<kind.dimensions).map { Int(word(4 + 4 * $0)) }
         let expected = header + dimensions.reduce(1, *)
-        guard bytes.count >= expected else { throw RuntimeError.truncated(file: path, expectedBytes: expected, actualBytes: bytes.count) }
+        guard bytes.count >= expected else {
+            throw RuntimeError.truncated(file: path, expectedBytes: expected, actualBytes: bytes.count)
+        }
         guard bytes.count == expected else {
-            throw RuntimeError.invalidField(file: path, field: "data", reason: "has \(bytes.count - expected) bytes beyond the declared \(dimensions)")
+            throw RuntimeError.invalidField(
+                file: path, field: "data",
+                reason: "has \(bytes.count - expected) bytes beyond the declared \(dimensions)")
         }
         values = Array(bytes[header...])
     }
@@ -67,9 +79,12 @@ struct IDXFile {
 enum Gzip {
     static func decompress(path: String) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RuntimeError.dataIO(file: path, reason: "no such file (install Debian's dataset-fashion-mnist or pass --data-dir)")
+            throw RuntimeError.dataIO(
+                file: path, reason: "no such file (install Debian's dataset-fashion-mnist or pass --data-dir)")
         }
-        guard let archive = archive_read_new() else { throw RuntimeError.dataIO(file: path, reason: "libarchive could not start") }
+        guard let archive = archive_read_new() else {
+            throw RuntimeError.dataIO(file: path, reason: "libarchive could not start")
+        }
         defer { archive_read_free(archive) }
         archive_read_support_filter_gzip(archive)
         archive_read_support_format_raw(archive)

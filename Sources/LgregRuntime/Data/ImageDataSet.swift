@@ -31,30 +31,38 @@ public struct ImageDataSet: Sendable {
     /// Checks that pixel and label counts agree and that mean/std have 1 or `channels` positive entries.
     /// - Parameter labelSource: the labels' file, named in errors when it is not `source` (IDX keeps them apart).
     /// - Throws: `RuntimeError.invalidField` or `.countMismatch` naming `source`.
-    public init(source: String, channels: Int, height: Int, width: Int, pixels: Pixels, labels: [Int32],
-                mean: [Float], std: [Float], labelSource: String? = nil) throws {
+    public init(
+        source: String, channels: Int, height: Int, width: Int, pixels: Pixels, labels: [Int32],
+        mean: [Float], std: [Float], labelSource: String? = nil
+    ) throws {
         let stored: Int
         switch pixels {
-        case let .u8(values): stored = values.count
-        case let .f32(values): stored = values.count
+        case .u8(let values): stored = values.count
+        case .f32(let values): stored = values.count
         }
         let perImage = channels * height * width
         guard perImage > 0, stored % perImage == 0 else {
-            throw RuntimeError.invalidField(file: source, field: "images",
-                                            reason: "holds \(stored) values, not a whole number of \(channels)×\(height)×\(width) images")
+            throw RuntimeError.invalidField(
+                file: source, field: "images",
+                reason: "holds \(stored) values, not a whole number of \(channels)×\(height)×\(width) images")
         }
         let count = stored / perImage
         guard count == labels.count else {
-            throw RuntimeError.countMismatch(images: source, imageCount: count, labels: labelSource ?? source, labelCount: labels.count)
+            throw RuntimeError.countMismatch(
+                images: source, imageCount: count, labels: labelSource ?? source, labelCount: labels.count)
         }
         for (field, values) in [("mean", mean), ("std", std)] where !(values.count == 1 || values.count == channels) {
-            throw RuntimeError.invalidField(file: source, field: field, reason: "has \(values.count) values for \(channels) channels (need 1 or \(channels))")
+            throw RuntimeError.invalidField(
+                file: source, field: field,
+                reason: "has \(values.count) values for \(channels) channels (need 1 or \(channels))")
         }
         guard std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
-            throw RuntimeError.invalidField(file: source, field: "std", reason: "must be finite and positive, got \(std)")
+            throw RuntimeError.invalidField(
+                file: source, field: "std", reason: "must be finite and positive, got \(std)")
         }
         if let bad = labels.first(where: { $0 < 0 }) {
-            throw RuntimeError.invalidField(file: labelSource ?? source, field: "labels", reason: "holds the negative label \(bad)")
+            throw RuntimeError.invalidField(
+                file: labelSource ?? source, field: "labels", reason: "holds the negative label \(bad)")
         }
         self.source = source
         self.count = count
@@ -78,14 +86,17 @@ public struct ImageDataSet: Sendable {
             throw RuntimeError.inputShape(file: source, expected: expected, actual: [channels, height, width])
         }
         if let bad = labels.first(where: { Int($0) >= architecture.classes }) {
-            throw RuntimeError.invalidField(file: source, field: "labels",
-                                            reason: "holds label \(bad) but the model has \(architecture.classes) classes")
+            throw RuntimeError.invalidField(
+                file: source, field: "labels",
+                reason: "holds label \(bad) but the model has \(architecture.classes) classes")
         }
     }
 
     /// Writes the normalized images `indices` to `out` ([indices.count, channels, height, width]) and their
     /// labels to `labels` ([indices.count]).
-    public func fill(_ out: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<Int32>, indices: some Collection<Int>) {
+    public func fill(
+        _ out: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<Int32>, indices: some Collection<Int>
+    ) {
         let plane = height * width
         for (slot, index) in indices.enumerated() {
             precondition(index >= 0 && index < count, "image \(index) outside 0..<\(count)")
@@ -96,9 +107,9 @@ public struct ImageDataSet: Sendable {
                 let dst = out + slot * imageValues + c * plane
                 let start = index * imageValues + c * plane
                 switch pixels {
-                case let .u8(values):
+                case .u8(let values):
                     for i in 0..<plane { dst[i] = (Float(values[start + i]) / 255 - mu) * inv }
-                case let .f32(values):
+                case .f32(let values):
                     for i in 0..<plane { dst[i] = (values[start + i] - mu) * inv }
                 }
             }
@@ -122,7 +133,7 @@ public struct BatchOrder: Sequence, Sendable {
     ///   - count: images in the data set
     ///   - batchSize: at least 1
     ///   - shuffleSeed: nil for 0, 1, 2, …; otherwise a Fisher–Yates shuffle driven by `SplitMix64(seed:)`
-///     (LgregCore's generator, the one every seeded draw in lgreg uses)
+    ///     (LgregCore's generator, the one every seeded draw in lgreg uses)
     public init(count: Int, batchSize: Int, shuffleSeed: UInt64? = nil) {
         precondition(batchSize >= 1, "batchSize must be at least 1")
         var indices = Array(0..<count)

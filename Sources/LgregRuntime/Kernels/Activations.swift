@@ -20,7 +20,8 @@ public func geluForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer
 ///   - inp: [rows, cols]
 public func softmaxForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, rows: Int, cols: Int) {
     for r in 0..<rows {
-        let x = inp + r * cols, y = out + r * cols
+        let x = inp + r * cols
+        let y = out + r * cols
         let maxValue = VectorMath.max(x, count: cols)
         if UnsafePointer(y) == x {  // one pointer in place, so the loop vectorizes (see geluForward)
             for j in 0..<cols { y[j] = VectorMath.exp(y[j] - maxValue) }
@@ -33,8 +34,10 @@ public func softmaxForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoin
 }
 
 /// Residual add: out = a + b over `count` values (`out` may be `a` or `b`).
-public func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                            count: Int) {
+public func residualForward(
+    _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    count: Int
+) {
     if UnsafePointer(out) == a {  // one pointer in place, so the loop vectorizes (see geluForward)
         for i in 0..<count { out[i] += b[i] }
     } else {
@@ -47,7 +50,9 @@ public func residualForward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePoint
 /// Forward (`geluForward`): `out = 0.5 · x · (1 + erf(x / √2))`.
 /// Backward (accumulating): `dinp += dout · (0.5 · (1 + erf(x / √2)) + x · φ(x))`, φ(x) = exp(−x²/2) / √(2π).
 /// Uses the runtime's branch-free `VectorMath.erf` and `VectorMath.exp`, which the optimizer vectorizes.
-public func geluBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
+public func geluBackward(
+    dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, count: Int
+) {
     for i in 0..<count {
         let x = inp[i]
         let cdf = 0.5 * (1 + VectorMath.erf(x * 0.707_106_781_186_547_5))

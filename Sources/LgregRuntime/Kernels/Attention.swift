@@ -8,8 +8,10 @@
 ///   - qkv: [batch, tokens, 3, heads, headDim], packed as timm's fused `qkv` linear layer writes it
 /// Two strided GEMMs per batch and head read Q, K and V in place (row stride 3·width) and write the head's
 /// columns of `out` in place (row stride width); nothing is copied.
-public func attentionForward(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
-                             _ qkv: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int) {
+public func attentionForward(
+    _ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+    _ qkv: UnsafePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int
+) {
     let width = heads * headDim
     let scale = 1 / Float(headDim).squareRoot()
     for b in 0..<batch {
@@ -19,12 +21,14 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMu
             let k = q + width
             let v = q + 2 * width
             let p = probs + (b * heads + h) * tokens * tokens
-            sgemm(transA: false, transB: true, m: tokens, n: tokens, k: headDim, alpha: scale,
-                  a: q, lda: 3 * width, b: k, ldb: 3 * width, beta: 0, c: p, ldc: tokens)
+            sgemm(
+                transA: false, transB: true, m: tokens, n: tokens, k: headDim, alpha: scale,
+                a: q, lda: 3 * width, b: k, ldb: 3 * width, beta: 0, c: p, ldc: tokens)
             softmaxForward(p, p, rows: tokens, cols: tokens)
-            sgemm(transA: false, transB: false, m: tokens, n: headDim, k: tokens, alpha: 1,
-                  a: p, lda: tokens, b: v, ldb: 3 * width, beta: 0,
-                  c: out + b * tokens * width + h * headDim, ldc: width)
+            sgemm(
+                transA: false, transB: false, m: tokens, n: headDim, k: tokens, alpha: 1,
+                a: p, lda: tokens, b: v, ldb: 3 * width, beta: 0,
+                c: out + b * tokens * width + h * headDim, ldc: width)
         }
     }
 }
@@ -44,30 +48,45 @@ public func attentionBackward(
     probs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     batch: Int, tokens: Int, width: Int, heads: Int
 ) {
-    let hd = width / heads, ld3 = 3 * width
+    let hd = width / heads
+    let ld3 = 3 * width
     let scale = 1 / Float(hd).squareRoot()
     for b in 0..<batch {
-        let qkvB = qkv + b * tokens * 3 * width, dqkvB = dqkv + b * tokens * 3 * width
+        let qkvB = qkv + b * tokens * 3 * width
+        let dqkvB = dqkv + b * tokens * 3 * width
         let doutB = dout + b * tokens * width
         for h in 0..<heads {
             let p = probs + (b * heads + h) * tokens * tokens
-            let q = qkvB + h * hd, k = qkvB + width + h * hd, v = qkvB + 2 * width + h * hd
-            let dq = dqkvB + h * hd, dk = dqkvB + width + h * hd, dv = dqkvB + 2 * width + h * hd
+            let q = qkvB + h * hd
+            let k = qkvB + width + h * hd
+            let v = qkvB + 2 * width + h * hd
+            let dq = dqkvB + h * hd
+            let dk = dqkvB + width + h * hd
+            let dv = dqkvB + 2 * width + h * hd
             let dO = doutB + h * hd
             // dv += probsᵀ · dout_h   [T, hd]
-            sgemm(transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: p, lda: tokens, b: dO, ldb: width, beta: 1, c: dv, ldc: ld3)
+            sgemm(
+                transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: p, lda: tokens, b: dO,
+                ldb: width, beta: 1, c: dv, ldc: ld3)
             // dprobs = dout_h · vᵀ    [T, T]
-            sgemm(transA: false, transB: true, m: tokens, n: tokens, k: hd, alpha: 1, a: dO, lda: width, b: v, ldb: ld3, beta: 0, c: scratch, ldc: tokens)
+            sgemm(
+                transA: false, transB: true, m: tokens, n: tokens, k: hd, alpha: 1, a: dO, lda: width, b: v, ldb: ld3,
+                beta: 0, c: scratch, ldc: tokens)
             // softmax backward, in place: dpre = probs ⊙ (dprobs − Σ_j dprobs_j · probs_j), times the scale.
             for i in 0..<tokens {
-                let row = scratch + i * tokens, pr = p + i * tokens
+                let row = scratch + i * tokens
+                let pr = p + i * tokens
                 var dot: Float = 0
                 for j in 0..<tokens { dot += row[j] * pr[j] }
                 for j in 0..<tokens { row[j] = pr[j] * (row[j] - dot) * scale }
             }
             // dq += dpre · k, dk += dpreᵀ · q
-            sgemm(transA: false, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: k, ldb: ld3, beta: 1, c: dq, ldc: ld3)
-            sgemm(transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: q, ldb: ld3, beta: 1, c: dk, ldc: ld3)
+            sgemm(
+                transA: false, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: k,
+                ldb: ld3, beta: 1, c: dq, ldc: ld3)
+            sgemm(
+                transA: true, transB: false, m: tokens, n: hd, k: tokens, alpha: 1, a: scratch, lda: tokens, b: q,
+                ldb: ld3, beta: 1, c: dk, ldc: ld3)
         }
     }
 }

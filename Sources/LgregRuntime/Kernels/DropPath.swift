@@ -8,7 +8,8 @@
 ///   - keep: [batch] multipliers
 public func dropPathForward(_ branch: UnsafeMutablePointer<Float>, keep: ArraySlice<Float>, batch: Int, span: Int) {
     for b in 0..<batch {
-        let m = keep[keep.startIndex + b], row = branch + b * span
+        let m = keep[keep.startIndex + b]
+        let row = branch + b * span
         for i in 0..<span { row[i] *= m }
     }
 }
@@ -20,8 +21,10 @@ public func dropPathForward(_ branch: UnsafeMutablePointer<Float>, keep: ArraySl
 ///   - dbranch: [batch, span]
 ///   - dout: [batch, span], the gradient of the residual sum
 ///   - keep: [batch] multipliers of the forward pass, or nil
-public func dropPathBackward(dbranch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, keep: ArraySlice<Float>?,
-                             batch: Int, span: Int) {
+public func dropPathBackward(
+    dbranch: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, keep: ArraySlice<Float>?,
+    batch: Int, span: Int
+) {
     dbranch.update(from: dout, count: batch * span)
     if let keep { dropPathForward(dbranch, keep: keep, batch: batch, span: span) }
 }

@@ -6,8 +6,10 @@
 ///   - images: [batch, channels, imageSize, imageSize]
 /// The column order matches a conv weight [width, channels, p, p] read as [width, channels·p²], so timm's
 /// stride-p convolution `patch_embed.proj` becomes `matmulForward(tokens, patches, convWeight, convBias, …)`.
-public func patchifyForward(_ patches: UnsafeMutablePointer<Float>, _ images: UnsafePointer<Float>,
-                            batch: Int, channels: Int, imageSize: Int, patchSize: Int) {
+public func patchifyForward(
+    _ patches: UnsafeMutablePointer<Float>, _ images: UnsafePointer<Float>,
+    batch: Int, channels: Int, imageSize: Int, patchSize: Int
+) {
     let grid = imageSize / patchSize
     let values = channels * patchSize * patchSize
     for b in 0..<batch {
@@ -16,7 +18,8 @@ public func patchifyForward(_ patches: UnsafeMutablePointer<Float>, _ images: Un
                 let row = patches + (b * grid * grid + gy * grid + gx) * values
                 for c in 0..<channels {
                     for i in 0..<patchSize {
-                        let src = images + ((b * channels + c) * imageSize + gy * patchSize + i) * imageSize + gx * patchSize
+                        let src =
+                            images + ((b * channels + c) * imageSize + gy * patchSize + i) * imageSize + gx * patchSize
                         (row + (c * patchSize + i) * patchSize).update(from: src, count: patchSize)
                     }
                 }
@@ -34,16 +37,19 @@ public func patchifyForward(_ patches: UnsafeMutablePointer<Float>, _ images: Un
 ///   - patchTokens: [batch, patches, width], the patch embedding's output
 ///   - classToken: [width], or nil for none
 ///   - posEmbed: [tokens, width]
-public func tokenEmbedForward(_ out: UnsafeMutablePointer<Float>, _ patchTokens: UnsafePointer<Float>,
-                              classToken: UnsafePointer<Float>?, posEmbed: UnsafePointer<Float>,
-                              batch: Int, patches: Int, width: Int) {
+public func tokenEmbedForward(
+    _ out: UnsafeMutablePointer<Float>, _ patchTokens: UnsafePointer<Float>,
+    classToken: UnsafePointer<Float>?, posEmbed: UnsafePointer<Float>,
+    batch: Int, patches: Int, width: Int
+) {
     let prefix = classToken == nil ? 0 : 1
     let tokens = patches + prefix
     for b in 0..<batch {
         let row = out + b * tokens * width
         if let classToken { residualForward(row, classToken, posEmbed, count: width) }
-        residualForward(row + prefix * width, patchTokens + b * patches * width, posEmbed + prefix * width,
-                        count: patches * width)
+        residualForward(
+            row + prefix * width, patchTokens + b * patches * width, posEmbed + prefix * width,
+            count: patches * width)
     }
 }
 
@@ -55,15 +61,18 @@ public func tokenEmbeddingBackward(
     dpatches: UnsafeMutablePointer<Float>, dpos: UnsafeMutablePointer<Float>, dcls: UnsafeMutablePointer<Float>?,
     dx: UnsafePointer<Float>, batch: Int, patches: Int, width: Int
 ) {
-    let prefix = dcls == nil ? 0 : 1, tokens = patches + prefix
+    let prefix = dcls == nil ? 0 : 1
+    let tokens = patches + prefix
     for b in 0..<batch {
         let dxB = dx + b * tokens * width
         for t in 0..<tokens {
-            let row = dxB + t * width, dp = dpos + t * width
+            let row = dxB + t * width
+            let dp = dpos + t * width
             for i in 0..<width { dp[i] += row[i] }
         }
         if let dcls { for i in 0..<width { dcls[i] += dxB[i] } }
-        let dst = dpatches + b * patches * width, src = dxB + prefix * width
+        let dst = dpatches + b * patches * width
+        let src = dxB + prefix * width
         for i in 0..<(patches * width) { dst[i] += src[i] }
     }
 }

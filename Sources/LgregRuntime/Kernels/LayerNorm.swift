@@ -8,12 +8,15 @@
 ///   - rstd: [rows], receives rstdᵣ (kept for a backward pass)
 ///   - inp: [rows, cols]
 ///   - weight, bias: [cols]
-public func layerNormForward(_ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
-                             rstd: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                             rows: Int, cols: Int, eps: Float) {
+public func layerNormForward(
+    _ out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+    rstd: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    rows: Int, cols: Int, eps: Float
+) {
     for r in 0..<rows {
-        let x = inp + r * cols, y = out + r * cols
+        let x = inp + r * cols
+        let y = out + r * cols
         let mu = VectorMath.sum(x, count: cols) / Float(cols)
         let variance = VectorMath.sumOfSquares(x, count: cols, center: mu) / Float(cols)
         let s = 1 / (variance + eps).squareRoot()
@@ -37,9 +40,13 @@ public func layerNormBackward(
 ) {
     let scale = 1 / Float(width)
     for row in 0..<rows {
-        let x = inp + row * width, dy = dout + row * width, dx = dinp + row * width
-        let mu = mean[row], rs = rstd[row]
-        var gMean: Float = 0, gNormMean: Float = 0
+        let x = inp + row * width
+        let dy = dout + row * width
+        let dx = dinp + row * width
+        let mu = mean[row]
+        let rs = rstd[row]
+        var gMean: Float = 0
+        var gNormMean: Float = 0
         for i in 0..<width {
             let g = weight[i] * dy[i]
             gMean += g

@@ -7,8 +7,10 @@ import Foundation
 ///   - losses: [batch]
 ///   - logits: [batch, classes]
 ///   - labels: [batch], each in 0..<classes
-public func crossEntropyForward(_ losses: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
-                                labels: UnsafePointer<Int32>, batch: Int, classes: Int) {
+public func crossEntropyForward(
+    _ losses: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>,
+    labels: UnsafePointer<Int32>, batch: Int, classes: Int
+) {
     for b in 0..<batch {
         let row = logits + b * classes
         let label = Int(labels[b])
@@ -25,7 +27,8 @@ public func crossEntropyForward(_ losses: UnsafeMutablePointer<Float>, _ logits:
 /// - Parameters:
 ///   - out: [batch]
 ///   - logits: [batch, classes]
-public func argmaxForward(_ out: UnsafeMutablePointer<Int32>, _ logits: UnsafePointer<Float>, batch: Int, classes: Int) {
+public func argmaxForward(_ out: UnsafeMutablePointer<Int32>, _ logits: UnsafePointer<Float>, batch: Int, classes: Int)
+{
     for b in 0..<batch {
         let row = logits + b * classes
         var best = 0

@@ -4,8 +4,10 @@
 /// - Parameters:
 ///   - out: [batch, width]
 ///   - inp: [batch, tokens, width]
-public func meanPoolForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                            batch: Int, tokens: Int, width: Int, skip: Int) {
+public func meanPoolForward(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    batch: Int, tokens: Int, width: Int, skip: Int
+) {
     let scale = 1 / Float(tokens - skip)
     for b in 0..<batch {
         let y = out + b * width
@@ -20,8 +22,10 @@ public func meanPoolForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoi
 /// - Parameters:
 ///   - out: [batch, width]
 ///   - inp: [batch, tokens, width]
-public func classPoolForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
-                             batch: Int, tokens: Int, width: Int) {
+public func classPoolForward(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
+    batch: Int, tokens: Int, width: Int
+) {
     for b in 0..<batch { (out + b * width).update(from: inp + b * tokens * width, count: width) }
 }
 
@@ -46,6 +50,10 @@ public func meanPoolBackward(
 ///
 /// Forward (`classPoolForward`): `out[b] = inp[b, 0]`.
 /// Backward (accumulating): `dinp[b, 0] += dout[b]`; the other tokens get nothing.
-public func classPoolBackward(dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, batch: Int, tokens: Int, width: Int) {
-    for b in 0..<batch { residualForward(dinp + b * tokens * width, dinp + b * tokens * width, dout + b * width, count: width) }
+public func classPoolBackward(
+    dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, batch: Int, tokens: Int, width: Int
+) {
+    for b in 0..<batch {
+        residualForward(dinp + b * tokens * width, dinp + b * tokens * width, dout + b * width, count: width)
+    }
 }

@@ -51,7 +51,10 @@ public enum VectorMath {
             i += 8
         }
         var tail: Float = 0
-        while i < count { tail += inp[i]; i += 1 }
+        while i < count {
+            tail += inp[i]
+            i += 1
+        }
         return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail
     }
 
@@ -66,24 +69,42 @@ public enum VectorMath {
             i += 8
         }
         var tail: Float = 0
-        while i < count { tail += (inp[i] - center) * (inp[i] - center); i += 1 }
+        while i < count {
+            tail += (inp[i] - center) * (inp[i] - center)
+            i += 1
+        }
         return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])) + tail
     }
 
     /// max inp[i] for i < count (count ≥ 1), in eight interleaved running maxima.
     @inlinable
     public static func max(_ inp: UnsafePointer<Float>, count: Int) -> Float {
-        var m0 = inp[0], m1 = inp[0], m2 = inp[0], m3 = inp[0], m4 = inp[0], m5 = inp[0], m6 = inp[0], m7 = inp[0]
+        var m0 = inp[0]
+        var m1 = inp[0]
+        var m2 = inp[0]
+        var m3 = inp[0]
+        var m4 = inp[0]
+        var m5 = inp[0]
+        var m6 = inp[0]
+        var m7 = inp[0]
         var i = 0
         while i + 8 <= count {
             let p = inp + i
-            m0 = p[0] > m0 ? p[0] : m0; m1 = p[1] > m1 ? p[1] : m1
-            m2 = p[2] > m2 ? p[2] : m2; m3 = p[3] > m3 ? p[3] : m3
-            m4 = p[4] > m4 ? p[4] : m4; m5 = p[5] > m5 ? p[5] : m5
-            m6 = p[6] > m6 ? p[6] : m6; m7 = p[7] > m7 ? p[7] : m7
+            m0 = p[0] > m0 ? p[0] : m0
+            m1 = p[1] > m1 ? p[1] : m1
+            m2 = p[2] > m2 ? p[2] : m2
+            m3 = p[3] > m3 ? p[3] : m3
+            m4 = p[4] > m4 ? p[4] : m4
+            m5 = p[5] > m5 ? p[5] : m5
+            m6 = p[6] > m6 ? p[6] : m6
+            m7 = p[7] > m7 ? p[7] : m7
             i += 8
         }
-        while i < count { m0 = inp[i] > m0 ? inp[i] : m0; i += 1 }
-        return Swift.max(Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
+        while i < count {
+            m0 = inp[i] > m0 ? inp[i] : m0
+            i += 1
+        }
+        return Swift.max(
+            Swift.max(Swift.max(m0, m1), Swift.max(m2, m3)), Swift.max(Swift.max(m4, m5), Swift.max(m6, m7)))
     }
 }
