@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LgregArchitecture
 import LgregArchive
+import LgregCore
 import LgregReports
 import LgregResolver
 import LgregRuntime
@@ -88,6 +89,12 @@ struct EvalCommand: ParsableCommand {
     )
     var declare: String?
 
+    @Option(
+        help:
+            "Also write the logits of every image evaluated to this safetensors file (tensor `logits`, F32 [images, classes]), for comparing with PyTorch; one model only."
+    )
+    var logits: String?
+
     @OptionGroup var output: OutputOptions
 
     /// Whether MODEL is a weights file (or an export folder) rather than a learngene.
@@ -144,14 +151,13 @@ struct EvalCommand: ParsableCommand {
             let network =
                 try exportFolder.map { try modelFromFile($0 + "/model.safetensors", arch: $0) }
                 ?? modelFromFile(model, arch: arch!)
-            rows += try DesNetEvaluation.evaluate(
+            rows += try evaluate(
                 [network], on: dataSet, settings: settings, label: "eval depth \(network.depth) on \(dataSet.source)")
         } else if let stored = try storedModel() {
             // One model, run as `finetune` measured it and `verify` re-measures it: the same top-1 to the image.
             var single = settings
             single.evaluator = .oneAtATime
-            rows = try DesNetEvaluation.evaluate(
-                [stored], on: dataSet, settings: single, label: "eval \(label) on \(dataSet.source)")
+            rows = try evaluate([stored], on: dataSet, settings: single, label: "eval \(label) on \(dataSet.source)")
         } else {
             if depth == nil, depths == nil, strategy.explicitDepth == nil {
                 throw ValidationError("Give --depth or --depths for the learngene's Des-Nets (e.g. --depths 6-15).")
@@ -160,9 +166,10 @@ struct EvalCommand: ParsableCommand {
             label = opened.reference
             let source = opened.source
             let recipe = try strategy.recipe(pooling: pooling)
-            rows = try DesNetEvaluation.evaluate(
-                source, depths: try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!],
-                recipe: recipe, on: dataSet, settings: settings)
+            let chosen = try depths.map(parseDepths) ?? [depth ?? strategy.explicitDepth!]
+            rows = try evaluate(
+                try DesNetEvaluation.models(source, depths: chosen, recipe: recipe), on: dataSet, settings: settings,
+                label: "eval \(Plural.count(chosen.count, "depth")) of \(label) on \(dataSet.source)")
             if let declare {
                 let declared = try ResultDeclaration.write(
                     rows, strategy: recipe.strategy, seed: recipe.seed, evalSet: try DataSpec(parsing: data).label,

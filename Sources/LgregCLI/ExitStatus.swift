@@ -53,7 +53,10 @@ enum ExitStatus {
         case let error as ZooError:
             switch error {
             case .nothingToVerify: return 2
-            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan, .invalidTunedConfig: return 1
+            case .derivedEntriesExist, .desNetLearngeneMissing, .desNetDoesNotReplan, .invalidTunedConfig,
+                .claimedTop1Differs:
+                return 1
+            case .weightsDoNotFitBase: return 65
             default: return 64
             }
         case let error as StoreError:

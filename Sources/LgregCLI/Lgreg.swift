@@ -30,7 +30,7 @@ struct Lgreg: ParsableCommand {
             // Run and check
             EvalCommand.self, VerifyCommand.self,
             // Train
-            TrainCommand.self, FinetuneCommand.self,
+            TrainCommand.self, FinetuneCommand.self, RecordCommand.self,
         ]
     )
 

@@ -159,7 +159,6 @@ extension ShowCommand {
     /// The lines `show` prints for a tuned Des-Net's config: what it is, how it was trained, what it scored.
     static func describe(_ tuned: TunedDesNet.Config) -> [String] {
         let a = tuned.architecture
-        let r = tuned.recipe
         let result = tuned.result
         var lines = [
             "architecture: depth \(tuned.depth), \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), "
@@ -172,10 +171,13 @@ extension ShowCommand {
                 "layer map:    \(net.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))\(net.seed.map { ", seed \($0)" } ?? "")"
             )
         }
-        lines.append(
-            "recipe:       \(Plural.count(r.epochs, "epoch")), lr \(r.learningRate) → \(r.minLearningRate) after \(Plural.count(r.warmupEpochs, "warm-up epoch")), "
-                + "batch \(r.batchSize), weight decay \(r.weightDecay), seed \(r.seed), \(r.augmented ? "augmented" : "no augmentation"), "
-                + "\(r.images) images of \(r.dataset)")
+        if let external = tuned.externalRecipe { lines.append("recipe:       \(external.summary)") }
+        if let r = tuned.recipe {
+            lines.append(
+                "recipe:       \(Plural.count(r.epochs, "epoch")), lr \(r.learningRate) → \(r.minLearningRate) after \(Plural.count(r.warmupEpochs, "warm-up epoch")), "
+                    + "batch \(r.batchSize), weight decay \(r.weightDecay), seed \(r.seed), \(r.augmented ? "augmented" : "no augmentation"), "
+                    + "\(r.images) images of \(r.dataset)")
+        }
         lines.append(
             "top-1:        " + String(format: "%.2f%%", 100 * result.top1)
                 + " on \(result.evalSet) (\(result.correct)/\(result.images)), "

@@ -300,25 +300,34 @@ public struct ModelCard: Equatable, Sendable {
 
     /// What the weights are, for a tuned Des-Net's card.
     static func tunedSummary(_ tuning: TuningRecord) -> String {
-        let epochs = tuning.recipe.epochs == 1 ? "1 epoch" : "\(tuning.recipe.epochs) epochs"
         let start =
             tuning.lineage.initialization == .scratch
             ? "trained from scratch (random weights)" : "built by lgreg from a learngene, then fine-tuned"
+        let training = TrainingRecipe.span(tuning.recipe, external: tuning.externalRecipe)
+        let data = tuning.recipe.map { " on \($0.images) images of \($0.dataset)" } ?? ""
         return
-            "\(start) for \(epochs) on \(tuning.recipe.images) images of \(tuning.recipe.dataset); top-1 \(tuning.result.accuracy.percentText) "
+            "\(start) \(training)\(data); top-1 \(tuning.result.accuracy.percentText) "
             + "on \(tuning.result.evalSet) as recorded."
     }
 
     /// The card's fine-tuning section: the recorded top-1 and the recipe.
     static func tuningSection(_ tuning: TuningRecord) -> [String] {
-        let r = tuning.recipe
         let result = tuning.result
-        return [
+        let head = [
             "", "## Fine-tuning", "", "| | |", "|---|---|",
             "| Store entry | `\(tuning.entryDigest)` |",
             "| Started from | \(tuning.lineage.initialization == .scratch ? "random weights" : "the untuned Des-Net below")"
                 + "\(tuning.lineage.untunedDesNetDigest.map { " (`\($0)`)" } ?? "") |",
             "| Recorded top-1 | \(result.accuracy.percentText) on \(result.evalSet) (\(result.correct)/\(result.images); `lgreg verify` re-measures it) |",
+        ]
+        guard let r = tuning.recipe else {
+            let external = tuning.externalRecipe
+            return head + [
+                "| Trained with | \(external?.trainedWith ?? "not said") (outside lgreg; recorded with `lgreg record`) |",
+                "| Recipe as given | `\(JSONValue.object(external?.settings ?? [:]).description.replacingOccurrences(of: "|", with: "\\|"))` |",
+            ]
+        }
+        return head + [
             "| Epochs | \(r.epochs) (\(r.warmupEpochs) warm-up) |",
             "| Learning rate | \(r.learningRate) → \(r.minLearningRate) (cosine) |",
             "| Batch, weight decay | \(r.batchSize), \(r.weightDecay) |",

@@ -22,11 +22,13 @@ public struct EvaluationResult: Codable, Equatable, Sendable {
 /// (deterministic: the same model and data give the same figures).
 public enum Evaluation {
     /// Runs `runner` over the first `limit` images of `dataSet` (all when nil) in batches of `runner.maxBatch`.
-    /// - Parameter progress: called after each batch with (images done, images in total).
+    /// - Parameters:
+    ///   - progress: called after each batch with (images done, images in total).
+    ///   - logits: called after each batch with its logits, [images in the batch, classes] row-major.
     /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit the model.
     public static func run(
         _ runner: ViTRunner, on dataSet: ImageDataSet, limit: Int? = nil,
-        progress: ((Int, Int) -> Void)? = nil
+        progress: ((Int, Int) -> Void)? = nil, logits observe: ((UnsafeBufferPointer<Float>) -> Void)? = nil
     ) throws -> EvaluationResult {
         let architecture = runner.model.architecture
         try dataSet.check(against: architecture)
@@ -53,6 +55,7 @@ public enum Evaluation {
             let logits = try runner.logits(images: images, batch: n)
             crossEntropyForward(losses, logits, labels: labels, batch: n, classes: classes)
             argmaxForward(predictions, logits, batch: n, classes: classes)
+            observe?(UnsafeBufferPointer(start: logits, count: n * classes))
             for i in 0..<n {
                 lossSum += Double(losses[i])
                 if predictions[i] == labels[i] { result.correct += 1 }

@@ -64,6 +64,33 @@ public struct TrainingRecipe: Codable, Equatable, Sendable {
     }
 }
 
+/// How a Des-Net tuned outside lgreg (in PyTorch, on a GPU) was trained, as its trainer gave it: lgreg stores it
+/// and shows it, and re-measures the weights instead of trusting it.
+public struct ExternalRecipe: Codable, Equatable, Sendable {
+    /// What trained it, as given (`torch 2.5.1`, `lgreg-python 0.1.0`); nil when not said.
+    public var trainedWith: String?
+    /// The recipe as given: optimizer, learning rate, steps, device, data, whatever the trainer recorded.
+    public var settings: [String: JSONValue]
+
+    public init(trainedWith: String?, settings: [String: JSONValue]) {
+        self.trainedWith = trainedWith
+        self.settings = settings
+    }
+
+    /// `trained with torch 2.5.1: {"lr":0.0001,"steps":50}`.
+    public var summary: String {
+        "trained with \(trainedWith ?? "an outside trainer")\(settings.isEmpty ? "" : ": \(JSONValue.object(settings))")"
+    }
+}
+
+extension TrainingRecipe {
+    /// How long or where the weights were tuned, for one line: `for 3 epochs`, or `elsewhere (torch 2.5.1)`.
+    public static func span(_ recipe: TrainingRecipe?, external: ExternalRecipe?) -> String {
+        if let recipe { return "for \(recipe.epochs) epoch\(recipe.epochs == 1 ? "" : "s")" }
+        return "elsewhere" + (external?.trainedWith.map { " (\($0))" } ?? "")
+    }
+}
+
 /// A top-1 measured on a whole evaluation set.
 public struct MeasuredResult: Codable, Equatable, Sendable {
     /// `fashion-mnist:test`.
@@ -93,13 +120,20 @@ public struct TuningRecord: Codable, Equatable, Sendable {
     /// The tuned Des-Net's manifest digest in the store it was exported from.
     public var entryDigest: String
     public var lineage: TunedLineage
-    public var recipe: TrainingRecipe
+    /// lgreg's own recipe (`lgreg finetune`); nil for weights tuned elsewhere and recorded (`lgreg record`).
+    public var recipe: TrainingRecipe?
+    /// The recipe of weights tuned elsewhere, as given; nil for lgreg's own.
+    public var externalRecipe: ExternalRecipe?
     public var result: MeasuredResult
 
-    public init(entryDigest: String, lineage: TunedLineage, recipe: TrainingRecipe, result: MeasuredResult) {
+    public init(
+        entryDigest: String, lineage: TunedLineage, recipe: TrainingRecipe?, externalRecipe: ExternalRecipe? = nil,
+        result: MeasuredResult
+    ) {
         self.entryDigest = entryDigest
         self.lineage = lineage
         self.recipe = recipe
+        self.externalRecipe = externalRecipe
         self.result = result
     }
 }

@@ -80,6 +80,8 @@ public enum AccuracyCollection {
             let tuned = try TunedDesNet.open(reference, in: store)
             guard tunedSeen.insert(tuned.entry.digest).inserted else { return }
             let config = tuned.config
+            // Tuned elsewhere (`lgreg record`): no epoch count to set beside lgreg's own recipes.
+            guard let recipe = config.recipe else { return }
             let source: String
             if let base = tuned.entry.image.annotations?[OCIAnnotation.baseDigest].flatMap({ Digest($0) }),
                 (try? store.imageManifest(base))?.artifactType == OCIMediaType.learngene,
@@ -111,8 +113,8 @@ public enum AccuracyCollection {
             observations.append(
                 .init(
                     source: source, strategy: config.lineage.strategy, order: config.lineage.desNet?.order,
-                    seed: config.recipe.seed,
-                    depth: config.depth, tunedEpochs: config.recipe.epochs, top1: config.result.top1,
+                    seed: recipe.seed,
+                    depth: config.depth, tunedEpochs: recipe.epochs, top1: config.result.top1,
                     tag: tuned.entry.tags.first))
         }
     }

@@ -10,16 +10,21 @@ public enum DesNetEvaluation {
         _ source: any LearngeneSource, depths: [Int], recipe: DesNetRecipe, on dataSet: ImageDataSet,
         settings: EvaluationSettings
     ) throws -> [EvalRow] {
+        let networks = try models(source, depths: depths, recipe: recipe)
+        let label =
+            "eval depth\(depths.count == 1 ? "" : "s") \(depths.map(String.init).joined(separator: ",")) on \(dataSet.source)"
+        return try evaluate(networks, on: dataSet, settings: settings, label: label)
+    }
+
+    /// The runnable Des-Nets of `source` at each depth, expanded with `recipe` (head kept).
+    public static func models(_ source: any LearngeneSource, depths: [Int], recipe: DesNetRecipe) throws -> [ViTModel] {
         let models = DesNetModels(source: source)
-        let networks = try depths.map { depth in
+        return try depths.map { depth in
             try models.model(
                 for: try Materializer.plan(
                     source, depth: depth, strategy: recipe.strategy, head: .keep, pooling: recipe.pooling,
                     seed: recipe.seed, allowDropStages: recipe.allowDropStages))
         }
-        let label =
-            "eval depth\(depths.count == 1 ? "" : "s") \(depths.map(String.init).joined(separator: ",")) on \(dataSet.source)"
-        return try evaluate(networks, on: dataSet, settings: settings, label: label)
     }
 
     /// Evaluates `models` on `dataSet`, through their prefix tree or one at a time as `settings.evaluator` says

@@ -81,8 +81,8 @@ extension TunedDesNet.Stored {
     /// What an export carries of this entry's record.
     public var record: TuningRecord {
         TuningRecord(
-            entryDigest: entry.digest.description, lineage: config.lineage, recipe: config.recipe, result: config.result
-        )
+            entryDigest: entry.digest.description, lineage: config.lineage, recipe: config.recipe,
+            externalRecipe: config.externalRecipe, result: config.result)
     }
 
     /// The learngene it was expanded from, while the store holds it; nil from scratch.
@@ -96,7 +96,7 @@ extension TunedDesNet.Stored {
         let lineage =
             config.lineage.desNet
             ?? Lineage(
-                learngeneDigest: nil, learngeneKind: .plain, strategy: .scratch, order: nil, seed: config.recipe.seed,
+                learngeneDigest: nil, learngeneKind: .plain, strategy: .scratch, order: nil, seed: config.recipe?.seed,
                 layerMap: Array(repeating: nil, count: config.depth), head: .new)
         return try Materializer.trained(
             try weights(in: store), architecture: config.architecture, depth: config.depth, lineage: lineage)

@@ -22,27 +22,32 @@ public enum TunedDesNet {
 
     /// What the config blob says (`Schemas/tuned-desnet-config.schema.json`).
     public struct Config: Codable, Equatable, Sendable {
-        /// The format version this build reads and writes.
-        public static let currentVersion = 1
+        /// The newest format version this build reads and writes: 2 adds `externalRecipe` (weights tuned
+        /// elsewhere, `lgreg record`), and a config without one is still written as version 1.
+        public static let currentVersion = 2
 
-        public var schemaVersion = Config.currentVersion
+        public var schemaVersion: Int
         /// The Des-Net's architecture (its head, pooling and class token as trained).
         public var architecture: ViTArchitecture
         /// Number of blocks.
         public var depth: Int
         public var lineage: Lineage
-        /// The training configuration (`Schemas/training-config.schema.json`): epochs, learning rates, batch, seed,
-        /// augmentation and the training set's digest.
-        public var recipe: Recipe
+        /// lgreg's training configuration (`Schemas/training-config.schema.json`): epochs, learning rates, batch,
+        /// seed, augmentation and the training set's digest; nil for weights tuned elsewhere.
+        public var recipe: Recipe?
+        /// The recipe of weights tuned elsewhere, stored as given (`lgreg record --recipe`); nil for lgreg's own.
+        public var externalRecipe: ExternalRecipe?
         /// The tuned weights' top-1 on `result.evalSet`.
         public var result: MeasuredResult
         /// `lgreg <version>`.
         public var tool: String
 
         public init(
-            architecture: ViTArchitecture, depth: Int, lineage: Lineage, recipe: Recipe, result: MeasuredResult,
-            tool: String
+            architecture: ViTArchitecture, depth: Int, lineage: Lineage, recipe: Recipe?,
+            externalRecipe: ExternalRecipe? = nil, result: MeasuredResult, tool: String
         ) {
+            schemaVersion = externalRecipe == nil ? 1 : Config.currentVersion
+            self.externalRecipe = externalRecipe
             self.architecture = architecture
             self.depth = depth
             self.lineage = lineage
@@ -65,16 +70,25 @@ public enum TunedDesNet {
             guard let probe = try? JSONDecoder().decode(Probe.self, from: data) else {
                 throw ZooError.invalidTunedConfig(file: file, reason: "is not a JSON object")
             }
-            guard probe.schemaVersion == currentVersion else {
+            guard let version = probe.schemaVersion, (1...currentVersion).contains(version) else {
                 throw ZooError.invalidTunedConfig(
                     file: file,
                     reason:
-                        "schemaVersion is \(probe.schemaVersion.map(String.init) ?? "missing"); this lgreg reads version \(currentVersion)"
+                        "schemaVersion is \(probe.schemaVersion.map(String.init) ?? "missing"); this lgreg reads versions 1 to \(currentVersion)"
                 )
             }
-            do { return try StrictJSONDecoder().decode(Config.self, from: data) } catch {
+            let config: Config
+            do { config = try StrictJSONDecoder().decode(Config.self, from: data) } catch {
                 throw ZooError.invalidTunedConfig(file: file, reason: String(describing: error).prefix(300) + "")
             }
+            guard (config.recipe == nil) != (config.externalRecipe == nil) else {
+                throw ZooError.invalidTunedConfig(
+                    file: file, reason: "it needs exactly one of recipe and externalRecipe")
+            }
+            guard version >= 2 || config.externalRecipe == nil else {
+                throw ZooError.invalidTunedConfig(file: file, reason: "externalRecipe needs schemaVersion 2")
+            }
+            return config
         }
     }
 
@@ -159,11 +173,11 @@ public enum TunedDesNet {
     public static func record(_ config: Config, weights: Data, base: Digest?, in store: LearngeneStore, tag: String)
         throws -> Digest
     {
-        let epochs = Plural.count(config.recipe.epochs, "epoch")
+        let training = TrainingRecipe.span(config.recipe, external: config.externalRecipe)
         let title =
             config.lineage.initialization == .scratch
-            ? "Des-Net depth \(config.depth) trained from scratch for \(epochs)"
-            : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(epochs)"
+            ? "Des-Net depth \(config.depth) trained from scratch \(training)"
+            : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(training)"
         return try store.writeTrained(
             TrainedArtifact(
                 reference: tag, artifactType: artifactType, config: try config.encoded(),

@@ -2,6 +2,7 @@ import Foundation
 import LgregCore
 import LgregRuntime
 import LgregStore
+import LgregVocabulary
 
 extension Verifier {
     /// Verifies a tuned Des-Net: its manifest, config and weight blobs re-hashed; its config read; its lineage's
@@ -74,7 +75,7 @@ extension Verifier {
         var check = Check(
             check: "result", status: .ok,
             detail:
-                "depth \(config.depth) \(config.lineage.strategy) tuned \(config.recipe.epochs) epochs on \(recorded.evalSet)",
+                "depth \(config.depth) \(config.lineage.strategy) tuned \(TrainingRecipe.span(config.recipe, external: config.externalRecipe)) on \(recorded.evalSet)",
             depth: config.depth, declaredTop1: recorded.top1)
         if let reason = settings.skipReason(depth: config.depth) {
             check.status = .skipped

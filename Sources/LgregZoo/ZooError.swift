@@ -24,6 +24,13 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
     case noCheckpoint(path: String)
     /// A model file to fine-tune holds no `blocks.i.*` tensors.
     case noBlocks(file: String)
+    /// Weights to record do not fit the Des-Net they started from: a tensor missing, extra, or of another shape
+    /// or dtype.
+    case weightsDoNotFitBase(file: String, base: String, tensor: String, problem: String)
+    /// The top-1 a caller gave for weights to record is not what lgreg measures on the same images.
+    case claimedTop1Differs(file: String, claimed: Double, measured: Double, evalSet: String, tolerance: Double)
+    /// A base to record tuned weights against is not a Des-Net or a learngene with a depth.
+    case notABase(reference: String, reason: String)
 
     public var description: String {
         switch self {
@@ -61,6 +68,15 @@ public enum ZooError: Error, Equatable, CustomStringConvertible {
             return "no checkpoint at \(path) to resume from"
         case .noBlocks(let file):
             return "\(file) holds no blocks.i.* tensors; it is not a ViT"
+        case .weightsDoNotFitBase(let file, let base, let tensor, let problem):
+            return "\(file): tensor '\(tensor)' \(problem) (base \(base)); nothing was recorded"
+        case .claimedTop1Differs(let file, let claimed, let measured, let evalSet, let tolerance):
+            return String(
+                format:
+                    "%@: the given top-1 %.4f differs from lgreg's %.4f on %@ by more than %.4f; nothing was recorded",
+                file, claimed, measured, evalSet, tolerance)
+        case .notABase(let reference, let reason):
+            return "'\(reference)' cannot be a base to record tuned weights against: \(reason)"
         }
     }
 }

@@ -35,6 +35,8 @@ import Testing
         ])
         try #require(made.status == 0, "\(made.summary)")
         let s = ["--store", store]
+        let recipe = folder.path("recipe.json")
+        try Data(#"{"optimizer": "adamw", "lr": 0.0001}"#.utf8).write(to: URL(fileURLWithPath: recipe))
         let train = ["--epochs", "1", "--train-limit", "32", "--eval-limit", "32", "--batch", "16"]
         // In order: later runs use what earlier ones wrote.
         let runs: [(command: String, arguments: [String], schema: String)] = [
@@ -48,6 +50,11 @@ import Testing
             (
                 "materialize", ["materialize", "--depth", "6", "--tag", "tiny-d6:1", "--output", export] + s,
                 "materialize.schema.json"
+            ),
+            (
+                "record",
+                ["record", export + "/model.safetensors", "--base", "tiny-d6:1", "--recipe", recipe, "--tag", "t:1"]
+                    + s, "record-result.schema.json"
             ),
             ("list", ["list", "--all", "--size"] + s, "store-output.schema.json"),
             ("show", ["show", "tiny-d6:1"] + s, "store-output.schema.json"),

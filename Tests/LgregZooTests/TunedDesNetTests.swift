@@ -193,7 +193,7 @@ import Testing
 
     @Test func aConfigOfAnotherVersionOrShapeIsRefused() throws {
         for (bytes, fragment) in [
-            (#"{"schemaVersion": 2}"#, "schemaVersion is 2"), ("[1]", "not a JSON object"),
+            (#"{"schemaVersion": 3}"#, "schemaVersion is 3"), ("[1]", "not a JSON object"),
             (#"{"schemaVersion": 1}"#, "keyNotFound"),
         ] {
             #expect {
