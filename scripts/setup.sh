@@ -21,6 +21,12 @@ if ! python3 -c "import safetensors, numpy, jsonschema, oras" 2>/dev/null; then
     python3 -m pip install -q -r scripts/requirements-test.txt
 fi
 
+# The Python package's tests run in a virtual environment (scripts/test.sh).
+if ! python3 -c "import venv, ensurepip" 2>/dev/null; then
+    echo "setup: installing python3-venv" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv
+fi
+
 if ! command -v swift >/dev/null; then
     echo "setup: Swift 6.1 or newer must be on PATH (https://www.swift.org/install/linux/)" >&2
     exit 1
