@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LgregCore
 import LgregRuntime
 import LgregStore
 import LgregZoo
@@ -87,9 +88,19 @@ struct VerifyCommand: ParsableCommand {
         } else {
             for verdict in report.learngenes {
                 print("\(verdict.reference) \(verdict.digest ?? ""): \(verdict.status.rawValue)")
-                for check in verdict.checks {
+                // Results outside --depths are counted, not listed one by one (--json lists them).
+                let outside = verdict.checks.filter { check in
+                    check.status == .skipped && check.check == "result"
+                        && settings.depths.map { depths in check.depth.map { !depths.contains($0) } ?? false } == true
+                }
+                for check in verdict.checks where !outside.contains(where: { $0.detail == check.detail }) {
                     print(
                         "  \(check.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(check.check): \(check.detail)"
+                    )
+                }
+                if !outside.isEmpty {
+                    print(
+                        "  \("skipped".padding(toLength: 13, withPad: " ", startingAt: 0)) result: \(Plural.count(outside.count, "declared result")) at other depths than --depths \(depths ?? "") (--json lists them)"
                     )
                 }
             }

@@ -74,7 +74,7 @@ extension Verifier {
         var check = Check(
             check: "result", status: .ok,
             detail:
-                "depth \(config.depth) \(config.lineage.strategy) tuned \(config.recipe.epochs) epochs on \(recorded.evalSet)",
+                "depth \(config.depth) \(config.lineage.strategy) tuned \(Plural.count(config.recipe.epochs, "epoch")) on \(recorded.evalSet)",
             depth: config.depth, declaredTop1: recorded.top1)
         if let reason = settings.skipReason(depth: config.depth) {
             check.status = .skipped

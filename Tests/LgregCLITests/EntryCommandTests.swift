@@ -18,7 +18,7 @@ import Testing
             let archive = folder.path("fmnist-tiny-sws.lgz")
             let made = try runLgreg([
                 "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "fmnist-tiny-sws",
-                "--version", "1", "-o", archive,
+                "--learngene-version", "1", "-o", archive,
             ])
             #expect(made.status == 0, "\(made.summary)")
             let published = try runLgreg(["publish", archive, "--store", store])
