@@ -92,8 +92,8 @@ import Testing
         #expect(
             tree.out == """
                 fmnist-tiny-sws:1  [learngene]
-                ├── \(Zoo.d12)  [desnet, depth 12, cyclic (front-mid-last)]
-                └── \(Zoo.d8)  [desnet, depth 8, random]
+                ├── \(Zoo.d8)  [desnet, depth 8, random]
+                └── \(Zoo.d12)  [desnet, depth 12, cyclic (front-mid-last)]
 
                 """, "\(tree.summary)")
         let learngene = try zoo.run(["show", "fmnist-tiny-sws"])

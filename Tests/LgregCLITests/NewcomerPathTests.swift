@@ -122,7 +122,7 @@ import Testing
         ])
         #expect(made.status == 0 && made.out.contains("aux:7"), "\(made.summary)")
         let plain = repositoryRoot.appendingPathComponent("Registry/fmnist-small-ancestry.lgz").path
-        let cyclic = try lgreg(["materialize", plain, "--depth", "12"])
+        let cyclic = try lgreg(["materialize", plain, "--depth", "12", "--output", folder.path("d12")])
         #expect(cyclic.status == 64, "\(cyclic.summary)")
         #expect(
             cyclic.err.contains(

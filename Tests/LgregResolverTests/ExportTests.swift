@@ -479,7 +479,7 @@ import Testing
         #expect(card.contains("| 6 | cyclic (front-mid-last) | 0 | fashion-mnist:test | 76.82 % |"))
         #expect(
             !card.contains("79.11") && !card.contains("50.00"), "only the declared result at this depth and strategy")
-        #expect(card.contains("timm.create_model(\"local-dir:"))
+        #expect(card.contains("timm.create_model(\n    \"local-dir:"))
         #expect(card.contains("mean [0.286] and std [0.353]"))
 
         let bare = try TemporaryDirectory("lgreg-export")
