@@ -119,7 +119,7 @@ declare_results() {
     local name=$1 archive=$2; shift 2
     [[ -e $archive ]] || { echo "build: $archive is not made yet, passed over"; return; }
     once "$work/declared/$name.lgz" declare_chain "$work/declared/$name.lgz" "$archive" "$@"
-    [[ -e $work/declared/$name.lgz ]] && "$lgreg" publish "$work/declared/$name.lgz" > /dev/null
+    [[ -e $work/declared/$name.lgz ]] && "$lgreg" publish "$work/declared/$name.lgz" --no-use > /dev/null
     return 0
 }
 # tune TAG LEARNGENE|--scratch ARGS...: `lgreg finetune LEARNGENE ARGS --tag TAG`, skipped when TAG is recorded,

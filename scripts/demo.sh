@@ -31,7 +31,7 @@ echo "== Storage and training savings of the learngene against pre-training ever
 $lgreg report savings aux-b --depths 6-15
 echo
 echo "== The zoo: learngenes trained by lgreg on Fashion-MNIST and Des-Nets tuned from them, published and verified"
-for archive in Registry/*.lgz; do $lgreg publish "$archive"; done
+for archive in Registry/*.lgz; do $lgreg publish "$archive" --no-use; done   # many: --no-use (README)
 [ -d Registry/tuned ] && $lgreg pull oci:Registry/tuned > /dev/null
 $lgreg list --all
 $lgreg verify --all

@@ -16,7 +16,7 @@ if ((${#missing[@]})); then
 fi
 
 # Python reference implementations used as outside checks by the tests (from PyPI).
-if ! python3 -c "import safetensors, numpy, jsonschema, oras" 2>/dev/null; then
+if ! python3 -c "import safetensors, numpy, jsonschema, oras, huggingface_hub" 2>/dev/null; then
     echo "setup: installing Python test helpers" >&2
     python3 -m pip install -q -r scripts/requirements-test.txt
 fi

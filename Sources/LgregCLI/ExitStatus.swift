@@ -24,7 +24,7 @@ enum ExitStatus {
 
     /// Prints `error: message` on stderr and returns the exit code for the caller to throw.
     static func failure(_ message: String, _ code: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(SourcePaths.removed(from: message))\n".utf8))
         return ExitCode(code)
     }
 

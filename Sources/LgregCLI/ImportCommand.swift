@@ -38,7 +38,7 @@ struct ImportCommand: ParsableCommand {
     var arch: String?
     @Option(help: "Learngene name (default: the output file's name).")
     var name: String?
-    @Option(help: "Version.")
+    @Option(name: .customLong("learngene-version"), help: "The learngene's version (`lgreg --version` is lgreg's).")
     var version = "1"
     @Option(help: "SPDX licence of the weights.")
     var license = "NOASSERTION"
@@ -59,6 +59,18 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
+        do { try importOrInspect() } catch ImportError.forbiddenGlobal(let path, let offset, let module, let name)
+            where ["__builtin__", "builtins"].contains(module) && name == "set"
+        {
+            // The `set` of non-persistent buffers every nn.Module pickles: torch.save(model), not a state dict.
+            throw ExitStatus.failure(
+                "\(path): data.pkl at byte \(offset) pickles a whole nn.Module (torch.save(model)), which lgreg does not "
+                    + "run (nothing was executed); save its weights instead: torch.save(model.state_dict(), 'weights.pth')",
+                65)
+        }
+    }
+
+    private func importOrInspect() throws {
         let options = try layoutOptions()
         if inspect {
             render(try CheckpointImport.inspect(path: file, key: key, options: options))

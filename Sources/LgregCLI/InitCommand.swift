@@ -28,7 +28,7 @@ struct InitCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Learngene name (default: the preset name with the kind, e.g. deit-base-sws).")
     var name: String?
-    @Option(help: "Version.")
+    @Option(name: .customLong("learngene-version"), help: "The learngene's version (`lgreg --version` is lgreg's).")
     var version = "0.1.0"
     @Option(name: .shortAndLong, help: "Archive to write.")
     var output: String

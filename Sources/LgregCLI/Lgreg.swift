@@ -49,6 +49,11 @@ struct Lgreg: ParsableCommand {
             FileHandle.standardError.write(Data((refusal + "\n").utf8))
             exit(withError: ExitCode(CPUSupport.unavailableExitCode))
         }
+        if let unknown = unknownHelpTopic(Array(CommandLine.arguments.dropFirst())) {
+            exit(
+                withError: ExitStatus.failure(
+                    "'\(unknown.prefix(100))' is not an lgreg command (see 'lgreg --help')", 64))
+        }
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch {
             // ArgumentParser validates a command before it looks for arguments it did not use, so a misspelt
@@ -76,6 +81,19 @@ struct Lgreg: ParsableCommand {
             exit(withError: ExitStatus.failure("\(error)", code))
         }
     }
+}
+
+/// The word after `lgreg help` that names no command (ArgumentParser would print the top-level help and exit 0).
+func unknownHelpTopic(_ arguments: [String]) -> String? {
+    guard arguments.first == "help" else { return nil }
+    var command: ParsableCommand.Type = Lgreg.self
+    for word in arguments.dropFirst() where !word.hasPrefix("-") {
+        guard let next = command.configuration.subcommands.first(where: { $0._commandName == word }) else {
+            return word
+        }
+        command = next
+    }
+    return nil
 }
 
 /// Finds an option the command line gives that its subcommand does not take, from the command tree

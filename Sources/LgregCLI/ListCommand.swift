@@ -14,7 +14,8 @@ struct ListCommand: ParsableCommand {
             "List the learngenes in the store (with --all, also the Des-Nets and other entries derived from them), one row per tag.",
         discussion: """
             Without options: the learngenes. --all adds the derived entries (materialized Des-Nets, tuned Des-Nets), \
-            each with its lineage (learngene, depth, strategy and order); --kind learngene|desnet|tuned and --name NAME \
+            each with its lineage (learngene, depth, strategy and order), and leaves out the digest and creation time \
+            to fit a terminal (--json has them); --kind learngene|desnet|tuned|sws|tleg|plain and --name NAME \
             (an entry's own name, or the learngene a derived entry comes from) filter, and imply --all. --size adds \
             the bytes only that entry reaches (what removing it and `lgreg gc` would free) and the bytes it shares \
             with other entries (`lgreg du` sums them). A damaged entry (a blob missing or unreadable; `lgreg fsck` \
@@ -31,7 +32,10 @@ struct ListCommand: ParsableCommand {
     var remote: String?
     @Flag(help: "Also list derived entries: materialized and tuned Des-Nets, with their lineage.")
     var all = false
-    @Option(help: "Only entries of this kind: learngene, desnet, tuned (implies --all).")
+    @Option(
+        help:
+            "Only entries of this kind: learngene, desnet, tuned, or a learngene kind: sws, tleg, plain (implies --all)."
+    )
     var kind: String?
     @Option(help: "Only entries named NAME, or derived from a learngene named NAME (implies --all).")
     var name: String?
@@ -120,13 +124,15 @@ struct ListCommand: ParsableCommand {
     private func filtered(_ rows: [Row], kinds: Set<String>) throws -> [Row] {
         var rows = rows
         if let kind {
-            let known = Set(EntryKind.allCases.map(\.rawValue)).union(kinds)
+            // An entry's kind (learngene, desnet, tuned, …) or a learngene's (sws, tleg, plain): both print in Kind.
+            let known = Set(EntryKind.allCases.map(\.rawValue)).union(kinds).union(
+                LearngeneKind.allCases.map(\.rawValue))
             guard known.contains(kind) else {
                 throw ValidationError(
                     "--kind '\(String(kind.prefix(100)))' is not a kind of entry: \(known.sorted().joined(separator: ", "))."
                 )
             }
-            rows = rows.filter { $0.entry == kind }
+            rows = rows.filter { $0.entry == kind || $0.kind == kind }
         }
         if let name {
             rows = rows.filter {
@@ -139,19 +145,22 @@ struct ListCommand: ParsableCommand {
     private func render(_ rows: [Row]) throws {
         if output.format == .json { return try printReport("list", rows) }
         let derived = rows.contains { $0.entry != EntryKind.learngene.rawValue }
-        var columns: [ReportTable.Column] = [
-            .init("current", " "), .init("reference", "Reference"), .init("digest", "Digest"), .init("kind", "Kind"),
-            .init("layers", derived ? "Layers/depth" : "Layers"), .init("parameters", "Params (M)"),
+        // With derived entries, the lineage takes the room of the digest and creation time (--json keeps them).
+        var columns: [ReportTable.Column] = [.init("current", " "), .init("reference", "Reference", leftAligned: true)]
+        if !derived { columns.append(.init("digest", "Digest")) }
+        columns += [
+            .init("kind", "Kind"), .init("layers", derived ? "Depth" : "Layers"), .init("parameters", "Params (M)"),
             .init("bytes", "Size"),
         ]
         if size { columns += [.init("uniqueBytes", "Unique"), .init("sharedBytes", "Shared")] }
-        columns.append(.init("created", "Created"))
-        if derived { columns.append(.init("lineage", "Lineage")) }
+        if !derived { columns.append(.init("created", "Created")) }
+        if derived { columns.append(.init("lineage", "Lineage", leftAligned: true)) }
         let table = ReportTable(
             columns: columns,
             rows: rows.map { r in
-                var cells: [ReportTable.Cell] = [
-                    .text(r.current == true ? "*" : ""), .text(r.reference), .text(r.digest.short),
+                var cells: [ReportTable.Cell] = [.text(r.current == true ? "*" : ""), .text(r.reference)]
+                if !derived { cells.append(.text(r.digest.short)) }
+                cells += [
                     .text(r.damage == nil ? r.kind : "DAMAGED"),
                     r.layers.map { .int($0, shown: "\($0)") } ?? .empty,
                     (r.storedParameters ?? r.parameters).map { .millions($0) } ?? .empty,
@@ -163,7 +172,7 @@ struct ListCommand: ParsableCommand {
                         r.sharedBytes.map { .int($0, shown: formatBytes($0)) } ?? .empty,
                     ]
                 }
-                cells.append(r.created.map { .text($0) } ?? .empty)
+                if !derived { cells.append(r.created.map { .text($0) } ?? .empty) }
                 if derived { cells.append(.text(r.lineage?.summary ?? "")) }
                 return cells
             })

@@ -29,7 +29,7 @@ extension ShowCommand {
         if output.format == .text {
             var training = [p.trained ? "trained" : "untrained (random weights)", p.toolVersion]
             if let dataset = p.dataset { training.append("data \(dataset)") }
-            if let epochs = p.epochs { training.append("\(epochs) epochs") }
+            if let epochs = p.epochs { training.append(Plural.count(epochs, "epoch")) }
             if let ancestry = p.ancestry {
                 training.append(
                     "distilled from \(ancestry)" + (p.alpha.map { ", α \($0)" } ?? "")
@@ -51,7 +51,7 @@ extension ShowCommand {
                 parameters:  \(m.parameters?.stored ?? 0) (\(String(format: "%.1f", Double(m.parameters?.stored ?? 0) / 1e6)) M), \(m.dtype.rawValue)
                 provenance:  \(training.joined(separator: ", "))
                 Des-Nets:    \(derived.isEmpty ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)" : derived.map(\.reference).joined(separator: ", "))
-                integrity:   \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 1) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")
+                integrity:   \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 2) blobs match their digests: manifest, config, \(stored.imageManifest.layers.count) layers)" : "DAMAGED (\(damage.count) blob(s))")
 
                 """)
             print(
@@ -71,17 +71,19 @@ extension ShowCommand {
         print(table.rendered(output.format), terminator: "")
     }
 
-    /// The declared results: depth, strategy, order, tuning, eval set, top-1 in percent.
+    /// The declared results: depth, strategy, order, the seed of a strategy that draws one (random-assigned rows
+    /// differ by it alone), tuning, eval set, top-1 in percent.
     func declaredTable(_ results: [LearngeneManifest.DeclaredResult]) -> ReportTable {
         ReportTable(
             columns: [
-                .init("depth", "Depth"), .init("strategy", "Strategy"), .init("order", "Order"),
-                .init("tunedEpochs", "Tuned"),
+                .init("depth", "Depth"), .init("strategy", "Strategy"), .init("order", "Order"), .init("seed", "Seed"),
+                .init("tunedEpochs", "Tuned epochs"),
                 .init("evalSet", "Eval set"), .init("top1", "Top-1 %"),
             ],
             rows: results.map { r in
                 [
                     .int(r.depth, shown: String(r.depth)), .text(r.strategy), .text(r.order ?? ""),
+                    r.seed.map { .int($0, shown: String($0)) } ?? .empty,
                     .int(r.tunedEpochs, shown: String(r.tunedEpochs)),
                     .text(r.evalSet), .double(r.top1, shown: String(format: "%.2f", 100 * r.top1)),
                 ]
@@ -141,7 +143,7 @@ extension ShowCommand {
                 lines.append("created:      \(created)")
             }
             lines.append(
-                "integrity:    \(damage.isEmpty ? "intact (\(entry.image.layers.count + 2) blobs match their digests)" : "DAMAGED (\(damage.count) blob(s))")"
+                "integrity:    \(damage.isEmpty ? "intact (\(entry.image.layers.count + 2) blobs match their digests: manifest, config, \(entry.image.layers.count) layers)" : "DAMAGED (\(damage.count) blob(s))")"
             )
             print(lines.joined(separator: "\n") + "\n")
         }
@@ -202,6 +204,7 @@ extension ShowCommand {
             }
         }
         draw(tree, prefix: "", branch: "")
+        if let teacher = tree.teacher { lines[0] += "  distilled from \(teacher)" }
         print(lines.joined(separator: "\n"))
     }
 }

@@ -191,6 +191,11 @@ final class RegistryClient: @unchecked Sendable {
         } catch let error as RemoteError {
             throw error
         } catch {
+            // A TLS hello answered in plain HTTP: retrying cannot help, the option can.
+            if let error = error as? NIOSSLError, "\(error)".contains("WRONG_VERSION_NUMBER") {
+                throw RemoteError.invalidOption(
+                    name: registry, reason: "this registry speaks plain HTTP, not HTTPS: add --plain-http")
+            }
             throw RemoteError.unreachable(registry: registry, reason: Self.describe(error))
         }
     }

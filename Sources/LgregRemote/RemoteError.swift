@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 
 /// What can go wrong talking to a registry, one case per failure a script may want to tell apart. No case
 /// ever holds a password, a token or an `Authorization` header.
@@ -39,7 +40,10 @@ public enum RemoteError: Error, Equatable, CustomStringConvertible {
 
     /// At most 200 characters of text that came from outside, control characters replaced.
     static func quoted(_ text: String) -> String {
-        let clean = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0) })
+        let clean = String(
+            SourcePaths.removed(from: text).unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7f ? "?" : Character($0)
+            })
         return clean.count > 200 ? String(clean.prefix(200)) + "…" : clean
     }
 }

@@ -162,7 +162,10 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
         for o in observations where seen[seriesKey(o)] == nil {
             let key = seriesKey(o)
             seen[key] = Series(
-                key: key, label: Self.label(strategy: o.strategy, order: o.order, epochs: o.tunedEpochs),
+                key: key,
+                label: Self.label(
+                    strategy: o.strategy, order: o.order, epochs: o.tunedEpochs, sourceKind: byReference[o.source]?.kind
+                ),
                 source: o.source,
                 strategy: o.strategy, order: o.order)
             ordered.append(key)
@@ -222,9 +225,10 @@ public struct AccuracyReport: Codable, Equatable, Sendable {
     public static func desNetName(_ depth: Int) -> String { "Des-\(depth)" }
 
     /// The paper's name for a strategy: `SWS front-mid-last`, `SWS random`, `Simple-LG`, `TLEG`, `IMwLM`,
-    /// `Vanilla-LG`, `Aux-Net` (the trained network itself), `Scratch 10 ep`.
-    static func label(strategy: String, order: String?, epochs: Int) -> String {
-        if strategy == MeasuredNetwork.trainedNetworkName { return "Aux-Net" }
+    /// `Vanilla-LG`, `Aux-Net` (the trained network itself; `Plain ViT` when it is a plain model, not an
+    /// auxiliary network with shared stages), `Scratch 10 ep`.
+    static func label(strategy: String, order: String?, epochs: Int, sourceKind: String? = nil) -> String {
+        if strategy == MeasuredNetwork.trainedNetworkName { return sourceKind == "plain" ? "Plain ViT" : "Aux-Net" }
         switch StrategyName(recorded: strategy) {
         case .cyclic: return "SWS \(order ?? StrategyName.defaultOrder)"
         case .random: return "SWS random"

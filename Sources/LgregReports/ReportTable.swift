@@ -10,9 +10,12 @@ public struct ReportTable: Sendable {
     public struct Column: Sendable {
         public var key: String
         public var title: String
-        public init(_ key: String, _ title: String) {
+        /// Text padded on the right rather than the left (a name, a sentence); a last such column is not padded.
+        public var leftAligned: Bool
+        public init(_ key: String, _ title: String, leftAligned: Bool = false) {
             self.key = key
             self.title = title
+            self.leftAligned = leftAligned
         }
     }
 
@@ -96,8 +99,12 @@ public struct ReportTable: Sendable {
             ([columns[index].title] + rows.map { $0[index].shown }).map(\.count).max() ?? 0
         }
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { cell, width in String(repeating: " ", count: width - cell.count) + cell }
-                .joined(separator: "  ")
+            zip(cells, zip(widths, columns)).enumerated().map { index, element in
+                let (cell, (width, column)) = element
+                let padding = String(repeating: " ", count: width - cell.count)
+                guard column.leftAligned else { return padding + cell }
+                return index == columns.count - 1 ? cell : cell + padding
+            }.joined(separator: "  ")
         }
         var lines = [line(columns.map(\.title))]
         lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))

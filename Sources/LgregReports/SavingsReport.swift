@@ -113,6 +113,12 @@ public struct SavingsReport: Codable, Equatable, Sendable {
                 "Pre-training: \(rows.count)×\(epochs.pretrain) epochs for PF against 1×\(epochs.learngene) for the learngene: \(one(pretrainingRatio))×.",
                 "Total training: \(rows.count)×\(epochs.pretrain) from scratch against \(epochs.learngene) + \(rows.count)×\(epochs.desNetTuning): \(one(totalTrainingRatio))×; "
                     + "TLEG \(epochs.learngene) + \(rows.count)×\(epochs.tlegTuning) against SWS \(epochs.learngene) + \(rows.count)×\(epochs.swsTuningAgainstTLEG): \(one(tlegRatio))×.",
+                epochs == Epochs()
+                    ? "Epochs: the paper's constants (\(epochs.pretrain) to pre-train a Des-Net, \(epochs.learngene) for the Aux-Net, "
+                        + "\(epochs.desNetTuning) to tune), not what any stored model was trained for; --pretrain-epochs, "
+                        + "--learngene-epochs and --tune-epochs set others."
+                    : "Epochs: as given (\(epochs.pretrain) to pre-train a Des-Net, \(epochs.learngene) for the Aux-Net, "
+                        + "\(epochs.desNetTuning) to tune); TLEG's 40 and SWS's 10 per Des-Net are the paper's.",
             ])
     }
 }

@@ -67,7 +67,8 @@ public enum ResolverError: Error, Equatable, CustomStringConvertible {
             return "order '\(order)' applies to the cyclic and simple-lg strategies, not \(strategy)"
         case .wrongKind(let strategy, let needs, let found):
             return
-                "strategy \(strategy) needs a \(needs.map(\.rawValue).joined(separator: " or ")) learngene; this one is \(found.rawValue)"
+                "strategy \(strategy) needs a \(needs.map(\.rawValue).joined(separator: " or ")) learngene; this one is \(found.rawValue), "
+                + "which --strategy \(Strategy.names(expanding: found).joined(separator: ", ")) or scratch expand"
         case .sourceTooShallow(let strategy, let sourceLayers, let needed):
             return "strategy \(strategy) needs a source model of at least \(needed) layers; it has \(sourceLayers)"
         case .invalidTopBlocks(let k, let depth):

@@ -98,6 +98,26 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The learngene kinds the strategy expands; nil for any (scratch takes nothing from it).
+    public var kinds: [LearngeneKind]? {
+        switch self {
+        case .cyclic, .randomAssigned: return [.sws]
+        case .explicit: return [.sws, .plain]
+        case .simpleLG, .imwlm, .vanillaLG: return [.plain]
+        case .tleg: return [.tleg]
+        case .scratch: return nil
+        }
+    }
+
+    /// The names of the strategies that expand a learngene of `kind`, in `--strategy`'s order.
+    public static func names(expanding kind: LearngeneKind) -> [String] {
+        let every: [Strategy] = [
+            .cyclic(.named(.frontMidLast)), .randomAssigned, .explicit([]), .simpleLG(.named(.frontMidLast)), .tleg,
+            .imwlm, .vanillaLG(topBlocks: 1),
+        ]
+        return every.filter { $0.kinds?.contains(kind) ?? true }.map(\.name)
+    }
+
     /// How each block of a Des-Net of `depth` layers is initialized from `source`.
     /// - Throws: `ResolverError` when the source has the wrong kind or too few layers, the depth drops
     ///   stages without `allowDropStages`, or an explicit map or order is invalid.
@@ -106,43 +126,34 @@ public enum Strategy: Equatable, Hashable, Sendable, CustomStringConvertible {
     {
         try LayerMap.checkDepth(depth)
         let m = source.layerCount
-        func require(_ kinds: [LearngeneKind]) throws {
-            guard kinds.contains(source.kind) else {
-                throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind)
-            }
+        if let kinds, !kinds.contains(source.kind) {
+            throw ResolverError.wrongKind(strategy: name, needs: kinds, found: source.kind)
         }
         func fromMap(_ map: LayerMap) -> [BlockInit] { map.sources.map { .layer($0) } }
         switch self {
         case .cyclic(let order):
-            try require([.sws])
             return fromMap(
                 try .cyclic(
                     sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages
                 ))
         case .randomAssigned:
-            try require([.sws])
             return fromMap(
                 try .randomAssigned(sourceLayers: m, depth: depth, seed: seed, allowDropStages: allowDropStages))
         case .explicit(let sources):
-            try require([.sws, .plain])
             return fromMap(try LayerMap(sources: sources, sourceLayers: m, depth: depth))
         case .simpleLG(let order):
-            try require([.plain])
             return fromMap(
                 try .cyclic(
                     sourceLayers: m, depth: depth, order: order.resolve(stageCount: m), allowDropStages: allowDropStages
                 ))
         case .tleg:
-            try require([.tleg])
             return (0..<depth).map { .interpolated(factor: Double($0) / Double(depth)) }
         case .imwlm:
-            try require([.plain])
             guard m >= depth else {
                 throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: depth)
             }
             return fromMap(try .leading(depth: depth, sourceLayers: m))
         case .vanillaLG(let k):
-            try require([.plain])
             guard k >= 1, k <= depth else { throw ResolverError.invalidTopBlocks(k: k, depth: depth) }
             guard m >= k else { throw ResolverError.sourceTooShallow(strategy: name, sourceLayers: m, needed: k) }
             return Array(repeating: .fresh, count: depth - k) + ((m - k)..<m).map { .layer($0) }

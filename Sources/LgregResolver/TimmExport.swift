@@ -277,8 +277,11 @@ public enum InputNormalization: String, Codable, Equatable, Sendable {
     var cropFraction: Double { self == .imageNet ? 0.875 : 1 }
 }
 
-/// The `README.md` beside an export: a Hugging Face model card (YAML front matter the Hub reads: library,
-/// licence, tags) with the lineage, the accuracy the learngene declares at this depth, and how to load it.
+/// The `README.md` beside an export: a Hugging Face model card with the YAML front matter the Hub reads (library,
+/// a licence identifier the Hub accepts, tags, `datasets`, `model-index` with every declared or recorded top-1, so
+/// the Hub shows its results widget, and `learngene_lineage`: the learngene is not a Hub model, so `base_model`
+/// cannot name it), the lineage, the accuracy the learngene declares at this depth, and how to load it exactly
+/// (timm's `config.json` cannot state a LayerNorm epsilon: the card passes it).
 public struct ModelCard: Equatable, Sendable {
     /// The learngene's `name:version`, when known.
     public var learngene: String?
@@ -288,6 +291,8 @@ public struct ModelCard: Equatable, Sendable {
     public var declared: [LearngeneManifest.DeclaredResult]
     /// What fine-tuning made of the Des-Net, for a tuned one.
     public var tuning: TuningRecord?
+    /// True when the learngene's weights are random (`lgreg init --random`): never trained.
+    public var randomWeights: Bool
 
     /// The card for a Des-Net of `manifest` (nil: a learngene with no manifest, such as a test's, or none at all
     /// for a Des-Net trained from scratch), tuned as `tuning` says.
@@ -295,6 +300,7 @@ public struct ModelCard: Equatable, Sendable {
         learngene = manifest?.reference ?? tuning?.lineage.learngeneReference
         license = manifest?.license
         self.tuning = tuning
+        randomWeights = manifest?.provenance.trained == false
         declared = (manifest?.results ?? []).filter { $0.network?.describes(net.lineage, depth: net.depth) == true }
     }
 
@@ -303,7 +309,8 @@ public struct ModelCard: Equatable, Sendable {
         let start =
             tuning.lineage.initialization == .scratch
             ? "trained from scratch (random weights)" : "built by lgreg from a learngene, then fine-tuned"
-        let training = TrainingRecipe.span(tuning.recipe, external: tuning.externalRecipe)
+        let training =
+            (tuning.recipe == nil ? "" : "for ") + TrainingRecipe.span(tuning.recipe, external: tuning.externalRecipe)
         let data = tuning.recipe.map { " on \($0.images) images of \($0.dataset)" } ?? ""
         return
             "\(start) \(training)\(data); top-1 \(tuning.result.accuracy.percentText) "
@@ -338,14 +345,111 @@ public struct ModelCard: Equatable, Sendable {
         ]
     }
 
-    /// The Hub's licence identifier: the SPDX identifier in lower case, or `other` for an expression or none.
+    /// The licence identifiers the Hub accepts in `license:` (its documented list, lower case).
+    static let hubLicenses: Set<String> = [
+        "apache-2.0", "mit", "openrail", "bigscience-openrail-m", "creativeml-openrail-m", "bigscience-bloom-rail-1.0",
+        "bigcode-openrail-m", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd", "bsd-2-clause", "bsd-3-clause",
+        "bsd-3-clause-clear", "c-uda", "cc", "cc0-1.0", "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0",
+        "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0", "cc-by-nd-4.0",
+        "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0", "cc-by-nc-sa-4.0",
+        "cdla-sharing-1.0", "cdla-permissive-1.0", "cdla-permissive-2.0", "wtfpl", "ecl-2.0", "epl-1.0", "epl-2.0",
+        "eupl-1.1", "agpl-3.0", "gfdl", "gpl", "gpl-2.0", "gpl-3.0", "lgpl", "lgpl-2.1", "lgpl-3.0", "isc",
+        "lppl-1.3c", "ms-pl", "mpl-2.0", "odc-by", "odbl", "openrail++", "osl-3.0", "postgresql", "ofl-1.1", "ncsa",
+        "unlicense", "zlib", "pddl", "lgpl-lr", "llama2", "llama3", "gemma", "unknown", "other",
+    ]
+
+    /// The Hub's licence identifier: the SPDX identifier in lower case where the Hub knows it; `unknown` for none
+    /// stated (SPDX `NOASSERTION`, `NONE`, empty: what `lgreg import` records by default); `other` for any other
+    /// licence, which `hubLicenseName` then names.
     var hubLicense: String {
-        guard let license, !license.isEmpty,
-            license.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.+".contains($0)) })
-        else {
-            return "other"
+        let id = (license ?? "").lowercased()
+        if id.isEmpty || id == "noassertion" || id == "none" { return "unknown" }
+        return Self.hubLicenses.contains(id) ? id : "other"
+    }
+
+    /// `license_name` for an `other` licence: the SPDX expression turned into the Hub's slug form.
+    var hubLicenseName: String? {
+        guard hubLicense == "other", let license else { return nil }
+        let slug = license.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == ".") ? $0 : "-" }
+        return String(slug)
+    }
+
+    /// A YAML scalar: a double-quoted JSON string (YAML reads JSON strings as they are).
+    static func yaml(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+
+    /// The Hub's data set for an lgreg evaluation or training set (`fashion-mnist:test`): its repository id, a
+    /// display name and the split; an eval-set file is named as lgreg names it.
+    static func hubDataset(_ set: String) -> (id: String, name: String, split: String?) {
+        let parts = set.replacingOccurrences(of: "fashion-mnist-", with: "fashion-mnist:").split(separator: ":")
+        if parts.first == "fashion-mnist" {
+            return ("zalando-datasets/fashion_mnist", "Fashion-MNIST", parts.count > 1 ? String(parts[1]) : nil)
         }
-        return license.lowercased()
+        return (set, set, nil)
+    }
+
+    /// One `model-index` result: image classification, top-1 as a fraction in [0, 1].
+    static func modelIndexResult(evalSet: String, top1: Double, name: String) -> [String] {
+        let dataset = hubDataset(evalSet)
+        var lines = [
+            "  - task:", "      type: image-classification", "      name: Image Classification", "    dataset:",
+            "      name: \(yaml(dataset.name))", "      type: \(yaml(dataset.id))",
+        ]
+        if let split = dataset.split { lines.append("      split: \(yaml(split))") }
+        lines += [
+            "    metrics:", "    - type: accuracy", "      value: \(String(format: "%.6f", top1))",
+            "      name: \(yaml(name))",
+        ]
+        return lines
+    }
+
+    /// The YAML front matter: what the Hub indexes.
+    func frontMatter(_ net: DesNet, title: String) -> [String] {
+        let lineage = net.lineage
+        var tags = ["image-classification", "timm", "learngene", "lgreg"]
+        if lineage.learngeneKind != .plain { tags.append(lineage.learngeneKind.rawValue) }
+        if randomWeights, tuning == nil { tags.append("random-weights") }
+        var lines = ["---", "library_name: timm", "license: \(hubLicense)"]
+        if let name = hubLicenseName { lines.append("license_name: \(Self.yaml(name))") }
+        lines += ["pipeline_tag: image-classification", "tags:"] + tags.map { "- \($0)" }
+        let sets =
+            declared.map(\.evalSet) + (tuning.map { [$0.recipe?.dataset, $0.result.evalSet].compactMap { $0 } } ?? [])
+        var datasets: [String] = []
+        for set in sets.map({ Self.hubDataset($0).id }) where !datasets.contains(set) { datasets.append(set) }
+        if !datasets.isEmpty { lines += ["datasets:"] + datasets.map { "- \(Self.yaml($0))" } }
+        lines.append("learngene_lineage:")
+        if let learngene { lines.append("  learngene: \(Self.yaml(learngene))") }
+        if let digest = lineage.learngeneDigest { lines.append("  learngene_digest: \(Self.yaml(digest.description))") }
+        lines.append("  learngene_kind: \(lineage.learngeneKind.rawValue)")
+        lines.append("  strategy: \(lineage.strategy.rawValue)")
+        if let order = lineage.order { lines.append("  order: \(Self.yaml(order))") }
+        if let seed = lineage.seed { lines.append("  seed: \(seed)") }
+        lines.append("  depth: \(net.depth)")
+        lines.append(
+            "  layer_map: [\(lineage.layerMap.map { $0.map(String.init) ?? "null" }.joined(separator: ", "))]")
+        lines.append(
+            "  weights: \(Self.yaml(tuning != nil ? "fine-tuned" : randomWeights ? "random, never trained" : "trained, untuned"))"
+        )
+        var results: [String] = []
+        if let tuning {
+            let span =
+                tuning.recipe.map { "after \(Plural.count($0.epochs, "epoch")) of fine-tuning" }
+                ?? "fine-tuned \(TrainingRecipe.span(nil, external: tuning.externalRecipe))"
+            results += Self.modelIndexResult(
+                evalSet: tuning.result.evalSet, top1: tuning.result.top1, name: "Top-1 \(span) (recorded)")
+        }
+        for result in declared {
+            let strategy = result.strategy + (result.order.map { " \($0)" } ?? "")
+            let when = result.tunedEpochs == 0 ? "untuned" : "tuned \(Plural.count(result.tunedEpochs, "epoch"))"
+            results += Self.modelIndexResult(
+                evalSet: result.evalSet, top1: result.top1,
+                name: "Top-1, \(strategy), \(when)\(result.seed.map { ", seed \($0)" } ?? "") (declared)")
+        }
+        if !results.isEmpty { lines += ["model-index:", "- name: \(Self.yaml(title))", "  results:"] + results }
+        lines.append("---")
+        return lines
     }
 
     /// The card's Markdown for `net` written with `config`.
@@ -353,20 +457,21 @@ public struct ModelCard: Equatable, Sendable {
         let lineage = net.lineage
         let args = config.modelArgs
         let input = config.pretrainedConfig
+        let plainTitle = "\(learngene ?? "Learngene") Des-Net, depth \(net.depth)\(tuning == nil ? "" : ", tuned")"
         let title =
             "\(learngene.map { "`\($0)`" } ?? "Learngene") Des-Net, depth \(net.depth)\(tuning == nil ? "" : ", tuned")"
-        var tags = ["image-classification", "timm", "learngene", "lgreg"]
-        if lineage.learngeneKind != .plain { tags.append(lineage.learngeneKind.rawValue) }
-        var lines = [
-            "---", "library_name: timm", "license: \(hubLicense)", "pipeline_tag: image-classification", "tags:",
-        ]
-        lines += tags.map { "- \($0)" }
-        lines += ["---", "", "# \(title)", ""]
+        var lines = frontMatter(net, title: plainTitle)
+        lines += ["", "# \(title)", ""]
         lines.append(
             "A vision transformer of \(net.depth) blocks (width \(args.embedDim), \(args.numHeads) heads, "
                 + "\(args.imgSize)×\(args.imgSize)×\(args.inChans) input, \(config.numClasses) classes, "
                 + "\(net.parameterCount) parameters) "
-                + (tuning.map(Self.tunedSummary) ?? "built by lgreg from a learngene, untuned."))
+                + (tuning.map(Self.tunedSummary)
+                    ?? (randomWeights
+                        ? "built by lgreg from a learngene with **random weights** (`lgreg init --random`, never "
+                            + "trained), untuned: it has the shape of the real model, not its accuracy."
+                        : "built by lgreg from a learngene, untuned."))
+        )
         if let tuning { lines += Self.tuningSection(tuning) }
         lines += ["", "## Lineage", ""]
         lines.append("| | |")
@@ -398,14 +503,24 @@ public struct ModelCard: Equatable, Sendable {
         }
         let mean = input.mean.map { String($0) }.joined(separator: ", ")
         let std = input.std.map { String($0) }.joined(separator: ", ")
+        let eps = config.lgreg.layerNormEps
+        let epsText = String(format: "%g", eps)
         lines += [
-            "", "## Loading", "", "```python", "import timm", "",
-            "model = timm.create_model(\"local-dir:PATH/TO/THIS/FOLDER\", pretrained=True)  # or \"hf-hub:USER/REPO\"",
+            "", "## Loading", "", "```python", "from functools import partial", "", "import timm",
+            "import torch.nn as nn", "",
+            "# LayerNorm epsilon \(epsText), as trained: config.json cannot state it, and timm's ViT would use 1e-6.",
+            "model = timm.create_model(",
+            "    \"local-dir:PATH/TO/THIS/FOLDER\",  # or \"hf-hub:USER/REPO\"",
+            "    pretrained=True,",
+            "    norm_layer=partial(nn.LayerNorm, eps=\(epsText)),",
+            ")",
             "model.eval()",
             "config = timm.data.resolve_data_config({}, model=model)",
             "transform = timm.data.create_transform(**config)",
             "```", "",
-            "timm builds `\(config.architecture)` with `model_args` from `config.json` overriding its shape. Inputs are "
+            "timm builds `\(config.architecture)` with `model_args` from `config.json` overriding its shape; its "
+                + "`norm_layer` is the one thing `config.json` cannot carry, so the call passes the LayerNorm epsilon the "
+                + "weights were trained with (`lgreg.layerNormEps`: \(epsText)\(eps == 1e-6 ? ", timm's own default" : "; timm's default 1e-6 would change every logit")). Inputs are "
                 + "\(input.inputSize.map(String.init).joined(separator: "×")) images normalized with mean [\(mean)] and std [\(std)] "
                 + "(\(config.lgreg.normalization.rawValue)). With lgreg: `lgreg eval model.safetensors --arch config.json`.",
             "",
@@ -435,21 +550,42 @@ public enum TimmExport {
         try write(net, config: TimmConfig(net, tool: tool), to: directory, manifest: manifest, progress: progress)
     }
 
+    /// The bytes of an export's `model.safetensors`, tensor by tensor under timm's names, into `sink`.
+    static func streamModel(
+        _ net: DesNet, into sink: @escaping (UnsafeRawBufferPointer) throws -> Void,
+        progress: (_ written: Int, _ total: Int) -> Void
+    ) throws {
+        let declarations = try net.tensors.map {
+            try SafeTensorsWriter.Declaration(
+                name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
+        }
+        var written = 0
+        try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: sink) { index, emit in
+            try net.tensors[index].withBytes(emit)
+            written += net.tensors[index].byteCount
+            progress(written, net.byteCount)
+        }
+    }
+
+    /// The SHA-256 of the `model.safetensors` an export of `net` writes (the same bytes, never written): how a
+    /// learngene's recorded teacher file is matched to a model in the store.
+    public static func modelDigest(_ net: DesNet) throws -> Digest {
+        final class Box: @unchecked Sendable { var hasher = Digest.Hasher() }
+        let box = Box()
+        try streamModel(net, into: { box.hasher.update($0) }, progress: { _, _ in })
+        return box.hasher.finalize()
+    }
+
     /// Writes `net` with `config` (built once by a caller that records it too; `config.lgreg.tuned` makes the card a
     /// tuned Des-Net's) into `directory`, created or replaced as a whole.
     public static func write(
         _ net: DesNet, config timmConfig: TimmConfig, to directory: URL, manifest: LearngeneManifest? = nil,
         progress: (_ written: Int, _ total: Int) -> Void = { _, _ in }
     ) throws {
-        let declarations = try net.tensors.map {
-            try SafeTensorsWriter.Declaration(
-                name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
-        }
         let config = try timmConfig.encoded()
         let card = Data(
             ModelCard(net: net, manifest: manifest, tuning: timmConfig.lgreg.tuned).markdown(net, config: timmConfig)
                 .utf8)
-        let total = net.byteCount
         try AtomicDirectory.replace(directory, holding: files) { folder in
             // The folder is swapped in as a whole, so each file is written under its own name, without a
             // temporary and rename of its own; the three are fsynced together, then the folder once, before the swap.
@@ -461,15 +597,7 @@ public enum TimmExport {
                 try file.finish(sync: false)
                 syncs.schedule(file.url)
             }
-            var written = 0
-            try create("model.safetensors") { file in
-                try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: file.write) {
-                    index, emit in
-                    try net.tensors[index].withBytes(emit)
-                    written += net.tensors[index].byteCount
-                    progress(written, total)
-                }
-            }
+            try create("model.safetensors") { file in try streamModel(net, into: file.write, progress: progress) }
             CrashPoint.exportModel.reached()
             try create("config.json") { try config.withUnsafeBytes($0.write) }
             try create("README.md") { try card.withUnsafeBytes($0.write) }

@@ -84,9 +84,9 @@ public struct ExternalRecipe: Codable, Equatable, Sendable {
 }
 
 extension TrainingRecipe {
-    /// How long or where the weights were tuned, for one line: `for 3 epochs`, or `elsewhere (torch 2.5.1)`.
+    /// How long or where the weights were tuned, for one line: `3 epochs`, or `elsewhere (torch 2.5.1)`.
     public static func span(_ recipe: TrainingRecipe?, external: ExternalRecipe?) -> String {
-        if let recipe { return "for \(recipe.epochs) epoch\(recipe.epochs == 1 ? "" : "s")" }
+        if let recipe { return "\(recipe.epochs) epoch\(recipe.epochs == 1 ? "" : "s")" }
         return "elsewhere" + (external?.trainedWith.map { " (\($0))" } ?? "")
     }
 }

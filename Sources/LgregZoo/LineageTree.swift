@@ -1,5 +1,6 @@
 import Foundation
 import LgregCore
+import LgregResolver
 import LgregStore
 import LgregVocabulary
 
@@ -13,6 +14,9 @@ public struct LineageTree: Encodable, Sendable {
     public var entry: String
     /// The kind, with the depth, strategy and order of a derived entry.
     public var detail: String
+    /// The root learngene's teacher: the stored learngene whose whole-model export is the file it was distilled
+    /// from (`provenance.ancestry` records that file's SHA-256); nil when none in the store is.
+    public var teacher: String?
     public var children: [LineageTree]
 
     /// The tree of the learngene `resolved` belongs to.
@@ -43,11 +47,34 @@ public struct LineageTree: Encodable, Sendable {
             return LineageTree(
                 reference: entries.first { $0.digest == digest }?.reference, digest: digest.description, entry: kind,
                 detail: detail,
+                // By depth as a number (d6 before d12), then by tag.
                 children: Dictionary(grouping: children, by: \.digest).sorted {
-                    $0.value[0].reference < $1.value[0].reference
+                    ($0.value[0].lineage?.depth ?? 0, $0.value[0].reference)
+                        < ($1.value[0].lineage?.depth ?? 0, $1.value[0].reference)
                 }
                 .map { node($0.key, $0.value[0]) })
         }
-        return node(root, nil)
+        var tree = node(root, nil)
+        if let learngene = try? store.resolve(root.description) { tree.teacher = try teacher(of: learngene, in: store) }
+        return tree
+    }
+
+    /// The tag of the stored plain learngene whose export at its own depth (`materialize REF --layers-source
+    /// 0,…,L-1 --output DIR`) writes the very `model.safetensors` that `learngene` records as its teacher.
+    public static func teacher(of learngene: StoredLearngene, in store: LearngeneStore) throws -> String? {
+        guard let ancestry = learngene.manifest.provenance.ancestry,
+            let range = ancestry.range(of: #"sha256:[0-9a-f]{64}"#, options: .regularExpression),
+            let wanted = Digest(String(ancestry[range]))
+        else { return nil }
+        for summary in try store.list() where summary.kind == LearngeneKind.plain.rawValue {
+            guard summary.digest != learngene.digest, summary.damage == nil,
+                let candidate = try? store.resolve(summary.reference)
+            else { continue }
+            let source = ManifestSource(candidate)
+            let net = try? Materializer.plan(
+                source, depth: source.layerCount, strategy: .explicit(Array(0..<source.layerCount)))
+            if let net, (try? TimmExport.modelDigest(net)) == wanted { return summary.reference }
+        }
+        return nil
     }
 }

@@ -176,7 +176,7 @@ public enum TunedDesNet {
         let training = TrainingRecipe.span(config.recipe, external: config.externalRecipe)
         let title =
             config.lineage.initialization == .scratch
-            ? "Des-Net depth \(config.depth) trained from scratch \(training)"
+            ? "Des-Net depth \(config.depth) trained from scratch \(config.recipe == nil ? "" : "for ")\(training)"
             : "Des-Net depth \(config.depth), \(config.lineage.strategy), tuned \(training)"
         return try store.writeTrained(
             TrainedArtifact(

@@ -290,12 +290,12 @@ public struct Verifier {
             var check = Check(
                 check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: declared.top1)
             check.detail =
-                "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "") on \(declared.evalSet)"
+                "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "")\(declared.seed.map { ", seed \($0)" } ?? "") on \(declared.evalSet)"
             defer { checks.append(check) }
             guard declared.tunedEpochs == 0 else {
                 check.status = .skipped
                 check.detail +=
-                    ": tuned for \(declared.tunedEpochs) epochs; the tuned weights are not part of the learngene"
+                    ": tuned for \(Plural.count(declared.tunedEpochs, "epoch")); the tuned weights are not part of the learngene"
                 continue
             }
             if let reason = settings.skipReason(depth: declared.depth) {

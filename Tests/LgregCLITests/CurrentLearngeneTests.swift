@@ -47,9 +47,31 @@ import Testing
         #expect(desNet.count == 1 && desNet[0].hasSuffix("-cyclic-front-mid-last"), "\(desNet)")
     }
 
+    /// Issue 24: with another learngene current, `publish aux-b.lgz` then `materialize --depth 14` builds Aux-B's
+    /// Des-Net (the learngene just published), and stderr says it became current; `--no-use` leaves the current one.
+    @Test func publishMakesItsLearngeneCurrentUnlessNoUse() throws {
+        #expect(try lgreg("publish aux-c.lgz --use").status == 0)
+        let published = try lgreg("publish aux-b.lgz")
+        #expect(published.status == 0, "\(published.summary)")
+        #expect(published.out.hasPrefix("sha256:") && published.out.split(separator: "\n").count == 1)
+        #expect(published.err.contains("published aux-b:0.1.0 (sha256:"), "\(published.summary)")
+        #expect(published.err.contains("current learngene: aux-b:0.1.0, was aux-c:0.1.0"), "\(published.summary)")
+        let made = try lgreg("materialize --depth 14 --order front-mid-last")
+        #expect(made.status == 0 && made.err.contains("using learngene aux-b:"), "\(made.summary)")
+        #expect(
+            try tags().contains { $0.hasPrefix("aux-b-d14:") } && !(try tags().contains { $0.hasPrefix("aux-c-d14:") }))
+
+        // --no-use: the current learngene stays, and nothing on stderr claims otherwise.
+        #expect(try lgreg("use aux-c").status == 0)
+        let kept = try lgreg("publish aux-b.lgz --no-use")
+        #expect(kept.status == 0 && !kept.err.contains("current learngene"), "\(kept.summary)")
+        #expect(try lgreg("use").out.contains("current learngene: aux-c"))
+        #expect(try lgreg("publish --help").out.contains("--no-use"))
+    }
+
     @Test func severalLearngenesNeedAChoiceAndUseMakesIt() throws {
-        #expect(try lgreg("publish aux-b.lgz").status == 0)
-        #expect(try lgreg("publish aux-c.lgz").status == 0)
+        #expect(try lgreg("publish aux-b.lgz --no-use").status == 0)
+        #expect(try lgreg("publish aux-c.lgz --no-use").status == 0)
         let ambiguous = try lgreg("materialize --depth 9")
         #expect(ambiguous.status == 64, "\(ambiguous.summary)")
         #expect(

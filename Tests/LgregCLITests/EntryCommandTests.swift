@@ -18,7 +18,7 @@ import Testing
             let archive = folder.path("fmnist-tiny-sws.lgz")
             let made = try runLgreg([
                 "init", "--preset", "fmnist-tiny", "--schedule", "3,3,4,3,3", "--random", "--name", "fmnist-tiny-sws",
-                "--version", "1", "-o", archive,
+                "--learngene-version", "1", "-o", archive,
             ])
             #expect(made.status == 0, "\(made.summary)")
             let published = try runLgreg(["publish", archive, "--store", store])
@@ -92,8 +92,8 @@ import Testing
         #expect(
             tree.out == """
                 fmnist-tiny-sws:1  [learngene]
-                ├── \(Zoo.d12)  [desnet, depth 12, cyclic (front-mid-last)]
-                └── \(Zoo.d8)  [desnet, depth 8, random]
+                ├── \(Zoo.d8)  [desnet, depth 8, random]
+                └── \(Zoo.d12)  [desnet, depth 12, cyclic (front-mid-last)]
 
                 """, "\(tree.summary)")
         let learngene = try zoo.run(["show", "fmnist-tiny-sws"])

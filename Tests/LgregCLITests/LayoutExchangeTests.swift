@@ -46,7 +46,8 @@ import Testing
         let archive = folder.path("aux.lgz")
         #expect(
             try runLgreg([
-                "init", "--preset", "fmnist-tiny", "--schedule", "2,1", "--random", "--name", "aux", "--version", "1",
+                "init", "--preset", "fmnist-tiny", "--schedule", "2,1", "--random", "--name", "aux",
+                "--learngene-version", "1",
                 "--output", archive,
             ]).status == 0)
         #expect(try runLgreg(["publish", archive, "--store", store]).status == 0)

@@ -97,12 +97,17 @@ import Testing
         #expect(unknown.status == 2, "\(unknown.out)")
         #expect(unknown.out.contains("cannot-verify"))
 
-        // --depths re-measures only the results at those depths: the overclaim at depth 2 is skipped at depth 3.
+        // --depths re-measures only the results at those depths: the overclaim at depth 2 is skipped at depth 3,
+        // counted in one line (--json still names it).
         let elsewhereDepth = try runLgreg(["verify", "overclaimed:1", "--depths", "3-4", "--store", setup.store])
         #expect(
             elsewhereDepth.status == 0 && elsewhereDepth.out.contains("skipped")
-                && elsewhereDepth.out.contains("not among the depths asked for (3,4)"),
+                && elsewhereDepth.out.contains("1 declared result at other depths than --depths 3-4"),
             "\(elsewhereDepth.summary)")
+        let elsewhereJSON = try runLgreg([
+            "verify", "overclaimed:1", "--depths", "3-4", "--store", setup.store, "--json",
+        ])
+        #expect(elsewhereJSON.out.contains("not among the depths asked for (3,4)"), "\(elsewhereJSON.summary)")
         #expect(try runLgreg(["verify", "overclaimed:1", "--depths", "2", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--all", "--store", setup.store]).status == 1)
         #expect(try runLgreg(["verify", "--store", setup.store]).status == 64)
@@ -115,8 +120,8 @@ import Testing
                 "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT count(*) FROM verifications WHERE detail LIKE 'lgreg verify:%'\").fetchone()[0])",
                 setup.store + "/.lgreg/index.db",
             ])
-        // good twice, overclaimed, elsewhere, the two --depths runs, --all's three
-        #expect(count.out == "9\n", "\(count.summary)")
+        // good twice, overclaimed, elsewhere, the three --depths runs (text, --json, depth 2), --all's three
+        #expect(count.out == "10\n", "\(count.summary)")
     }
 
     @Test func declaredFiguresAreTimmsAndVerifyReproducesThem() throws {

@@ -91,6 +91,30 @@ import Testing
         #expect(missing.status == 64 && missing.err.contains("not found"), "\(missing.summary)")
     }
 
+    /// Issue 24: a registry that speaks plain HTTP, asked over HTTPS (no --plain-http), is a usage error that names
+    /// the fix (exit 64, not 75 "try again later"), and no message carries a build machine's source path.
+    @Test func aPlainHTTPRegistryAskedOverHTTPSNamesPlainHTTP() throws {
+        if let reason = RegistryServer.missing {
+            print("skipped: \(reason)")
+            return
+        }
+        let registry = try RegistryServer()
+        for arguments in [
+            ["list", "\(registry.host)/team/aux-t"],
+            ["pull", "\(registry.host)/team/aux-t:1", "--store", temporary.path("s")],
+        ] {
+            let result = try runLgreg(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.summary)")
+            #expect(
+                result.err.contains("this registry speaks plain HTTP, not HTTPS: add --plain-http"), "\(result.summary)"
+            )
+            #expect(!result.err.contains("--ca-file") && !result.err.contains("BoringSSL"), "\(result.summary)")
+            #expect(
+                !result.err.contains(".build/") && !result.err.contains("checkouts") && !result.err.contains(".cc:"),
+                "\(result.summary)")
+        }
+    }
+
     @Test func aSharedLayerIsUploadedOnceAndMountedAcrossRepositories() throws {
         if let reason = RegistryServer.missing {
             print("skipped: \(reason)")

@@ -193,6 +193,27 @@ import Testing
         }
     }
 
+    /// Pixel of `value` on a panel's axis, from the transform the panel states (log or linear x).
+    func pixel(_ value: Double, _ panel: Element, axis: String) -> Double {
+        if axis == "x" {
+            let (low, high) = (panel.number("data-x-min"), panel.number("data-x-max"))
+            let fraction =
+                panel.attributes["data-x-scale"] == "log"
+                ? (log10(value) - log10(low)) / (log10(high) - log10(low)) : (value - low) / (high - low)
+            return panel.number("data-left") + fraction * panel.number("data-width")
+        }
+        return panel.number("data-top")
+            + (1 - (value - panel.number("data-y-min")) / (panel.number("data-y-max") - panel.number("data-y-min")))
+            * panel.number("data-height")
+    }
+
+    func panels(_ svg: String) throws -> [String: Element] {
+        Dictionary(
+            uniqueKeysWithValues: try elements(svg, opening: "g class=\"panel\"").map {
+                ($0.attributes["data-panel"]!, $0)
+            })
+    }
+
     @Test func svgRendersAndItsPointsAreTheReportsNumbers() throws {
         let svg = AccuracyPlot.svg(report)
         let folder = try TemporaryDirectory("lgreg-accuracy-svg")
@@ -205,115 +226,236 @@ import Testing
         // The PNG's IHDR width is the SVG's.
         #expect(png.count > 24 && png[16..<20].reduce(0) { $0 << 8 | Int($1) } == Int(root.number("width")))
 
-        let panels = Dictionary(
-            uniqueKeysWithValues: try elements(svg, opening: "g class=\"panel\"").map {
-                ($0.attributes["data-panel"]!, $0)
-            })
-        #expect(Set(panels.keys) == ["depth", "parameters"])
-        func pixel(_ value: Double, _ panel: Element, axis: String) -> Double {
-            if axis == "x" {
-                return panel.number("data-left") + (value - panel.number("data-x-min"))
-                    / (panel.number("data-x-max") - panel.number("data-x-min")) * panel.number("data-width")
-            }
-            return panel.number("data-top")
-                + (1 - (value - panel.number("data-y-min")) / (panel.number("data-y-max") - panel.number("data-y-min")))
-                * panel.number("data-height")
-        }
-        let points = try elements(svg, opening: "circle class=\"point\"")
-        // Per panel: untuned and tuned of each row that has them.
-        let figures = expectedRows.reduce(0) { $0 + ($1.untuned == nil ? 0 : 1) + ($1.tuned == nil ? 0 : 1) }
-        #expect(points.count == 2 * figures)
+        let panels = try panels(svg)
+        // Tuned: the scratch lines (50, 55 %) are 25 points under the tuned SWS ones (80–82 %), more than a quarter
+        // of the range, so they get the lower panel; untuned, random's 68 % is 2 points under cyclic's 70 %.
+        #expect(Set(panels.keys) == ["untuned", "tuned", "tuned-low", "parameters"], "\(panels.keys)")
+        let points = try elements(svg, opening: "path class=\"point\"")
         var checked = 0
         for (expected, row) in zip(expectedRows, report.rows) {
             for (kind, value) in [("untuned", expected.untuned?.0), ("tuned", expected.tuned)] {
                 guard let value else { continue }
-                for (name, x) in [("depth", Double(expected.depth)), ("parameters", Double(expected.stored) / 1e6)] {
-                    let matching = points.filter {
-                        $0.attributes["data-panel"] == name && $0.attributes["data-series"] == row.series
-                            && $0.attributes["data-kind"] == kind
-                            && $0.attributes["data-depth"] == String(expected.depth)
-                            && $0.attributes["data-epochs"] == String(kind == "tuned" ? expected.epochs ?? 0 : 0)
-                    }
-                    let point = try #require(
-                        matching.first, "no \(kind) point for \(expected.label) depth \(expected.depth) in \(name)")
-                    #expect(matching.count == 1)
-                    let panel = panels[name]!
-                    expectClose(
-                        [point.number("cx"), point.number("cy")],
-                        [pixel(x, panel, axis: "x"), pixel(100 * value, panel, axis: "y")],
-                        absolute: 0.5, "\(kind) \(expected.label) depth \(expected.depth) on \(name) (px)")
-                    checked += 1
+                let matching = points.filter {
+                    $0.attributes["data-panel"]!.hasPrefix(kind) && $0.attributes["data-series"] == row.series
+                        && $0.attributes["data-kind"] == kind && $0.attributes["data-depth"] == String(expected.depth)
+                        && $0.attributes["data-epochs"] == String(kind == "tuned" ? expected.epochs ?? 0 : 0)
                 }
+                let point = try #require(matching.first, "no \(kind) point for \(expected.label) \(expected.depth)")
+                #expect(matching.count == 1)
+                let panel = panels[point.attributes["data-panel"]!]!
+                #expect(
+                    (kind == "tuned" && expected.label.hasPrefix("Scratch"))
+                        == (panel.attributes["data-panel"] == "tuned-low"))
+                expectClose(
+                    [point.number("data-cx"), point.number("data-cy")],
+                    [pixel(Double(expected.depth), panel, axis: "x"), pixel(100 * value, panel, axis: "y")],
+                    absolute: 0.5, "\(kind) \(expected.label) depth \(expected.depth) (px)")
+                checked += 1
             }
+        }
+        // (c): one point per series and tuning, the mean over its depths against what it stores for all of them.
+        let storage = points.filter { $0.attributes["data-panel"] == "parameters" }
+        let expectedStorage: [(label: String, kind: String, mean: Double, stored: Double)] = [
+            ("SWS front-mid-last", "untuned", 71, Double(learngeneParameters)),
+            ("SWS front-mid-last", "tuned", 81, Double(learngeneParameters)),
+            ("SWS random", "untuned", 64, Double(learngeneParameters)),
+            ("Scratch 1 ep", "tuned", 50, Double(architecture.parameterCount(depth: 4))),
+            ("Scratch 3 ep", "tuned", 55, Double(architecture.parameterCount(depth: 4))),
+        ]
+        #expect(storage.count == expectedStorage.count)
+        for expected in expectedStorage {
+            let key = try #require(report.series.first { $0.label == expected.label }?.key)
+            let point = try #require(
+                storage.first { $0.attributes["data-series"] == key && $0.attributes["data-kind"] == expected.kind })
+            let panel = panels["parameters"]!
+            #expect(panel.attributes["data-x-scale"] == "log")
+            expectClose(point.number("data-y"), expected.mean, absolute: 1e-9, "mean of \(expected.label)")
+            expectClose(
+                [point.number("data-cx"), point.number("data-cy")],
+                [pixel(expected.stored / 1e6, panel, axis: "x"), pixel(expected.mean, panel, axis: "y")],
+                absolute: 0.5, "storage point of \(expected.label)")
+            checked += 1
         }
         #expect(checked == points.count)
         // The axes the reader sees use the same transform: each tick label sits at its value.
         for tick in try elements(svg, opening: "text class=\"tick\" data-axis=\"y\"") {
-            let panel = panels.values.first { abs(tick.number("x") + 6 - $0.number("data-left")) < 0.01 }!
+            let panel = panels[tick.attributes["data-panel"]!]!
             expectClose(
                 tick.number("y") - 4, pixel(tick.number("data-value"), panel, axis: "y"), absolute: 0.5,
                 "y tick \(tick.number("data-value"))")
         }
-        let depthPanel = panels["depth"]!
-        let depthTicks = try elements(svg, opening: "text class=\"tick\" data-axis=\"x\"").filter {
-            $0.number("x") >= depthPanel.number("data-left")
-                && $0.number("x") <= depthPanel.number("data-left") + depthPanel.number("data-width")
+        for tick in try elements(svg, opening: "text class=\"tick\" data-axis=\"x\"") {
+            let panel = panels[tick.attributes["data-panel"]!]!
+            expectClose(tick.number("x"), pixel(tick.number("data-value"), panel, axis: "x"), absolute: 0.5, "x tick")
         }
-        #expect(depthTicks.map { $0.number("data-value") } == [4, 6])
-        for tick in depthTicks {
-            expectClose(
-                tick.number("x"), pixel(tick.number("data-value"), depthPanel, axis: "x"), absolute: 0.5, "depth tick")
-        }
-        #expect(svg.contains(">Des-4</text>") && svg.contains(">Des-6</text>"))
         #expect(
             svg.contains("Top-1 accuracy (%)") && svg.contains("Parameters stored (millions)")
-                && svg.contains("Des-Net depth (layers)"))
-        // The random-assigned point carries its range over seeds as a bar from min to max.
+                && svg.contains("Depth (layers)"))
+        // The random-assigned point carries its range over seeds as a bar from min to max (untuned panel), and
+        // (c)'s SWS points the range over their two depths.
         let ranges = try elements(svg, opening: "line class=\"range\"")
-        #expect(ranges.count == 2)
-        for range in ranges {
-            let panel = panels.values.first {
-                range.number("x1") >= $0.number("data-left")
-                    && range.number("x1") <= $0.number("data-left") + $0.number("data-width")
-            }!
-            expectClose(
-                [range.number("y1"), range.number("y2")], [pixel(60, panel, axis: "y"), pixel(68, panel, axis: "y")],
-                absolute: 0.5, "min–max bar")
-        }
+        let seedBar = try #require(ranges.first { $0.attributes["data-panel"] == "untuned" })
+        #expect(ranges.filter { $0.attributes["data-panel"] == "untuned" }.count == 1)
+        expectClose(
+            [seedBar.number("y1"), seedBar.number("y2")],
+            [pixel(60, panels["untuned"]!, axis: "y"), pixel(68, panels["untuned"]!, axis: "y")], absolute: 0.5,
+            "min–max bar")
     }
 
-    /// A zoo-sized report: twelve depths turn the Des-Net tick labels 45° (they would overlap level), still each at
-    /// its value, and a legend names a learngene once, whether or not its label holds it.
-    @Test func crowdedDepthLabelsTurnAndTheLegendNamesEachLearngeneOnce() throws {
-        let depths = Array(5...16)
-        let many =
-            depths.map {
-                AccuracyReport.Observation(
-                    source: "aux:1", strategy: "cyclic", order: "front-mid-last", seed: nil, depth: $0, tunedEpochs: 0,
-                    top1: 0.7)
+    /// Every y axis is fitted to its own figures (a margin, round ends): no panel runs 0–90 for figures at 84–88.
+    @Test func eachPanelsRangeFitsItsFigures() throws {
+        let svg = AccuracyPlot.svg(Self.zooLike(architecture: architecture))
+        let panels = try panels(svg)
+        let points = try elements(svg, opening: "path class=\"point\"")
+        let expected: [String: (low: Double, high: Double)] = [
+            "untuned": (40, 90), "untuned-low": (5, 9), "tuned": (82, 89), "tuned-low": (50, 80),
+        ]
+        for (name, range) in expected {
+            let panel = try #require(panels[name], "no panel \(name): \(panels.keys.sorted())")
+            let mine = points.filter { $0.attributes["data-panel"] == name }
+            #expect(!mine.isEmpty)
+            let values = mine.map { $0.number("data-y") }
+            #expect(
+                panel.number("data-y-min") <= values.min()! && panel.number("data-y-max") >= values.max()!,
+                "\(name): every figure inside its axis")
+            #expect(
+                panel.number("data-y-min") >= range.low && panel.number("data-y-max") <= range.high,
+                "\(name) runs \(panel.number("data-y-min"))–\(panel.number("data-y-max")), not within \(range)")
+        }
+        // Near chance (Vanilla-LG untuned, 6–8 %) is alone below the break.
+        let low = Set(
+            points.filter { $0.attributes["data-panel"] == "untuned-low" }.map { $0.attributes["data-series"]! })
+        #expect(low == ["anc:1|vanilla-lg||"], "\(low)")
+    }
+
+    /// Sixteen series, as the zoo has: each its own colour, and its own colour and marker together, the same on
+    /// every point of it as in the legend; the legend draws untuned dashed and tuned solid, as the lines are drawn.
+    @Test func everySeriesHasItsOwnColourAndMarkerAndTheLegendShowsLineStyles() throws {
+        let report = Self.zooLike(architecture: architecture)
+        #expect(report.series.count == 16)
+        let svg = AccuracyPlot.svg(report)
+        let legend = try elements(svg, opening: "g class=\"legend-entry\"")
+        #expect(legend.map { $0.attributes["data-series"]! } == report.series.map(\.key))
+        let colours = legend.map { $0.attributes["data-colour"]! }
+        #expect(Set(colours).count == 16, "colours: \(colours)")
+        #expect(Set(legend.map { "\($0.attributes["data-colour"]!) \($0.attributes["data-marker"]!)" }).count == 16)
+        let style = Dictionary(uniqueKeysWithValues: legend.map { ($0.attributes["data-series"]!, $0) })
+        for point in try elements(svg, opening: "path class=\"point\"") {
+            let entry = try #require(style[point.attributes["data-series"]!])
+            #expect(point.attributes["stroke"] == entry.attributes["data-colour"])
+            #expect(point.attributes["data-marker"] == entry.attributes["data-marker"])
+            #expect(
+                point.attributes["fill"]
+                    == (point.attributes["data-kind"] == "tuned" ? entry.attributes["data-colour"] : "white"))
+        }
+        // Line styles: dashed untuned, solid tuned, in the plot and in the legend; a trained network is one marker.
+        for line in try elements(svg, opening: "polyline class=\"series-line\"") {
+            #expect((line.attributes["stroke-dasharray"] != nil) == (line.attributes["data-kind"] == "untuned"))
+        }
+        let legendLines = try elements(svg, opening: "line class=\"legend-line\"")
+        #expect(legendLines.contains { $0.attributes["data-kind"] == "untuned" })
+        #expect(legendLines.contains { $0.attributes["data-kind"] == "tuned" })
+        for line in legendLines {
+            #expect(
+                (line.attributes["stroke-dasharray"] == AccuracyPlot.dashPattern)
+                    == (line.attributes["data-kind"] == "untuned"))
+        }
+        // SWS front-mid-last has both (two legend lines), Scratch 1 ep only tuned, an Aux-Net no line at all.
+        let segments = svg.components(separatedBy: "<g class=\"legend-entry\"").dropFirst().map {
+            $0.components(separatedBy: "</g>")[0]
+        }
+        func kinds(_ label: String) -> [String] {
+            let index = report.series.firstIndex { $0.label.hasPrefix(label) }!
+            return segments[index].components(separatedBy: "data-kind=\"").dropFirst().map {
+                String($0.prefix { $0 != "\"" })
             }
-            + [
+        }
+        #expect(kinds("SWS front-mid-last") == ["untuned", "tuned"])
+        #expect(kinds("Scratch 1 ep") == ["tuned"])
+        #expect(kinds("Aux-Net").isEmpty)
+        #expect(report.series.filter { $0.label.hasPrefix("Plain ViT") }.count == 3, "plain models are not Aux-Nets")
+        // The legend names a learngene once, whether or not the label holds it.
+        #expect(
+            report.series.map(AccuracyPlot.legendLabel).allSatisfy { label in
+                report.sources.filter { label.contains($0.reference) }.count <= 1
+                    && label.components(separatedBy: ":2").count <= 2
+            })
+        // Three trained networks of depth 16 stand 10 px apart, not on one another.
+        let sixteen = try elements(svg, opening: "path class=\"point\"").filter {
+            $0.attributes["data-panel"] == "untuned" && $0.attributes["data-depth"] == "16"
+        }
+        #expect(sixteen.map { $0.number("data-dx") }.sorted() == [-10, 0, 10])
+    }
+
+    /// Depth ticks stand at the depths measured only, labelled with the depth: no Des-5 for an ancestry's depth.
+    @Test func depthTicksOnlyAtRealDepths() throws {
+        let report = Self.zooLike(architecture: architecture)
+        let svg = AccuracyPlot.svg(report)
+        let real = Set(report.rows.map(\.depth)).sorted().map(Double.init)
+        #expect(real == [5, 6, 9, 12, 15, 16])
+        for name in ["untuned-low", "tuned-low"] {
+            let ticks = try elements(svg, opening: "text class=\"tick\" data-axis=\"x\"").filter {
+                $0.attributes["data-panel"] == name
+            }
+            #expect(ticks.map { $0.number("data-value") } == real, "\(name)")
+        }
+        #expect(!svg.contains(">Des-"), "tick labels are depths")
+    }
+
+    /// A zoo-shaped report: 16 series (five trained networks, SWS orders and random, four baselines, scratch at three
+    /// epoch counts) at depths 6, 9, 12, 15, with the zoo's kind of figures.
+    static func zooLike(architecture: ViTArchitecture) -> AccuracyReport {
+        let schedule = try! StageSchedule([3, 3, 4, 3, 3])
+        func source(_ reference: String, _ kind: String, stored: Int?) -> AccuracyReport.Source {
+            .init(
+                reference: reference, kind: kind, architecture: architecture, schedule: stored == nil ? nil : schedule,
+                storedParameters: stored)
+        }
+        let sources = [
+            source("sws:2", "sws", stored: 250_000), source("tleg:2", "tleg", stored: 110_000),
+            source("simple:2", "plain", stored: 250_000), source("imwlm:2", "plain", stored: 800_000),
+            source("anc:1", "plain", stored: 1_200_000), source("scratch", "scratch", stored: nil),
+        ]
+        var observations: [AccuracyReport.Observation] = []
+        func add(
+            _ source: String, _ strategy: String, _ order: String?, untuned: Double?, tuned: Double?, epochs: Int = 1
+        ) {
+            for (index, depth) in [6, 9, 12, 15].enumerated() {
+                let wobble = Double(index) * 0.004
+                if let untuned {
+                    observations.append(
+                        .init(
+                            source: source, strategy: strategy, order: order, seed: nil, depth: depth, tunedEpochs: 0,
+                            top1: untuned + wobble))
+                }
+                if let tuned {
+                    observations.append(
+                        .init(
+                            source: source, strategy: strategy, order: order, seed: 0, depth: depth,
+                            tunedEpochs: epochs, top1: tuned + wobble))
+                }
+            }
+        }
+        for (source, depth, top1) in [
+            ("sws:2", 16, 0.866), ("tleg:2", 16, 0.858), ("imwlm:2", 16, 0.875), ("simple:2", 5, 0.87),
+            ("anc:1", 6, 0.88),
+        ] {
+            observations.append(
                 .init(
-                    source: "aux:1", strategy: "aux-net", order: nil, seed: nil, depth: 16, tunedEpochs: 0, top1: 0.75)
-            ]
-        let svg = AccuracyPlot.svg(
-            AccuracyReport(sources: report.sources, observations: many, evalSet: "fashion-mnist:test"))
-        let panel = try #require(
-            try elements(svg, opening: "g class=\"panel\"").first { $0.attributes["data-panel"] == "depth" })
-        let ticks = try elements(svg, opening: "text class=\"tick\" data-axis=\"x\"").filter {
-            $0.number("x") >= panel.number("data-left")
-                && $0.number("x") <= panel.number("data-left") + panel.number("data-width")
+                    source: source, strategy: "aux-net", order: nil, seed: nil, depth: depth, tunedEpochs: 0, top1: top1
+                ))
         }
-        #expect(ticks.map { Int($0.number("data-value")) } == depths)
-        let turned = ticks.filter {
-            $0.attributes["transform"]
-                == "rotate(-45 \(AccuracyPlot.format($0.number("x"))) \(AccuracyPlot.format($0.number("y"))))"
-        }
-        #expect(turned.count == depths.count, "\(turned.count) of \(ticks.count) depth labels turned")
-        let labels = AccuracyReport(sources: report.sources, observations: many, evalSet: "fashion-mnist:test").series
-            .map(AccuracyPlot.legendLabel)
-        #expect(labels.allSatisfy { $0.components(separatedBy: "aux:1").count == 2 }, "\(labels)")
-        // Two depths, as in `report`, stay level.
-        #expect(!AccuracyPlot.svg(report).contains("rotate(-45"))
+        add("sws:2", "cyclic", "front-mid-last", untuned: 0.81, tuned: 0.857)
+        add("sws:2", "cyclic", "mid-front-last", untuned: 0.75, tuned: nil)
+        add("sws:2", "cyclic", "last-mid-front", untuned: 0.72, tuned: nil)
+        add("sws:2", "random", nil, untuned: 0.78, tuned: nil)
+        add("simple:2", "simple-lg", "front-mid-last", untuned: 0.45, tuned: 0.862)
+        add("tleg:2", "tleg", nil, untuned: 0.74, tuned: 0.85)
+        add("imwlm:2", "imwlm", nil, untuned: 0.72, tuned: 0.84)
+        add("anc:1", "vanilla-lg", nil, untuned: 0.06, tuned: 0.56)
+        add("scratch", "scratch", nil, untuned: nil, tuned: 0.55, epochs: 1)
+        add("scratch", "scratch", nil, untuned: nil, tuned: 0.67, epochs: 3)
+        add("scratch", "scratch", nil, untuned: nil, tuned: 0.83, epochs: 10)
+        return AccuracyReport(sources: sources, observations: observations, evalSet: "fashion-mnist:test")
     }
 }

@@ -466,10 +466,12 @@ import Testing
         let frontMatter = Array(lines[1..<end])
         #expect(lines[0] == "---")
         #expect(
-            frontMatter == [
+            Array(frontMatter.prefix(13)) == [
                 "library_name: timm", "license: apache-2.0", "pipeline_tag: image-classification", "tags:",
-                "- image-classification", "- timm", "- learngene", "- lgreg", "- sws",
-            ])
+                "- image-classification", "- timm", "- learngene", "- lgreg", "- sws", "datasets:",
+                "- \"zalando-datasets/fashion_mnist\"", "learngene_lineage:", "  learngene: \"aux-fmnist:2\"",
+            ], "\(frontMatter)")
+        #expect(frontMatter.contains("model-index:") && frontMatter.contains("      value: 0.768200"))
         #expect(card.contains("# `aux-fmnist:2` Des-Net, depth 6"))
         #expect(card.contains("| Learngene digest | `sha256:\(String(repeating: "ab", count: 32))` |"))
         #expect(card.contains("| Strategy | cyclic, order front-mid-last |"))
@@ -477,13 +479,76 @@ import Testing
         #expect(card.contains("| 6 | cyclic (front-mid-last) | 0 | fashion-mnist:test | 76.82 % |"))
         #expect(
             !card.contains("79.11") && !card.contains("50.00"), "only the declared result at this depth and strategy")
-        #expect(card.contains("timm.create_model(\"local-dir:"))
+        #expect(card.contains("timm.create_model(\n    \"local-dir:"))
         #expect(card.contains("mean [0.286] and std [0.353]"))
 
         let bare = try TemporaryDirectory("lgreg-export")
         try TimmExport.write(net, to: bare.url, tool: "lgreg test")
         let unknown = try String(contentsOf: bare.appending("README.md"), encoding: .utf8)
-        #expect(unknown.contains("license: other") && unknown.contains("declares no result at depth 6"))
+        #expect(unknown.contains("license: unknown") && unknown.contains("declares no result at depth 6"))
+    }
+
+    /// Issue 24: cards the Hub reads whole. huggingface_hub's own parser (offline) reads the front matter: a licence
+    /// the Hub accepts (NOASSERTION, what `lgreg import` records by default, is `unknown`; an SPDX id it does not
+    /// list is `other` with `license_name`), the data set, the lineage, and a `model-index` result per declared
+    /// top-1; random weights are said so. The card's loading code passes the LayerNorm epsilon.
+    @Test func modelCardsAreReadWholeByTheHubsParser() throws {
+        let source = try Self.fashionSource()
+        let net = try Materializer.plan(source, depth: 6, strategy: .cyclic(.named(.frontMidLast)))
+        func manifest(license: String, trained: Bool) throws -> LearngeneManifest {
+            LearngeneManifest(
+                name: "aux-fmnist", version: "2", description: "test", license: license, kind: .sws,
+                architecture: source.architecture, schedule: try StageSchedule([3, 3, 4, 3, 3]), dtype: .f32,
+                provenance: .init(trained: trained, toolVersion: "lgreg test"),
+                results: [
+                    .init(
+                        depth: 6, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 0,
+                        evalSet: "fashion-mnist:test", top1: 0.7682),
+                    .init(
+                        depth: 6, strategy: "cyclic", order: "front-mid-last", tunedEpochs: 3,
+                        evalSet: "fashion-mnist:test", top1: 0.8515),
+                ])
+        }
+        let cases: [(license: String, trained: Bool, hub: String, name: String?)] = [
+            ("Apache-2.0", true, "apache-2.0", nil), ("NOASSERTION", false, "unknown", nil),
+            ("LicenseRef-Lab-1.0", true, "other", "licenseref-lab-1.0"),
+        ]
+        for entry in cases {
+            let folder = try TemporaryDirectory("lgreg-card")
+            try TimmExport.write(
+                net, to: folder.url, tool: "lgreg test",
+                manifest: try manifest(license: entry.license, trained: entry.trained))
+            let parsed = try runProcess(
+                "python3",
+                [
+                    repositoryRoot.appendingPathComponent("Tests/LgregResolverTests/Python/check_model_card.py").path,
+                    folder.path("README.md"),
+                ], environment: ["HF_HUB_OFFLINE": "1"])
+            try #require(parsed.status == 0, "\(parsed.summary)")
+            let card = try #require(try JSONSerialization.jsonObject(with: Data(parsed.out.utf8)) as? [String: Any])
+            #expect(card["license"] as? String == entry.hub, "\(entry.license): \(card["license"] ?? "none")")
+            #expect(card["licenseName"] as? String == entry.name)
+            #expect(card["library"] as? String == "timm" && card["pipeline"] as? String == "image-classification")
+            #expect(card["datasets"] as? [String] == ["zalando-datasets/fashion_mnist"])
+            let lineage = try #require(card["lineage"] as? [String: Any])
+            #expect(lineage["learngene"] as? String == "aux-fmnist:2" && lineage["strategy"] as? String == "cyclic")
+            #expect(lineage["layer_map"] as? [Int] == [0, 0, 1, 2, 3, 4] && lineage["depth"] as? Int == 6)
+            #expect(lineage["weights"] as? String == (entry.trained ? "trained, untuned" : "random, never trained"))
+            let results = try #require(card["results"] as? [[String: Any]])
+            #expect(results.count == 2, "\(results)")
+            #expect(
+                results.map { $0["value"] as? Double } == [0.7682, 0.8515]
+                    && results.allSatisfy {
+                        $0["task"] as? String == "image-classification" && $0["metric"] as? String == "accuracy"
+                            && $0["dataset"] as? String == "zalando-datasets/fashion_mnist"
+                            && $0["split"] as? String == "test"
+                    }, "\(results)")
+            let text = try #require(card["text"] as? String)
+            #expect(text.contains("random weights") == !entry.trained, "random weights said when they are")
+            #expect(text.contains("norm_layer=partial(nn.LayerNorm, eps=1e-06)"))
+            let tags = card["tags"] as? [String] ?? []
+            #expect(tags.contains("random-weights") == !entry.trained)
+        }
     }
 
     @Test func exportedConfigValidatesAgainstTheSchema() throws {

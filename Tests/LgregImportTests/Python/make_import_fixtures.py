@@ -16,6 +16,7 @@ images and the logits PyTorch computes from them:
 - timm-f16-protocol4.pth: a timm ViT in float16, saved with pickle protocol 4.
 - legacy.pth: a state dict saved in the pre-1.6 (not zip) format.
 - hostile-*.pth: the hostile checkpoints of the tests, written opcode by opcode.
+- whole-model.pth: torch.save(model) of a small nn.Module, not its state dict.
 """
 import argparse
 import io
@@ -406,6 +407,12 @@ def make_hostile():
     open(os.path.join(OUT, "hostile-truncated.pth"), "wb").write(whole[:len(whole) // 2])
 
 
+def make_whole_model():
+    """whole-model.pth: torch.save(model), the whole nn.Module pickled (its class, its `set` of non-persistent
+    buffers), which a user saves by mistake instead of model.state_dict()."""
+    torch.save(nn.Sequential(nn.LayerNorm(4), nn.Linear(4, 2)), os.path.join(OUT, "whole-model.pth"))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -417,6 +424,7 @@ def main():
     make_timm_half(generator)
     make_legacy()
     make_hostile()
+    make_whole_model()
     for name in sorted(os.listdir(OUT)):
         print(f"{os.path.getsize(os.path.join(OUT, name)):>9}  {name}")
 
