@@ -40,7 +40,7 @@ def top1(model):
     return float((predictions.numpy() == labels).mean())
 
 
-def test_round_trip(zoo_store, lgreg_bin):
+def test_round_trip(zoo_store, lgreg_bin, tmp_path):
     model = tune(zoo_store.load(LEARNGENE, depth=12))
     assert model.lgreg_base == {"base": BASE_TAG}
     reached = top1(model)
@@ -61,6 +61,15 @@ def test_round_trip(zoo_store, lgreg_bin):
     assert '{"lr":0.0001,"optimizer":"adamw","steps":4}' in config.stdout, config.stdout
     stored = zoo_store.state_dict(recorded["tag"])
     assert torch.equal(stored["blocks.3.attn.qkv.weight"], model.state_dict()["blocks.3.attn.qkv.weight"])
+    # Its export's card is one the Hub reads whole: the recorded top-1 in model-index, the recipe as given.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from huggingface_hub import ModelCard
+    folder = tmp_path / "export"
+    assert run_lgreg(lgreg_bin, zoo_store.path, "export", recorded["tag"], "-o", str(folder)).returncode == 0
+    card = ModelCard.load(folder / "README.md")
+    result = card.data.eval_results[0]
+    assert abs(result.metric_value - recorded["top1"]) < 1e-9 and "fine-tuned elsewhere" in result.metric_name
+    assert '"optimizer":"adamw"' in card.text
 
 
 def test_learngene_base_with_depth(zoo_store):
