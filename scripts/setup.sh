@@ -4,7 +4,7 @@
 # Installs only what is missing, so a second run takes a second.
 set -euo pipefail
 
-apt_packages=(pkg-config libopenblas-dev libarchive-dev libsqlite3-dev zstd dataset-fashion-mnist docker-registry apache2-utils openssl skopeo librsvg2-bin)
+apt_packages=(pkg-config libopenblas-dev libarchive-dev libsqlite3-dev zstd dataset-fashion-mnist docker-registry apache2-utils openssl skopeo librsvg2-bin chromium chromium-driver)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -16,7 +16,7 @@ if ((${#missing[@]})); then
 fi
 
 # Python reference implementations used as outside checks by the tests (from PyPI).
-if ! python3 -c "import safetensors, numpy, jsonschema, oras" 2>/dev/null; then
+if ! python3 -c "import safetensors, numpy, jsonschema, oras, selenium" 2>/dev/null; then
     echo "setup: installing Python test helpers" >&2
     python3 -m pip install -q -r scripts/requirements-test.txt
 fi
