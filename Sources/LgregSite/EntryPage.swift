@@ -112,7 +112,7 @@ struct EntryPage {
                         .int(d.size, shown: ByteCount.text(d.size)),
                     ]
                 })
-        return "<h2 id=\"digests\">Digests</h2>\n" + HTML.table(table)
+        return "<h2 id=\"digests\">Digests</h2>\n" + HTML.table(table, id: "digest-table")
     }
 
     /// The Markdown card `lgreg export` writes, shown as text.

@@ -80,10 +80,11 @@ struct IndexPage {
         switch detail {
         case .learngene(let stored):
             kind = "learngene (\(stored.manifest.kind.rawValue))"
+            // The schedule where it groups layers into stages (an SWS learngene's), else the count alone.
+            let schedule = stored.manifest.schedule
+            let stages = schedule.depth > schedule.stageCount ? " (\(schedule))" : ""
             layers = .int(
-                stored.manifest.layers.count,
-                shown:
-                    "\(stored.manifest.layers.count) of \(stored.manifest.schedule.depth) (\(stored.manifest.schedule))"
+                stored.manifest.layers.count, shown: "\(stored.manifest.layers.count) of \(schedule.depth)\(stages)"
             )
             words.append(stored.manifest.description)
         case .desNet:
@@ -100,8 +101,8 @@ struct IndexPage {
                     + HTML.escape(String(format: "%.2f", 100 * $0.value)) + "</td>"
             } ?? "<td class=\"num\"></td>"
         let cells = [
-            "<td>" + HTML.link(entry.reference, to: catalog.file(entry.digest))
-                + "<div class=\"small digest\">\(HTML.escape(entry.digest.short))</div></td>",
+            "<td class=\"entry\">" + HTML.link(entry.reference, to: catalog.file(entry.digest))
+                + "<div class=\"small mono\">\(HTML.escape(entry.digest.short))</div></td>",
             "<td class=\"kind\">\(HTML.escape(kind))</td>",
             HTML.cell(layers),
             HTML.cell(parameters),

@@ -54,7 +54,9 @@ enum SiteAssets {
         .table-wrap { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; font-size: 14px; }
         th, td { padding: 0.35rem 0.6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-        td { overflow-wrap: anywhere; }
+        #digest-table td { overflow-wrap: anywhere; }
+        td.entry a, td .mono { white-space: nowrap; }
+        .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
         thead th { background: var(--band); font-weight: 600; white-space: nowrap; }
         th.num { text-align: right; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
