@@ -110,9 +110,9 @@ struct IndexPage {
             top1,
             "<td data-value=\"\(HTML.escape(verification?.verdict.rawValue ?? "never")) \(HTML.escape(verification?.checked ?? ""))\">"
                 + Self.badge(verification)
-                + (verification.map { "<div class=\"small\">\(HTML.escape(Self.time($0.checked)))</div>" } ?? "")
+                + (verification.map { "<div class=\"small nowrap\">\(HTML.escape(Self.time($0.checked)))</div>" } ?? "")
                 + "</td>",
-            "<td class=\"small\">\(HTML.escape(entry.created.map(Self.time) ?? ""))</td>",
+            "<td class=\"small nowrap\">\(HTML.escape(entry.created.map(Self.time) ?? ""))</td>",
             "<td class=\"small\">\(HTML.escape(entry.lineage?.summary ?? (entry.isLearngene ? "" : "from scratch")))</td>",
         ]
         words += [

@@ -74,6 +74,7 @@ enum SiteAssets {
         .badge.cannot-verify { color: var(--warn); } .badge.never { color: var(--muted); }
         .kind { color: var(--muted); white-space: nowrap; }
         .small { font-size: 12px; color: var(--muted); }
+        .nowrap { white-space: nowrap; }
         ul.tree, ul.tree ul { list-style: none; margin: 0; padding-left: 1.3rem; }
         ul.tree { padding-left: 0; }
         ul.tree li { position: relative; padding-left: 0.9rem; }

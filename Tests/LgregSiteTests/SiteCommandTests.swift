@@ -239,6 +239,36 @@ final class SiteFixture: @unchecked Sendable {
         #expect(try fixture.page(try fixture.file(of: fixture.desNet)).contains("Model card of the export"))
     }
 
+    @Test func theEntriesNamedAndWhatDerivesFromALearngene() throws {
+        let fixture = try fixture
+        func pages(_ references: [String]) throws -> [String: String] {
+            let output = fixture.folder.path("named-\(references.count)")
+            let json = try SiteFixture.run(["site"] + references + ["-o", output, "--store", fixture.store, "--json"])
+            let pages = try #require(try SiteFixture.object(json)["pages"] as? [[String: Any]])
+            return Dictionary(
+                uniqueKeysWithValues: pages.map {
+                    (($0["references"] as? [String])?.first ?? "", $0["entry"] as? String ?? "")
+                })
+        }
+        // A learngene brings its Des-Nets and tuned Des-Nets, not the store's other entries.
+        #expect(
+            try pages([fixture.learngene])
+                == [fixture.learngene: "learngene", fixture.desNet: "desnet", fixture.tuned: "tuned"])
+        // A tuned Des-Net and another learngene: those two alone; the tuned page names its learngene without a link.
+        #expect(
+            try pages([fixture.scratch, fixture.hostile]) == [fixture.scratch: "tuned", fixture.hostile: "learngene"])
+        let alone = try pages([fixture.tuned])
+        #expect(alone == [fixture.tuned: "tuned"])
+        let page = String(
+            decoding: try Data(
+                contentsOf: fixture.folder.appending("named-1").appendingPathComponent(
+                    try fixture.file(of: fixture.tuned))
+            ), as: UTF8.self)
+        #expect(
+            page.contains("From the learngene \(fixture.learngene).")
+                && !page.contains("href=\"fmnist-tiny-sws_2.html\""))
+    }
+
     @Test func thePagesSayWhatTheCommandsSay() throws {
         let fixture = try fixture
         let store = ["--store", fixture.store]
