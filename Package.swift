@@ -21,7 +21,7 @@ let package = Package(
             targets: [
                 "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
                 "LgregResolver", "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport",
-                "LgregRemote",
+                "LgregRemote", "LgregSite",
             ]),
     ],
     dependencies: [
@@ -91,6 +91,14 @@ let package = Package(
                 "LgregResolver",
                 "LgregRuntime", "LgregReports", "LgregTraining",
             ]),
+        // `lgreg site`: a store rendered as a static site (index, a page per entry, inline SVG plots), escaped,
+        // deterministic, relative links only.
+        .target(
+            name: "LgregSite",
+            dependencies: [
+                "LgregCore", "LgregVocabulary", "LgregArchitecture", "LgregArchive", "LgregStore", "LgregResolver",
+                "LgregReports", "LgregZoo",
+            ]),
         // `lgreg import`: PyTorch zip checkpoints (a restricted unpickler that executes nothing) and safetensors
         // files in the official SWS, TLEG and timm layouts, written as learngene archives.
         .target(
@@ -114,7 +122,7 @@ let package = Package(
             dependencies: [
                 "LgregCore", "LgregVocabulary", "LgregArchitecture", "SafeTensors", "LgregArchive", "LgregStore",
                 "LgregResolver",
-                "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote",
+                "LgregRuntime", "LgregTraining", "LgregReports", "LgregZoo", "LgregImport", "LgregRemote", "LgregSite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], path: "Sources/LgregCLI"),
 
@@ -182,6 +190,9 @@ let package = Package(
             name: "LgregRemoteTests",
             dependencies: ["LgregRemote", "LgregStore", "LgregCore", "LgregCLI", "LgregTestSupport"],
             exclude: ["Fixtures"]),
+        // `lgreg site` run as users run it, and its pages checked in headless Chromium (Python/site_browser.py).
+        .testTarget(
+            name: "LgregSiteTests", dependencies: ["LgregCLI", "LgregCore", "LgregTestSupport"], exclude: ["Python"]),
         .testTarget(
             name: "LgregTrainingTests",
             dependencies: [

@@ -3,7 +3,7 @@
 # the paper's accounting, an Aux-B-shaped learngene published, planned, materialized and reported on, and
 # the zoo's trained Fashion-MNIST learngenes and tuned Des-Nets published and verified (every declared accuracy
 # re-measured), a tuned Des-Net exported for timm and evaluated from the folder, and the accuracy-against-storage
-# report.
+# report; and the zoo written as a static site (`site/`, kept after the job) that a browser opens from disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -36,6 +36,9 @@ for archive in Registry/*.lgz; do $lgreg publish "$archive" --no-use; done   # m
 $lgreg list --all
 $lgreg verify --all
 $lgreg fsck
+echo
+echo "== The zoo as a static site (open site/index.html in a browser): every entry, its verdict, plots, lineage"
+$lgreg site -o "$PWD/site"
 echo
 echo "== A tuned Des-Net is a model like any other: exported as a timm/Hub folder, which runs to its recorded top-1"
 $lgreg export fmnist-tiny-sws-d12:2-cyclic-ft1 -o "$work/sws-d12-tuned"

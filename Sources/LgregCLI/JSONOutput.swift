@@ -1,4 +1,5 @@
 import Foundation
+import LgregReports
 
 /// What every store and archive command prints with `--json` (`Schemas/store-output.schema.json`): the
 /// format version, which report it is, and the report under a key of its name.
@@ -41,13 +42,4 @@ func encodedJSON<T: Encodable>(_ value: T) throws -> Data {
 }
 
 /// Human byte counts: 141.2 MB.
-func formatBytes(_ bytes: Int) -> String {
-    let units = ["B", "kB", "MB", "GB", "TB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1000, unit < units.count - 1 {
-        value /= 1000
-        unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}
+func formatBytes(_ bytes: Int) -> String { ByteCount.text(bytes) }

@@ -29,6 +29,8 @@ struct Lgreg: ParsableCommand {
             UseCommand.self, PlanCommand.self, MaterializeCommand.self,
             // Run and check
             EvalCommand.self, VerifyCommand.self,
+            // Browse
+            SiteCommand.self,
             // Train
             TrainCommand.self, FinetuneCommand.self, RecordCommand.self,
         ]

@@ -24,40 +24,28 @@ extension ShowCommand {
                     derived: derived.map(\.reference), damage: damage))
         }
         let m = stored.manifest
-        let a = m.architecture
-        let p = m.provenance
         if output.format == .text {
-            var training = [p.trained ? "trained" : "untrained (random weights)", p.toolVersion]
-            if let dataset = p.dataset { training.append("data \(dataset)") }
-            if let epochs = p.epochs { training.append(Plural.count(epochs, "epoch")) }
-            if let ancestry = p.ancestry {
-                training.append(
-                    "distilled from \(ancestry)" + (p.alpha.map { ", α \($0)" } ?? "")
-                        + (p.tau.map { ", τ \($0)" } ?? ""))
-            }
-            if let seed = p.seed { training.append("seed \(seed)") }
-            if let source = p.source {
-                training.append("imported from \(source.file) (\(source.layout), \(source.digest.short))")
-            }
-            print(
-                """
-                \(stored.digest)
-                tags:        \(stored.tags.joined(separator: ", "))
-                name:        \(m.name) \(m.version) (\(m.kind.rawValue) learngene)
-                license:     \(m.license)
-                description: \(m.description)
-                architecture: \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), \(a.heads) heads, MLP ratio \(a.mlpRatio), \(a.classes) classes, \(a.pooling.rawValue) pooling\(a.classToken ? ", class token" : "")
-                schedule:    \(m.schedule) (\(m.schedule.depth) Aux-Net layers, \(m.layers.count) learngene layers)
-                parameters:  \(m.parameters?.stored ?? 0) (\(String(format: "%.1f", Double(m.parameters?.stored ?? 0) / 1e6)) M), \(m.dtype.rawValue)
-                provenance:  \(training.joined(separator: ", "))
-                Des-Nets:    \(derived.isEmpty ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)" : derived.map(\.reference).joined(separator: ", "))
-                integrity:   \(damage.isEmpty ? "intact (\(stored.imageManifest.layers.count + 2) blobs match their digests: manifest, config, \(stored.imageManifest.layers.count) layers)" : "DAMAGED (\(damage.count) blob(s))")
-
-                """)
+            let lines =
+                [stored.digest.description]
+                + ([EntryFact("tags", stored.tags.joined(separator: ", "))] + m.facts + [
+                    EntryFact(
+                        "Des-Nets",
+                        derived.isEmpty
+                            ? "none (lgreg materialize \(stored.tags.first ?? stored.digest.short) --depth N records one)"
+                            : derived.map(\.reference).joined(separator: ", ")),
+                    EntryFact(
+                        "integrity",
+                        damage.isEmpty
+                            ? "intact (\(stored.imageManifest.layers.count + 2) blobs match their digests: manifest, "
+                                + "config, \(stored.imageManifest.layers.count) layers)"
+                            : "DAMAGED (\(damage.count) blob(s))"),
+                ]).aligned(width: 13)
+            print(lines.joined(separator: "\n") + "\n")
             print(
                 m.results.isEmpty
                     ? "declared results: none (lgreg eval ARCHIVE.lgz --depths 6-15 --declare OUT.lgz declares them)\n"
-                    : "declared results (re-measured by lgreg verify):\n" + declaredTable(m.results).rendered(.text))
+                    : "declared results (re-measured by lgreg verify):\n"
+                        + LearngeneManifest.declaredTable(m.results).rendered(.text))
         }
         let table = ReportTable(
             columns: [.init("file", "File"), .init("role", "Role"), .init("digest", "Digest"), .init("bytes", "Size")],
@@ -69,25 +57,6 @@ extension ShowCommand {
                 ]
             })
         print(table.rendered(output.format), terminator: "")
-    }
-
-    /// The declared results: depth, strategy, order, the seed of a strategy that draws one (random-assigned rows
-    /// differ by it alone), tuning, eval set, top-1 in percent.
-    func declaredTable(_ results: [LearngeneManifest.DeclaredResult]) -> ReportTable {
-        ReportTable(
-            columns: [
-                .init("depth", "Depth"), .init("strategy", "Strategy"), .init("order", "Order"), .init("seed", "Seed"),
-                .init("tunedEpochs", "Tuned epochs"),
-                .init("evalSet", "Eval set"), .init("top1", "Top-1 %"),
-            ],
-            rows: results.map { r in
-                [
-                    .int(r.depth, shown: String(r.depth)), .text(r.strategy), .text(r.order ?? ""),
-                    r.seed.map { .int($0, shown: String($0)) } ?? .empty,
-                    .int(r.tunedEpochs, shown: String(r.tunedEpochs)),
-                    .text(r.evalSet), .double(r.top1, shown: String(format: "%.2f", 100 * r.top1)),
-                ]
-            })
     }
 
     // MARK: A derived entry
@@ -122,23 +91,9 @@ extension ShowCommand {
                 lines.append("lineage:      its learngene is no longer in the store")
             }
             if let config {
-                let args = config.modelArgs
-                let net = config.lgreg
-                lines.append(
-                    "architecture: depth \(args.depth), \(args.imgSize)×\(args.imgSize)×\(args.inChans) images, patch \(args.patchSize), width \(args.embedDim), \(args.numHeads) heads, \(config.numClasses) classes, \(net.pooling.rawValue) pooling"
-                )
-                lines.append(
-                    "parameters:   \(net.parameters) (\(String(format: "%.1f", Double(net.parameters) / 1e6)) M), none stored anew: its layers are the learngene's blobs"
-                )
-                lines.append(
-                    "layer map:    \(net.lineage.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))")
-                lines.append(
-                    "head:         \(net.lineage.head.rawValue)\(net.lineage.seed.map { ", seed \($0)" } ?? "")")
-                lines.append(
-                    "timm:         \(config.architecture) with model_args (lgreg export \(entry.tags.first ?? entry.digest.short) -o DIR writes the Hub folder)"
-                )
+                lines += config.facts(reference: entry.tags.first ?? entry.digest.short).aligned(width: 14)
             }
-            if let tuned { lines += Self.describe(tuned) }
+            if let tuned { lines += tuned.facts.aligned(width: 14) }
             if let created = entry.image.annotations?[OCIAnnotation.created] {
                 lines.append("created:      \(created)")
             }
@@ -156,36 +111,6 @@ extension ShowCommand {
                 ]
             })
         print(table.rendered(output.format), terminator: "")
-    }
-
-    /// The lines `show` prints for a tuned Des-Net's config: what it is, how it was trained, what it scored.
-    static func describe(_ tuned: TunedDesNet.Config) -> [String] {
-        let a = tuned.architecture
-        let result = tuned.result
-        var lines = [
-            "architecture: depth \(tuned.depth), \(a.imageSize)×\(a.imageSize)×\(a.inChannels) images, patch \(a.patchSize), width \(a.width), "
-                + "\(a.heads) heads, \(a.classes) classes, \(a.pooling.rawValue) pooling"
-        ]
-        let parameters = a.parameterCount(depth: tuned.depth)
-        lines.append("parameters:   \(parameters) (\(String(format: "%.1f", Double(parameters) / 1e6)) M), stored anew")
-        if let net = tuned.lineage.desNet {
-            lines.append(
-                "layer map:    \(net.layerMap.map { $0.map(String.init) ?? "r" }.joined(separator: ","))\(net.seed.map { ", seed \($0)" } ?? "")"
-            )
-        }
-        if let external = tuned.externalRecipe { lines.append("recipe:       \(external.summary)") }
-        if let r = tuned.recipe {
-            lines.append(
-                "recipe:       \(Plural.count(r.epochs, "epoch")), lr \(r.learningRate) → \(r.minLearningRate) after \(Plural.count(r.warmupEpochs, "warm-up epoch")), "
-                    + "batch \(r.batchSize), weight decay \(r.weightDecay), seed \(r.seed), \(r.augmented ? "augmented" : "no augmentation"), "
-                    + "\(r.images) images of \(r.dataset)")
-        }
-        lines.append(
-            "top-1:        " + String(format: "%.2f%%", 100 * result.top1)
-                + " on \(result.evalSet) (\(result.correct)/\(result.images)), "
-                + "as lgreg verify re-measures it")
-        lines.append("tool:         \(tuned.tool)")
-        return lines
     }
 
     // MARK: --lineage

@@ -29,10 +29,7 @@ extension Verifier {
             }
         }
         let status = checks.map(\.status).max() ?? .ok
-        let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
-        store.recordVerification(
-            entry.digest, ok: status <= .skipped,
-            detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        LastVerification.record(entry.digest, checks: checks, in: store)
         return Verdict(reference: entry.reference, digest: entry.digest.description, status: status, checks: checks)
     }
 

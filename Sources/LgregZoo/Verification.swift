@@ -160,10 +160,7 @@ public struct Verifier {
             checks += results
         }
         let status = checks.map(\.status).max() ?? .ok
-        let detail = checks.filter { $0.status != .ok }.map { "\($0.check): \($0.detail)" }.joined(separator: "; ")
-        store.recordVerification(
-            stored.digest, ok: status <= .skipped,
-            detail: "lgreg verify: " + (detail.isEmpty ? "all checks passed" : detail))
+        LastVerification.record(stored.digest, checks: checks, in: store)
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
@@ -215,6 +212,7 @@ public struct Verifier {
             }
         }
         let status = checks.map(\.status).max() ?? .ok
+        LastVerification.record(entry.digest, checks: checks, in: store)
         return Verdict(reference: entry.reference, digest: entry.digest.description, status: status, checks: checks)
     }
 

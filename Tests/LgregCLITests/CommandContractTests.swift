@@ -68,6 +68,7 @@ import Testing
             ("gc", ["gc", "--dry-run"] + s, "store-output.schema.json"),
             ("fsck", ["fsck"] + s, "store-output.schema.json"),
             ("report accuracy", ["report", "accuracy"] + s, "accuracy-report.schema.json"),
+            ("site", ["site", "-o", folder.path("site")] + s, "site.schema.json"),
             (
                 "train", ["train", "plain", "--depth", "1"] + train + ["-o", folder.path("plain.lgz")],
                 "train-result.schema.json"
