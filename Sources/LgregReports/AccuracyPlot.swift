@@ -116,6 +116,12 @@ public enum AccuracyPlot {
                     name: panel, x: depthAxis, y: yAxis, xLabel: last ? "Depth (layers)" : nil,
                     yLabel: index == 0 ? "Top-1 accuracy (%)" : nil,
                     xTicks: depths.map { (Double($0), String($0)) }, tickLabels: last)
+                if figures.isEmpty {
+                    let note = column == 0 ? "no untuned figures in this report" : "no tuned Des-Nets in this report"
+                    out.append(
+                        #"<text class="empty-panel" x="\#(format(depthAxis.start + depthAxis.length / 2))" y="\#(format(panelTop + height / 2))" text-anchor="middle" fill="rgb(85,85,85)">\#(note)</text>"#
+                    )
+                }
                 if index > 0 {
                     out.append(
                         #"<text x="\#(format(depthAxis.start + depthAxis.length))" y="\#(format(panelTop - 5))" text-anchor="end" font-size="10" fill="rgb(85,85,85)">axis broken: the series far below the others</text>"#

@@ -101,7 +101,7 @@ try:
         for box in driver.execute_script(
                 "return Array.prototype.map.call(document.querySelectorAll('.plot svg'),"
                 " function (s) { var r = s.getBoundingClientRect();"
-                " return [r.width, r.height, s.querySelectorAll('circle.point').length]; });"):
+                " return [r.width, r.height, s.querySelectorAll('.point').length]; });"):
             checked["plots"] += 1
             if box[0] <= 0 or box[1] <= 0 or box[2] == 0:
                 fail(f"{name}: a plot is drawn at {box[0]}×{box[1]} with {box[2]} points")
