@@ -69,13 +69,7 @@ struct EvalCommand: ParsableCommand {
             "fashion-mnist:test, fashion-mnist:train, or an eval-set .safetensors file (Schemas/eval-set.schema.json).")
     var data = "fashion-mnist:test"
 
-    @Option(
-        name: .customLong("data-dir"),
-        help: "Directory of Fashion-MNIST's gzipped IDX files, replacing /usr/share/datasets/fashion-mnist.")
-    var dataDirectory: String?
-
-    @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
-    var batchSize = 64
+    @OptionGroup var evaluation: EvaluationOptions
 
     @Option(help: "Evaluate only the first N images.")
     var limit: Int?
@@ -107,7 +101,6 @@ struct EvalCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1, got \(limit).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads).") }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
@@ -143,8 +136,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         if let threads { BLASThreads.set(threads) }
-        let dataSet = try DataSpec(parsing: data).load(directory: dataDirectory)
-        let settings = EvaluationSettings(batchSize: batchSize, limit: limit, progress: TerminalProgress.reporter)
+        let dataSet = try DataSpec(parsing: data).load(directory: evaluation.dataDirectory)
+        let settings = EvaluationSettings(
+            batchSize: evaluation.batchSize, limit: limit, progress: TerminalProgress.reporter)
         var rows: [EvalRow] = []
         var label = model ?? ""
         if let model, isModelFile {

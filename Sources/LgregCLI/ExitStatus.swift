@@ -32,8 +32,9 @@ enum ExitStatus {
     /// layer map, a FIFO or device where a file belongs, an unknown data set); 65 for bad archive, tensor or
     /// data-set content (and a refused blob or manifest from a registry); 75 a registry unreachable or failing,
     /// 76 a request it refused, 77 refused credentials; 74 for I/O errors (no space left, a read-only filesystem, permission denied, a file
-    /// that cannot be read or written); 2 when there is nothing to verify; 1 for damage and conflicts; nil for
-    /// an error that is not lgreg's.
+    /// that cannot be read or written); 2 when there is nothing to verify; 1 for damage and conflicts; for
+    /// `verify --merge`, 3 when the reports are not every shard of one run exactly once, 65 a report that is not a
+    /// shard's `verify --json`, 74 one that cannot be read; nil for an error that is not lgreg's.
     static func exitCode(for error: Error) -> Int32? {
         switch error {
         case is ReferenceError: return 64
@@ -84,6 +85,12 @@ enum ExitStatus {
             if case .invalidOption = error { return 64 }
             if case .io = error { return 74 }
             return 1
+        case let error as Verifier.MergeError:
+            switch error {
+            case .unreadable: return 74
+            case .invalid: return 65
+            case .incomplete: return 3
+            }
         case let error as RemoteError:
             switch error {
             case .invalidReference, .invalidOption, .notFound: return 64

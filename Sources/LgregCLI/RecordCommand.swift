@@ -45,19 +45,13 @@ struct RecordCommand: ParsableCommand {
     var top1: Double?
     @Option(help: "How far --top1 may be from lgreg's measurement (a fraction).")
     var tolerance = 0.005
-    @Option(
-        name: .customLong("data-dir"),
-        help: "Directory of Fashion-MNIST's gzipped IDX files, replacing /usr/share/datasets/fashion-mnist.")
-    var dataDirectory: String?
-    @Option(name: .customLong("batch-size"), help: "Images per forward pass while measuring.")
-    var batchSize = 64
+    @OptionGroup var evaluation: EvaluationOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: JSONOption
 
     func validate() throws {
         if let top1, !(0...1).contains(top1) { throw ValidationError("--top1 is a fraction in [0, 1], got \(top1).") }
         if !(0...1).contains(tolerance) { throw ValidationError("--tolerance is a fraction in [0, 1].") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
         if let depth, depth < 1 { throw ValidationError("--depth must be at least 1, got \(depth).") }
     }
 
@@ -70,8 +64,8 @@ struct RecordCommand: ParsableCommand {
         request.tag = tag
         request.claimedTop1 = top1
         request.tolerance = tolerance
-        let testSet = try DataSpec.fashionMNIST(.test).load(directory: dataDirectory)
-        let settings = EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter)
+        let testSet = try DataSpec.fashionMNIST(.test).load(directory: evaluation.dataDirectory)
+        let settings = EvaluationSettings(batchSize: evaluation.batchSize, progress: TerminalProgress.reporter)
         let recorded = try TunedRecording.run(request, in: opened, testSet: testSet, settings: settings)
         if output.json { return try printJSON(recorded) }
         print(

@@ -24,8 +24,10 @@ struct VerifyCommand: ParsableCommand {
             line). A random-assigned result names its seed. Each verdict is recorded in the store's index. With --record the report about a learngene \
             is also stored as a derived artifact (artifactType application/vnd.lgreg.verification.v1, subject the \
             learngene, tag NAME-verification:VERSION, replaced by a later record) that push/pull --with-referrers carry. --json follows \
-            Schemas/verify-report.schema.json. Exit status: 0 all good; 1 a mismatch or damage; 2 something could not \
-            be verified (a missing data set, an unknown strategy) or there is nothing to verify; 64 bad usage.
+            Schemas/verify-report.schema.json. \(VerifyCommand.ciHelp) Exit status: 0 all good; 1 a mismatch or damage; \
+            2 something could not be verified (a missing data set, an unknown strategy) or there is nothing to verify; \
+            3 (--merge) the reports are not every shard of one run exactly once; 64 bad usage; 65 (--merge) a report \
+            that is not a shard's verify --json; 74 a file that cannot be read or written.
             """)
 
     @Argument(
@@ -43,18 +45,25 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Largest accepted difference between declared and measured top-1, in percentage points.")
     var tolerance = 0.1
 
-    @Option(
-        name: .customLong("data-dir"),
-        help: "Directory of Fashion-MNIST's gzipped IDX files, replacing /usr/share/datasets/fashion-mnist.")
-    var dataDirectory: String?
+    @OptionGroup var evaluation: EvaluationOptions
 
-    @Option(name: .customLong("batch-size"), help: "Images per forward pass.")
-    var batchSize = 64
     @Option(
         help:
             "Re-measure only the results at these depths (6-15, 6,12); the others are counted in one skipped line (--json lists each). A CI subset."
     )
     var depths: String?
+
+    @Option(
+        help: "With --all: check only shard K of N (e.g. 2/4), a stable part of the run for one job of a CI matrix.")
+    var shard: String?
+
+    @Option(
+        parsing: .upToNextOption,
+        help: "Merge the --json reports of every shard of one run into the report of the whole run (no store read).")
+    var merge: [String] = []
+
+    @Option(help: "Also write the report as JUnit XML to this file, for CI (one test case per check).")
+    var junit: String?
 
     @OptionGroup var store: StoreOptions
 
@@ -63,6 +72,13 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var registry: RegistryOptionGroup
 
     func validate() throws {
+        if !merge.isEmpty { return try validateMerge() }
+        if let shard {
+            guard Verifier.Shard(parsing: shard) != nil else {
+                throw ValidationError("--shard takes K/N with 1 ≤ K ≤ N (e.g. 2/4), got '\(shard)'.")
+            }
+            guard all else { throw ValidationError("--shard splits --all; give --all.") }
+        }
         if reference != nil, all { throw ValidationError("Give a learngene reference or --all, not both.") }
         if record, reference == nil { throw ValidationError("--record takes one learngene reference, not --all.") }
         if reference == nil, !all {
@@ -72,41 +88,64 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError(
                 "--tolerance must be a finite number of percentage points, at least 0; got \(tolerance).")
         }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize).") }
     }
 
     func run() throws {
-        let settings = Verifier.Settings(
-            tolerance: tolerance, dataDirectory: dataDirectory,
-            evaluation: EvaluationSettings(batchSize: batchSize, progress: TerminalProgress.reporter),
+        if !merge.isEmpty { return try runMerge() }
+        var settings = Verifier.Settings(
+            tolerance: tolerance, dataDirectory: evaluation.dataDirectory,
+            evaluation: EvaluationSettings(batchSize: evaluation.batchSize, progress: TerminalProgress.reporter),
             depths: try depths.map { Set(try parseDepths($0)) })
+        settings.shard = shard.flatMap(Verifier.Shard.init(parsing:))
         let local = try reference.map(storeReference)
         let opened = try store.open(record ? .write : .read)
         let learngene = try record ? local.map { try opened.resolve($0) } : nil
         let report = try Verifier(store: opened, settings: settings).verify(local.map { [$0] } ?? [])
         let recorded = try learngene.map { try Verifier.record(report: try encodedJSON(report), of: $0, in: opened) }
+        try finish(report, depths: settings.depths) {
+            if let recorded { print("recorded the report as \(recorded.reference) \(recorded.digest)") }
+        }
+    }
+
+    /// Prints `report` (JSON or text), writes it as JUnit when asked, and exits by its status.
+    func finish(_ report: Verifier.Report, depths depthSet: Set<Int>?, then: () -> Void = {}) throws {
+        try writeJUnit(report)
         if output.json {
             try printJSON(report)
         } else {
+            let settings = (depths: depthSet, shard: report.shard)
+            // In a shard's report, the checks another shard makes are counted, not listed (--json lists them).
+            let mine = { (check: Verifier.Check) in check.shard.map { $0 == settings.shard?.index } ?? true }
             for verdict in report.learngenes {
+                if let text = shardLine(verdict, shard: report.shard) {
+                    print(text)
+                    continue
+                }
                 print("\(verdict.reference) \(verdict.digest ?? ""): \(verdict.status.rawValue)")
                 // Results outside --depths are counted, not listed one by one (--json lists them).
                 let outside = verdict.checks.filter { check in
-                    check.status == .skipped && check.check == "result"
+                    mine(check) && check.status == .skipped && check.check == "result"
                         && settings.depths.map { depths in check.depth.map { !depths.contains($0) } ?? false } == true
                 }
-                for check in verdict.checks where !outside.contains(where: { $0.detail == check.detail }) {
+                let elsewhere = verdict.checks.filter { !mine($0) }.count
+                for check in verdict.checks where mine(check) && !outside.contains(where: { $0.detail == check.detail })
+                {
                     print(
                         "  \(check.status.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(check.check): \(check.detail)"
                     )
                 }
                 if !outside.isEmpty {
                     print(
-                        "  \("skipped".padding(toLength: 13, withPad: " ", startingAt: 0)) result: \(Plural.count(outside.count, "declared result")) at other depths than --depths \(depths ?? "") (--json lists them)"
+                        "  \("skipped".padding(toLength: 13, withPad: " ", startingAt: 0)) result: \(Plural.count(outside.count, "declared result")) at other depths than --depths \(depths ?? depthSet.map { $0.sorted().map(String.init).joined(separator: ",") } ?? "") (--json lists them)"
+                    )
+                }
+                if let shard = settings.shard, elsewhere > 0 {
+                    print(
+                        "  \("skipped".padding(toLength: 13, withPad: " ", startingAt: 0)) \(Plural.count(elsewhere, "check")) made by the other shards of \(shard.count) (--json lists them)"
                     )
                 }
             }
-            if let recorded { print("recorded the report as \(recorded.reference) \(recorded.digest)") }
+            then()
         }
         switch report.status {
         case .ok, .skipped: return

@@ -39,6 +39,8 @@ public struct Verifier {
         /// Declared and measured top-1, as fractions in [0, 1] (the unit of manifests and every JSON output).
         public var declaredTop1: Double?
         public var measuredTop1: Double?
+        /// In a `--shard` report: the shard that checks it (the others list it as skipped).
+        public var shard: Int? = nil
     }
 
     /// One learngene's verdict.
@@ -47,6 +49,10 @@ public struct Verifier {
         public var digest: String?
         public var status: Status
         public var checks: [Check]
+        /// In a `--shard` report, for an entry checked whole by one shard: that shard (the others list no checks).
+        public var shard: Int? = nil
+        /// Wall-clock seconds this run spent on it.
+        public var seconds: Double? = nil
     }
 
     /// What `verify --json` prints (`Schemas/verify-report.schema.json`).
@@ -61,6 +67,8 @@ public struct Verifier {
         /// How the declared results were evaluated and the layer applications per image that took, against
         /// evaluating each alone.
         public var evaluation: EvaluationWork
+        /// In a `--shard` report: which shard of how many, and what the whole run holds (`VerificationShard.swift`).
+        public var shard: ShardSummary? = nil
     }
 
     /// The evaluator used and the work it did per image, summed over every learngene and eval set.
@@ -81,6 +89,8 @@ public struct Verifier {
         public var evaluation: EvaluationSettings
         /// The depths whose results are re-measured (nil: all); results at other depths are listed as skipped.
         public var depths: Set<Int>?
+        /// Check only this shard's part of the run (`VerificationShard.swift`); nil: everything.
+        public var shard: Shard? = nil
 
         public init(
             tolerance: Double = 0.1, dataDirectory: String? = nil,
@@ -114,6 +124,8 @@ public struct Verifier {
         /// Each learngene's declared results with their checks, so that its Des-Nets verified in the same run take
         /// the figures already measured instead of measuring them again.
         var results: [Digest: [(declared: LearngeneManifest.DeclaredResult, check: Check)]] = [:]
+        /// With `settings.shard`: which shard owns each check.
+        var owners: ShardOwners?
     }
 
     /// Verifies each reference (with `references` empty, every tagged entry: learngenes, then Des-Nets, then tuned
@@ -124,10 +136,21 @@ public struct Verifier {
         let chosen = references.isEmpty ? try everything() : references
         guard !chosen.isEmpty else { throw ZooError.nothingToVerify }
         var run = Run(work: EvaluationWork(evaluator: settings.evaluation.evaluator.rawValue))
-        let verdicts = try chosen.map { try verify($0, run: &run) }
-        return Report(
+        run.owners = settings.shard.map { shardOwners(chosen, shards: $0.count) }
+        let verdicts = try chosen.map { reference in
+            let start = Date()
+            var verdict = try verify(reference, run: &run)
+            verdict.shard = run.owners?.wholeEntries[reference]?.owner
+            verdict.seconds = Date().timeIntervalSince(start)
+            return verdict
+        }
+        var report = Report(
             tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts,
             evaluation: run.work)
+        if let shard = settings.shard, let owners = run.owners {
+            report.shard = summary(of: report, shard: shard, owners: owners)
+        }
+        return report
     }
 
     /// Every tag `verify --all` checks: learngenes first, so that their Des-Nets reuse what was measured.
@@ -139,6 +162,7 @@ public struct Verifier {
     }
 
     private func verify(_ reference: String, run: inout Run) throws -> Verdict {
+        if let elsewhere = run.owners?.elsewhere(reference, shard: settings.shard!) { return elsewhere }
         let stored: StoredLearngene
         do {
             switch try ResolvedEntry.resolve(reference, in: store) {
@@ -155,12 +179,20 @@ public struct Verifier {
         }
         var checks = [blobCheck(stored), manifestCheck(stored), parameterCheck(stored)]
         if checks.allSatisfy({ $0.status == .ok }) {
-            let results = resultChecks(stored.manifest.results, source: ManifestSource(stored), run: &run)
-            run.results[stored.digest] = Array(zip(stored.manifest.results, results))
-            checks += results
+            if let owners = run.owners {
+                checks += shardResultChecks(stored, reference: reference, owners: owners, run: &run)
+            } else {
+                let results = resultChecks(stored.manifest.results, source: ManifestSource(stored), run: &run)
+                run.results[stored.digest] = Array(zip(stored.manifest.results, results))
+                checks += results
+            }
+        }
+        if let owners = run.owners {
+            checks = owners.markLearngeneChecks(checks, of: reference, shard: settings.shard!)
         }
         let status = checks.map(\.status).max() ?? .ok
-        LastVerification.record(stored.digest, checks: checks, in: store)
+        // A shard's verdict is partial: the index keeps whole verdicts only.
+        if run.owners == nil { LastVerification.record(stored.digest, checks: checks, in: store) }
         return Verdict(reference: reference, digest: stored.digest.description, status: status, checks: checks)
     }
 
@@ -212,7 +244,7 @@ public struct Verifier {
             }
         }
         let status = checks.map(\.status).max() ?? .ok
-        LastVerification.record(entry.digest, checks: checks, in: store)
+        if run.owners == nil { LastVerification.record(entry.digest, checks: checks, in: store) }
         return Verdict(reference: entry.reference, digest: entry.digest.description, status: status, checks: checks)
     }
 
@@ -275,9 +307,14 @@ public struct Verifier {
         }
     }
 
+    /// How a check names a declared result: `depth 12 random, seed 1 on fashion-mnist:test`.
+    static func describe(_ declared: LearngeneManifest.DeclaredResult) -> String {
+        "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "")\(declared.seed.map { ", seed \($0)" } ?? "") on \(declared.evalSet)"
+    }
+
     /// Every declared result re-measured: each rebuilt, then all of one eval set evaluated together (through
     /// the prefix tree of their layer maps, unless `settings.evaluation` says one at a time).
-    private func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource, run: inout Run)
+    func resultChecks(_ results: [LearngeneManifest.DeclaredResult], source: ManifestSource, run: inout Run)
         -> [Check]
     {
         let models = DesNetModels(source: source)
@@ -287,8 +324,7 @@ public struct Verifier {
         for declared in results {
             var check = Check(
                 check: "result", status: .ok, detail: "", depth: declared.depth, declaredTop1: declared.top1)
-            check.detail =
-                "depth \(declared.depth) \(declared.strategy)\(declared.order.map { " (\($0))" } ?? "")\(declared.seed.map { ", seed \($0)" } ?? "") on \(declared.evalSet)"
+            check.detail = Self.describe(declared)
             defer { checks.append(check) }
             guard declared.tunedEpochs == 0 else {
                 check.status = .skipped

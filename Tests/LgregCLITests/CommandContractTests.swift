@@ -65,6 +65,7 @@ import Testing
             ("eval", ["eval", "tiny-d6:1", "--limit", "20"] + s, "eval-report.schema.json"),
             ("verify", ["verify", "tiny"] + s, "verify-report.schema.json"),
             ("verify", ["verify", "tiny-d6:1"] + s, "verify-report.schema.json"),
+            ("verify", ["verify", "--all", "--shard", "2/2"] + s, "verify-report.schema.json"),
             ("gc", ["gc", "--dry-run"] + s, "store-output.schema.json"),
             ("fsck", ["fsck"] + s, "store-output.schema.json"),
             ("report accuracy", ["report", "accuracy"] + s, "accuracy-report.schema.json"),
@@ -96,6 +97,17 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any]
             #expect(object?["schemaVersion"] is Int, "\(run.arguments.joined(separator: " ")) has no schemaVersion")
         }
+        // The shards of one run merge into a report of the same schema.
+        var shardFiles: [String] = []
+        for k in 1...2 {
+            let shard = try runLgreg(["verify", "--all", "--shard", "\(k)/2", "--json"] + s)
+            shardFiles.append(folder.path("shard-\(k).json"))
+            try Data(shard.out.utf8).write(to: URL(fileURLWithPath: shardFiles.last!))
+        }
+        let merged = try runLgreg(["verify", "--merge"] + shardFiles + ["--json"])
+        #expect(merged.status == 0, "\(merged.summary)")
+        let (mergedValid, mergedMessage) = try validateJSON(merged.out, against: "verify-report.schema.json")
+        #expect(mergedValid == 0, "verify --merge against verify-report.schema.json: \(mergedMessage)")
         // push and pull need a registry: LgregRemoteTests validate their output against remote-output.schema.json.
         #expect(
             Set(runs.map(\.command)).union(["push", "pull"]) == (try Self.commandsTakingJSON()),
@@ -130,6 +142,8 @@ import Testing
         let cases: [(arguments: [String], named: String)] = [
             (["materialize", "tiny", "--dept", "12", "--store", store], "unknown option '--dept'"),
             (["verify", "--store", store], "Give a learngene reference to verify, or --all"),
+            (["verify", "--all", "--shard", "3/2", "--store", store], "--shard takes K/N with 1 ≤ K ≤ N"),
+            (["verify", "tiny", "--shard", "1/2", "--store", store], "--shard splits --all"),
             (
                 ["eval", folder.path("des-6/model.safetensors"), "--arch", "deit-base", "--limit", "10"],
                 "the architecture needs [768, 3, 16, 16]"
