@@ -12,7 +12,9 @@
 # for its own processes only. Each side runs in its own process per model, so each peak RSS is that model's
 # alone. OpenBLAS and torch get the same thread count (default: all cores). timm runs in PYTHON, else
 # /tmp/torchenv/bin/python when it exists, else python3; without torch and timm the script says so and prints
-# the rest.
+# the rest. For DeiT-S at batch 16 it also prints where a forward pass's time goes (the phases of
+# `RuntimeProfile`, timed on passes after the measured ones) and the goal, inference at ≥ 90% of the sgemm peak,
+# with "met" or "not met".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-$(nproc)}"
@@ -35,7 +37,7 @@ for core in "${cores[@]}"; do
     [ "$core" = unset ] || coretype=(env OPENBLAS_CORETYPE="$core")
     "${coretype[@]}" "$work/sgemm_peak" "$threads" 2048 "$seconds" | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results" >&2
     for model in deit-small fmnist-small; do
-        "${coretype[@]}" "$bench" --model "$model" --batches 1,16 --threads "$threads" --seconds "$seconds" \
+        "${coretype[@]}" "$bench" --model "$model" --batches 1,16 --threads "$threads" --seconds "$seconds" --profile \
             | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results" >&2
         [ "$timm" = yes ] || continue
         macs="$(grep "\"$model\"" "$work/results" | head -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["macsPerImage"])')"
@@ -70,4 +72,22 @@ print(f"threads: {rows[0]['threads']} (OpenBLAS and torch alike). img/s: the fas
       "(the kernel OpenBLAS chose in parentheses); of peak = lgreg GFLOP/s / sgemm peak.")
 if sys.argv[2] != "yes":
     print("timm side: skipped, torch or timm is missing (set PYTHON to an interpreter that has both)")
+gemms = ("qkvGEMM", "projGEMM", "fc1GEMM", "fc2GEMM")
+for (core, side, model, batch), r in sorted(by.items()):
+    if side != "lgreg-profile" or model != "deit-small" or batch != 16:
+        continue
+    ph, total = r["phaseSecondsPerPass"], r["secondsPerPass"]
+    order = ["qkvGEMM", "attention", "projGEMM", "fc1GEMM", "biasGELU", "fc2GEMM", "layerNorm", "residual",
+             "embeddingAndHead"]
+    parts = ", ".join(f"{name} {ph[name] / total:.1%}" for name in order if name in ph)
+    inner = ", ".join(f"{name} {ph[name]:.3f}" for name in ("attentionScores", "softmax", "attentionValues"))
+    print(f"where the time goes, OPENBLAS_CORETYPE {core}, deit-small batch 16, {r['threads']} threads, "
+          f"{total:.3f} s per pass: {parts}; the four block GEMMs {sum(ph[g] for g in gemms) / total:.1%}; "
+          f"inside attention (thread-seconds per pass): {inner}")
+for (core, side, model, batch), r in sorted(by.items()):
+    if side != "lgreg" or model != "deit-small" or batch != 16:
+        continue
+    fraction = r["gflopsPerSecond"] / by[(core, "sgemm-peak", None, None)]["gflopsPerSecond"]
+    print(f"goal: inference >= 90% of the sgemm peak at batch 16 on DeiT-S shapes; OPENBLAS_CORETYPE {core}, "
+          f"{r['threads']} threads: {fraction:.0%}: {'met' if fraction >= 0.9 else 'not met'}")
 PY

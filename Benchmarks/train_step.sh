@@ -12,7 +12,9 @@
 # three forward passes. lgreg and the peak run with OPENBLAS_CORETYPE unset (OpenBLAS picks its kernels from the
 # CPU) and with OPENBLAS_CORETYPE=Haswell (what the build machines set); the script sets the variable for its own
 # processes only. PyTorch runs in PYTHON, else /tmp/torchenv/bin/python when it exists, else python3; without
-# torch and timm the script says so and prints the rest.
+# torch and timm the script says so and prints the rest. It also prints where lgreg's step time goes (the parts
+# of a step and the phases of `RuntimeProfile`, timed on steps after the measured ones) and the goals, a step at
+# ≥ 80% of the sgemm peak and at most 0.7× PyTorch's time on one thread (THREADS=1), with "met" or "not met".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-$(nproc)}"
@@ -36,7 +38,7 @@ for _ in $(seq "$rounds"); do
         coretype=(env -u OPENBLAS_CORETYPE)
         [ "$core" = unset ] || coretype=(env OPENBLAS_CORETYPE="$core")
         "${coretype[@]}" "$work/sgemm_peak" "$threads" 2048 2 | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results"
-        "${coretype[@]}" OPENBLAS_NUM_THREADS="$threads" "$bench" --threads "$threads" --seconds "$seconds" \
+        "${coretype[@]}" OPENBLAS_NUM_THREADS="$threads" "$bench" --threads "$threads" --seconds "$seconds" --profile \
             | sed "s/^{/{\"coretype\": \"$core\", /" | tee -a "$work/results"
     done
     [ "$torch" = yes ] || continue
@@ -58,6 +60,17 @@ for core in dict.fromkeys(r["coretype"] for r in rows if "coretype" in r):
         line += (f", PyTorch {theirs['msPerStep']:.1f} ms ({theirs['imagesPerSecond']:.1f} img/s, torch {theirs['torch']}); "
                  f"ratio lgreg/PyTorch = {ours['msPerStep'] / theirs['msPerStep']:.2f}x")
     print(line)
+    parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in ours.get("partSecondsPerStep", {}).items())
+    phases = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in ours.get("phaseSecondsPerStep", {}).items())
+    print(f"  where the time goes (per step, profiled steps): {parts}; phases: {phases}")
+    fraction = ours["gflopsPerSecond"] / peak["gflopsPerSecond"]
+    print(f"  goal: a training step >= 80% of the sgemm peak: {fraction:.0%}: {'met' if fraction >= 0.8 else 'not met'}")
+    if theirs:
+        ratio = ours["msPerStep"] / theirs["msPerStep"]
+        verdict = "met" if ratio <= 0.7 else "not met"
+        if ours["threads"] != 1:
+            verdict += " (at " + str(ours["threads"]) + " threads; the goal is stated for one thread: run with THREADS=1)"
+        print(f"  goal: at most 0.7x PyTorch's step time on one thread: {ratio:.2f}x: {verdict}")
 if not theirs:
     print("PyTorch side: skipped, torch or timm is missing (set PYTHON to an interpreter that has both)")
 PY

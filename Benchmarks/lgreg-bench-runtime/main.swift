@@ -5,7 +5,10 @@
 // Prints one JSON object per line: model, batch, images/s over all calls, images/s of the fastest call,
 // images per CPU-second (all threads; robust to a busy machine), GFLOP/s (2 × the fvcore multiply-accumulates
 // of `ViTArchitecture.flops(depth:)` per image, at the fastest call's rate), seconds measured, and the
-// process's peak resident memory.
+// process's peak resident memory. With --profile, a second line per batch ("side": "lgreg-profile") gives the
+// seconds per forward pass of each phase (`RuntimeProfile`: the four GEMMs of the blocks, attention with its
+// per-head products and softmax, LayerNorm, bias + GELU, residual adds, embedding and head), timed on passes run
+// after the measured ones.
 // Benchmarks/runtime.sh runs it beside Benchmarks/runtime_timm.py and prints the ratio.
 import Foundation
 import LgregArchitecture
@@ -18,10 +21,19 @@ struct Options {
     var batches = [1, 16]
     var threads: Int?
     var seconds = 3.0
+    var profile = false
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
         while let flag = rest.popFirst() {
+            if flag == "--profile" {
+                profile = true
+                continue
+            }
+            if flag == "--attention-in-order" {  // one (image, head) pair after another on multi-threaded OpenBLAS
+                KernelThreads.splitsAttention = false
+                continue
+            }
             guard let value = rest.popFirst() else { fatalError("\(flag) needs a value") }
             switch flag {
             case "--model": model = value
@@ -29,7 +41,7 @@ struct Options {
             case "--batches": batches = value.split(separator: ",").map { Int($0)! }
             case "--threads": threads = Int(value)!
             case "--seconds": seconds = Double(value)!
-            default: fatalError("unknown option \(flag); use --model, --depth, --batches, --threads, --seconds")
+            default: fatalError("unknown option \(flag); use --model, --depth, --batches, --threads, --seconds, --profile")
             }
         }
     }
@@ -96,5 +108,20 @@ for batch in options.batches {
         ]
         let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
+        guard options.profile else { return }
+        let passes = max(3, calls / 2)
+        RuntimeProfile.reset()
+        RuntimeProfile.enabled = true
+        let profileStart = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<passes { _ = try runner.logits(images: pixels.baseAddress!, batch: batch) }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - profileStart) / 1e9 / Double(passes)
+        RuntimeProfile.enabled = false
+        let phases = RuntimeProfile.seconds.reduce(into: [String: Double]()) { $0[$1.key.name] = $1.value / Double(passes) }
+        let profileLine: [String: Any] = [
+            "side": "lgreg-profile", "model": options.model, "batch": batch, "threads": BLASThreads.count,
+            "passes": passes, "secondsPerPass": wall, "phaseSecondsPerPass": phases,
+        ]
+        let profileData = try JSONSerialization.data(withJSONObject: profileLine, options: [.sortedKeys])
+        print(String(decoding: profileData, as: UTF8.self))
     }
 }

@@ -7,7 +7,10 @@
 // median of the measured steps), images/s, steps measured, and GFLOP/s counting a step as three forward passes
 // (2 × the fvcore multiply-accumulates of `ViTArchitecture.flops(depth:)` per image, × 3: the backward pass does
 // two GEMMs for each forward one). Benchmarks/train_step.sh runs it beside
-// Benchmarks/train_step_timm.py and prints the ratio.
+// Benchmarks/train_step_timm.py and prints the ratio. With --profile it adds "phaseSecondsPerStep": the
+// seconds per step of each `RuntimeProfile` phase (forward: the block GEMMs, attention, LayerNorm, bias + GELU,
+// residual adds; backward: GEMMs, attention, LayerNorm, GELU; the optimizer) and of the step's parts (forward,
+// loss and zero-grad, backward, AdamW), timed on steps run after the measured ones.
 import Foundation
 import LgregArchitecture
 import LgregCore
@@ -16,8 +19,11 @@ import LgregTraining
 
 var width = 192, heads = 3, depth = 12, batch = 128, seconds = 10.0
 var threads: Int?
+var profile = false
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
+    if flag == "--profile" { profile = true; continue }
+    if flag == "--attention-in-order" { KernelThreads.splitsAttention = false; continue }
     guard let value = arguments.popFirst() else { fatalError("\(flag) needs a value") }
     switch flag {
     case "--width": width = Int(value)!
@@ -26,7 +32,7 @@ while let flag = arguments.popFirst() {
     case "--batch": batch = Int(value)!
     case "--threads": threads = Int(value)!
     case "--seconds": seconds = Double(value)!
-    default: fatalError("unknown option \(flag); use --width, --heads, --depth, --batch, --threads, --seconds")
+    default: fatalError("unknown option \(flag); use --width, --heads, --depth, --batch, --threads, --seconds, --profile, --attention-in-order")
     }
 }
 if let threads { BLASThreads.set(threads) }
@@ -45,12 +51,26 @@ let m = FloatBuffer(count: model.layout.count), v = FloatBuffer(count: model.lay
 let mask = FloatBuffer(model.layout.decayMask)
 var dlogits = [Float](repeating: 0, count: batch * 10)
 
+/// Wall-clock seconds of the step's parts: forward, loss and zero-grad, backward, AdamW.
+var parts = [Double](repeating: 0, count: 4)
 @MainActor func step(_ t: Int) {
+    var mark = DispatchTime.now().uptimeNanoseconds
+    @MainActor func lap(_ part: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        parts[part] += Double(now - mark) / 1e9
+        mark = now
+    }
     model.forward(images: images, batch: batch)
+    lap(0)
     _ = objective.lossAndGradient(logits: model.logits, labels: labels, teacher: nil, dlogits: &dlogits, classes: 10)
     model.zeroGradients()
+    lap(1)
     model.backward(dlogits: dlogits)
-    optimizer.step(params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask, learningRate: 5e-4, step: t)
+    lap(2)
+    RuntimeProfile.measure(.optimizer) {
+        optimizer.step(params: model.parameters.storage, grads: model.gradients, m: m, v: v, decayMask: mask, learningRate: 5e-4, step: t)
+    }
+    lap(3)
 }
 
 for t in 1...2 { step(t) }   // warm-up: page in buffers, start OpenBLAS threads
@@ -63,6 +83,21 @@ while times.count < 3 || Double(DispatchTime.now().uptimeNanoseconds - start) / 
 }
 let median = times.sorted()[times.count / 2]
 let gflops = 3 * 2 * Double(architecture.flops(depth: depth)) * Double(batch) / (median / 1000) / 1e9
+var profileJSON = ""
+if profile {
+    let steps = max(2, times.count / 2)
+    parts = [Double](repeating: 0, count: 4)
+    RuntimeProfile.reset()
+    RuntimeProfile.enabled = true
+    for i in 0..<steps { step(times.count + 3 + i) }
+    RuntimeProfile.enabled = false
+    let phases = RuntimeProfile.seconds.filter { $0.value > 0 }.sorted { $0.key.rawValue < $1.key.rawValue }
+        .map { "\"\($0.key.name)\": \(String(format: "%.4f", $0.value / Double(steps)))" }
+    let names = ["forward", "lossAndZeroGrad", "backward", "adamW"]
+    let partText = zip(names, parts).map { "\"\($0)\": \(String(format: "%.4f", $1 / Double(steps)))" }
+    profileJSON = ", \"profileSteps\": \(steps), \"partSecondsPerStep\": {\(partText.joined(separator: ", "))}, "
+        + "\"phaseSecondsPerStep\": {\(phases.joined(separator: ", "))}"
+}
 print("{\"side\": \"lgreg\", \"width\": \(width), \"depth\": \(depth), \"batch\": \(batch), \"threads\": \(BLASThreads.count), "
       + "\"steps\": \(times.count), \"msPerStep\": \(String(format: "%.2f", median)), \"imagesPerSecond\": \(String(format: "%.1f", Double(batch) * 1000 / median)), "
-      + "\"gflopsPerSecond\": \(String(format: "%.1f", gflops))}")
+      + "\"gflopsPerSecond\": \(String(format: "%.1f", gflops))\(profileJSON)}")

@@ -147,13 +147,18 @@ public func vitForward(
     precondition(batch <= acts.batchCapacity, "vitForward: batch \(batch) exceeds capacity \(acts.batchCapacity)")
     precondition(
         blocks.count == acts.layers.count, "vitForward: \(blocks.count) blocks for \(acts.layers.count) layers")
-    vitEmbeddingForward(images: images, batch: batch, architecture: arch, shared: shared, activations: acts)
+    RuntimeProfile.measure(.embeddingAndHead) {
+        vitEmbeddingForward(images: images, batch: batch, architecture: arch, shared: shared, activations: acts)
+    }
     for (l, w) in blocks.enumerated() {
         vitBlockForward(
             acts.residual[l + 1], acts.residual[l], weights: w, saved: acts.layers[l], branch: acts.branch,
             batch: batch, architecture: arch, pathMask: pathMasks.isEmpty ? nil : pathMasks[l])
     }
-    vitHeadForward(acts.residual[blocks.count], batch: batch, architecture: arch, shared: shared, activations: acts)
+    RuntimeProfile.measure(.embeddingAndHead) {
+        vitHeadForward(
+            acts.residual[blocks.count], batch: batch, architecture: arch, shared: shared, activations: acts)
+    }
 }
 
 /// Patch embedding as one GEMM over every patch of every image, then class token and positions:
@@ -182,6 +187,11 @@ public func vitEmbeddingForward(
 /// One transformer block, pre-norm: mid = x + drop(proj(attention(qkv(norm1(x))))), then
 /// out = mid + drop(fc2(gelu(fc1(norm2(mid))))). `out` may be `x` (inference updates the stream in place).
 ///
+/// Without drop-path each residual branch is accumulated straight onto the stream: mid = x + b_proj
+/// (`biasResidualForward`), then mid += attn · W_projᵀ (`matmulAccumulate`, a GEMM with β = 1), and likewise for
+/// fc2; fc1's bias is added in the GELU's pass (`biasGeluForward`). In float rounding this is
+/// (x + b) + Σ instead of x + (b + Σ); `branch` is then unused.
+///
 /// - Parameters:
 ///   - saved: where the block's activations go (the backward pass reads them when training)
 ///   - branch: [B, T, d] scratch for a branch's output before drop-path and the residual add
@@ -196,22 +206,48 @@ public func vitBlockForward(
     let h = arch.mlpWidth
     let rows = batch * t
     let eps = Float(arch.layerNormEps)
-    layerNormForward(
-        a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows, cols: d,
-        eps: eps)
-    matmulForward(a.qkv, a.ln1, w.qkvWeight, w.qkvBias, rows: rows, inDim: d, outDim: 3 * d)
-    attentionForward(a.attn, probs: a.probs, a.qkv, batch: batch, tokens: t, heads: arch.heads, headDim: arch.headWidth)
-    matmulForward(branch, a.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
-    if let pathMask { dropPathForward(branch, keep: pathMask[..<batch], batch: batch, span: t * d) }
-    residualForward(a.mid, x, branch, count: rows * d)
-    layerNormForward(
-        a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d,
-        eps: eps)
-    matmulForward(a.fc1, a.ln2, w.fc1Weight, w.fc1Bias, rows: rows, inDim: d, outDim: h)
-    geluForward(a.gelu, a.fc1, count: rows * h)
-    matmulForward(branch, a.gelu, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
-    if let pathMask { dropPathForward(branch, keep: pathMask[batch...], batch: batch, span: t * d) }
-    residualForward(out, a.mid, branch, count: rows * d)
+    RuntimeProfile.measure(.layerNorm) {
+        layerNormForward(
+            a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, x, weight: w.norm1Weight, bias: w.norm1Bias, rows: rows,
+            cols: d, eps: eps)
+    }
+    RuntimeProfile.measure(.qkvGEMM) {
+        matmulForward(a.qkv, a.ln1, w.qkvWeight, w.qkvBias, rows: rows, inDim: d, outDim: 3 * d)
+    }
+    RuntimeProfile.measure(.attention) {
+        attentionForward(
+            a.attn, probs: a.probs, a.qkv, batch: batch, tokens: t, heads: arch.heads, headDim: arch.headWidth)
+    }
+    /// stream = residual + drop(inp · Wᵀ + b): accumulated in place without drop-path, else through `branch`.
+    func residualBranch(
+        _ stream: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>, _ inp: UnsafePointer<Float>,
+        _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, inDim: Int, phase: RuntimeProfile.Phase,
+        keep: ArraySlice<Float>?
+    ) {
+        if let keep {
+            RuntimeProfile.measure(phase) {
+                matmulForward(branch, inp, weight, bias, rows: rows, inDim: inDim, outDim: d)
+            }
+            RuntimeProfile.measure(.residual) {
+                dropPathForward(branch, keep: keep, batch: batch, span: t * d)
+                residualForward(stream, residual, branch, count: rows * d)
+            }
+        } else {
+            RuntimeProfile.measure(.residual) { biasResidualForward(stream, residual, bias: bias, rows: rows, cols: d) }
+            RuntimeProfile.measure(phase) { matmulAccumulate(stream, inp, weight, rows: rows, inDim: inDim, outDim: d) }
+        }
+    }
+    residualBranch(a.mid, x, a.attn, w.projWeight, w.projBias, inDim: d, phase: .projGEMM, keep: pathMask?[..<batch])
+    RuntimeProfile.measure(.layerNorm) {
+        layerNormForward(
+            a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, a.mid, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows,
+            cols: d, eps: eps)
+    }
+    RuntimeProfile.measure(.fc1GEMM) { matmulForward(a.fc1, a.ln2, w.fc1Weight, nil, rows: rows, inDim: d, outDim: h) }
+    RuntimeProfile.measure(.biasGELU) {
+        biasGeluForward(a.gelu, preActivation: a.fc1, bias: w.fc1Bias, rows: rows, cols: h)
+    }
+    residualBranch(out, a.mid, a.gelu, w.fc2Weight, w.fc2Bias, inDim: h, phase: .fc2GEMM, keep: pathMask?[batch...])
 }
 
 /// The final norm, pooling and head on the blocks' output `final` [B, T, d]: `activations.logits` [B, classes].

@@ -153,45 +153,56 @@ public final class TrainingModel {
                 g = layout.block(stageOfLayer[l], in: gradients.pointer)
             }
             // out = x_mid + drop(fc2(gelu(fc1(norm2(x_mid))))): dres flows to x_mid unchanged and, masked, into the branch.
-            dropPathBackward(
-                dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][batch...],
-                batch: batch, span: t * d)
-            grads.hidden.zero()
-            matmulBackward(
-                dinp: grads.hidden.pointer, dweight: g.fc2Weight, dbias: g.fc2Bias, dout: grads.branch.pointer,
-                inp: a.gelu,
-                weight: w.fc2Weight, rows: rows, inFeatures: h, outFeatures: d)
-            grads.hiddenPre.zero()
-            geluBackward(dinp: grads.hiddenPre.pointer, dout: grads.hidden.pointer, inp: a.fc1, count: rows * h)
-            grads.tokens.zero()
-            matmulBackward(
-                dinp: grads.tokens.pointer, dweight: g.fc1Weight, dbias: g.fc1Bias, dout: grads.hiddenPre.pointer,
-                inp: a.ln2,
-                weight: w.fc1Weight, rows: rows, inFeatures: d, outFeatures: h)
-            layerNormBackward(
-                dinp: dres, dweight: g.norm2Weight, dbias: g.norm2Bias, dout: grads.tokens.pointer, inp: a.mid,
-                weight: w.norm2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, width: d)
+            // Every buffer below is written (β = 0) before it is read, so none is zeroed; without drop-path the
+            // branch's gradient is dres itself.
+            let dMLP = branchGradient(dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][batch...], batch: batch)
+            RuntimeProfile.measure(.backwardGEMM) {
+                matmulBackward(
+                    dinp: grads.hidden.pointer, dweight: g.fc2Weight, dbias: g.fc2Bias, dout: dMLP, inp: a.gelu,
+                    weight: w.fc2Weight, rows: rows, inFeatures: h, outFeatures: d, accumulateInput: false)
+            }
+            RuntimeProfile.measure(.backwardGELU) {
+                geluBackward(
+                    dinp: grads.hiddenPre.pointer, dout: grads.hidden.pointer, inp: a.fc1, count: rows * h,
+                    accumulate: false)
+            }
+            RuntimeProfile.measure(.backwardGEMM) {
+                matmulBackward(
+                    dinp: grads.tokens.pointer, dweight: g.fc1Weight, dbias: g.fc1Bias, dout: grads.hiddenPre.pointer,
+                    inp: a.ln2, weight: w.fc1Weight, rows: rows, inFeatures: d, outFeatures: h, accumulateInput: false)
+            }
+            RuntimeProfile.measure(.backwardLayerNorm) {
+                layerNormBackward(
+                    dinp: dres, dweight: g.norm2Weight, dbias: g.norm2Bias, dout: grads.tokens.pointer, inp: a.mid,
+                    weight: w.norm2Weight, mean: a.ln2Mean, rstd: a.ln2Rstd, rows: rows, width: d)
+            }
             // x_mid = x + drop(proj(attn(qkv(norm1(x))))).
-            dropPathBackward(
-                dbranch: grads.branch.pointer, dout: dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][..<batch],
-                batch: batch, span: t * d)
-            grads.tokens.zero()
-            matmulBackward(
-                dinp: grads.tokens.pointer, dweight: g.projWeight, dbias: g.projBias, dout: grads.branch.pointer,
-                inp: a.attn,
-                weight: w.projWeight, rows: rows, inFeatures: d, outFeatures: d)
-            grads.qkv.zero()
-            attentionBackward(
-                dqkv: grads.qkv.pointer, dout: grads.tokens.pointer, qkv: a.qkv, probs: a.probs,
-                scratch: grads.attentionScratch.pointer, batch: batch, tokens: t, width: d, heads: arch.heads)
-            grads.tokens.zero()
-            matmulBackward(
-                dinp: grads.tokens.pointer, dweight: g.qkvWeight, dbias: g.qkvBias, dout: grads.qkv.pointer, inp: a.ln1,
-                weight: w.qkvWeight, rows: rows, inFeatures: d, outFeatures: 3 * d)
-            layerNormBackward(
-                dinp: dres, dweight: g.norm1Weight, dbias: g.norm1Bias, dout: grads.tokens.pointer,
-                inp: acts.residual[l],
-                weight: w.norm1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows, width: d)
+            let dAttention = branchGradient(
+                dres, keep: pathMasks.isEmpty ? nil : pathMasks[l][..<batch], batch: batch)
+            RuntimeProfile.measure(.backwardGEMM) {
+                matmulBackward(
+                    dinp: grads.tokens.pointer, dweight: g.projWeight, dbias: g.projBias, dout: dAttention,
+                    inp: a.attn, weight: w.projWeight, rows: rows, inFeatures: d, outFeatures: d,
+                    accumulateInput: false)
+            }
+            RuntimeProfile.measure(.backwardAttention) {
+                attentionBackward(
+                    dqkv: grads.qkv.pointer, dout: grads.tokens.pointer, qkv: a.qkv, probs: a.probs,
+                    scratch: grads.attentionScratch.pointer, batch: batch, tokens: t, width: d, heads: arch.heads,
+                    accumulate: false)
+            }
+            RuntimeProfile.measure(.backwardGEMM) {
+                matmulBackward(
+                    dinp: grads.tokens.pointer, dweight: g.qkvWeight, dbias: g.qkvBias, dout: grads.qkv.pointer,
+                    inp: a.ln1, weight: w.qkvWeight, rows: rows, inFeatures: d, outFeatures: 3 * d,
+                    accumulateInput: false)
+            }
+            RuntimeProfile.measure(.backwardLayerNorm) {
+                layerNormBackward(
+                    dinp: dres, dweight: g.norm1Weight, dbias: g.norm1Bias, dout: grads.tokens.pointer,
+                    inp: acts.residual[l], weight: w.norm1Weight, mean: a.ln1Mean, rstd: a.ln1Rstd, rows: rows,
+                    width: d)
+            }
             if let tlegGradient {
                 // θ_l = θ_A + (l/L)·θ_B  ⇒  dθ_A += dθ_l, dθ_B += (l/L)·dθ_l.
                 let fraction = tlegFraction(layer: l)
@@ -215,6 +226,17 @@ public final class TrainingModel {
             dout: grads.patchTokens.pointer,
             inp: acts.patches, weight: parameter("patch_embed.proj.weight"), rows: batch * n,
             inFeatures: arch.patchValues, outFeatures: d)
+    }
+
+    /// The gradient of a residual branch out = x + keep[b] · branch from the sum's gradient `dres`: `dres` itself
+    /// without drop-path (no copy), else keep[b] · dres in the branch scratch.
+    private func branchGradient(
+        _ dres: UnsafeMutablePointer<Float>, keep: ArraySlice<Float>?, batch: Int
+    ) -> UnsafePointer<Float> {
+        guard let keep else { return UnsafePointer(dres) }
+        let span = arch.tokenCount * arch.width
+        dropPathBackward(dbranch: grads.branch.pointer, dout: dres, keep: keep, batch: batch, span: span)
+        return UnsafePointer(grads.branch.pointer)
     }
 
     /// The model as the runtime runs it for inference: the stored layers under the schedule's layer map

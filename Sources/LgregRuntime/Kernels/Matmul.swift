@@ -48,6 +48,23 @@ public func matmulForward(
         a: inp, lda: inDim, b: weight, ldb: inDim, beta: bias == nil ? 0 : 1, c: out, ldc: outDim)
 }
 
+/// Linear layer accumulated onto its output, without bias: out[r, o] += Σᵢ inp[r, i] · weight[o, i], i.e.
+/// out += inp · Wᵀ, one GEMM with β = 1. After `biasResidualForward` (out = x + b) it completes a residual branch,
+/// out = x + inp · Wᵀ + b, with no separate branch buffer or residual pass.
+///
+/// - Parameters:
+///   - out: [rows, outDim]
+///   - inp: [rows, inDim]
+///   - weight: [outDim, inDim]
+public func matmulAccumulate(
+    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    rows: Int, inDim: Int, outDim: Int
+) {
+    sgemm(
+        transA: false, transB: true, m: rows, n: outDim, k: inDim, alpha: 1,
+        a: inp, lda: inDim, b: weight, ldb: inDim, beta: 1, c: out, ldc: outDim)
+}
+
 /// The same product as `matmulForward`, out = inp · Wᵀ + b, by three plain loops summed in `Double`.
 ///
 /// Kept beside the BLAS path as the reference the tests compare it with; never used for real work.
@@ -79,18 +96,30 @@ public func matmulBackward(
     dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     rows: Int, inFeatures: Int, outFeatures: Int
 ) {
+    matmulBackward(
+        dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight, rows: rows,
+        inFeatures: inFeatures, outFeatures: outFeatures, accumulateInput: true)
+}
+
+/// Backward of the linear layer as above, with `accumulateInput: false` writing `dinp = dout · W` (β = 0: its
+/// old contents are ignored, so it needs no zeroing; the same values as accumulating onto zeros). `dweight` and
+/// `dbias` still accumulate. The bias sum `dbias[o] += Σ_n dout[n, o]` runs over rows in order, vectorized
+/// across o.
+public func matmulBackward(
+    dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
+    dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    rows: Int, inFeatures: Int, outFeatures: Int, accumulateInput: Bool
+) {
     if let dinp {
         sgemm(
             transA: false, transB: false, m: rows, n: inFeatures, k: outFeatures, alpha: 1,
-            a: dout, lda: outFeatures, b: weight, ldb: inFeatures, beta: 1, c: dinp, ldc: inFeatures)
+            a: dout, lda: outFeatures, b: weight, ldb: inFeatures, beta: accumulateInput ? 1 : 0, c: dinp,
+            ldc: inFeatures)
     }
     sgemm(
         transA: true, transB: false, m: outFeatures, n: inFeatures, k: rows, alpha: 1,
         a: dout, lda: outFeatures, b: inp, ldb: inFeatures, beta: 1, c: dweight, ldc: inFeatures)
     if let dbias {
-        for row in 0..<rows {
-            let d = dout + row * outFeatures
-            for j in 0..<outFeatures { dbias[j] += d[j] }
-        }
+        for row in 0..<rows { residualForward(dbias, dbias, dout + row * outFeatures, count: outFeatures) }
     }
 }
