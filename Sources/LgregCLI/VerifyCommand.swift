@@ -106,6 +106,7 @@ struct VerifyCommand: ParsableCommand {
                     )
                 }
             }
+            if let throughput = report.evaluation.throughput { print(throughput.summary) }
             if let recorded { print("recorded the report as \(recorded.reference) \(recorded.digest)") }
         }
         switch report.status {
