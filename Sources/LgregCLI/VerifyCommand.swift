@@ -145,6 +145,7 @@ struct VerifyCommand: ParsableCommand {
                     )
                 }
             }
+            if let throughput = report.evaluation.throughput { print(throughput.summary) }
             then()
         }
         switch report.status {

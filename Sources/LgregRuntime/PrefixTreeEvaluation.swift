@@ -97,7 +97,9 @@ public enum PrefixTreeEvaluation {
     /// The most activation floats `run` holds for `models` at `batchSize` with `workers` batches in flight: per
     /// worker, one inference activation set per distinct architecture plus a saved stream per tree level below
     /// the root.
-    public static func activationBound(_ models: [ViTModel], batchSize: Int, workers: Int = 1) -> Int {
+    public static func activationBound(
+        _ models: [ViTModel], batchSize: Int, workers: Int = 1, blocks: BlockKernels = .plain
+    ) -> Int {
         var architectures: [ViTArchitecture] = []
         for model in models where !architectures.contains(model.architecture) {
             architectures.append(model.architecture)
@@ -107,7 +109,8 @@ public enum PrefixTreeEvaluation {
         }
         let stream = architectures.map { batchSize * $0.tokenCount * $0.width }.max() ?? 0
         let levels = models.map(\.depth).max() ?? 0
-        return max(workers, 1) * (activations + levels * stream)
+        let scratch = blocks == .batched ? architectures.reduce(0) { $0 + BatchedBlockScratch.floats($1) } : 0
+        return max(workers, 1) * (activations + levels * stream + scratch)
     }
 
     /// Top-1 and mean cross-entropy of every model over the first `limit` images of `dataSet` (all when nil),
@@ -121,11 +124,13 @@ public enum PrefixTreeEvaluation {
     ///     equal one model at a time to the bit with the same OpenBLAS threads per GEMM: one for `.batches`
     ///     (whatever `threads` is, so they are the same on 2 cores and 16), OpenBLAS's count for `.insideGEMM`.
     ///     (OpenBLAS's threads can change a GEMM's last bits: the tests saw it at 2 threads.)
+    ///   - blocks: the block kernels: `.plain` (`vitBlockForward`, the same calls as each model alone, so the same
+    ///     figures to the bit) or `.batched` (`batchedBlockForward`: faster, equal to float rounding).
     ///   - progress: called after each batch with (images done, images in total).
     /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit a model.
     public static func run(
         _ models: [ViTModel], on dataSet: ImageDataSet, batchSize: Int, limit: Int? = nil,
-        threads: Int = BLASThreads.count, threading: Threading = .batches,
+        threads: Int = BLASThreads.count, threading: Threading = .batches, blocks: BlockKernels = .plain,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> [EvaluationResult] {
         precondition(batchSize >= 1, "batchSize must be at least 1")
@@ -135,7 +140,7 @@ public enum PrefixTreeEvaluation {
         let batches = Array(BatchOrder(count: total, batchSize: batchSize))
         let workers = threading == .batches ? max(1, min(threads, batches.count)) : 1
         let lanes = (0..<workers).map { _ in
-            Lane(models, trees: trees, imageValues: dataSet.imageValues, batchSize: batchSize)
+            Lane(models, trees: trees, imageValues: dataSet.imageValues, batchSize: batchSize, blocks: blocks)
         }
         let blasThreads = BLASThreads.count
         if threading == .batches { BLASThreads.set(1) }
@@ -172,6 +177,25 @@ public enum PrefixTreeEvaluation {
         }
     }
 
+    /// Each model's logits [indices.count · classes] on the images `indices` of `dataSet`, pushed through the
+    /// prefix tree as one batch with `blocks` (one thread): what `run` scores, for comparing the tree's kernels
+    /// with each model's own forward pass.
+    /// - Throws: `RuntimeError.inputShape` / `.invalidField` when the data does not fit a model.
+    public static func logits(
+        _ models: [ViTModel], on dataSet: ImageDataSet, indices: ArraySlice<Int>, blocks: BlockKernels
+    ) throws -> [[Float]] {
+        for model in models { try dataSet.check(against: model.architecture) }
+        let lane = Lane(
+            models, trees: groups(models), imageValues: dataSet.imageValues, batchSize: max(indices.count, 1),
+            blocks: blocks)
+        var logits = models.map { _ in [Float]() }
+        lane.logitSink = { index, pointer, count in
+            logits[index] = Array(UnsafeBufferPointer(start: pointer, count: count))
+        }
+        lane.evaluate(indices, of: dataSet)
+        return logits
+    }
+
     /// Where the threads go.
     public enum Threading: String, Sendable {
         /// Independent batches on separate threads, OpenBLAS at one thread in each (and with one thread too).
@@ -180,12 +204,22 @@ public enum PrefixTreeEvaluation {
         case insideGEMM = "gemm"
     }
 
+    /// The kernels that run a block.
+    public enum BlockKernels: String, Sendable {
+        /// `vitBlockForward` on the whole batch: each model's figures equal its own forward pass's to the bit.
+        case plain
+        /// `batchedBlockForward`: a few images at a time in the L2 cache, attention by hand; equal to float rounding.
+        case batched
+    }
+
     /// What one thread needs to push a batch through every tree: its own activations, saved streams and
     /// batch, and each model's per-image losses and correct count for the batch it last evaluated.
     final class Lane: @unchecked Sendable {
         let trees: [Group]
         let batchSize: Int
         let activations: [ViTArchitecture: ViTActivations]
+        /// `batchedBlockForward`'s scratch per architecture (empty with `.plain` blocks).
+        let scratch: [ViTArchitecture: BatchedBlockScratch]
         let saved: [UnsafeMutablePointer<Float>]
         let images: UnsafeMutablePointer<Float>
         let labels: UnsafeMutablePointer<Int32>
@@ -195,8 +229,10 @@ public enum PrefixTreeEvaluation {
         var losses: [Float]
         /// Images of the batch each model got right.
         var correct: [Int]
+        /// Called with each model's index and logits [batch · classes] as the batch is scored (`logits`).
+        var logitSink: ((Int, UnsafePointer<Float>, Int) -> Void)?
 
-        init(_ models: [ViTModel], trees: [Group], imageValues: Int, batchSize: Int) {
+        init(_ models: [ViTModel], trees: [Group], imageValues: Int, batchSize: Int, blocks: BlockKernels) {
             self.trees = trees
             self.batchSize = batchSize
             var activations: [ViTArchitecture: ViTActivations] = [:]
@@ -206,6 +242,13 @@ public enum PrefixTreeEvaluation {
                     keepingEveryLayer: false)
             }
             self.activations = activations
+            var scratch: [ViTArchitecture: BatchedBlockScratch] = [:]
+            if blocks == .batched {
+                for architecture in activations.keys {
+                    scratch[architecture] = BatchedBlockScratch(architecture: architecture)
+                }
+            }
+            self.scratch = scratch
             let streamFloats = models.map { batchSize * $0.architecture.tokenCount * $0.architecture.width }.max() ?? 0
             let levels = models.map(\.depth).max() ?? 0
             saved = (0..<levels).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(streamFloats, 1)) }
@@ -233,6 +276,7 @@ public enum PrefixTreeEvaluation {
             for tree in trees {
                 let arch = tree.parameters.layout.architecture
                 let acts = activations[arch]!
+                let blockScratch = scratch[arch]
                 let x = acts.residual[0]
                 let span = n * arch.tokenCount * arch.width
                 /// The stream `x` holds `node`'s output: score the models ending here, then run each child.
@@ -242,6 +286,7 @@ public enum PrefixTreeEvaluation {
                         crossEntropyForward(imageLosses, acts.logits, labels: labels, batch: n, classes: arch.classes)
                         argmaxForward(predictions, acts.logits, batch: n, classes: arch.classes)
                         for index in node.ending {
+                            logitSink?(index, acts.logits, n * arch.classes)
                             for i in 0..<n {
                                 losses[index * batchSize + i] = imageLosses[i]
                                 if predictions[i] == labels[i] { correct[index] += 1 }
@@ -251,9 +296,14 @@ public enum PrefixTreeEvaluation {
                     for (i, child) in node.children.enumerated() {
                         let restore = i < node.children.count - 1
                         if restore { saved[level].update(from: x, count: span) }
-                        vitBlockForward(
-                            x, x, weights: child.weights!, saved: acts.layers[0], branch: acts.branch, batch: n,
-                            architecture: arch)
+                        if let blockScratch {
+                            batchedBlockForward(
+                                x, weights: child.weights!, scratch: blockScratch, batch: n, architecture: arch)
+                        } else {
+                            vitBlockForward(
+                                x, x, weights: child.weights!, saved: acts.layers[0], branch: acts.branch, batch: n,
+                                architecture: arch)
+                        }
                         visit(child, level: level + 1)
                         if restore { x.update(from: saved[level], count: span) }
                     }

@@ -34,10 +34,11 @@ public enum DesNetEvaluation {
     ) throws -> [EvalRow] {
         let results: [EvaluationResult]
         switch settings.evaluator {
-        case .prefixTree:
+        case .prefixTree, .batchedTree:
             results = try PrefixTreeEvaluation.run(
                 models, on: dataSet, batchSize: settings.batchSize, limit: settings.limit,
-                threading: settings.threading, progress: settings.progress(label))
+                threading: settings.threading, blocks: settings.evaluator == .batchedTree ? .batched : .plain,
+                progress: settings.progress(label))
         case .oneAtATime:
             results = try models.enumerated().map { index, model in
                 try Evaluation.run(

@@ -5,14 +5,20 @@ import LgregRuntime
 public struct EvaluationSettings: Sendable {
     /// How several models are evaluated on one data set.
     public enum Evaluator: String, Sendable {
-        /// Through the prefix tree of their layer maps (`PrefixTreeEvaluation`): shared work done once.
+        /// Through the prefix tree of their layer maps with the batched block kernels
+        /// (`PrefixTreeEvaluation.BlockKernels.batched`): shared work done once, at the machine's pace; figures
+        /// equal to float rounding to each model alone.
+        case batchedTree = "batched-tree"
+        /// Through the prefix tree of their layer maps (`PrefixTreeEvaluation`) with each model's own kernel
+        /// calls: shared work done once, the same figures to the bit as each model alone.
         case prefixTree = "prefix-tree"
         /// Each model alone (`Evaluation.run`), as before the tree; the same figures, to the bit.
         case oneAtATime = "one-at-a-time"
 
-        /// `$LGREG_EVALUATOR` (`prefix-tree` or `one-at-a-time`, for benchmarks), else the prefix tree.
+        /// `$LGREG_EVALUATOR` (`batched-tree`, `prefix-tree` or `one-at-a-time`, for benchmarks), else the
+        /// batched tree.
         public static var fromEnvironment: Evaluator {
-            ProcessInfo.processInfo.environment["LGREG_EVALUATOR"].flatMap(Evaluator.init(rawValue:)) ?? .prefixTree
+            ProcessInfo.processInfo.environment["LGREG_EVALUATOR"].flatMap(Evaluator.init(rawValue:)) ?? .batchedTree
         }
     }
 

@@ -78,6 +78,9 @@ public struct Verifier {
         public var blasKernels = BLASThreads.coreName
         public var networks = 0
         public var work = PrefixTreeEvaluation.Work()
+        /// FLOPs, seconds and GFLOP/s of the evaluations against the sgemm peak measured in the same run (nil when
+        /// nothing was evaluated).
+        public var throughput: VerifyThroughput?
     }
 
     /// What the verifier needs besides the store.
@@ -121,6 +124,9 @@ public struct Verifier {
     struct Run {
         var dataSets: [String: ImageDataSet] = [:]
         var work: EvaluationWork
+        /// FLOPs and wall seconds of the evaluations so far (`VerifyThroughput`).
+        var flops = 0
+        var seconds = 0.0
         /// Each learngene's declared results with their checks, so that its Des-Nets verified in the same run take
         /// the figures already measured instead of measuring them again.
         var results: [Digest: [(declared: LearngeneManifest.DeclaredResult, check: Check)]] = [:]
@@ -143,6 +149,9 @@ public struct Verifier {
             verdict.shard = run.owners?.wholeEntries[reference]?.owner
             verdict.seconds = Date().timeIntervalSince(start)
             return verdict
+        }
+        if run.flops > 0 {
+            run.work.throughput = .measuringPeak(flops: run.flops, seconds: run.seconds, threads: BLASThreads.count)
         }
         var report = Report(
             tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts,
@@ -365,17 +374,22 @@ public struct Verifier {
             let batch = pending[evalSet]!
             let networks = batch.map(\.model)
             do {
+                let start = DispatchTime.now().uptimeNanoseconds
                 let rows = try DesNetEvaluation.evaluate(
                     networks, on: run.dataSets[evalSet]!, settings: settings.evaluation,
                     label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
+                run.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                run.flops +=
+                    (rows.first?.result.images ?? 0)
+                    * EvaluationFLOPs.perImage(networks, shared: settings.evaluation.evaluator != .oneAtATime)
                 let tree = PrefixTreeEvaluation.work(networks)
                 run.work.networks += networks.count
                 run.work.work.separateBlocks += tree.separateBlocks
                 run.work.work.sharedBlocks +=
-                    settings.evaluation.evaluator == .prefixTree ? tree.sharedBlocks : tree.separateBlocks
+                    settings.evaluation.evaluator != .oneAtATime ? tree.sharedBlocks : tree.separateBlocks
                 run.work.work.separateEmbeddings += tree.separateEmbeddings
                 run.work.work.sharedEmbeddings +=
-                    settings.evaluation.evaluator == .prefixTree ? tree.sharedEmbeddings : tree.separateEmbeddings
+                    settings.evaluation.evaluator != .oneAtATime ? tree.sharedEmbeddings : tree.separateEmbeddings
                 for ((index, _), row) in zip(batch, rows) {
                     let declared = checks[index].declaredTop1!
                     let measured = Top1(correct: row.result.correct, of: row.result.images)
