@@ -56,20 +56,21 @@ builds=("this:$bin")
 [ -n "${BASE:-}" ] && builds+=("base:$BASE")
 printf 'archive: %s (%.1f MB), %s\n' "$(basename "$archive")" "$(echo "$archive_bytes / 1000000" | bc -l)" "$(nproc) cores"
 printf '%-6s %-56s %12s %9s %14s\n' build command "peak RSS" "wall s" "peak/archive"
-for build in "${builds[@]}"; do
-    name=${build%%:*} exe=${build#*:}
-    while IFS= read -r line; do
-        read -r -a args <<< "$line"
+# Each command runs under every build before the next command, so the builds share the machine's moments.
+while IFS= read -r line; do
+    read -r -a args <<< "$line"
+    for build in "${builds[@]}"; do
+        name=${build%%:*} exe=${build#*:}
         rm -rf "$work/out"
         read -r peak wall < <(measure "$exe" "${args[@]}")
         shown="${args[0]} ${args[*]:2}"
         printf '%-6s %-56s %9.1f MB %9s %14.2f\n' "$name" "${shown//$work\//}" \
             "$(echo "$peak / 1000000" | bc -l)" "$wall" "$(echo "$peak / $archive_bytes" | bc -l)"
-    done <<LIST
+    done
+done <<LIST
 plan $archive --depths 6-15
 materialize $archive --depth 14 --output $work/out
 materialize $archive --layers-source 0,4 --output $work/out
 inspect $archive
 eval $archive --depth 14 --batch-size 4 --data $work/images.safetensors
 LIST
-done
