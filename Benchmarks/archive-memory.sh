@@ -6,7 +6,9 @@
 #   plan --depths 6-15 (needs no tensor), materialize --depth 14 --output (a 403 MB Des-Net written tensor by
 #   tensor), materialize --layers-source 0,4 --output (two of the five layers), inspect (streams and drops every
 #   entry), eval --depth 14 --batch-size 4 on 4 images (runs the five layers: 148 MB of parameters; at the default
-#   batch of 64 the runtime's activations for 64 images dominate the peak, whatever the archive).
+#   batch of 64 the runtime's activations for 64 images dominate the peak, whatever the archive), and verify
+#   --batch-size 4 of the same learngene published with that result declared (it rebuilds the model from the
+#   store's mapped blobs).
 #
 #   Benchmarks/archive-memory.sh                 (release build in .build/release)
 #   BASE=/path/to/other/lgreg Benchmarks/archive-memory.sh    also runs another build side by side (e.g. main's)
@@ -36,6 +38,10 @@ with open(sys.argv[1], "wb") as out:
 PY
 archive=$work/aux-b.lgz
 archive_bytes=$(stat -c %s "$archive")
+# The same learngene with a declared result on those images, in a store, for verify (mapped blobs, not the archive).
+"$bin" eval "$archive" --depth 14 --batch-size 4 --data "$work/images.safetensors" --declare "$work/declared.lgz" \
+    > /dev/null
+"$bin" publish "$work/declared.lgz" --store "$work/store" > /dev/null
 
 # Runs a command and prints "PEAK_BYTES WALL_SECONDS" (its own ru_maxrss, from wait4).
 measure() {
@@ -73,4 +79,5 @@ materialize $archive --depth 14 --output $work/out
 materialize $archive --layers-source 0,4 --output $work/out
 inspect $archive
 eval $archive --depth 14 --batch-size 4 --data $work/images.safetensors
+verify aux-b --store $work/store --batch-size 4
 LIST

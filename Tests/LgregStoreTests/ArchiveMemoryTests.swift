@@ -14,13 +14,16 @@ import Testing
 /// - `materialize --layers-source 0,4 --output` (a depth-2 Des-Net, 63 MB) and `eval --depth 14 --batch-size 2`
 ///   (which runs the five layers through a layer map: 148 MB of parameters) hold at most the model's bytes + the
 ///   largest file of the archive (the one being read) + `overhead`.
+/// - `verify --batch-size 2` of that learngene published with the result `eval --declare` measured rebuilds the
+///   same model from the store's mapped blobs, within the same bound as `eval`.
 /// - `materialize --depth 14 --output` streams its 403 MB Des-Net to disk, so it holds the shared file and the
 ///   layer file it is copying from: at most the shared file + the largest file + `overhead`.
 ///
 /// `overhead` is the small learngene's `plan` peak (the process, its libraries and heap) plus 48 MiB (buffers,
 /// OpenBLAS's, eval's activations for two 224×224 images). Reading the archive whole, as lgreg did before this
 /// change, exceeds the plan bound by 150 MB, the depth-2 materialize bound by about 45 MB, the depth-14 one by
-/// about 95 MB and eval's by about 100 MB.
+/// about 95 MB, eval's by about 100 MB; verify held every mapped layer file while it loaded them, 90 MB past its
+/// bound.
 @Suite(.serialized) struct ArchiveMemoryTests {
     static let slack = 16 << 20
     static let overheadAllowance = 48 << 20
@@ -88,8 +91,23 @@ import Testing
             eval <= parameters + largestFile + overhead,
             "eval: peak \(mib(eval)), bound \(mib(parameters)) parameters + \(mib(largestFile)) largest file + \(mib(overhead))"
         )
+        // verify rebuilds the same model from the store's mapped blobs: one layer file at a time, too.
+        let declared = folder.path("declared.lgz")
+        let store = folder.path("store")
+        for arguments in [
+            ["eval", big, "--depth", "14", "--batch-size", "2", "--data", evalSet, "--declare", declared],
+            ["publish", declared, "--store", store],
+        ] {
+            let done = try runLgreg(arguments)
+            try #require(done.status == 0, "\(done.summary)")
+        }
+        let verify = try peak(["verify", "m", "--store", store, "--batch-size", "2"])
+        #expect(
+            verify <= parameters + largestFile + overhead,
+            "verify: peak \(mib(verify)), bound \(mib(parameters)) parameters + \(mib(largestFile)) largest file + \(mib(overhead))"
+        )
         print(
-            "archive-memory: baseline \(mib(baseline)), plan \(mib(plan)), materialize d2 \(mib(materialize)), d14 \(mib(streamed)), eval \(mib(eval))"
+            "archive-memory: baseline \(mib(baseline)), plan \(mib(plan)), materialize d2 \(mib(materialize)), d14 \(mib(streamed)), eval \(mib(eval)), verify \(mib(verify))"
         )
     }
 }
