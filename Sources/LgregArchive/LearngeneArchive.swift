@@ -156,26 +156,44 @@ public enum LearngeneArchive {
         return InspectedLearngene(manifest: manifest, files: manifest.files.map { files[$0.file]! })
     }
 
-    /// The checks `read` and `inspect` share: walks the entries, refusing unsafe and unlisted ones, decodes the
-    /// manifest, bounds each entry before its data is read, hands each listed file to `extract` (which
-    /// streams it through `EntryCheck`), and finally requires every listed file.
+    /// The checks `read` and `inspect` share: walks every entry through an `ArchiveCursor` (which refuses unsafe,
+    /// duplicate and unlisted entries, decodes the manifest and bounds each entry before its data is read), hands
+    /// each listed file to `extract` (which streams it through `EntryCheck`), and finally requires every listed
+    /// file.
     private static func scan(
         _ url: URL, limits: ArchiveLimits, path: String,
         extract: (TarReader, LearngeneManifest.FileRecord, Int, EntryCheck) throws -> Void
     ) throws -> (LearngeneManifest, Data) {
-        let tar = try TarReader(path: url.path, label: path)
-        var seen = Set<String>()
-        var manifest: LearngeneManifest?
-        var manifestBytes = Data()
-        var total = 0
-        while let header = try tar.next() {
-            let name = try checkEntryHeader(header, path: path)
-            guard seen.insert(name).inserted else { throw ArchiveError.duplicateEntry(path: path, entry: name) }
-            if header.fileType == TarFileType.directory {
-                guard name == "layers" else { throw ArchiveError.unexpectedEntry(path: path, entry: header.path) }
-                continue
-            }
-            guard let current = manifest else {
+        let cursor = try ArchiveCursor(url, limits: limits, path: path)
+        while let slot = try cursor.next() {
+            try extract(cursor.tar, cursor.manifest.files[slot], slot, cursor.check(slot))
+        }
+        return (cursor.manifest, cursor.manifestBytes)
+    }
+
+    /// An archive read forward entry by entry with `read`'s checks: opening it reads `manifest.json` (which must
+    /// come first, within the limits, valid, and within the expansion bound); `next()` moves to the next listed
+    /// file, refusing on the way unsafe paths, links and special files, duplicates, unlisted entries and entries
+    /// whose size is not the manifest's or exceeds the limits, and at the end any listed file never seen. An
+    /// entry `next()` passes without streaming its data is skipped unread.
+    final class ArchiveCursor {
+        let tar: TarReader
+        let manifest: LearngeneManifest
+        let manifestBytes: Data
+        private let limits: ArchiveLimits
+        private let path: String
+        /// Entry names met so far.
+        private(set) var seen = Set<String>()
+        private var total = 0
+
+        init(_ url: URL, limits: ArchiveLimits, path: String) throws {
+            tar = try TarReader(path: url.path, label: path)
+            self.limits = limits
+            self.path = path
+            var bytes = Data()
+            while let header = try tar.next() {
+                let name = try Self.checkOther(header, path: path, seen: &seen)
+                guard let name else { continue }
                 guard name == LearngeneManifest.entryName else {
                     throw ArchiveError.missingManifest(path: path, firstEntry: name)
                 }
@@ -183,43 +201,66 @@ public enum LearngeneArchive {
                     throw ArchiveError.limitExceeded(
                         path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
                 }
-                manifestBytes.reserveCapacity(header.size)
+                bytes.reserveCapacity(header.size)
                 try tar.readData { chunk in
-                    guard manifestBytes.count + chunk.count <= limits.manifestBytes else {
+                    guard bytes.count + chunk.count <= limits.manifestBytes else {
                         throw ArchiveError.limitExceeded(
                             path: path, entry: name, limit: limits.manifestBytes, what: "the manifest")
                     }
-                    manifestBytes.append(contentsOf: chunk)
+                    bytes.append(contentsOf: chunk)
                 }
-                let decoded = try LearngeneManifest.decode(manifestBytes, path: path)
+                let decoded = try LearngeneManifest.decode(bytes, path: path)
                 try checkExpansion(decoded, archive: url, limits: limits, path: path)
-                manifest = decoded
-                continue
+                (manifest, manifestBytes) = (decoded, bytes)
+                return
             }
-            guard let slot = current.files.firstIndex(where: { $0.file == name }) else {
-                throw ArchiveError.unexpectedEntry(path: path, entry: name)
-            }
-            let record = current.files[slot]
-            let entryLimit = min(current.tensorBytes(ofFile: slot) + limits.headerAllowance, limits.entryBytes)
-            guard header.size <= entryLimit else {
-                throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
-            }
-            guard header.size == record.size else {
-                throw ArchiveError.sizeMismatch(path: path, entry: name, declared: record.size, actual: header.size)
-            }
-            total += header.size
-            guard total <= limits.totalBytes else {
-                throw ArchiveError.limitExceeded(path: path, entry: name, limit: limits.totalBytes, what: "the archive")
-            }
-            try extract(
-                tar, record, slot,
-                EntryCheck(manifest: current, slot: slot, headerAllowance: limits.headerAllowance, path: path))
+            throw ArchiveError.missingManifest(path: path, firstEntry: nil)
         }
-        guard let manifest else { throw ArchiveError.missingManifest(path: path, firstEntry: nil) }
-        for record in manifest.files where !seen.contains(record.file) {
-            throw ArchiveError.missingEntry(path: path, entry: record.file)
+
+        /// The entry's name after `checkEntryHeader` and the duplicate check; nil for the `layers` folder.
+        private static func checkOther(_ header: TarEntryHeader, path: String, seen: inout Set<String>) throws
+            -> String?
+        {
+            let name = try checkEntryHeader(header, path: path)
+            guard seen.insert(name).inserted else { throw ArchiveError.duplicateEntry(path: path, entry: name) }
+            guard header.fileType == TarFileType.directory else { return name }
+            guard name == "layers" else { throw ArchiveError.unexpectedEntry(path: path, entry: header.path) }
+            return nil
         }
-        return (manifest, manifestBytes)
+
+        /// Moves to the next listed file and returns its slot in `manifest.files` (its data not yet read), or nil
+        /// at the end of the archive once every listed file has been seen.
+        func next() throws -> Int? {
+            while let header = try tar.next() {
+                guard let name = try Self.checkOther(header, path: path, seen: &seen) else { continue }
+                guard let slot = manifest.files.firstIndex(where: { $0.file == name }) else {
+                    throw ArchiveError.unexpectedEntry(path: path, entry: name)
+                }
+                let record = manifest.files[slot]
+                let entryLimit = min(manifest.tensorBytes(ofFile: slot) + limits.headerAllowance, limits.entryBytes)
+                guard header.size <= entryLimit else {
+                    throw ArchiveError.limitExceeded(path: path, entry: name, limit: entryLimit, what: "the entry")
+                }
+                guard header.size == record.size else {
+                    throw ArchiveError.sizeMismatch(path: path, entry: name, declared: record.size, actual: header.size)
+                }
+                total += header.size
+                guard total <= limits.totalBytes else {
+                    throw ArchiveError.limitExceeded(
+                        path: path, entry: name, limit: limits.totalBytes, what: "the archive")
+                }
+                return slot
+            }
+            for record in manifest.files where !seen.contains(record.file) {
+                throw ArchiveError.missingEntry(path: path, entry: record.file)
+            }
+            return nil
+        }
+
+        /// The checks that stream the file at `slot`, the entry `next()` returned.
+        func check(_ slot: Int) -> EntryCheck {
+            EntryCheck(manifest: manifest, slot: slot, headerAllowance: limits.headerAllowance, path: path)
+        }
     }
 
     /// Refuses an archive whose architecture needs more tensor bytes than `limits.expansionRatio` times the
@@ -258,7 +299,7 @@ public enum LearngeneArchive {
 
     /// Checks one entry while it streams: never more bytes than the manifest declares, and its safetensors
     /// header against the architecture as soon as the header is in, before the rest is written anywhere.
-    private struct EntryCheck {
+    struct EntryCheck {
         let manifest: LearngeneManifest
         let slot: Int
         let headerAllowance: Int

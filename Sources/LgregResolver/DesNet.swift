@@ -29,6 +29,15 @@ public struct DesNetTensor: Sendable {
     /// Bytes the tensor occupies.
     public var byteCount: Int { shape.reduce(1, *) * dtype.byteSize }
 
+    /// The files its values are read from.
+    public var sources: [SafeTensorsFile] {
+        switch content {
+        case .copy(let file, _): return [file]
+        case .interpolated(let a, let b, _, _): return [a, b]
+        case .fresh: return []
+        }
+    }
+
     /// Calls `body` with the tensor's little-endian bytes: a view into the source file for a copy, a
     /// temporary buffer otherwise.
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {

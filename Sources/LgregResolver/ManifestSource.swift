@@ -2,9 +2,9 @@ import LgregArchitecture
 import LgregArchive
 import SafeTensors
 
-/// A learngene described by its archive manifest: one read from a `.lgz` archive, or one in the store (its
-/// blobs mapped in place; `LgregZoo` builds that one). Both have passed the archive checks (files, digests,
-/// tensor names and shapes).
+/// A learngene described by its archive manifest: one read from a `.lgz` archive (whole, or each file on first
+/// use), or one in the store (its blobs mapped in place; `LgregZoo` builds that one). Every file has passed the
+/// archive checks (files, digests, tensor names and shapes) before its bytes are used.
 public struct ManifestSource: LearngeneSource, Sendable {
     /// The learngene's manifest.
     public let manifest: LearngeneManifest
@@ -29,6 +29,14 @@ public struct ManifestSource: LearngeneSource, Sendable {
         self.init(
             manifest: archive.manifest, learngeneDigest: nil, openShared: { archive.shared.tensors },
             openLayer: { archive.layers[$0].tensors })
+    }
+
+    /// A learngene read from an archive on demand (it has no store digest): each file is streamed out of the
+    /// archive when its bytes are first used, so a plan reads no tensor byte.
+    public init(_ archive: StreamedLearngene) {
+        self.init(
+            manifest: archive.manifest, learngeneDigest: nil, openShared: { archive.shared },
+            openLayer: { archive.layer($0) })
     }
 
     public var architecture: ViTArchitecture { manifest.architecture }

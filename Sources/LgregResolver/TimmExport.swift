@@ -559,9 +559,17 @@ public enum TimmExport {
             try SafeTensorsWriter.Declaration(
                 name: net.architecture.timmName($0.name), dtype: $0.dtype, shape: $0.shape)
         }
+        // Each source file is unloaded once its last tensor is out, so an export holds the file it is copying
+        // from (and the shared one), not every layer file its Des-Net uses.
+        var lastUse: [ObjectIdentifier: (index: Int, file: SafeTensorsFile)] = [:]
+        for (index, tensor) in net.tensors.enumerated() {
+            for file in tensor.sources { lastUse[ObjectIdentifier(file)] = (index, file) }
+        }
+        let done = Dictionary(grouping: lastUse.values, by: \.index)
         var written = 0
         try SafeTensorsWriter.stream(tensors: declarations, metadata: ["format": "pt"], into: sink) { index, emit in
             try net.tensors[index].withBytes(emit)
+            for source in done[index] ?? [] { source.file.unload() }
             written += net.tensors[index].byteCount
             progress(written, net.byteCount)
         }

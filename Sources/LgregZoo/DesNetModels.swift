@@ -30,7 +30,9 @@ public final class DesNetModels {
                     architecture: net.architecture, blockCount: net.depth, source: label, tensor: planned))
         }
         if let loaded = learngeneLayers[net.architecture] { return try ViTModel(parameters: loaded, layerMap: copies) }
-        var layers: [Int: SafeTensorsFile] = [:]
+        // Only the layer being read is held: ViTParameters asks for the blocks in order, and each layer's floats
+        // are copied out before the next file is opened.
+        var layer: (index: Int, file: SafeTensorsFile)?
         let parameters = try ViTParameters(architecture: net.architecture, blockCount: source.layerCount, source: label)
         { name in
             guard name.hasPrefix("blocks.") else { return try planned(name) }
@@ -38,8 +40,8 @@ public final class DesNetModels {
             let parts = name.split(separator: ".", maxSplits: 2)
             guard parts.count == 3, let index = Int(parts[1]) else { return nil }
             let relative = String(parts[2])
-            let file = try layers[index] ?? source.layerTensors(index)
-            layers[index] = file
+            let file = try layer.flatMap { $0.index == index ? $0.file : nil } ?? source.layerTensors(index)
+            layer = (index, file)
             guard file.contains(relative) else { return nil }
             return ("layers/\(index).\(relative)", try file.info(relative).shape, try file.floats(relative))
         }

@@ -65,10 +65,10 @@ public struct OpenedLearngene {
         }
     }
 
-    /// The learngene of the `.lgz` archive at `path`.
+    /// The learngene of the `.lgz` archive at `path`, its manifest read now and each file when first used.
     private static func archive(_ path: String) throws -> OpenedLearngene {
         OpenedLearngene(
-            reference: path, source: ManifestSource(try LearngeneArchive.read(URL(fileURLWithPath: path))),
+            reference: path, source: ManifestSource(try LearngeneArchive.open(URL(fileURLWithPath: path))),
             stored: nil, store: nil, choice: nil)
     }
 

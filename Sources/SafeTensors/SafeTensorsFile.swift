@@ -20,9 +20,18 @@ public struct TensorInfo: Equatable, Sendable {
 
     /// Elements in the tensor (the product of `shape`).
     public var elementCount: Int { shape.reduce(1, *) }
+
+    /// An entry as a header would list it (used to describe a file before its bytes are read).
+    public init(name: String, dtype: DType, shape: [Int], dataRange: Range<Int>) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.dataRange = dataRange
+    }
 }
 
-/// A validated, memory-mapped safetensors file.
+/// A validated, memory-mapped safetensors file (or one held in memory, or one whose bytes are read on first use:
+/// see `init(tensors:label:load:)`).
 ///
 /// Opening checks, in order: file size, header length bound (100,000,000 bytes, the reference limit),
 /// header within the file, UTF-8, JSON with no duplicate keys, each entry's dtype, shape and offsets with
@@ -49,6 +58,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let dataStart: Int
     private let release: () -> Void
     private let byName: [String: Int]
+    /// Set for a file whose bytes are read on first use.
+    private let deferred: Deferred?
+    /// True when `base` maps the file itself (`init(path:)`).
+    private let fileMapping: Bool
 
     /// Maps and validates the file at `path`, which must be a regular file (a FIFO or device is refused
     /// before anything blocks on it).
@@ -64,19 +77,55 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.descriptor, 0), mapped != MAP_FAILED else {
             throw SafeTensorsError.io(path: path, reason: "cannot map: \(String(cString: strerror(errno)))")
         }
-        try self.init(base: UnsafeRawPointer(mapped), length: size, label: path) { munmap(mapped, size) }
+        try self.init(base: UnsafeRawPointer(mapped), length: size, label: path, fileMapping: true) {
+            munmap(mapped, size)
+        }
     }
 
     /// Validates bytes already in memory (an archive entry, a download); `label` names them in errors.
     public convenience init(data: Data, label: String) throws {
-        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(data.count, 1), alignment: 64)
-        data.copyBytes(to: copy.assumingMemoryBound(to: UInt8.self), count: data.count)
-        do {
-            try self.init(base: UnsafeRawPointer(copy), length: data.count, label: label) { copy.deallocate() }
-        }
+        try self.init(count: data.count, label: label) { data.copyBytes(to: $0) }
     }
 
-    private init(base: UnsafeRawPointer, length: Int, label: String, release: @escaping () -> Void) throws {
+    /// Validates the `count` bytes `fill` writes into fresh page-aligned memory that this file then owns (an
+    /// archive entry streamed straight into place, with no second copy); `label` names them in errors. The memory
+    /// is a mapping of its own, so it goes back to the system when the file is released rather than staying in
+    /// the allocator's heap.
+    public convenience init(count: Int, label: String, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
+        let size = max(count, 1)
+        guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            mapped != MAP_FAILED
+        else {
+            throw SafeTensorsError.io(
+                path: label, reason: "cannot allocate \(count) bytes: \(String(cString: strerror(errno)))")
+        }
+        do { try fill(UnsafeMutableRawBufferPointer(start: mapped, count: count)) } catch {
+            munmap(mapped, size)
+            throw error
+        }
+        try self.init(base: UnsafeRawPointer(mapped), length: count, label: label) { munmap(mapped, size) }
+    }
+
+    /// A file whose tensors are known before its bytes (a learngene archive's entry, described by its manifest):
+    /// names, shapes and dtypes answer at once, and `load` runs on the first use of the bytes (`bytes`, `floats`,
+    /// `int64s`, `fileBytes`), once, its file kept while this one lives. `metadata` is empty. The file `load`
+    /// returns must hold exactly `tensors`, or that first use throws `SafeTensorsError.invalidTensorEntry`.
+    public init(tensors: [TensorInfo], label: String, load: @escaping @Sendable () throws -> SafeTensorsFile) {
+        self.path = label
+        self.tensors = tensors
+        self.metadata = [:]
+        self.base = UnsafeRawPointer(bitPattern: 64)!
+        self.length = 0
+        self.dataStart = 0
+        self.release = {}
+        self.fileMapping = false
+        self.byName = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.deferred = Deferred(load: load)
+    }
+
+    private init(
+        base: UnsafeRawPointer, length: Int, label: String, fileMapping: Bool = false, release: @escaping () -> Void
+    ) throws {
         var ok = false
         defer { if !ok { release() } }
         let parsed = try SafeTensorsHeader(
@@ -85,10 +134,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.base = base
         self.length = length
         self.release = release
+        self.fileMapping = fileMapping
         self.tensors = parsed.tensors
         self.metadata = parsed.metadata
         self.dataStart = parsed.dataStart
         self.byName = Dictionary(uniqueKeysWithValues: parsed.tensors.enumerated().map { ($1.name, $0) })
+        self.deferred = nil
         ok = true
     }
 
@@ -106,12 +157,62 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The raw little-endian bytes of `name`, valid while this object lives.
     public func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         let entry = try info(name)
+        if let deferred { return try deferred.file(describedBy: self).bytes(name) }
         return UnsafeRawBufferPointer(
             start: base + dataStart + entry.dataRange.lowerBound, count: entry.dataRange.count)
     }
 
-    /// The whole file's bytes, valid while this object lives.
-    public var fileBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }
+    /// The whole file's bytes, valid while this object lives (empty when a file read on first use cannot be
+    /// read: call `bytes(_:)` first to learn why).
+    public var fileBytes: UnsafeRawBufferPointer {
+        if let deferred {
+            return (try? deferred.file(describedBy: self))?.fileBytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeRawBufferPointer(start: base, count: length)
+    }
+
+    /// Gives the memory of the bytes back: a file read on first use forgets them (a later use reads them again),
+    /// a mapped file's pages leave this process (a later use faults them in again from the file); bytes held in
+    /// memory stay. A writer streaming a model calls it once a source file's last tensor is out. No buffer from
+    /// `bytes(_:)` or `fileBytes` may be in use when it is called.
+    public func unload() {
+        if let deferred {
+            deferred.unload()
+        } else if fileMapping, length > 0 {
+            madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+        }
+    }
+
+    /// The bytes of a file read on first use: loaded once, under a lock, and checked against the tensors the
+    /// file was described with.
+    private final class Deferred: @unchecked Sendable {
+        private let lock = NSLock()
+        private let load: @Sendable () throws -> SafeTensorsFile
+        private var loaded: SafeTensorsFile?
+
+        init(load: @escaping @Sendable () throws -> SafeTensorsFile) { self.load = load }
+
+        func file(describedBy owner: SafeTensorsFile) throws -> SafeTensorsFile {
+            try lock.withLock {
+                if let loaded { return loaded }
+                let file = try load()
+                for (expected, actual) in zip(owner.tensors, file.tensors) where expected != actual {
+                    throw SafeTensorsError.invalidTensorEntry(
+                        path: owner.path, tensor: expected.name, field: "dtype, shape and offsets",
+                        reason: "are not those it was described with before it was read")
+                }
+                guard file.tensors.count == owner.tensors.count else {
+                    throw SafeTensorsError.invalidTensorEntry(
+                        path: owner.path, tensor: owner.tensors.first?.name ?? "", field: "tensors",
+                        reason: "the file holds \(file.tensors.count) tensors, \(owner.tensors.count) were described")
+                }
+                loaded = file
+                return file
+            }
+        }
+
+        func unload() { lock.withLock { loaded = nil } }
+    }
 
     /// The values of a floating-point tensor widened to `Float` (F16 and BF16 are converted exactly).
     public func floats(_ name: String) throws -> [Float] {
