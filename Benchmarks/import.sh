@@ -39,36 +39,42 @@ torch.save({"model": sd, "epoch": 99}, sys.argv[1])
 PY
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-lgreg_times=() lgreg_rss=() torch_times=() torch_work_times=() torch_rss=()
+lgreg_times=() lgreg_rss=() lgreg_cpu=() torch_times=() torch_work_times=() torch_rss=() torch_cpu=()
 run_lgreg() {
     rm -f "$work/aux-b.lgz"
     sync
     start=$(date +%s.%N)
-    /usr/bin/time -f %M -o "$work/lgreg.rss" "$bin/lgreg" import "$work/checkpoint.pth" --layout sws-official \
+    /usr/bin/time -f "%M %U %S" -o "$work/lgreg.rss" "$bin/lgreg" import "$work/checkpoint.pth" --layout sws-official \
         -o "$work/aux-b.lgz" >/dev/null
     lgreg_times+=("$(echo "$(date +%s.%N) - $start" | bc)")
-    lgreg_rss+=("$(cat "$work/lgreg.rss")")
+    read -r rss user system < "$work/lgreg.rss"
+    lgreg_rss+=("$rss")
+    lgreg_cpu+=("$(echo "$user + $system" | bc)")
 }
 run_torch() {
     rm -f "$work/aux-b.safetensors"
     sync
-    read -r total work_only rss < <(OMP_NUM_THREADS=1 "$python" - "$work/checkpoint.pth" "$work/aux-b.safetensors" <<'PY'
+    read -r total work_only rss cpu < <(OMP_NUM_THREADS=1 "$python" - "$work/checkpoint.pth" "$work/aux-b.safetensors" <<'PY'
 import sys, time, os, resource
 start = time.perf_counter()
 import torch
 from safetensors.torch import save_file
 torch.set_num_threads(1)
 loaded = time.perf_counter()
+before = resource.getrusage(resource.RUSAGE_SELF)
 sd = torch.load(sys.argv[1], map_location="cpu", weights_only=True)["model"]
 save_file(sd, sys.argv[2])
 fd = os.open(sys.argv[2], os.O_RDONLY); os.fsync(fd); os.close(fd)
 end = time.perf_counter()
-print(f"{end - start:.3f} {end - loaded:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+print(f"{end - start:.3f} {end - loaded:.3f} {after.ru_maxrss} {cpu:.3f}")
 PY
 )
     torch_times+=("$total")
     torch_work_times+=("$work_only")
     torch_rss+=("$rss")
+    torch_cpu+=("$cpu")
 }
 # Rounds alternate which side goes first, so the page cache and the machine's load treat both alike.
 for round in $(seq "$runs"); do
@@ -85,5 +91,7 @@ printf '  torch.load + save_file (whole process, import torch)  %6.3f s   peak R
     "$(( $(m "${torch_rss[@]}" | cut -d. -f1) / 1024 ))" "$(printf '%s ' "${torch_times[@]}")"
 printf '  torch.load + save_file (after import torch)           %6.3f s                     runs: %s\n' "$work_m" \
     "$(printf '%s ' "${torch_work_times[@]}")"
+printf '  CPU time (user + system, median): lgreg import %.3f s (whole process, all threads); torch.load + save_file %.3f s (after import torch)\n' \
+    "$(m "${lgreg_cpu[@]}")" "$(m "${torch_cpu[@]}")"
 printf 'import / (torch.load + save_file after import torch): %.2f× of the medians (goal ≤ 1.0×); against the whole torch process: %.2f×\n' \
     "$(echo "$lgreg_m / $work_m" | bc -l)" "$(echo "$lgreg_m / $torch_m" | bc -l)"
