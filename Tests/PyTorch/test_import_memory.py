@@ -7,6 +7,9 @@ must stay within the largest tensor + 64 MiB (the runtime, the zip and pickle st
 few tensors being hashed on the cores side by side), where holding the checkpoint or its tensors whole would need
 the file's 148 MB at least. The archive it writes must pass `lgreg inspect`.
 
+`publish` of the resulting 148 MB archive streams it entry by entry from a mapping released behind the reader,
+so its peak is bounded by the same constant, without a tensor's worth on top.
+
     LGREG_BIN=.build/release/lgreg /tmp/torchenv/bin/python -m pytest Tests/PyTorch/test_import_memory.py
 """
 import json
@@ -28,6 +31,15 @@ print(result.stderr, file=sys.stderr)
 """
 
 
+def measure(binary, *arguments, home):
+    """Runs `binary arguments` as the only child of a fresh Python and returns its peak RSS in bytes."""
+    measured = subprocess.run([sys.executable, "-c", MEASURE, binary, *map(str, arguments)], capture_output=True,
+                              text=True, env={**os.environ, "LGREG_HOME": str(home)})
+    status, peak_kib = map(int, measured.stdout.split())
+    assert status == 0, measured.stderr
+    return peak_kib * 1024
+
+
 def aux_b_state_dict():
     d, schedule, classes, tokens = 768, [3, 3, 4, 3, 3], 1000, 196
     g = torch.Generator().manual_seed(0)
@@ -46,7 +58,7 @@ def aux_b_state_dict():
     return sd
 
 
-def test_import_peak_rss_is_bounded_by_the_largest_tensor(tmp_path):
+def test_import_and_publish_peak_rss_are_bounded(tmp_path):
     sd = aux_b_state_dict()
     checkpoint = tmp_path / "aux-b.pth"
     torch.save({"model": sd, "epoch": 99}, checkpoint)
@@ -56,12 +68,7 @@ def test_import_peak_rss_is_bounded_by_the_largest_tensor(tmp_path):
 
     binary = os.environ.get("LGREG_BIN", str(ROOT / ".build" / "release" / "lgreg"))
     archive = tmp_path / "aux-b.lgz"
-    measured = subprocess.run(
-        [sys.executable, "-c", MEASURE, binary, "import", str(checkpoint), "--layout", "sws-official", "-o",
-         str(archive)], capture_output=True, text=True, env={**os.environ, "LGREG_HOME": str(tmp_path / "home")})
-    status, peak_kib = map(int, measured.stdout.split())
-    assert status == 0, measured.stderr
-    peak = peak_kib * 1024
+    peak = measure(binary, "import", checkpoint, "--layout", "sws-official", "-o", archive, home=tmp_path / "home")
     assert peak <= largest + CONSTANT, f"peak RSS {peak:,} bytes > largest tensor {largest:,} + {CONSTANT:,}"
     print(f"lgreg import: peak RSS {peak:,} bytes for a {checkpoint.stat().st_size:,}-byte checkpoint")
 
@@ -71,3 +78,8 @@ def test_import_peak_rss_is_bounded_by_the_largest_tensor(tmp_path):
     manifest = json.loads(inspected.stdout)["inspect"]["manifest"]
     assert manifest["parameters"]["stored"] == sum(t.numel() for t in sd.values()) == 36_951_016
     assert len(manifest["layers"]) == 5
+
+    # Publish streams the archive into the store: the same constant bounds it, with no tensor on top.
+    peak = measure(binary, "publish", archive, "--store", tmp_path / "store", home=tmp_path / "home")
+    assert peak <= CONSTANT, f"publish: peak RSS {peak:,} bytes > {CONSTANT:,}"
+    print(f"lgreg publish: peak RSS {peak:,} bytes for a {archive.stat().st_size:,}-byte archive")
