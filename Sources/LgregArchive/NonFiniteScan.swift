@@ -6,6 +6,7 @@ import SafeTensors
 /// chunks of any size (an element split between two chunks is carried over).
 struct NonFiniteScan {
     let header: SafeTensorsHeader
+    let dtype: DType
     let elementSize: Int
     let isNonFinite: (UnsafeRawBufferPointer, Int) -> Bool
     private var carry: [UInt8] = []
@@ -13,6 +14,7 @@ struct NonFiniteScan {
     /// A scan of the data of the file `header` describes, whose tensors are all of `dtype` (a floating-point one).
     init(header: SafeTensorsHeader, dtype: DType) {
         self.header = header
+        self.dtype = dtype
         elementSize = dtype.byteSize
         isNonFinite = Self.test(for: dtype)
     }
@@ -31,19 +33,62 @@ struct NonFiniteScan {
             carry = []
             if element.withUnsafeBytes({ isNonFinite($0, 0) }) { return tensor(at: fileOffset + index - elementSize) }
         }
-        while index + elementSize <= chunk.count {
-            if isNonFinite(chunk, index) { return tensor(at: fileOffset + index) }
-            index += elementSize
+        let whole = (chunk.count - index) / elementSize * elementSize
+        if let first = Self.firstNonFinite(
+            in: UnsafeRawBufferPointer(rebasing: chunk[index..<(index + whole)]), dtype: dtype)
+        {
+            return tensor(at: fileOffset + index + first * elementSize)
         }
+        index += whole
         carry = Array(chunk[index...])
         return nil
     }
 
     /// The index of the first NaN or infinity among `bytes`, elements of `dtype`; nil when every one is finite.
+    ///
+    /// An element is NaN or infinite when its exponent field is all ones: `(x & e) + lowest(e)` then carries into
+    /// the sign bit, and into no other case. That is OR-ed over a block of 4,096 elements, 64 bytes at a time in
+    /// SIMD registers, with no branch; only a block that sets a sign bit is searched element by element.
     static func firstNonFinite(in bytes: UnsafeRawBufferPointer, dtype: DType) -> Int? {
-        let test = test(for: dtype)
-        return stride(from: 0, to: bytes.count - dtype.byteSize + 1, by: dtype.byteSize).first { test(bytes, $0) }
-            .map { $0 / dtype.byteSize }
+        switch dtype {
+        case .f32: return firstNonFinite(in: bytes, as: SIMD16<UInt32>.self, exponent: 0x7F80_0000)
+        case .f16: return firstNonFinite(in: bytes, as: SIMD32<UInt16>.self, exponent: 0x7C00)
+        case .bf16: return firstNonFinite(in: bytes, as: SIMD32<UInt16>.self, exponent: 0x7F80)
+        case .i64, .u8: return nil
+        }
+    }
+
+    private static func firstNonFinite<Vector: SIMD>(
+        in bytes: UnsafeRawBufferPointer, as _: Vector.Type, exponent: Vector.Scalar
+    ) -> Int? where Vector.Scalar: FixedWidthInteger & UnsignedInteger {
+        typealias Word = Vector.Scalar
+        let size = MemoryLayout<Word>.size
+        let count = bytes.count / size
+        guard count > 0, let base = bytes.baseAddress else { return nil }
+        let carry = exponent & ~(exponent &- 1)  // the exponent field's lowest bit
+        let sign = Word(1) << (Word.bitWidth - 1)
+        let lanes = Vector.scalarCount
+        func word(_ i: Int) -> Word { base.loadUnaligned(fromByteOffset: i * size, as: Word.self) }
+        var start = 0
+        while start < count {
+            let end = min(start + 4096, count)
+            var any = Vector(repeating: 0)
+            var i = start
+            while i + lanes <= end {
+                any |= (base.loadUnaligned(fromByteOffset: i * size, as: Vector.self) & exponent) &+ carry
+                i += lanes
+            }
+            var tail: Word = 0
+            while i < end {
+                tail |= (word(i) & exponent) &+ carry
+                i += 1
+            }
+            if tail & sign != 0 || any & sign != Vector(repeating: 0) {
+                return (start..<end).first { word($0) & exponent == exponent }
+            }
+            start = end
+        }
+        return nil
     }
 
     private func tensor(at fileOffset: Int) -> TensorInfo? {

@@ -58,6 +58,7 @@ public final class TarReader {
     private let archive: OpaquePointer
     private let file: RegularFile
     private let path: String
+    private let source: MappedSource?
 
     /// Opens `path`, which must be a regular file (a FIFO, device or folder is refused before anything
     /// blocks on it); the compression is detected from the bytes. `label` names the archive in errors.
@@ -76,7 +77,16 @@ public final class TarReader {
         archive_read_support_format_tar(archive)
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_gzip(archive)
-        guard archive_read_open_fd(archive, file.descriptor, 1 << 20) == ARCHIVE_OK else {
+        source = MappedSource(file)
+        let opened =
+            if let source {
+                archive_read_open(
+                    archive, Unmanaged.passUnretained(source).toOpaque(), nil,
+                    { _, client, buffer in MappedSource.next(client, buffer) }, nil)
+            } else {
+                archive_read_open_fd(archive, file.descriptor, 1 << 20)
+            }
+        guard opened == ARCHIVE_OK else {
             throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
         }
     }
@@ -119,6 +129,46 @@ public final class TarReader {
             if size > 0, let block { try body(UnsafeRawBufferPointer(start: block, count: size)) }
             total += size
         }
+    }
+}
+
+/// The archive file mapped read-only and handed to libarchive 1 MiB at a time straight from the mapping, with no
+/// copy through a read buffer; each block's pages are let go (`MADV_DONTNEED`: they stay in the page cache) when
+/// libarchive asks for the next, which its read-callback contract allows, so the resident set stays at a block or
+/// two however large the archive. Nil for an empty file or one that cannot be mapped (read with `read(2)` then).
+private final class MappedSource {
+    let base: UnsafeMutableRawPointer
+    let size: Int
+    var offset = 0
+    var previous: Range<Int>?
+
+    init?(_ file: RegularFile) {
+        guard file.size > 0, let base = mmap(nil, file.size, PROT_READ, MAP_PRIVATE, file.descriptor, 0),
+            base != MAP_FAILED
+        else { return nil }
+        madvise(base, file.size, MADV_SEQUENTIAL)
+        self.base = base
+        self.size = file.size
+    }
+
+    deinit { munmap(base, size) }
+
+    /// libarchive's read callback: the next block, its pointer in `buffer`; 0 at the end.
+    static func next(
+        _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?
+    ) -> Int {
+        let source = Unmanaged<MappedSource>.fromOpaque(client!).takeUnretainedValue()
+        if let previous = source.previous {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = previous.lowerBound / page * page
+            let end = min(previous.upperBound, source.offset / page * page)
+            if end > start { madvise(source.base + start, end - start, MADV_DONTNEED) }
+        }
+        let count = min(1 << 20, source.size - source.offset)
+        buffer?.pointee = UnsafeRawPointer(source.base + source.offset)
+        source.previous = source.offset..<(source.offset + count)
+        source.offset += count
+        return count
     }
 }
 
@@ -183,6 +233,7 @@ public final class TarWriter {
                 offset += n
             }
             written += chunk.count
+            self.file.wroteThroughDescriptor()
         }
         guard written == size else {
             throw ArchiveError.io(

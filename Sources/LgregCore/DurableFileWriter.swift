@@ -51,6 +51,13 @@ public final class DurableFileWriter {
         handOverFullWindows()
     }
 
+    /// Counts what a C library wrote through `fileDescriptor` (up to its current offset) as appended, and starts
+    /// writing back the full windows, as `write` does for its own bytes.
+    public func wroteThroughDescriptor() {
+        appended = max(appended, Int(lseek(fileDescriptor, 0, SEEK_CUR)))
+        handOverFullWindows()
+    }
+
     /// Starts writing back the full windows not yet handed over. Advice only: a failure here shows up again in
     /// `finish()`'s fsync, which is what reports it.
     private func handOverFullWindows() {
@@ -120,6 +127,10 @@ public final class AtomicFileWriter {
 
     /// Appends `chunk` to the temporary file.
     public func write(_ chunk: UnsafeRawBufferPointer) throws { try file.write(chunk) }
+
+    /// After a C library wrote through `fileDescriptor`: starts the write-back of what it wrote
+    /// (`DurableFileWriter.wroteThroughDescriptor`).
+    public func wroteThroughDescriptor() { file.wroteThroughDescriptor() }
 
     /// fsyncs the temporary file, renames it over the destination and fsyncs the destination's folder.
     public func commit() throws {

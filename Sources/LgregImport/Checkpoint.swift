@@ -7,13 +7,13 @@ import SafeTensors
 #endif
 
 /// A model's tensors as a checkpoint holds them, read without Python: a PyTorch zip checkpoint (`.pth`, `.pt`,
-/// `.bin`) through the restricted unpickler, or a safetensors file.
+/// `.bin`) through the restricted unpickler, or a safetensors file. Immutable once opened, so any thread may read it.
 ///
 /// ```swift
 /// let checkpoint = try Checkpoint.open(path: "checkpoint.pth", key: "model")
 /// let bytes = try checkpoint.bytes("pos_embed", as: .f32)   // row-major, converted
 /// ```
-public final class Checkpoint {
+public final class Checkpoint: @unchecked Sendable {
     /// One tensor of the chosen state dict.
     public struct Tensor: Equatable, Sendable {
         /// Its key in the state dict.
@@ -41,19 +41,21 @@ public final class Checkpoint {
     /// The checkpoint's top-level entries (empty for a bare state dict and for safetensors).
     public let entries: [Entry]
 
-    private let storages: [String: [UInt8]]
+    private let storages: [String: UnsafeRawBufferPointer]
+    private let memory: StorageMemory?
     private let views: [String: TorchTensor]
     private let safeTensors: SafeTensorsFile?
 
     private init(
-        label: String, key: String?, tensors: [Tensor], entries: [Entry], storages: [String: [UInt8]],
-        views: [String: TorchTensor], safeTensors: SafeTensorsFile?
+        label: String, key: String?, tensors: [Tensor], entries: [Entry], storages: [String: UnsafeRawBufferPointer],
+        memory: StorageMemory?, views: [String: TorchTensor], safeTensors: SafeTensorsFile?
     ) {
         self.label = label
         self.key = key
         self.tensors = tensors
         self.entries = entries
         self.storages = storages
+        self.memory = memory
         self.views = views
         self.safeTensors = safeTensors
     }
@@ -88,7 +90,8 @@ public final class Checkpoint {
                 return Tensor(name: info.name, dtype: dtype, shape: info.shape)
             }
             return Checkpoint(
-                label: label, key: nil, tensors: tensors, entries: [], storages: [:], views: [:], safeTensors: file)
+                label: label, key: nil, tensors: tensors, entries: [], storages: [:], memory: nil, views: [:],
+                safeTensors: file)
         }
         throw ImportError.unknownFormat(
             path: label, reason: "it starts with neither a zip header (PK\\3\\4) nor a safetensors header")
@@ -140,8 +143,8 @@ public final class Checkpoint {
             tensors.append(Tensor(name: name, dtype: view.storage.dtype, shape: view.shape))
         }
         return Checkpoint(
-            label: label, key: chosenKey, tensors: tensors, entries: entries, storages: zip.storages, views: views,
-            safeTensors: nil)
+            label: label, key: chosenKey, tensors: tensors, entries: entries, storages: zip.storages,
+            memory: zip.memory, views: views, safeTensors: nil)
     }
 
     /// Whether every value of the dict is a tensor (a bare `state_dict()`).
@@ -172,47 +175,74 @@ public final class Checkpoint {
         }
     }
 
-    /// The tensor's elements in row-major order as `dtype` bytes (F32, F16 or BF16): a slice of the stored bytes
-    /// when it is contiguous and already `dtype`, otherwise gathered once and converted as lgreg converts.
+    /// The SHA-256 of the whole checkpoint file, hashed from the mapping `open` made (no copy through a read
+    /// buffer), 1 MiB at a time, each mebibyte's pages let go once hashed.
+    public func fileDigest() -> Digest {
+        let bytes = memory?.mapping ?? safeTensors?.fileBytes ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        var hasher = Digest.Hasher()
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(offset + (1 << 20), bytes.count)])
+            hasher.update(chunk)
+            memory?.release(chunk)
+            offset += chunk.count
+        }
+        return hasher.finalize()
+    }
+
+    /// The tensor's elements in row-major order as `dtype` bytes (F32, F16 or BF16): a copy of what `withBytes`
+    /// hands over.
     /// - Throws: `ImportError.invalidTensor` for a tensor that is not floating point.
     public func bytes(_ name: String, as dtype: DType) throws -> [UInt8] {
+        try withBytes(name, as: dtype) { Array($0) }
+    }
+
+    /// Calls `body` with the tensor's elements in row-major order as `dtype` bytes (F32, F16 or BF16), valid only
+    /// during the call: the checkpoint's own bytes, not copied, when the tensor is contiguous and already `dtype`
+    /// (the usual case); otherwise gathered and converted, as lgreg converts, into one tensor-sized buffer.
+    /// - Throws: `ImportError.invalidTensor` for a tensor that is not floating point; whatever `body` throws.
+    public func withBytes<R>(_ name: String, as dtype: DType, _ body: (UnsafeRawBufferPointer) throws -> R) throws
+        -> R
+    {
         if let safeTensors {
             let info = try safeTensors.info(name)
-            if info.dtype == dtype { return Array(try safeTensors.bytes(name)) }
-            return DTypeConversion.bytes(try safeTensors.floats(name), as: dtype)
+            if info.dtype == dtype { return try body(try safeTensors.bytes(name)) }
+            return try DTypeConversion.bytes(try safeTensors.floats(name), as: dtype).withUnsafeBytes(body)
         }
         guard let view = views[name], let storage = storages[view.storage.key] else {
             throw ImportError.invalidTensor(path: label, tensor: name, reason: "is not in the state dict")
         }
         let source = view.storage.dtype
         let size = source.byteSize
+        if view.isContiguous, source.rawValue == dtype.rawValue {
+            let bytes = UnsafeRawBufferPointer(
+                rebasing: storage[(view.offset * size)..<((view.offset + view.elementCount) * size)])
+            defer { memory?.release(bytes) }
+            return try body(bytes)
+        }
         var raw: [UInt8]
-        if view.isContiguous, view.offset == 0, view.elementCount * size == storage.count {
-            raw = storage  // the whole storage: shared, not copied
-        } else if view.isContiguous {
+        if view.isContiguous {
             raw = Array(storage[(view.offset * size)..<((view.offset + view.elementCount) * size)])
         } else {
             raw = [UInt8](repeating: 0, count: view.elementCount * size)
             var index = [Int](repeating: 0, count: view.shape.count)
             raw.withUnsafeMutableBytes { out in
-                storage.withUnsafeBytes { stored in
-                    for element in 0..<view.elementCount {
-                        var at = view.offset
-                        for (i, stride) in zip(index, view.strides) { at += i * stride }
-                        out.baseAddress!.advanced(by: element * size).copyMemory(
-                            from: stored.baseAddress!.advanced(by: at * size), byteCount: size)
-                        var axis = view.shape.count - 1
-                        while axis >= 0 {
-                            index[axis] += 1
-                            if index[axis] < view.shape[axis] { break }
-                            index[axis] = 0
-                            axis -= 1
-                        }
+                for element in 0..<view.elementCount {
+                    var at = view.offset
+                    for (i, stride) in zip(index, view.strides) { at += i * stride }
+                    out.baseAddress!.advanced(by: element * size).copyMemory(
+                        from: storage.baseAddress!.advanced(by: at * size), byteCount: size)
+                    var axis = view.shape.count - 1
+                    while axis >= 0 {
+                        index[axis] += 1
+                        if index[axis] < view.shape[axis] { break }
+                        index[axis] = 0
+                        axis -= 1
                     }
                 }
             }
         }
-        if source.rawValue == dtype.rawValue { return raw }
+        if source.rawValue == dtype.rawValue { return try raw.withUnsafeBytes(body) }
         let floats: [Float] = try raw.withUnsafeBytes { buffer in
             switch source {
             case .f32: return DTypeConversion.floats(fromF32: buffer)
@@ -231,6 +261,6 @@ public final class Checkpoint {
                     reason: "has dtype \(source.rawValue); a learngene holds floating-point tensors")
             }
         }
-        return DTypeConversion.bytes(floats, as: dtype)
+        return try DTypeConversion.bytes(floats, as: dtype).withUnsafeBytes(body)
     }
 }

@@ -84,11 +84,11 @@ public enum CheckpointImport {
     /// - Throws: `ImportError`, `ArchiveError` (an invalid name, version or licence), `FileSystemError`.
     @discardableResult
     public static func run(_ request: Request, limits: ImportLimits = ImportLimits()) throws -> LearngeneManifest {
-        // The checkpoint's SHA-256 is computed on another core while it is parsed and converted.
-        let hashing = SourceDigest(path: request.path)
         let checkpoint = try Checkpoint.open(path: request.path, key: request.key, limits: limits)
+        // The checkpoint's SHA-256 is computed on another thread while the archive's files are hashed; the
+        // provenance takes it once they are (`completing`), before the manifest is written.
+        let hashing = SourceDigest(checkpoint)
         let plan = try LayoutPlan(checkpoint, layout: request.layout, options: request.options)
-        let digest = try hashing.wait()
         let file = URL(fileURLWithPath: request.path).lastPathComponent
         let template = LearngeneManifest(
             name: request.name, version: request.version,
@@ -98,36 +98,61 @@ public enum CheckpointImport {
             dtype: plan.dtype,
             provenance: .init(
                 trained: true, toolVersion: request.toolVersion,
-                source: .init(file: file, digest: digest, layout: request.layout.rawValue, key: checkpoint.key)))
+                source: .init(
+                    file: file, digest: SourceDigest.pending, layout: request.layout.rawValue, key: checkpoint.key)))
         try template.validateDescription(path: request.output.path)
-        var writer = SafeTensorsWriter()
-        let shapes = Dictionary(checkpoint.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
-        for source in plan.sources {
-            try writer.add(
-                source.lgreg, dtype: plan.dtype, shape: shapes[source.checkpoint]!,
-                bytes: try checkpoint.bytes(source.checkpoint, as: plan.dtype))
+        let source = ImportSource(checkpoint: checkpoint, plan: plan)
+        return try LearngeneArchive.pack(template: template, source: source, to: request.output) {
+            $0.provenance.source?.digest = hashing.wait()
         }
-        let model = try SafeTensorsFile(data: try writer.serialized(), label: checkpoint.label)
-        return try LearngeneArchive.pack(template: template, model: model, to: request.output)
     }
 }
 
-/// The SHA-256 of a file, computed on a background thread from the moment it is created.
-private final class SourceDigest: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var result: Result<Digest, Error> = .failure(CancellationError())
+/// The checkpoint's tensors under their lgreg names, as the layout plan maps them, converted to the plan's dtype:
+/// what `LearngeneArchive.pack` reads, each tensor's bytes straight from the mapped checkpoint.
+private struct ImportSource: PackSource, @unchecked Sendable {
+    let checkpoint: Checkpoint
+    let dtype: DType
+    let names: [String]
+    let origin: [String: (name: String, shape: [Int])]
 
-    init(path: String) {
-        DispatchQueue.global().async(group: group) { [self] in
-            result = Result { try Digest.ofFile(URL(fileURLWithPath: path)).digest }
+    init(checkpoint: Checkpoint, plan: LayoutPlan) {
+        self.checkpoint = checkpoint
+        dtype = plan.dtype
+        names = plan.sources.map(\.lgreg)
+        let shapes = Dictionary(checkpoint.tensors.map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+        origin = Dictionary(
+            plan.sources.map { ($0.lgreg, ($0.checkpoint, shapes[$0.checkpoint] ?? [])) },
+            uniquingKeysWith: { a, _ in a })
+    }
+
+    var packLabel: String { checkpoint.label }
+    var packTensorNames: [String] { names }
+    func packDeclaration(of name: String) -> (dtype: DType, shape: [Int])? { origin[name].map { (dtype, $0.shape) } }
+    func withPackBytes<R>(of name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let source = origin[name] else {
+            throw SafeTensorsError.missingTensor(path: checkpoint.label, name: name)
         }
+        return try checkpoint.withBytes(source.name, as: dtype, body)
+    }
+}
+
+/// The SHA-256 of a checkpoint file, computed on a background thread from the moment it is created.
+private final class SourceDigest: @unchecked Sendable {
+    /// Stands in the template's provenance until `wait()` gives the digest.
+    static let pending = Digest(hex: String(repeating: "0", count: 64))!
+    private let group = DispatchGroup()
+    private var result = pending
+
+    init(_ checkpoint: Checkpoint) {
+        DispatchQueue.global().async(group: group) { [self] in result = checkpoint.fileDigest() }
     }
 
     deinit { group.wait() }
 
     /// The digest, once computed.
-    func wait() throws -> Digest {
+    func wait() -> Digest {
         group.wait()
-        return try result.get()
+        return result
     }
 }

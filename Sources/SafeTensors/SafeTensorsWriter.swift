@@ -164,6 +164,13 @@ public struct SafeTensorsWriter {
         try write(header: try checkedHeader(tensors, metadata: metadata), tensors: tensors, to: sink, produce: produce)
     }
 
+    /// The header `stream` writes first for `tensors` (its length, then the JSON padded to a multiple of 8), for a
+    /// caller that writes or hashes the tensors' bytes after it itself.
+    /// - Throws: `SafeTensorsError.invalidWrite` for a repeated name or a header past the size limit.
+    public static func header(_ tensors: [Declaration], metadata: [String: String] = [:]) throws -> [UInt8] {
+        try checkedHeader(tensors, metadata: metadata)
+    }
+
     /// The header of `tensors`, after refusing a repeated name.
     private static func checkedHeader(_ tensors: [Declaration], metadata: [String: String]) throws -> [UInt8] {
         var seen: Set<String> = []
