@@ -10,7 +10,8 @@ extension VerifyCommand {
         --all --shard K/N checks one part of the run: each declared result, each learngene's own checks (blobs, \
         manifest, parameters: every shard runs them before measuring, the one that owns them reports them) and each \
         Des-Net belongs to exactly one of the N shards, dealt by the SHA-256 of its identity (never by the order the \
-        store lists them) so that the depths re-measured are balanced; a shard lists the other shards' checks as \
+        store lists them), results whose layer maps share a prefix together and the shards' blocks per image \
+        balanced; a shard lists the other shards' checks as \
         skipped, records nothing in the index, and its --json names its shard and the whole run. \
         --merge REPORT… puts the --json reports of all N shards back together into the report one --all prints \
         (text, --json, --junit), refusing a shard missing or given twice and shards of different stores or settings. \

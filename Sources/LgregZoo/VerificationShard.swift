@@ -12,12 +12,15 @@ import LgregStore
 /// - each learngene's own checks (blobs, manifest, parameters) are one unit, keyed by its digest;
 /// - a Des-Net, a tuned Des-Net, or a reference that does not resolve to a learngene is one unit, checked whole.
 ///
-/// The partition is a function of the set of keys and weights only, never of the order the store lists them in:
-/// the results that are re-measured are dealt heaviest first (weight: their depth, the blocks run per image), each
-/// to the shard with the least weight so far (ties: fewer units, then the lower shard), in the order of the SHA-256
-/// of their keys; the units that cost nothing to speak of (skipped results, learngene checks, whole entries) are
-/// then dealt, in the same hash order, each to the shard with the fewest units. So the N shards together hold every
-/// unit exactly once, re-measured work differs between shards by at most one result's depth, and adding a result to
+/// The partition is a function of the set of units only, never of the order the store lists them in. A result
+/// that is re-measured costs the blocks it runs per image, and a shard evaluates its results of one learngene and
+/// eval set through one prefix tree (`PrefixTreeEvaluation`), so results whose layer maps share a prefix cost less
+/// together: each such unit carries its path through that tree (the embedding, then each prefix of its layer map).
+/// They are dealt heaviest first, in the order of the SHA-256 of their keys among equals, each to the shard whose
+/// load (tree nodes) would be least after taking it (ties: fewer units, then the lower shard), which keeps
+/// families of results together while the loads stay within one result's depth of each other. The units that cost
+/// nothing to speak of (skipped results, learngene checks, whole entries) are then dealt, in hash order, each to
+/// the shard with the fewest units. So the N shards together hold every unit exactly once, and adding a result to
 /// the store may move others (every shard of one run reads the same store: a merge refuses shards of different runs).
 ///
 /// Every shard runs each learngene's blob, manifest and parameter checks, because a result measured from a damaged
@@ -64,15 +67,19 @@ extension Verifier {
         public var depths: [Int]?
     }
 
-    /// One thing a shard owns: a key (unique in the run) and its weight (blocks per image it will run; 0: next to
-    /// nothing).
+    /// One thing a shard owns: a key (unique in the run), its weight (blocks per image it runs alone; 0: next to
+    /// nothing) and, for a result, the nodes of the prefix tree it runs (shared with the shard's other results).
     public struct ShardUnit: Equatable, Sendable {
         public var key: String
         public var weight: Int
+        /// Node identities: the learngene and eval set's embedding, then each prefix of the layer map; empty when
+        /// unknown (then the unit costs its weight wherever it goes).
+        public var path: [String]
 
-        public init(key: String, weight: Int) {
+        public init(key: String, weight: Int, path: [String] = []) {
             self.key = key
             self.weight = weight
+            self.path = path
         }
     }
 
@@ -84,14 +91,21 @@ extension Verifier {
         }
         var load = [Int](repeating: 0, count: shards)
         var count = [Int](repeating: 0, count: shards)
+        var nodes = [Set<String>](repeating: [], count: shards)
         var owners: [String: Int] = [:]
         for (unit, _) in ranked {
-            let target = (0..<shards).min {
-                unit.weight > 0
-                    ? (load[$0], count[$0], $0) < (load[$1], count[$1], $1) : (count[$0], $0) < (count[$1], $1)
-            }!
-            load[target] += unit.weight
+            // What the unit adds to a shard: the nodes of its path that shard does not run yet.
+            let cost: [Int] = (0..<shards).map { shard in
+                unit.path.isEmpty ? unit.weight : unit.path.filter { !nodes[shard].contains($0) }.count
+            }
+            // Measured: the least load after taking it; the rest: the fewest units.
+            let rank: (Int) -> (Int, Int, Int) = { shard in
+                unit.weight > 0 ? (load[shard] + cost[shard], count[shard], shard) : (count[shard], shard, 0)
+            }
+            let target = (0..<shards).min { rank($0) < rank($1) }!
+            load[target] += cost[target]
             count[target] += 1
+            nodes[target].formUnion(unit.path)
             owners[unit.key] = target + 1
         }
         return owners
@@ -110,6 +124,28 @@ extension Verifier {
         return ("learngene \(stored.digest) \(reference)", results)
     }
 
+    /// A re-measured result's nodes in its shard's prefix tree: the embedding of its learngene on its eval set,
+    /// then each prefix of its layer map (a layer made anew, `nil` in the map, is its own). Empty when it does not
+    /// plan (it costs its depth).
+    static func treePath(_ result: LearngeneManifest.DeclaredResult, of stored: StoredLearngene, source: ManifestSource)
+        -> [String]
+    {
+        guard let strategy = try? DeclaredStrategy(result).strategy(for: source),
+            let net = try? Materializer.plan(
+                source, depth: result.depth, strategy: strategy, head: .keep,
+                seed: UInt64(exactly: result.seed ?? 0) ?? 0)
+        else { return [] }
+        let root = "\(stored.digest) \(result.evalSet)"
+        var path = [root]
+        var prefix = root
+        for (position, layer) in net.lineage.layerMap.enumerated() {
+            prefix +=
+                layer.map { " \($0)" } ?? " new(\(result.strategy) \(result.seed ?? 0) \(result.depth) \(position))"
+            path.append(prefix)
+        }
+        return path
+    }
+
     /// Who owns what in a run over `references`.
     func shardOwners(_ references: [String], shards: Int) -> ShardOwners {
         var units: [ShardUnit] = []
@@ -121,10 +157,14 @@ extension Verifier {
                 let stored = try? store.learngene(at: digest, reference: reference)
             {
                 let keys = Self.unitKeys(stored, reference: reference)
+                let source = ManifestSource(stored)
                 units.append(ShardUnit(key: keys.learngene, weight: 0))
                 for (result, key) in zip(stored.manifest.results, keys.results) {
                     let measured = result.tunedEpochs == 0 && settings.skipReason(depth: result.depth) == nil
-                    units.append(ShardUnit(key: key, weight: measured ? max(result.depth, 1) : 0))
+                    units.append(
+                        ShardUnit(
+                            key: key, weight: measured ? result.depth + 1 : 0,
+                            path: measured ? Self.treePath(result, of: stored, source: source) : []))
                 }
                 learngenes[reference] = keys
             } else {

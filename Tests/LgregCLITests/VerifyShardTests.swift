@@ -135,6 +135,60 @@ import Testing
         #expect(mixed.status == 3 && mixed.err.contains("different stores or settings"), "\(mixed.summary)")
     }
 
+    /// The zoo (every `Registry/*.lgz` and the tuned Des-Nets of `Registry/tuned`) verified at the CI depths by a
+    /// matrix of three shards: merged, the report `verify --all` gives, check for check. On the first 500 images of
+    /// Fashion-MNIST's test set (a `--data-dir` of its own), so the declared figures do not hold; what is compared
+    /// is the two reports.
+    @Test func zooInThreeShardsMergesIntoOneVerifyAll() throws {
+        let folder = try TemporaryDirectory("lgreg-zoo-shards")
+        let store = ["--store", folder.path("store")]
+        let registry = repositoryRoot.appendingPathComponent("Registry")
+        for archive in try FileManager.default.contentsOfDirectory(atPath: registry.path)
+        where archive.hasSuffix(".lgz") {
+            #expect(try runLgreg(["publish", registry.appendingPathComponent(archive).path] + store).status == 0)
+        }
+        let pull = try runLgreg(["pull", "oci:" + registry.appendingPathComponent("tuned").path] + store)
+        #expect(pull.status == 0, "\(pull.summary)")
+        let data = folder.path("fashion-mnist-500")
+        let subset = try runProcess(
+            "python3",
+            [
+                "-c",
+                """
+                import gzip, os, sys
+                source, out, n = '/usr/share/datasets/fashion-mnist', sys.argv[1], 500
+                os.makedirs(out)
+                for part in ('t10k', 'train'):
+                    images = gzip.open(f'{source}/{part}-images-idx3-ubyte.gz').read()
+                    labels = gzip.open(f'{source}/{part}-labels-idx1-ubyte.gz').read()
+                    count = n.to_bytes(4, 'big')
+                    gzip.open(f'{out}/{part}-images-idx3-ubyte.gz', 'wb').write(images[:4] + count + images[8:16] + images[16:16 + n * 784])
+                    gzip.open(f'{out}/{part}-labels-idx1-ubyte.gz', 'wb').write(labels[:4] + count + labels[8:8 + n])
+                """,
+                data,
+            ])
+        try #require(subset.status == 0, "\(subset.summary)")
+        let options = ["--depths", "6,12", "--data-dir", data, "--json"] + store
+        let whole = try runLgreg(["verify", "--all"] + options, timeout: 1800)
+        #expect([0, 1].contains(whole.status), "\(whole.summary)")
+        var files: [String] = []
+        for k in 1...3 {
+            let shard = try runLgreg(["verify", "--all", "--shard", "\(k)/3"] + options, timeout: 1800)
+            #expect([0, 1].contains(shard.status), "\(shard.summary)")
+            files.append(folder.path("shard-\(k).json"))
+            try Data(shard.out.utf8).write(to: URL(fileURLWithPath: files.last!))
+        }
+        let merged = try runLgreg(["verify", "--merge"] + files + ["--json"])
+        #expect(merged.status == whole.status, "\(merged.summary)")
+        let report = try Self.json(whole.out)
+        #expect(Self.comparable(try Self.json(merged.out)) == Self.comparable(report))
+        let measured = (report["learngenes"] as? [[String: Any]] ?? []).flatMap {
+            $0["checks"] as? [[String: Any]] ?? []
+        }
+        .filter { $0["measuredTop1"] != nil }
+        #expect(measured.count >= 20, "the CI depths' results, each measured once across the shards")
+    }
+
     /// A shard missing or given twice, shards of different stores, and files that are not shard reports.
     @Test func mergeRefusesIncompleteForeignAndBrokenReports() throws {
         let setup = try VerifyCommandTests.Setup()

@@ -41,6 +41,21 @@ import Testing
         #expect(Verifier.partition(renamed, shards: 4) != Verifier.partition(Self.zooLike, shards: 4).mapKeys())
     }
 
+    /// Results whose layer maps share prefixes (a family: depths 2-7 of one map, each a prefix of the next) cost
+    /// less together: two families of six over two shards stay whole, one per shard.
+    @Test func familiesSharingPrefixesStayTogether() {
+        let families = ["a", "b"].flatMap { family in
+            (2...7).map { depth in
+                Verifier.ShardUnit(
+                    key: "\(family)\(depth)", weight: depth + 1,
+                    path: (0...depth).map { "\(family) " + String(repeating: "0,", count: $0) })
+            }
+        }
+        let owners = Verifier.partition(families, shards: 2)
+        #expect(Set((2...7).map { owners["a\($0)"]! }).count == 1 && Set((2...7).map { owners["b\($0)"]! }).count == 1)
+        #expect(owners["a2"] != owners["b2"], "\(owners)")
+    }
+
     @Test func shardParsing() {
         #expect(Verifier.Shard(parsing: "2/4") == Verifier.Shard(index: 2, count: 4))
         for bad in ["0/4", "5/4", "1/0", "-1/2", "a/b", "1", "1/2/3", "", "/"] {
