@@ -170,18 +170,23 @@ import Testing
     }
 
     @Test func chunksCoverEveryItemOnce() {
-        for (count, minimum, threads) in [(1000, 1, 3), (7, 1, 2), (5, 10, 2), (0, 1, 2), (64, 16, 8)] {
+        let cases = [
+            (1000, 1, 3, 1), (7, 1, 2, 1), (5, 10, 2, 1), (0, 1, 2, 1), (64, 16, 8, 1), (96, 1, 2, 4), (5, 1, 2, 4),
+        ]
+        for (count, minimum, threads, perThread) in cases {
             var seen = [Int](repeating: 0, count: count)
             var chunks: [Range<Int>] = []
             let lock = NSLock()
-            KernelThreads.forEachChunk(count, minimumPerThread: minimum, threads: threads) { _, range in
+            KernelThreads.forEachChunk(count, minimumPerThread: minimum, threads: threads, chunksPerThread: perThread) {
+                _, range in
                 lock.lock()
                 chunks.append(range)
                 lock.unlock()
             }
             for range in chunks { for i in range { seen[i] += 1 } }
             #expect(seen.allSatisfy { $0 == 1 }, "count \(count), minimum \(minimum), threads \(threads)")
-            #expect(chunks.count == max(1, min(threads, count / minimum)))
+            let used = min(threads, count / minimum)
+            #expect(chunks.count == (used <= 1 ? 1 : min(used * perThread, count)))
         }
     }
 }

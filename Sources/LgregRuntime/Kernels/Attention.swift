@@ -40,6 +40,10 @@ public func attentionForward(
     forEachAttentionPair(batch * heads) { worker, range in for i in range { pair(i, worker: worker) } }
 }
 
+/// Chunks of (image, head) pairs per thread: several, so that load elsewhere on the machine does not leave one
+/// thread idle while the other finishes its half.
+let attentionChunksPerThread = 4
+
 /// Runs `body` over chunks of `pairs` (image, head) pairs: split over the threads with single-threaded OpenBLAS
 /// when there are at least as many pairs as threads, else in order on multi-threaded OpenBLAS.
 func forEachAttentionPair(_ pairs: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
@@ -48,7 +52,8 @@ func forEachAttentionPair(_ pairs: Int, _ body: (_ worker: Int, _ range: Range<I
         return
     }
     KernelThreads.withSingleThreadedBLAS { threads in
-        KernelThreads.forEachChunk(pairs, minimumPerThread: 1, threads: threads, body)
+        KernelThreads.forEachChunk(
+            pairs, minimumPerThread: 1, threads: threads, chunksPerThread: attentionChunksPerThread, body)
     }
 }
 
@@ -74,8 +79,8 @@ public func attentionBackward(
 
 /// Backward of multi-head self-attention as above; with `accumulate: false` it writes `dqkv` (each element is
 /// written once, by its own head's first product: no zeroing needed, the same values as accumulating onto zeros).
-/// With several threads the (image, head) pairs are split over them as in `attentionForward`; each thread past
-/// the first gets its own T·T scratch, allocated here.
+/// With several threads the (image, head) pairs are split over them as in `attentionForward`; each chunk of pairs
+/// past the first gets its own T·T scratch, allocated here.
 public func attentionBackward(
     dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
     probs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
@@ -85,7 +90,8 @@ public func attentionBackward(
     let ld3 = 3 * width
     let scale = 1 / Float(hd).squareRoot()
     let beta: Float = accumulate ? 1 : 0
-    let extra = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(BLASThreads.count - 1, 1) * tokens * tokens)
+    let chunks = BLASThreads.count * attentionChunksPerThread
+    let extra = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(chunks - 1, 1) * tokens * tokens)
     defer { extra.deallocate() }
     /// The gradients of pair = b · heads + h, with `scratch` holding T·T floats.
     func pair(_ pair: Int, scratch: UnsafeMutablePointer<Float>) {

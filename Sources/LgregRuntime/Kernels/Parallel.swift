@@ -7,13 +7,14 @@ public enum KernelThreads {
     /// running them in order on multi-threaded OpenBLAS; on by default, a switch for the benchmarks' comparison.
     nonisolated(unsafe) public static var splitsAttention = true
 
-    /// Calls `body(worker, range)` for contiguous chunks covering `0..<count`, one chunk per thread, side by side
-    /// when every thread gets at least `minimumPerThread` items; else once, inline, with all of them. Each item is
+    /// Calls `body(chunk, range)` for contiguous chunks covering `0..<count`, `chunksPerThread` chunks per thread
+    /// (at most one per item), side by side when every thread gets at least `minimumPerThread` items; else once,
+    /// inline, as chunk 0 with all of them. No two calls run with the same chunk index at once. Each item is
     /// computed the same whichever chunk holds it, so results do not depend on the thread count. `threads`:
     /// at most this many (default: `BLASThreads.count`).
     @inlinable
     public static func forEachChunk(
-        _ count: Int, minimumPerThread: Int, threads limit: Int? = nil,
+        _ count: Int, minimumPerThread: Int, threads limit: Int? = nil, chunksPerThread: Int = 1,
         _ body: (_ worker: Int, _ range: Range<Int>) -> Void
     ) {
         let threads = Swift.min(limit ?? BLASThreads.count, count / Swift.max(minimumPerThread, 1))
@@ -21,11 +22,13 @@ public enum KernelThreads {
             body(0, 0..<count)
             return
         }
+        // More chunks than threads let a thread that the machine's other load slowed take fewer of them.
+        let chunks = Swift.min(threads * Swift.max(chunksPerThread, 1), count)
         // The chunks touch disjoint items, which is what makes sharing `body` across the threads safe.
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedChunkBody(body)
-            DispatchQueue.concurrentPerform(iterations: threads) { i in
-                shared.body(i, (count * i / threads)..<(count * (i + 1) / threads))
+            DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                shared.body(i, (count * i / chunks)..<(count * (i + 1) / chunks))
             }
         }
     }
