@@ -199,6 +199,11 @@ import Testing
         #expect(peak.size == 128 && peak.threads == 1 && peak.calls >= 3)
         // 2·128³ FLOPs take at least a microsecond and at most a second on anything that runs lgreg.
         #expect(peak.gflopsPerSecond > 4 && peak.gflopsPerSecond < 4_000_000, "\(peak.gflopsPerSecond) GFLOP/s")
+        // A call's CPU time is at most its wall time on one thread (plus the clocks' granularity), so the rate per
+        // CPU second is at least the wall-time rate, within a tenth.
+        #expect(
+            peak.gflopsPerCPUSecond >= 0.9 * peak.gflopsPerSecond && peak.gflopsPerCPUSecond < 4_000_000,
+            "\(peak.gflopsPerCPUSecond) GFLOP per CPU second, \(peak.gflopsPerSecond) GFLOP/s")
         #expect(BLASThreads.count == before)
     }
 }
