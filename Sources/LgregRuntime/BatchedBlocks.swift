@@ -11,9 +11,9 @@ public final class BatchedBlockScratch {
     /// rest stay in a core's L2 cache.
     public let chunk: Int
     /// norm output [rows, d] with its mean and 1/√(var + eps) [rows]; qkv [rows, 3d]; attention output
-    /// [rows, d]; fc1/GELU [rows, h]; a branch's output [rows, d]; `smallAttentionForward`'s scratch, or where
-    /// it does not apply the attention probabilities [chunk, heads, T, T] of `attentionForward`.
-    let ln, mean, rstd, qkv, attn, hidden, branch, attention: UnsafeMutablePointer<Float>
+    /// [rows, d]; fc1/GELU [rows, h]; `smallAttentionForward`'s scratch, or where it does not apply the
+    /// attention probabilities [chunk, heads, T, T] of `attentionForward`.
+    let ln, mean, rstd, qkv, attn, hidden, attention: UnsafeMutablePointer<Float>
     /// Floats allocated.
     public let count: Int
     private let storage: UnsafeMutablePointer<Float>
@@ -30,8 +30,8 @@ public final class BatchedBlockScratch {
             slots.append(next)
             next += size
         }
-        (ln, mean, rstd, qkv, attn, hidden, branch, attention) = (
-            slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6], slots[7]
+        (ln, mean, rstd, qkv, attn, hidden, attention) = (
+            slots[0], slots[1], slots[2], slots[3], slots[4], slots[5], slots[6]
         )
     }
 
@@ -48,8 +48,7 @@ public final class BatchedBlockScratch {
             ? smallAttentionScratch(tokens: a.tokenCount, headDim: a.headWidth)
             : chunk(a) * a.heads * a.tokenCount * a.tokenCount
         return [
-            rows * a.width, rows, rows, rows * 3 * a.width, rows * a.width, rows * a.mlpWidth, rows * a.width,
-            attention,
+            rows * a.width, rows, rows, rows * 3 * a.width, rows * a.width, rows * a.mlpWidth, attention,
         ]
     }
 
@@ -59,8 +58,10 @@ public final class BatchedBlockScratch {
 /// One transformer block in place on `x` [batch, T, d], pre-norm, as `vitBlockForward` (inference, no drop-path):
 /// mid = x + proj(attention(qkv(norm1(x)))), then x = mid + fc2(gelu(fc1(norm2(mid)))), `scratch.chunk` images
 /// at a time; attention by `smallAttentionForward` where it applies (T ≤ 56 tokens, head width a multiple of 8),
-/// else `attentionForward`. Equals `vitBlockForward`'s output to float rounding (the GEMMs' order of summation
-/// depends on their row counts); deterministic.
+/// else `attentionForward`; proj and fc2 accumulate straight onto `x` (`residualLinearForward`), fc1's bias and
+/// GELU are one pass (`biasGELUForward`). Equals `vitBlockForward`'s output to float rounding (the GEMMs' order
+/// of summation depends on their row counts, the residual adds come in another order, GELU's erf is another
+/// approximation of the same accuracy); deterministic.
 public func batchedBlockForward(
     _ x: UnsafeMutablePointer<Float>, weights w: BlockParameters, scratch s: BatchedBlockScratch, batch: Int,
     architecture arch: ViTArchitecture
@@ -86,17 +87,66 @@ public func batchedBlockForward(
             attentionForward(
                 s.attn, probs: s.attention, s.qkv, batch: n, tokens: t, heads: arch.heads, headDim: arch.headWidth)
         }
-        matmulForward(s.branch, s.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
-        residualForward(xc, xc, s.branch, count: rows * d)
+        residualLinearForward(xc, s.attn, w.projWeight, w.projBias, rows: rows, inDim: d, outDim: d)
         layerNormForward(
             s.ln, mean: s.mean, rstd: s.rstd, xc, weight: w.norm2Weight, bias: w.norm2Bias, rows: rows, cols: d,
             eps: eps)
-        matmulForward(s.hidden, s.ln, w.fc1Weight, w.fc1Bias, rows: rows, inDim: d, outDim: h)
-        geluForward(s.hidden, s.hidden, count: rows * h)
-        matmulForward(s.branch, s.hidden, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
-        residualForward(xc, xc, s.branch, count: rows * d)
+        sgemm(
+            transA: false, transB: true, m: rows, n: h, k: d, alpha: 1, a: s.ln, lda: d, b: w.fc1Weight, ldb: d,
+            beta: 0, c: s.hidden, ldc: h)
+        biasGELUForward(s.hidden, bias: w.fc1Bias, rows: rows, cols: h)
+        residualLinearForward(xc, s.hidden, w.fc2Weight, w.fc2Bias, rows: rows, inDim: h, outDim: d)
         first += n
     }
+}
+
+/// A linear layer added onto the residual stream: x[r, o] += Σᵢ inp[r, i] · weight[o, i], then x[r, o] += bias[o]
+/// (x += inp · Wᵀ + b): one GEMM accumulating onto `x` (beta = 1), no branch buffer and no separate residual add.
+public func residualLinearForward(
+    _ x: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+    _ bias: UnsafePointer<Float>, rows: Int, inDim: Int, outDim: Int
+) {
+    sgemm(
+        transA: false, transB: true, m: rows, n: outDim, k: inDim, alpha: 1, a: inp, lda: inDim, b: weight,
+        ldb: inDim, beta: 1, c: x, ldc: outDim)
+    for r in 0..<rows {
+        let row = x + r * outDim
+        for o in 0..<outDim { row[o] += bias[o] }
+    }
+}
+
+/// Bias and exact GELU in one pass: x[r, c] = g(x[r, c] + bias[c]), g(z) = 0.5 · z · (1 + erf(z / √2)), with
+/// erf by `fastErf` (no exponential: a rational function), so the pass costs about two thirds of `geluForward`'s.
+public func biasGELUForward(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = x + r * cols
+        for c in 0..<cols {
+            let z = row[c] + bias[c]
+            row[c] = 0.5 * z * (1 + fastErf(z * 0.707_106_781_186_547_5))
+        }
+    }
+}
+
+/// erf(x) as x · P(x²) / Q(x²) on x clamped to [−4, 4] (erf(4) = 1 − 1.5·10⁻⁸), with Eigen's float
+/// coefficients (degree 13 over degree 8); |error| < 5·10⁻⁷ over the floats (checked against `Foundation.erf`
+/// in the tests). Branch-free, so the loops that call it vectorize.
+@inlinable @inline(__always)
+public func fastErf(_ input: Float) -> Float {
+    let x = input < -4 ? -4 : (input > 4 ? 4 : input)
+    let x2 = x * x
+    var p: Float = -2.726_142_258_013_06e-10
+    p = p * x2 + 2.770_681_424_959_02e-08
+    p = p * x2 - 2.101_024_020_825_08e-06
+    p = p * x2 - 5.692_506_394_623_46e-05
+    p = p * x2 - 7.349_906_303_268_55e-04
+    p = p * x2 - 2.954_599_808_540_25e-03
+    p = p * x2 - 1.609_603_332_624_15e-02
+    var q: Float = -1.456_607_184_649_96e-05
+    q = q * x2 - 2.133_740_552_789_05e-04
+    q = q * x2 - 1.682_826_974_382_03e-03
+    q = q * x2 - 7.373_329_167_204_68e-03
+    q = q * x2 - 1.426_473_905_141_89e-02
+    return x * p / q
 }
 
 /// Whether `smallAttentionForward` takes sequences of `tokens` with heads `headDim` wide.
@@ -104,21 +154,20 @@ public func smallAttentionApplies(tokens: Int, headDim: Int) -> Bool {
     tokens >= 1 && tokens <= 56 && headDim >= 8 && headDim % 8 == 0
 }
 
-/// Floats of scratch `smallAttentionForward` needs: Kᵀ [headDim, T'] and the scores [T, T'], T' = T rounded up
-/// to a multiple of 8.
-public func smallAttentionScratch(tokens: Int, headDim: Int) -> Int {
-    let padded = (tokens + 7) / 8 * 8
-    return (headDim + tokens) * padded
-}
+/// Floats of scratch `smallAttentionForward` needs: Kᵀ [headDim, 56] and the scores [T, 56] (rows padded to
+/// seven 8-wide vectors).
+public func smallAttentionScratch(tokens: Int, headDim: Int) -> Int { (headDim + tokens) * 56 }
 
 /// Multi-head self-attention for short sequences, by hand: for each image b and head h, with Q, K, V the head's
 /// [T, hd] slices of the packed `qkv` ([batch, T, 3, heads, hd], as timm's fused qkv linear layer writes it),
-/// S = Q · Kᵀ / √hd, P = softmax(S) row-wise (`softmaxForward`), out[b, ·, h, ·] = P · V — `attentionForward`'s
-/// formula, without keeping P.
+/// S = Q · Kᵀ / √hd, P = softmax(S) row-wise, out[b, ·, h, ·] = P · V — `attentionForward`'s formula, without
+/// keeping P.
 ///
-/// Each dot product is summed in index order with fused multiply-adds (over the head's channels for S, over the
-/// tokens for P · V), eight lanes wide; OpenBLAS sums in another order, so the two differ in the last bits.
-/// `scratch` holds `smallAttentionScratch(tokens:headDim:)` floats. Needs `smallAttentionApplies`.
+/// Kᵀ is packed once per image and head into rows of 56 (zero beyond T); S is computed a row at a time as seven
+/// 8-wide vectors, P · V two rows by four vectors at a time, every dot product summed in index order with fused
+/// multiply-adds (over the head's channels for S, over the tokens for P · V); OpenBLAS sums in another order, so
+/// the two differ in the last bits. `scratch` holds `smallAttentionScratch(tokens:headDim:)` floats. Needs
+/// `smallAttentionApplies`.
 public func smallAttentionForward(
     _ out: UnsafeMutablePointer<Float>, _ qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     batch: Int, tokens t: Int, heads: Int, headDim hd: Int
@@ -127,25 +176,37 @@ public func smallAttentionForward(
     let width = heads * hd
     let ld = 3 * width
     let scale = 1 / Float(hd).squareRoot()
-    let padded = (t + 7) / 8 * 8
-    let keys = scratch  // Kᵀ [hd, padded], the padding columns zero
-    let scores = scratch + hd * padded  // S, then P: [t, padded]
-    keys.update(repeating: 0, count: hd * padded)
+    let keys = scratch  // Kᵀ [hd, 56], the padding columns zero
+    let scores = scratch + hd * 56  // S, then P: [t, 56]
+    keys.update(repeating: 0, count: hd * 56)
     for b in 0..<batch {
-        let image = qkv + b * t * ld
+        let image = qkv + b &* t &* ld
         for head in 0..<heads {
-            let q = image + head * hd
+            let q = image + head &* hd
             let k = q + width
-            let v = q + 2 * width
-            for j in 0..<t {
-                let kj = k + j * ld
-                for c in 0..<hd { keys[c * padded + j] = kj[c] }
+            let v = q + 2 &* width
+            for c in 0..<hd {
+                let row = keys + c &* 56
+                for j in 0..<t { row[j] = k[j &* ld &+ c] }
             }
-            attentionScores(scores, q, keys, rows: t, ld: ld, headDim: hd, padded: padded, scale: scale)
-            for i in 0..<t { softmaxForward(scores + i * padded, scores + i * padded, rows: 1, cols: t) }
-            attentionValues(
-                out + b * t * width + head * hd, scores, v, rows: t, tokens: t, ld: ld, ldo: width, headDim: hd,
-                padded: padded)
+            for i in 0..<t {
+                let row = scores + i &* 56
+                attentionScoreRow(row, q + i &* ld, keys, headDim: hd, scale: scale)
+                softmaxForward(row, row, rows: 1, cols: t)
+            }
+            let o = out + (b &* t &* width &+ head &* hd)
+            var c0 = 0
+            while c0 < hd {
+                let wide = hd - c0 >= 32
+                var i = 0
+                while i < t {
+                    attentionValueRows(
+                        o + (i &* width &+ c0), scores + i &* 56, v + c0, pair: i + 1 < t, tokens: t, ld: ld,
+                        ldo: width, wide: wide)
+                    i += 2
+                }
+                c0 += wide ? 32 : 8
+            }
         }
     }
 }
@@ -153,158 +214,100 @@ public func smallAttentionForward(
 private typealias F8 = SIMD8<Float>
 
 @inline(__always) private func load(_ p: UnsafePointer<Float>, _ vector: Int) -> F8 {
-    UnsafeRawPointer(p + 8 * vector).loadUnaligned(as: F8.self)
+    UnsafeRawPointer(p + 8 &* vector).loadUnaligned(as: F8.self)
 }
 
 @inline(__always) private func store(_ x: F8, _ p: UnsafeMutablePointer<Float>, _ vector: Int) {
-    UnsafeMutableRawPointer(p + 8 * vector).storeBytes(of: x, as: F8.self)
+    UnsafeMutableRawPointer(p + 8 &* vector).storeBytes(of: x, as: F8.self)
 }
 
-/// S[i, j] = scale · Σ_c q[i, c] · keys[c, j] (c in order), for j < padded ≤ 56: two rows at a time, seven
-/// eight-wide vectors over j (14 accumulators; columns past `padded` are neither read nor written).
-@inline(__always) private func attentionScores(
-    _ s: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float>, rows: Int, ld: Int,
-    headDim: Int, padded: Int, scale: Float
+/// s[j] = scale · Σ_c q[c] · keys[c, j] (c in order) for j < 56: seven accumulators, one per 8-wide vector.
+@inline(__always) private func attentionScoreRow(
+    _ s: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float>, headDim: Int,
+    scale: Float
 ) {
-    let vectors = padded / 8
-    var i = 0
-    while i < rows {
-        let q0 = q + i * ld
-        let q1 = i + 1 < rows ? q0 + ld : q0
-        var a0 = F8()
-        var a1 = F8()
-        var a2 = F8()
-        var a3 = F8()
-        var a4 = F8()
-        var a5 = F8()
-        var a6 = F8()
-        var b0 = F8()
-        var b1 = F8()
-        var b2 = F8()
-        var b3 = F8()
-        var b4 = F8()
-        var b5 = F8()
-        var b6 = F8()
-        for c in 0..<headDim {
-            let x = F8(repeating: q0[c])
-            let y = F8(repeating: q1[c])
-            let row = keys + c * padded
-            let k0 = load(row, 0)
-            a0 = a0.addingProduct(x, k0)
-            b0 = b0.addingProduct(y, k0)
-            if vectors > 1 {
-                let k1 = load(row, 1)
-                a1 = a1.addingProduct(x, k1)
-                b1 = b1.addingProduct(y, k1)
-            }
-            if vectors > 2 {
-                let k2 = load(row, 2)
-                a2 = a2.addingProduct(x, k2)
-                b2 = b2.addingProduct(y, k2)
-            }
-            if vectors > 3 {
-                let k3 = load(row, 3)
-                a3 = a3.addingProduct(x, k3)
-                b3 = b3.addingProduct(y, k3)
-            }
-            if vectors > 4 {
-                let k4 = load(row, 4)
-                a4 = a4.addingProduct(x, k4)
-                b4 = b4.addingProduct(y, k4)
-            }
-            if vectors > 5 {
-                let k5 = load(row, 5)
-                a5 = a5.addingProduct(x, k5)
-                b5 = b5.addingProduct(y, k5)
-            }
-            if vectors > 6 {
-                let k6 = load(row, 6)
-                a6 = a6.addingProduct(x, k6)
-                b6 = b6.addingProduct(y, k6)
-            }
-        }
-        storeRow(s + i * padded, (a0, a1, a2, a3, a4, a5, a6), vectors: vectors, scale: scale)
-        if i + 1 < rows { storeRow(s + (i + 1) * padded, (b0, b1, b2, b3, b4, b5, b6), vectors: vectors, scale: scale) }
-        i += 2
+    var a0 = F8()
+    var a1 = F8()
+    var a2 = F8()
+    var a3 = F8()
+    var a4 = F8()
+    var a5 = F8()
+    var a6 = F8()
+    var row = keys
+    for c in 0..<headDim {
+        let x = F8(repeating: q[c])
+        a0 = a0.addingProduct(x, load(row, 0))
+        a1 = a1.addingProduct(x, load(row, 1))
+        a2 = a2.addingProduct(x, load(row, 2))
+        a3 = a3.addingProduct(x, load(row, 3))
+        a4 = a4.addingProduct(x, load(row, 4))
+        a5 = a5.addingProduct(x, load(row, 5))
+        a6 = a6.addingProduct(x, load(row, 6))
+        row += 56
     }
+    store(a0 * scale, s, 0)
+    store(a1 * scale, s, 1)
+    store(a2 * scale, s, 2)
+    store(a3 * scale, s, 3)
+    store(a4 * scale, s, 4)
+    store(a5 * scale, s, 5)
+    store(a6 * scale, s, 6)
 }
 
-/// out[8v ..< 8v + 8] = scale · row.v for the first `vectors` vectors.
-@inline(__always) private func storeRow(
-    _ out: UnsafeMutablePointer<Float>, _ row: (F8, F8, F8, F8, F8, F8, F8), vectors: Int, scale: Float
+/// out[r, c] = Σ_j p[r, j] · v[j, c] (j in order) for rows r = 0 and, with `pair`, 1 (row stride 56 in `p`,
+/// `ldo` in `out`), over 32 channels (four 8-wide vectors) when `wide`, else 8: eight accumulators.
+@inline(__always) private func attentionValueRows(
+    _ out: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ v: UnsafePointer<Float>, pair: Bool,
+    tokens: Int, ld: Int, ldo: Int, wide: Bool
 ) {
-    store(row.0 * scale, out, 0)
-    if vectors > 1 { store(row.1 * scale, out, 1) }
-    if vectors > 2 { store(row.2 * scale, out, 2) }
-    if vectors > 3 { store(row.3 * scale, out, 3) }
-    if vectors > 4 { store(row.4 * scale, out, 4) }
-    if vectors > 5 { store(row.5 * scale, out, 5) }
-    if vectors > 6 { store(row.6 * scale, out, 6) }
-}
-
-/// out[i, c] = Σ_j p[i, j] · v[j, c] (j in order), three rows at a time, 32 channels (four eight-wide vectors)
-/// at a time, then eight.
-@inline(__always) private func attentionValues(
-    _ out: UnsafeMutablePointer<Float>, _ p: UnsafePointer<Float>, _ v: UnsafePointer<Float>, rows: Int,
-    tokens: Int, ld: Int, ldo: Int, headDim: Int, padded: Int
-) {
-    var c0 = 0
-    while c0 < headDim {
-        let wide = headDim - c0 >= 32
-        var i = 0
-        while i < rows {
-            let p0 = p + i * padded
-            let p1 = p + min(i + 1, rows - 1) * padded
-            let p2 = p + min(i + 2, rows - 1) * padded
-            var a = (F8(), F8(), F8(), F8())
-            var b = (F8(), F8(), F8(), F8())
-            var e = (F8(), F8(), F8(), F8())
-            if wide {
-                for j in 0..<tokens {
-                    let row = v + j * ld + c0
-                    let v0 = load(row, 0)
-                    let v1 = load(row, 1)
-                    let v2 = load(row, 2)
-                    let v3 = load(row, 3)
-                    let x = F8(repeating: p0[j])
-                    let y = F8(repeating: p1[j])
-                    let z = F8(repeating: p2[j])
-                    a.0 = a.0.addingProduct(x, v0)
-                    a.1 = a.1.addingProduct(x, v1)
-                    a.2 = a.2.addingProduct(x, v2)
-                    a.3 = a.3.addingProduct(x, v3)
-                    b.0 = b.0.addingProduct(y, v0)
-                    b.1 = b.1.addingProduct(y, v1)
-                    b.2 = b.2.addingProduct(y, v2)
-                    b.3 = b.3.addingProduct(y, v3)
-                    e.0 = e.0.addingProduct(z, v0)
-                    e.1 = e.1.addingProduct(z, v1)
-                    e.2 = e.2.addingProduct(z, v2)
-                    e.3 = e.3.addingProduct(z, v3)
-                }
-            } else {
-                for j in 0..<tokens {
-                    let v0 = load(v + j * ld + c0, 0)
-                    a.0 = a.0.addingProduct(F8(repeating: p0[j]), v0)
-                    b.0 = b.0.addingProduct(F8(repeating: p1[j]), v0)
-                    e.0 = e.0.addingProduct(F8(repeating: p2[j]), v0)
-                }
-            }
-            @inline(__always) func put(_ row: Int, _ acc: (F8, F8, F8, F8)) {
-                guard row < rows else { return }
-                let o = out + row * ldo + c0
-                store(acc.0, o, 0)
-                if wide {
-                    store(acc.1, o, 1)
-                    store(acc.2, o, 2)
-                    store(acc.3, o, 3)
-                }
-            }
-            put(i, a)
-            put(i + 1, b)
-            put(i + 2, e)
-            i += 3
+    let p1 = pair ? p + 56 : p
+    var a0 = F8()
+    var a1 = F8()
+    var a2 = F8()
+    var a3 = F8()
+    var b0 = F8()
+    var b1 = F8()
+    var b2 = F8()
+    var b3 = F8()
+    var row = v
+    if wide {
+        for j in 0..<tokens {
+            let x = F8(repeating: p[j])
+            let y = F8(repeating: p1[j])
+            let v0 = load(row, 0)
+            let v1 = load(row, 1)
+            let v2 = load(row, 2)
+            let v3 = load(row, 3)
+            a0 = a0.addingProduct(x, v0)
+            a1 = a1.addingProduct(x, v1)
+            a2 = a2.addingProduct(x, v2)
+            a3 = a3.addingProduct(x, v3)
+            b0 = b0.addingProduct(y, v0)
+            b1 = b1.addingProduct(y, v1)
+            b2 = b2.addingProduct(y, v2)
+            b3 = b3.addingProduct(y, v3)
+            row += ld
         }
-        c0 += wide ? 32 : 8
+    } else {
+        for j in 0..<tokens {
+            let v0 = load(row, 0)
+            a0 = a0.addingProduct(F8(repeating: p[j]), v0)
+            b0 = b0.addingProduct(F8(repeating: p1[j]), v0)
+            row += ld
+        }
+    }
+    store(a0, out, 0)
+    if wide {
+        store(a1, out, 1)
+        store(a2, out, 2)
+        store(a3, out, 3)
+    }
+    guard pair else { return }
+    let second = out + ldo
+    store(b0, second, 0)
+    if wide {
+        store(b1, second, 1)
+        store(b2, second, 2)
+        store(b3, second, 3)
     }
 }

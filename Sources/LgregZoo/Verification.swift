@@ -127,6 +127,7 @@ public struct Verifier {
         /// FLOPs and wall seconds of the evaluations so far (`VerifyThroughput`).
         var flops = 0
         var seconds = 0.0
+        var cpuSeconds = 0.0
         /// Each learngene's declared results with their checks, so that its Des-Nets verified in the same run take
         /// the figures already measured instead of measuring them again.
         var results: [Digest: [(declared: LearngeneManifest.DeclaredResult, check: Check)]] = [:]
@@ -151,7 +152,8 @@ public struct Verifier {
             return verdict
         }
         if run.flops > 0 {
-            run.work.throughput = .measuringPeak(flops: run.flops, seconds: run.seconds, threads: BLASThreads.count)
+            run.work.throughput = .measuringPeak(
+                flops: run.flops, seconds: run.seconds, cpuSeconds: run.cpuSeconds, threads: BLASThreads.count)
         }
         var report = Report(
             tolerance: settings.tolerance / 100, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts,
@@ -375,10 +377,12 @@ public struct Verifier {
             let networks = batch.map(\.model)
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
+                let cpuStart = SgemmPeak.processCPUSeconds()
                 let rows = try DesNetEvaluation.evaluate(
                     networks, on: run.dataSets[evalSet]!, settings: settings.evaluation,
                     label: "verify \(Plural.count(networks.count, "result")) on \(evalSet)")
                 run.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                run.cpuSeconds += SgemmPeak.processCPUSeconds() - cpuStart
                 run.flops +=
                     (rows.first?.result.images ?? 0)
                     * EvaluationFLOPs.perImage(networks, shared: settings.evaluation.evaluator != .oneAtATime)

@@ -25,11 +25,24 @@ public struct VerifyThroughput: Codable, Equatable, Sendable {
     public var fractionOfPeak: Double
     /// (gflopsPerSecond / threads) / sgemmPeakOneThread's rate: the fraction of one core's peak each thread reached.
     public var fractionOfPeakPerCore: Double
+    /// CPU seconds of the evaluations (every thread of the process), flops per CPU second, and that rate against
+    /// sgemmPeakOneThread's per CPU second: the fraction of a core's peak while the evaluations ran, which other
+    /// load on the machine does not lower (it lowers the wall-time figures above).
+    public var cpuSeconds: Double
+    public var gflopsPerCPUSecond: Double
+    public var fractionOfPeakPerCPUSecond: Double
 
     /// The figures of `flops` done in `seconds` on `threads` threads, against the given peaks.
-    public init(flops: Int, seconds: Double, threads: Int, sgemmPeak: SgemmPeak, sgemmPeakOneThread: SgemmPeak) {
+    public init(
+        flops: Int, seconds: Double, cpuSeconds: Double, threads: Int, sgemmPeak: SgemmPeak,
+        sgemmPeakOneThread: SgemmPeak
+    ) {
         self.flops = flops
         self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+        gflopsPerCPUSecond = cpuSeconds > 0 ? Double(flops) / cpuSeconds / 1e9 : 0
+        fractionOfPeakPerCPUSecond =
+            sgemmPeakOneThread.gflopsPerCPUSecond > 0 ? gflopsPerCPUSecond / sgemmPeakOneThread.gflopsPerCPUSecond : 0
         self.threads = threads
         self.sgemmPeak = sgemmPeak
         self.sgemmPeakOneThread = sgemmPeakOneThread
@@ -41,9 +54,12 @@ public struct VerifyThroughput: Codable, Equatable, Sendable {
     }
 
     /// The figures of `flops` done in `seconds` on `threads` threads, with both peaks measured now.
-    public static func measuringPeak(flops: Int, seconds: Double, threads: Int) -> VerifyThroughput {
+    public static func measuringPeak(flops: Int, seconds: Double, cpuSeconds: Double, threads: Int)
+        -> VerifyThroughput
+    {
         VerifyThroughput(
-            flops: flops, seconds: seconds, threads: threads, sgemmPeak: SgemmPeak.measure(threads: threads),
+            flops: flops, seconds: seconds, cpuSeconds: cpuSeconds, threads: threads,
+            sgemmPeak: SgemmPeak.measure(threads: threads),
             sgemmPeakOneThread: SgemmPeak.measure(threads: 1))
     }
 
@@ -51,9 +67,9 @@ public struct VerifyThroughput: Codable, Equatable, Sendable {
     public var summary: String {
         String(
             format:
-                "throughput: %.3g GFLOP in %.2f s, %.1f GFLOP/s on %d thread%@; OpenBLAS sgemm peak now %.1f GFLOP/s (%.1f on one thread): %.0f%% of peak, %.0f%% per core (goal ≥ 50%%)",
+                "throughput: %.3g GFLOP in %.2f s, %.1f GFLOP/s on %d thread%@; OpenBLAS sgemm peak now %.1f GFLOP/s (%.1f on one thread): %.0f%% of peak, %.0f%% per core (goal ≥ 50%%); per CPU second %.0f%% of a core's",
             Double(flops) / 1e9, seconds, gflopsPerSecond, threads, threads == 1 ? "" : "s",
             sgemmPeak.gflopsPerSecond, sgemmPeakOneThread.gflopsPerSecond, 100 * fractionOfPeak,
-            100 * fractionOfPeakPerCore)
+            100 * fractionOfPeakPerCore, 100 * fractionOfPeakPerCPUSecond)
     }
 }

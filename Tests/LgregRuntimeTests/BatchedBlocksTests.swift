@@ -35,6 +35,46 @@ import Testing
         #expect(smallAttentionApplies(tokens: 1, headDim: 8))
     }
 
+    /// `fastErf` against Foundation's `erf` in Double on a grid over [-10, 10]: |error| < 5e-7 (the A&S form of
+    /// `VectorMath.erf` reaches 6.4e-7); `biasGELUForward` against `geluForward` of the biased values:
+    /// |difference| ≤ 2e-6 + 1e-6·|g| (both erf forms' errors, times |z| ≤ 5).
+    @Test func fastErfAndBiasGELUMatchTheirReferences() {
+        var worst = 0.0
+        var x: Float = -10
+        while x <= 10 {
+            worst = max(worst, abs(Double(fastErf(x)) - erf(Double(x))))
+            x += 0.000_37
+        }
+        #expect(worst < 5e-7, "worst |fastErf − erf| \(worst)")
+        let rows = 5
+        let cols = 24
+        let values = randomFloats(rows * cols, seed: 3).map { 4 * $0 }
+        let bias = randomFloats(cols, seed: 4)
+        var fused = values
+        biasGELUForward(&fused, bias: bias, rows: rows, cols: cols)
+        var biased = values
+        for r in 0..<rows { for c in 0..<cols { biased[r * cols + c] += bias[c] } }
+        var plain = biased
+        geluForward(&plain, biased, count: rows * cols)
+        expectClose(fused, plain, absolute: 2e-6, relative: 1e-6, "bias + GELU")
+    }
+
+    /// x += inp · Wᵀ + b in one GEMM onto x, against `matmulForward` then `residualForward` (|Δ| ≤ 1e-5).
+    @Test func residualLinearMatchesMatmulThenAdd() {
+        let (rows, inDim, outDim) = (13, 20, 9)
+        let x = randomFloats(rows * outDim, seed: 7)
+        let inp = randomFloats(rows * inDim, seed: 8)
+        let weight = randomFloats(outDim * inDim, seed: 9)
+        let bias = randomFloats(outDim, seed: 10)
+        var fused = x
+        residualLinearForward(&fused, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
+        var branch = [Float](repeating: 0, count: rows * outDim)
+        matmulForward(&branch, inp, weight, bias, rows: rows, inDim: inDim, outDim: outDim)
+        var plain = x
+        residualForward(&plain, x, branch, count: rows * outDim)
+        expectClose(fused, plain, absolute: 1e-5, "residual linear")
+    }
+
     /// Random block weights of `architecture` (scaled to a ViT's usual sizes: weights ±0.1, norms near 1).
     func randomParameters(_ architecture: ViTArchitecture, blocks: Int, seed: UInt64) -> ViTParameters {
         let parameters = ViTParameters(layout: ParameterLayout(architecture: architecture, blockCount: blocks))
@@ -159,6 +199,11 @@ import Testing
         #expect(peak.size == 128 && peak.threads == 1 && peak.calls >= 3)
         // 2·128³ FLOPs take at least a microsecond and at most a second on anything that runs lgreg.
         #expect(peak.gflopsPerSecond > 4 && peak.gflopsPerSecond < 4_000_000, "\(peak.gflopsPerSecond) GFLOP/s")
+        // A call's CPU time is at most its wall time on one thread (plus the clocks' granularity), so the rate per
+        // CPU second is at least the wall-time rate, within a tenth.
+        #expect(
+            peak.gflopsPerCPUSecond >= 0.9 * peak.gflopsPerSecond && peak.gflopsPerCPUSecond < 4_000_000,
+            "\(peak.gflopsPerCPUSecond) GFLOP per CPU second, \(peak.gflopsPerSecond) GFLOP/s")
         #expect(BLASThreads.count == before)
     }
 }
