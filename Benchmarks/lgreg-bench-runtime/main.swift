@@ -24,6 +24,7 @@ struct Options {
     var profile = false
 
     init(_ arguments: [String]) {
+        KernelThreads.splitsAttention = true  // one caller: see KernelThreads.splitsAttention
         var rest = arguments[...]
         while let flag = rest.popFirst() {
             if flag == "--profile" {

@@ -21,6 +21,7 @@ var width = 192, heads = 3, depth = 12, batch = 128, seconds = 10.0
 var threads: Int?
 var profile = false
 var arguments = CommandLine.arguments.dropFirst()
+KernelThreads.splitsAttention = true  // one caller: see KernelThreads.splitsAttention
 while let flag = arguments.popFirst() {
     if flag == "--profile" { profile = true; continue }
     if flag == "--attention-in-order" { KernelThreads.splitsAttention = false; continue }

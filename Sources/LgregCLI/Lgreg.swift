@@ -76,6 +76,8 @@ struct Lgreg: ParsableCommand {
             setenv("OPENBLAS_CORETYPE", better, 1)
             execv("/proc/self/exe", CommandLine.unsafeArgv)
         }
+        // One command runs its models one after another: attention may split its heads over the threads.
+        KernelThreads.splitsAttention = true
         do {
             try command.run()
         } catch {

@@ -4,7 +4,7 @@ import LgregCore
 
 /// `verify --merge REPORT…`: the `verify --shard K/N --json` reports of one run put back together into the report
 /// one `verify --all` prints (same entries, checks, verdicts and measured figures; `evaluation` sums the shards'
-/// work, `seconds` the time each shard spent on an entry).
+/// work and throughput, `seconds` the time each shard spent on an entry).
 extension Verifier {
     /// Why shard reports do not make one report.
     public enum MergeError: Error, Equatable, CustomStringConvertible {
@@ -139,6 +139,7 @@ extension Verifier {
             work.work.separateEmbeddings += report.evaluation.work.separateEmbeddings
             work.work.sharedEmbeddings += report.evaluation.work.sharedEmbeddings
         }
+        work.throughput = VerifyThroughput.combining(reports.compactMap(\.evaluation.throughput))
         return Report(
             tolerance: first.tolerance, status: verdicts.map(\.status).max() ?? .ok, learngenes: verdicts,
             evaluation: work)

@@ -63,6 +63,19 @@ public struct VerifyThroughput: Codable, Equatable, Sendable {
             sgemmPeakOneThread: SgemmPeak.measure(threads: 1))
     }
 
+    /// The figures of shards run apart (`verify --merge`): their FLOPs, seconds and CPU seconds summed, on the first
+    /// shard's thread count, against the fastest peaks any shard measured (so the fractions are not flattered by a
+    /// slow runner). Nil when there are none.
+    public static func combining(_ parts: [VerifyThroughput]) -> VerifyThroughput? {
+        guard let first = parts.first else { return nil }
+        return VerifyThroughput(
+            flops: parts.map(\.flops).reduce(0, +), seconds: parts.map(\.seconds).reduce(0, +),
+            cpuSeconds: parts.map(\.cpuSeconds).reduce(0, +), threads: first.threads,
+            sgemmPeak: parts.map(\.sgemmPeak).max { $0.gflopsPerSecond < $1.gflopsPerSecond } ?? first.sgemmPeak,
+            sgemmPeakOneThread: parts.map(\.sgemmPeakOneThread).max { $0.gflopsPerSecond < $1.gflopsPerSecond }
+                ?? first.sgemmPeakOneThread)
+    }
+
     /// The text report's line.
     public var summary: String {
         String(

@@ -111,7 +111,7 @@ import Testing
         let dout = randomFloats(batch * tokens * width, seed: 32)
         func run(split: Bool) -> (out: [Float], probs: [Float], dqkv: [Float]) {
             KernelThreads.splitsAttention = split
-            defer { KernelThreads.splitsAttention = true }
+            defer { KernelThreads.splitsAttention = false }
             var out = [Float](repeating: 0, count: batch * tokens * width)
             var probs = [Float](repeating: 0, count: batch * heads * tokens * tokens)
             attentionForward(&out, probs: &probs, qkv, batch: batch, tokens: tokens, heads: heads, headDim: headDim)

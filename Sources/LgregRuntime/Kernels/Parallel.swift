@@ -4,8 +4,12 @@ import Dispatch
 /// (`BLASThreads.count`), so that `--threads 1` means one thread everywhere.
 public enum KernelThreads {
     /// Whether attention splits its (image, head) pairs over the threads (on single-threaded OpenBLAS) rather than
-    /// running them in order on multi-threaded OpenBLAS; on by default, a switch for the benchmarks' comparison.
-    nonisolated(unsafe) public static var splitsAttention = true
+    /// running them in order on multi-threaded OpenBLAS. Off by default: the split sets OpenBLAS's process-wide
+    /// thread count around each attention, which is safe only when no other thread of the process runs GEMMs at
+    /// the same time (a GEMM in flight on another thread would see its thread count change). The lgreg command and
+    /// the benchmarks, one caller each, switch it on at start; a library embedding the runtime in a server that
+    /// runs models side by side leaves it off.
+    nonisolated(unsafe) public static var splitsAttention = false
 
     /// Calls `body(chunk, range)` for contiguous chunks covering `0..<count`, `chunksPerThread` chunks per thread
     /// (at most one per item), side by side when every thread gets at least `minimumPerThread` items; else once,
