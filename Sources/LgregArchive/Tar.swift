@@ -58,7 +58,7 @@ public final class TarReader {
     private let archive: OpaquePointer
     private let file: RegularFile
     private let path: String
-    private let source: MappedSource?
+    private let source: MappedArchiveSource?
 
     /// Opens `path`, which must be a regular file (a FIFO, device or folder is refused before anything
     /// blocks on it); the compression is detected from the bytes. `label` names the archive in errors.
@@ -77,15 +77,8 @@ public final class TarReader {
         archive_read_support_format_tar(archive)
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_gzip(archive)
-        source = MappedSource(file)
-        let opened =
-            if let source {
-                archive_read_open(
-                    archive, Unmanaged.passUnretained(source).toOpaque(), nil,
-                    { _, client, buffer in MappedSource.next(client, buffer) }, nil)
-            } else {
-                archive_read_open_fd(archive, file.descriptor, 1 << 20)
-            }
+        source = MappedArchiveSource(file, releaseBehind: true)
+        let opened = source?.open(archive) ?? archive_read_open_fd(archive, file.descriptor, 1 << 20)
         guard opened == ARCHIVE_OK else {
             throw ArchiveError.unreadable(path: path, reason: errorString)  // deinit frees the reader
         }
@@ -132,43 +125,67 @@ public final class TarReader {
     }
 }
 
-/// The archive file mapped read-only and handed to libarchive 1 MiB at a time straight from the mapping, with no
-/// copy through a read buffer; each block's pages are let go (`MADV_DONTNEED`: they stay in the page cache) when
-/// libarchive asks for the next, which its read-callback contract allows, so the resident set stays at a block or
-/// two however large the archive. Nil for an empty file or one that cannot be mapped (read with `read(2)` then).
-private final class MappedSource {
-    let base: UnsafeMutableRawPointer
-    let size: Int
-    var offset = 0
-    var previous: Range<Int>?
+/// A regular file mapped read-only and handed to a libarchive reader 1 MiB at a time straight from the mapping, with
+/// no copy through a read buffer; seekable, for libarchive's zip reader. With `releaseBehind` (a tar read start to
+/// end), each block's pages are let go (`MADV_DONTNEED`: they stay in the page cache) when libarchive asks for the
+/// next, which its read-callback contract allows, so the resident set stays at a block or two however large the
+/// archive. Must outlive the reader it is opened on.
+public final class MappedArchiveSource {
+    private let base: UnsafeMutableRawPointer
+    private let size: Int
+    private let releaseBehind: Bool
+    private var offset = 0
+    private var previous: Range<Int>?
 
-    init?(_ file: RegularFile) {
+    /// Maps `file`; nil for an empty file or one that cannot be mapped (read it with `read(2)` then).
+    public init?(_ file: RegularFile, releaseBehind: Bool) {
         guard file.size > 0, let base = mmap(nil, file.size, PROT_READ, MAP_PRIVATE, file.descriptor, 0),
             base != MAP_FAILED
         else { return nil }
-        madvise(base, file.size, MADV_SEQUENTIAL)
+        if releaseBehind { madvise(base, file.size, MADV_SEQUENTIAL) }
         self.base = base
         self.size = file.size
+        self.releaseBehind = releaseBehind
     }
 
     deinit { munmap(base, size) }
 
+    /// Opens `archive` (formats and filters chosen) on this source: `archive_read_open1`'s status.
+    public func open(_ archive: OpaquePointer) -> Int32 {
+        archive_read_set_callback_data(archive, Unmanaged.passUnretained(self).toOpaque())
+        archive_read_set_read_callback(archive) { _, client, buffer in MappedArchiveSource.next(client, buffer) }
+        archive_read_set_seek_callback(archive) { _, client, offset, whence in
+            MappedArchiveSource.seek(client, offset, whence)
+        }
+        return archive_read_open1(archive)
+    }
+
     /// libarchive's read callback: the next block, its pointer in `buffer`; 0 at the end.
-    static func next(
+    private static func next(
         _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?
     ) -> Int {
-        let source = Unmanaged<MappedSource>.fromOpaque(client!).takeUnretainedValue()
-        if let previous = source.previous {
+        let source = Unmanaged<MappedArchiveSource>.fromOpaque(client!).takeUnretainedValue()
+        if source.releaseBehind, let previous = source.previous {
             let page = Int(sysconf(Int32(_SC_PAGESIZE)))
             let start = previous.lowerBound / page * page
             let end = min(previous.upperBound, source.offset / page * page)
             if end > start { madvise(source.base + start, end - start, MADV_DONTNEED) }
         }
-        let count = min(1 << 20, source.size - source.offset)
-        buffer?.pointee = UnsafeRawPointer(source.base + source.offset)
+        let count = max(0, min(1 << 20, source.size - source.offset))
+        buffer?.pointee = UnsafeRawPointer(source.base + min(source.offset, source.size))
         source.previous = source.offset..<(source.offset + count)
         source.offset += count
         return count
+    }
+
+    /// libarchive's seek callback: the new offset, or `ARCHIVE_FATAL` for one outside the file.
+    private static func seek(_ client: UnsafeMutableRawPointer?, _ offset: Int64, _ whence: Int32) -> Int64 {
+        let source = Unmanaged<MappedArchiveSource>.fromOpaque(client!).takeUnretainedValue()
+        let origin = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? source.offset : source.size
+        let target = origin + Int(offset)
+        guard target >= 0, target <= source.size else { return Int64(ARCHIVE_FATAL) }
+        source.offset = target
+        return Int64(target)
     }
 }
 

@@ -65,7 +65,11 @@ struct TorchZip {
                 path: label,
                 reason: archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error")
         }
-        guard archive_read_open_fd(archive, file.descriptor, 1 << 20) == ARCHIVE_OK else { throw failure() }
+        // Headers are read from a mapping too (libarchive's own reads would copy 1 MiB at every entry).
+        let source = MappedArchiveSource(file, releaseBehind: false)
+        defer { withExtendedLifetime(source) {} }  // libarchive reads through it until the loop ends
+        let opened = source?.open(archive) ?? archive_read_open_fd(archive, file.descriptor, 1 << 20)
+        guard opened == ARCHIVE_OK else { throw failure() }
 
         var folder: String?
         var seen = Set<String>()
