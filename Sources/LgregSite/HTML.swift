@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregReports
 
 /// The one place text becomes HTML: every name, description, card field and figure a page shows goes through
@@ -7,19 +8,7 @@ public enum HTML {
     /// `text` with `&`, `<`, `>`, `"` and `'` replaced by character references: safe between tags and inside a
     /// quoted attribute value.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
+        MarkupText.escape(text, xml: false)
     }
 
     /// A report table as an HTML table (numbers right-aligned, each with its exact value in `data-value`), its

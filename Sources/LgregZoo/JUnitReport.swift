@@ -1,4 +1,5 @@
 import Foundation
+import LgregCore
 import LgregVocabulary
 
 /// `verify --junit FILE`: a verify report as the JUnit XML CI systems read (GitHub's test reporters, GitLab,
@@ -97,25 +98,8 @@ public enum JUnitReport {
             + "      <system-out>\(escape(check.detail))</system-out>\n    </testcase>\n"
     }
 
-    /// `text` as XML 1.0 character data, safe in element text and in a double- or single-quoted attribute value:
-    /// `& < > " '` as entities, tab, newline and carriage return as character references (attribute values keep
-    /// them), and the characters XML 1.0 cannot hold at all (other control characters, U+FFFE, U+FFFF) as U+FFFD.
+    /// `text` as XML 1.0 character data, safe in element text and in a quoted attribute value (`MarkupText`).
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out += "&#\(scalar.value);"
-            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-                out += "\u{FFFD}"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        MarkupText.escape(text, xml: true)
     }
 }

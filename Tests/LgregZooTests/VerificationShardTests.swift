@@ -150,7 +150,7 @@ import Testing
     }
 
     @Test func junitEscapesWhatItQuotes() {
-        #expect(JUnitReport.escape("a<b>&\"c'\u{1}\n") == "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}&#10;")
+        #expect(JUnitReport.escape("a<b>&\"c'\u{1}\n") == "a&lt;b&gt;&amp;&quot;c&#39;\u{FFFD}&#10;")
     }
 }
 
