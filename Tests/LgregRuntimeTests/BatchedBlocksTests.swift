@@ -127,7 +127,9 @@ import Testing
             }
         }
         expectClose(batched, plain, absolute: 1e-4, relative: 1e-4, "\(preset) residual stream")
-        // Deterministic: the same inputs give the same bits.
+        // Repeatable: the same inputs give the same figures. OpenBLAS rounds a row by the rows each of its threads
+        // takes, and other tests in this process change its thread count between the two runs, so the runs are
+        // compared within a millionth, not to the bit (at a fixed thread count they agree to the bit).
         var again = start
         again.withUnsafeMutableBufferPointer { x in
             for b in 0..<2 {
@@ -136,7 +138,7 @@ import Testing
                     architecture: architecture)
             }
         }
-        #expect(again == batched)
+        expectClose(again, batched, absolute: 1e-6, relative: 1e-6, "\(preset) second run")
     }
 
     /// fmnist-tiny's FLOPs by hand: per block 2·(49·(64·192 + 64·64 + 64·256 + 256·64) + 2·49·49·64 + 2·5·49·64)
