@@ -118,26 +118,24 @@ import Testing
         let scratch = BatchedBlockScratch(architecture: architecture)
         #expect(scratch.chunk < batch && batch % scratch.chunk != 0, "chunk \(scratch.chunk)")
         #expect(scratch.count == BatchedBlockScratch.floats(architecture))
-        var batched = start
-        batched.withUnsafeMutableBufferPointer { x in
-            for b in 0..<2 {
-                batchedBlockForward(
-                    x.baseAddress!, weights: parameters.block(b), scratch: scratch, batch: batch,
-                    architecture: architecture)
+        /// Both blocks, batched, on a copy of `start`.
+        func batchedRun() -> [Float] {
+            var x = start
+            x.withUnsafeMutableBufferPointer { x in
+                for b in 0..<2 {
+                    batchedBlockForward(
+                        x.baseAddress!, weights: parameters.block(b), scratch: scratch, batch: batch,
+                        architecture: architecture)
+                }
             }
+            return x
         }
+        let batched = batchedRun()
         expectClose(batched, plain, absolute: 1e-4, relative: 1e-4, "\(preset) residual stream")
         // Repeatable: the same inputs give the same figures. OpenBLAS rounds a row by the rows each of its threads
         // takes, and other tests in this process change its thread count between the two runs, so the runs are
         // compared within a millionth, not to the bit (at a fixed thread count they agree to the bit).
-        var again = start
-        again.withUnsafeMutableBufferPointer { x in
-            for b in 0..<2 {
-                batchedBlockForward(
-                    x.baseAddress!, weights: parameters.block(b), scratch: scratch, batch: batch,
-                    architecture: architecture)
-            }
-        }
+        let again = batchedRun()
         expectClose(again, batched, absolute: 1e-6, relative: 1e-6, "\(preset) second run")
     }
 
